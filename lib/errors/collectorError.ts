@@ -1,0 +1,56 @@
+/**
+ * Every stable error code the collector reports. Each is documented in the README
+ * ("Error codes"); scripts and alerts may match on them, so they never change meaning.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_UNREADABLE'
+  | 'DEVO_CERT_INVALID'
+  | 'DEVO_TLS_CLIENT_CERT_REJECTED'
+  | 'DEVO_TLS_SERVER_UNTRUSTED'
+  | 'DEVO_TLS_HOSTNAME_MISMATCH'
+  | 'DEVO_TLS_HANDSHAKE_FAILED'
+  | 'DEVO_CONNECT_FAILED'
+  | 'DEVO_CONNECT_TIMEOUT'
+  | 'DEVO_CONNECTION_LOST'
+  | 'DEVO_SENDER_CLOSED'
+  | 'POD_HANDSHAKE_400'
+  | 'POD_HANDSHAKE_401'
+  | 'POD_HANDSHAKE_404'
+  | 'POD_HANDSHAKE_409'
+  | 'POD_HANDSHAKE_FAILED'
+  | 'POD_CONNECTION_LOST'
+  | 'POD_PONG_TIMEOUT'
+  | 'STATE_UNREADABLE'
+  | 'STATE_WRITE_FAILED'
+  | 'CASB_INIT_VARIABLES'
+  | 'CASB_SETUP'
+  | 'CASB_RETRY_AFTER'
+  | 'CASB_REQUEST_FAILED'
+  | 'CASB_BAD_RESPONSE'
+  | 'EVENT_TIME_INVALID';
+
+/**
+ * The one error class of the collector: a stable `code`, a message that names the setting to
+ * fix or the action to take, and the underlying `cause` when there is one.
+ *
+ * @example
+ * throw new CollectorError('DEVO_TLS_HOSTNAME_MISMATCH', 'check outputs.devo_1.config.address', { cause: err });
+ */
+export class CollectorError extends Error {
+  override readonly name: string = 'CollectorError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The message of any thrown value, for log lines (never the stack). */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import * as fc from 'fast-check';
+import { parseEventTime } from '../../lib/time/parseEventTime';
+
+describe('parseEventTime', () => {
+  const t = Date.UTC(2024, 4, 22, 19, 10, 3, 58);
+
+  const valid: Array<[unknown, number]> = [
+    ['2024-05-22T19:10:03.058Z', t],
+    ['2024-05-22T19:10:03.058z', t],
+    ['2024-05-22T12:10:03.058340-0700', t],
+    ['2024-05-22T12:10:03.058340-07:00', t],
+    ['2024-05-23T00:40:03.058+05:30', t],
+    ['2024-05-23T00:40:03.058+0530', t],
+    ['2024-05-22T21:10:03.058+02', t],
+    ['2024-05-22T19:10:03.058340123Z', t],
+    ['2024-05-22T19:10:03.0589Z', t],
+    ['2024-05-22T19:10:03.05Z', t - 8],
+    ['2024-05-22T19:10:03Z', t - 58],
+    ['2024-05-22 19:10:03.058Z', t],
+    ['2024-05-22T19:10:03.058', t],
+    ['2023-10-30T06:13:37.162521+0000', Date.UTC(2023, 9, 30, 6, 13, 37, 162)],
+    ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
+    [1716405003, t - 58],
+    [1716405003.058, t],
+    [1716405003058, t],
+    [1716405003058340, t],
+    [1716405003058340123, t],
+    ['1716405003', t - 58],
+    ['1716405003058', t],
+    [0, 0],
+  ];
+  for (const [input, expected] of valid) {
+    it(`parses ${JSON.stringify(input)}`, () => {
+      expect(parseEventTime(input)).to.equal(expected);
+    });
+  }
+
+  const invalid: Array<[unknown, RegExp]> = [
+    [undefined, /^missing$/],
+    [null, /^missing$/],
+    ['', /not an ISO-8601/],
+    ['yesterday', /not an ISO-8601/],
+    ['2024-13-01T00:00:00Z', /month out of range/],
+    ['2023-02-29T00:00:00Z', /day out of range/],
+    ['2024-05-22T24:00:00Z', /time of day out of range/],
+    ['2024-05-22T19:10:03+2400', /offset out of range/],
+    ['0070-01-01T00:00:00Z', /outside 1970-9999/],
+    [-1, /not a valid epoch/],
+    [Number.NaN, /not a valid epoch/],
+    [Infinity, /not a valid epoch/],
+    [1e21, /too large/],
+    [{ $date: 1 }, /expected an ISO-8601 string or an epoch number, got \{"\$date":1\}/],
+    [true, /expected an ISO-8601 string/],
+  ];
+  for (const [input, reason] of invalid) {
+    it(`rejects ${String(JSON.stringify(input))} with a reason`, () => {
+      const parsed = parseEventTime(input);
+      expect(parsed).to.be.an('object');
+      expect((parsed as { reason: string }).reason).to.match(reason);
+    });
+  }
+
+  it('agrees with Date on any ISO time it prints (property)', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date(0), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), (d) => {
+        expect(parseEventTime(d.toISOString())).to.equal(d.getTime());
+      }),
+    );
+  });
+
+  it('never throws, whatever it is given (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.string(), fc.double(), fc.stringMatching(/^\d{4}-\d{2}-\d{2}T[\d:.+-Z]{0,30}$/)), (v) => {
+        const parsed = parseEventTime(v);
+        if (typeof parsed === 'number') expect(Number.isInteger(parsed) && parsed >= 0).to.equal(true);
+        else expect(parsed.reason).to.be.a('string').and.not.equal('');
+      }),
+    );
+  });
+});

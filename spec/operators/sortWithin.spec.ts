@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import * as fc from 'fast-check';
+import { sortWithin } from '../../lib/operators/sortWithin';
+import type { Timed } from '../../lib/operators/timed';
+import { testScheduler } from '../helpers/marbles';
+
+const at = (time: number, value = String(time)): Timed<string> => ({ time, value });
+
+describe('sortWithin', () => {
+  it('completes an empty source', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold<Timed<string>>('|').pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, scheduler: ts }))).toBe('|');
+    });
+  });
+
+  it('holds a single value for maxDelayMs', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('a', { a: at(1) }).pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, scheduler: ts }))).toBe('5ms a', {
+        a: at(1),
+      });
+    });
+  });
+
+  it('reorders values that arrive out of order within the window', () => {
+    const ts = testScheduler();
+    const v = { a: at(30), b: at(10), c: at(20), d: at(5) };
+    ts.run(({ cold, expectObservable }) => {
+      // a is due at 10ms: it leaves with everything held that is not later than it (b, c).
+      // d arrives later with an earlier time: the window cannot fix disorder longer than itself.
+      expectObservable(cold('abc 12ms d', v).pipe(sortWithin({ maxDelayMs: 10, maxItems: 10, scheduler: ts }))).toBe(
+        '10ms (bca) 10ms d',
+        v,
+      );
+    });
+  });
+
+  it('keeps arrival order for equal times', () => {
+    const ts = testScheduler();
+    const v = { a: at(1, 'first'), b: at(1, 'second'), c: at(0, 'zero') };
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('abc|', v).pipe(sortWithin({ maxDelayMs: 10, maxItems: 10, scheduler: ts }))).toBe('---(cab|)', v);
+    });
+  });
+
+  it('emits the earliest at once when more than maxItems are held', () => {
+    const ts = testScheduler();
+    const v = { a: at(3), b: at(1), c: at(2), d: at(0) };
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('abcd 20ms |', v).pipe(sortWithin({ maxDelayMs: 100, maxItems: 2, scheduler: ts }))).toBe(
+        '--bd 20ms (ca|)',
+        v,
+      );
+    });
+  });
+
+  it('flushes everything held, in order, on complete', () => {
+    const ts = testScheduler();
+    const v = { a: at(3), b: at(1), c: at(2) };
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('abc|', v).pipe(sortWithin({ maxDelayMs: 1000, maxItems: 10, scheduler: ts }))).toBe('---(bca|)', v);
+    });
+  });
+
+  it('forwards errors at once', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('a#', { a: at(1) }).pipe(sortWithin({ maxDelayMs: 10, maxItems: 10, scheduler: ts }))).toBe('-#');
+    });
+  });
+
+  it('unsubscribes from an endless source and cancels its timer', () => {
+    const ts = testScheduler();
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const source = hot('-a-b-', { a: at(2), b: at(1) });
+      expectObservable(source.pipe(sortWithin({ maxDelayMs: 10, maxItems: 10, scheduler: ts })), '^---!').toBe('-----');
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('outputs a sorted permutation when disorder stays within the window (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 9 })), { maxLength: 100 }), (items) => {
+        // Each item arrives at its time plus a delay of 0-9 ms: disorder is bounded by 9 ms.
+        const ts = testScheduler();
+        const arrivals = items.map(([time, delay], i) => ({ time, arrival: time + delay, id: i })).sort((a, b) => a.arrival - b.arrival || a.id - b.id);
+        const out: Array<Timed<string>> = [];
+        ts.run(({ cold }) => {
+          const marbles: string[] = [];
+          const values: Record<string, Timed<string>> = {};
+          let clock = 0;
+          arrivals.forEach((a, i) => {
+            const key = String.fromCharCode(0x100 + i);
+            values[key] = at(a.time, String(a.id));
+            if (a.arrival > clock) marbles.push(`${a.arrival - clock}ms`);
+            clock = Math.max(clock, a.arrival);
+            marbles.push(key);
+            clock += 1;
+          });
+          cold(`${marbles.join(' ')} |`, values)
+            .pipe(sortWithin({ maxDelayMs: 20, maxItems: 1000, scheduler: ts }))
+            .subscribe((v) => out.push(v));
+        });
+        expect(out.map((v) => v.value).sort()).to.deep.equal(arrivals.map((a) => String(a.id)).sort());
+        const times = out.map((v) => v.time);
+        expect(times).to.deep.equal([...times].sort((a, b) => a - b));
+      }),
+    );
+  });
+
+  it('rejects nonsensical bounds', () => {
+    expect(() => sortWithin({ maxDelayMs: 1, maxItems: 0 })).to.throw(RangeError);
+  });
+});

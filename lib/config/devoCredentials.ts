@@ -1,0 +1,95 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { errorMessage } from '../errors/collectorError';
+import type { DevoOutputConfig, FileSetting } from './collectorConfig';
+
+/** The PEM files of a Devo output, read and checked. */
+export interface DevoCredentials {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** Expiry of the client certificate. */
+  readonly certValidTo: Date;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+async function readSetting(file: FileSetting, problems: string[]): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file.path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      problems.push(`${file.setting}: file not found: ${file.path} (put Devo's X.509 files in certs/, or give an absolute path)`);
+    } else {
+      problems.push(`${file.setting}: cannot read ${file.path}: ${errorMessage(err)}`);
+    }
+    return undefined;
+  }
+}
+
+function parseCertificates(pem: Buffer, file: FileSetting, problems: string[]): X509Certificate[] {
+  const blocks = pem.toString('utf8').match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) {
+    problems.push(`${file.setting}: expected PEM certificates (-----BEGIN CERTIFICATE-----) in ${file.path}, found none`);
+    return [];
+  }
+  const certs: X509Certificate[] = [];
+  for (const block of blocks) {
+    try {
+      certs.push(new X509Certificate(block));
+    } catch (err) {
+      problems.push(`${file.setting}: a certificate in ${file.path} cannot be parsed: ${errorMessage(err)}`);
+    }
+  }
+  return certs;
+}
+
+/**
+ * Reads the chain, certificate and key of a Devo output and checks them: files present and
+ * readable, PEM certificates that parse, a client certificate valid now, a usable private key
+ * (with `key_passphrase` when it is encrypted) that belongs to the certificate. Every problem
+ * names its setting; the key's content is never printed.
+ */
+export async function loadDevoCredentials(
+  output: DevoOutputConfig,
+  now = Date.now(),
+): Promise<{ credentials?: DevoCredentials; problems: string[] }> {
+  const problems: string[] = [];
+  const [ca, cert, key] = await Promise.all([
+    readSetting(output.chain, problems),
+    readSetting(output.cert, problems),
+    readSetting(output.key, problems),
+  ]);
+  if (ca !== undefined) parseCertificates(ca, output.chain, problems);
+  let client: X509Certificate | undefined;
+  if (cert !== undefined) {
+    client = parseCertificates(cert, output.cert, problems)[0];
+    if (client !== undefined) {
+      const from = new Date(client.validFrom);
+      const to = new Date(client.validTo);
+      if (to.getTime() < now) problems.push(`${output.cert.setting}: the certificate in ${output.cert.path} expired on ${to.toISOString()}`);
+      if (from.getTime() > now) problems.push(`${output.cert.setting}: the certificate in ${output.cert.path} is not valid before ${from.toISOString()}`);
+    }
+  }
+  let privateKey: KeyObject | undefined;
+  if (key !== undefined) {
+    try {
+      privateKey = createPrivateKey({ key, ...(output.keyPassphrase === undefined ? {} : { passphrase: output.keyPassphrase }) });
+    } catch (err) {
+      const encrypted = /passphrase|encrypted|bad decrypt/i.test(errorMessage(err));
+      problems.push(
+        encrypted
+          ? `${output.key.setting}: the key in ${output.key.path} is encrypted and cannot be opened: set or correct outputs.${output.name}.config.key_passphrase`
+          : `${output.key.setting}: ${output.key.path} is not a usable PEM private key (${errorMessage(err)})`,
+      );
+    }
+  }
+  if (client !== undefined && privateKey !== undefined && !client.checkPrivateKey(privateKey)) {
+    problems.push(`${output.key.setting}: the key in ${output.key.path} does not belong to the certificate in ${output.cert.setting} (${output.cert.path})`);
+  }
+  if (problems.length > 0 || ca === undefined || cert === undefined || key === undefined || client === undefined) {
+    return { problems };
+  }
+  return { credentials: { ca, cert, key, certValidTo: new Date(client.validTo) }, problems };
+}

@@ -1,0 +1,48 @@
+import type * as t from 'io-ts';
+
+/** Setting names whose values are never printed. */
+const SECRET_KEYS = new Set(['api_token', 'api_key', 'client_secret', 'key_passphrase']);
+
+/** The dotted path of an io-ts error context (`inputs.proofpoint_casb.services.alerts`). */
+export function contextPath(context: t.Context): string {
+  return context
+    .map((entry) => entry.key)
+    .filter((key) => key !== '')
+    .join('.');
+}
+
+/**
+ * Describes a value found in a config file, for "got …": short JSON for scalars, the kind for
+ * mappings and lists, and only the kind for secrets.
+ */
+export function describeFound(value: unknown, secret: boolean): string {
+  if (value === undefined) return 'nothing (the setting is missing)';
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (secret) return typeof value === 'string' ? (value.trim() === '' ? 'an empty string' : 'a string (not shown)') : `a ${typeof value}`;
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * One line per problem, `path: expected <what>, got <found>` (or `path: <message>` for errors
+ * that carry one, such as unknown settings), in file order, without duplicates.
+ */
+export function formatValidationErrors(errors: t.Errors): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const path = contextPath(error.context) || '(top level)';
+    const last = error.context[error.context.length - 1];
+    const key = last?.key ?? '';
+    let line: string;
+    if (error.message !== undefined) line = `${path}: ${error.message}`;
+    else line = `${path}: expected ${last?.type.name ?? 'a valid value'}, got ${describeFound(error.value, SECRET_KEYS.has(key))}`;
+    if (!seen.has(line)) {
+      seen.add(line);
+      lines.push(line);
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,137 @@
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import type {
+  CasbInputConfig,
+  CasbServiceName,
+  CollectorConfig,
+  DevoOutputConfig,
+  PodInputConfig,
+  PodServiceName,
+} from './collectorConfig';
+import type { ConfigFile } from './configFile';
+
+/** Where relative paths of a config file point. */
+export interface ConfigPaths {
+  /** The file (for messages). */
+  readonly source: string;
+  /** Relative `chain`, `cert` and `key` resolve under this directory. */
+  readonly certsDir: string;
+  /** A relative state directory resolves under this directory. */
+  readonly baseDir: string;
+}
+
+/** Default PoD Log API endpoint. */
+export const POD_URL_BASE = 'wss://logstream.proofpoint.com:443';
+/** Default CASB API endpoint. */
+export const CASB_URL_BASE = 'https://api.protect.proofpoint.com';
+
+const CASB_TAGS: Record<CasbServiceName, string> = { alerts: 'casb.proofpoint.alert', events: 'casb.proofpoint.event' };
+
+/**
+ * Applies the defaults to a decoded config file and makes its paths absolute. Returns the
+ * problems that only show once the file is decoded (such as a wrong number of outputs).
+ */
+export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: CollectorConfig; problems: string[] } {
+  const problems: string[] = [];
+  const outputs = Object.entries(file.outputs);
+  if (outputs.length !== 1) {
+    problems.push(`outputs: expected exactly one output (e.g. devo_1), got ${outputs.length === 0 ? 'none' : outputs.map(([n]) => n).join(', ')}`);
+    return { problems };
+  }
+  const [outputName, output] = outputs[0]!;
+  const o = output.config;
+  const certPath = (setting: 'chain' | 'cert' | 'key', value: string) => ({
+    path: path.isAbsolute(value) ? value : path.resolve(paths.certsDir, value),
+    setting: `outputs.${outputName}.config.${setting}`,
+  });
+  const devo: DevoOutputConfig = {
+    name: outputName,
+    address: o.address,
+    port: o.port,
+    chain: certPath('chain', o.chain),
+    cert: certPath('cert', o.cert),
+    key: certPath('key', o.key),
+    ...(o.key_passphrase === undefined ? {} : { keyPassphrase: o.key_passphrase }),
+    hostname: o.hostname ?? hostname(),
+    batch: {
+      maxEvents: o.batch_max_events ?? 1000,
+      maxBytes: o.batch_max_bytes ?? 1024 * 1024,
+      maxDelayMs: o.batch_max_delay_ms ?? 250,
+    },
+    idleTimeoutMs: (o.idle_timeout_in_seconds ?? 25) * 1000,
+    recycleAfterMs: (o.recycle_period_in_seconds ?? 3600) * 1000,
+    insecureSkipServerVerification: o.insecure_skip_server_verification ?? false,
+  };
+
+  const directory = file.globals.persistence?.config.directory_name ?? 'state';
+  const config: CollectorConfig = {
+    source: paths.source,
+    collector: {
+      id: file.globals.id,
+      name: file.globals.name,
+      debug: file.globals.debug ?? false,
+      multiprocessing: file.globals.multiprocessing ?? false,
+    },
+    stateDirectory: path.resolve(paths.baseDir, directory),
+    output: devo,
+    ...optional('pod', resolvePod(file)),
+    ...optional('casb', resolveCasb(file)),
+  };
+  return { config, problems };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function resolvePod(file: ConfigFile): PodInputConfig | undefined {
+  const input = file.inputs.proofpoint_on_demand;
+  if (input === undefined) return undefined;
+  const names: PodServiceName[] = ['message', 'maillog', 'audit'];
+  return {
+    inputId: input.id,
+    enabled: input.enabled ?? true,
+    clusterId: input.credentials.cluster_id,
+    apiToken: input.credentials.api_token,
+    services: names.flatMap((name) => {
+      const s = input.services[name];
+      if (s === undefined) return [];
+      return [
+        {
+          name,
+          periodMs: (s.period_in_seconds ?? 60) * 1000,
+          tag: s.override_tag_base ?? `mail.proofpoint.pod.${name}`,
+          urlBase: s.override_url_base ?? input.override_url_base ?? POD_URL_BASE,
+          ...(s.start_time === undefined ? {} : { startTime: s.start_time }),
+        },
+      ];
+    }),
+  };
+}
+
+function resolveCasb(file: ConfigFile): CasbInputConfig | undefined {
+  const input = file.inputs.proofpoint_casb;
+  if (input === undefined) return undefined;
+  const names: CasbServiceName[] = ['alerts', 'events'];
+  return {
+    inputId: input.id,
+    enabled: input.enabled ?? true,
+    apiKey: input.credentials.api_key,
+    clientId: input.credentials.client_id,
+    clientSecret: input.credentials.client_secret,
+    urlBase: input.override_url_base ?? CASB_URL_BASE,
+    requestsPerSecond: input.requests_per_second ?? 1,
+    services: names.flatMap((name) => {
+      const s = input.services[name];
+      if (s === undefined) return [];
+      return [
+        {
+          name,
+          requestPeriodMs: (s.request_period_in_seconds ?? 600) * 1000,
+          tag: s.override_tag_base ?? CASB_TAGS[name],
+          ...(s.initial_start_time_in_utc === undefined ? {} : { initialStartTime: s.initial_start_time_in_utc }),
+        },
+      ];
+    }),
+  };
+}

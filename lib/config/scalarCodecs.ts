@@ -1,0 +1,99 @@
+import * as t from 'io-ts';
+import { parseEventTime } from '../time/parseEventTime';
+
+/**
+ * A codec for one scalar setting. Its name is what error lines print after "expected", so it is
+ * written for people ("a positive integer"). `parse` returns `undefined` for a bad value.
+ */
+function scalar<A>(name: string, parse: (u: unknown) => A | undefined): t.Type<A, A, unknown> {
+  return new t.Type<A, A, unknown>(
+    name,
+    (u): u is A => parse(u) !== undefined,
+    (u, c) => {
+      const value = parse(u);
+      return value === undefined ? t.failure(u, c) : t.success(value);
+    },
+    t.identity,
+  );
+}
+
+/** Integers may be written as numbers or, after `${ENV}` substitution, as digit strings. */
+function toInteger(u: unknown): number | undefined {
+  const n = typeof u === 'string' && /^\s*-?\d+\s*$/.test(u) ? Number(u) : u;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
+}
+
+function toBoolean(u: unknown): boolean | undefined {
+  if (typeof u === 'boolean') return u;
+  if (u === 'true') return true;
+  if (u === 'false') return false;
+  return undefined;
+}
+
+/** An integer ≥ 1. */
+export const PositiveInt = scalar('a positive integer', (u) => {
+  const n = toInteger(u);
+  return n !== undefined && n >= 1 ? n : undefined;
+});
+
+/** A number > 0 (fractions allowed). */
+export const PositiveNumber = scalar('a positive number', (u) => {
+  const n = typeof u === 'string' && u.trim() !== '' ? Number(u) : u;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
+});
+
+/** A TCP port, 1-65535. */
+export const Port = scalar('a port number (1-65535)', (u) => {
+  const n = toInteger(u);
+  return n !== undefined && n >= 1 && n <= 65535 ? n : undefined;
+});
+
+/** `true` or `false`. */
+export const Bool = scalar('true or false', toBoolean);
+
+/** A non-empty string. */
+export const NonEmptyString = scalar('a non-empty string', (u) => (typeof u === 'string' && u.trim() !== '' ? u : undefined));
+
+/** A secret (token, key, password): a non-empty string, never printed. */
+export const Secret = scalar('a non-empty string (secret)', (u) =>
+  typeof u === 'string' && u.trim() !== '' ? u : undefined,
+);
+
+/** An identifier of `min`-`max` characters; YAML numbers (`id: 12345`) are taken as their digits. */
+export function Identifier(min: number, max: number): t.Type<string, string, unknown> {
+  return scalar(`a string of ${min}-${max} characters`, (u) => {
+    const s = typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 ? String(u) : u;
+    return typeof s === 'string' && s.length >= min && s.length <= max && s.trim() === s ? s : undefined;
+  });
+}
+
+/** One of the given strings. */
+export function OneOf<A extends string>(...values: readonly A[]): t.Type<A, A, unknown> {
+  const name = values.length === 1 ? `"${values[0]}"` : `one of ${values.map((v) => `"${v}"`).join(', ')}`;
+  return scalar(name, (u) => (values.includes(u as A) ? (u as A) : undefined));
+}
+
+/** A Devo tag: 2-6 dot-separated parts of letters, digits, `_` or `-`, at most 1024 characters. */
+export const DevoTag = scalar('a Devo tag (2-6 dot-separated parts, e.g. my.app.pod.message)', (u) =>
+  typeof u === 'string' && u.length <= 1024 && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,5}$/.test(u) ? u : undefined,
+);
+
+/** An absolute URL with one of the given protocols (e.g. `wss:`), without a trailing slash. */
+export function UrlBase(...protocols: readonly string[]): t.Type<string, string, unknown> {
+  return scalar(`a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`, (u) => {
+    if (typeof u !== 'string') return undefined;
+    try {
+      const url = new URL(u);
+      return protocols.includes(url.protocol) ? u.replace(/\/+$/, '') : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+/** An ISO-8601 date-time (with `Z` or an offset), decoded to UTC epoch milliseconds. */
+export const IsoTime = scalar('an ISO-8601 date-time such as 2024-01-01T00:00:00Z', (u) => {
+  if (typeof u !== 'string' || !/^\d{4}-\d{2}-\d{2}[T ]/.test(u)) return undefined;
+  const parsed = parseEventTime(u);
+  return typeof parsed === 'number' ? parsed : undefined;
+});

@@ -1,0 +1,149 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import * as tls from 'node:tls';
+
+/** Options of {@link DevoReceiver.start}. */
+export interface DevoReceiverOptions {
+  /** Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Default 0: any free port (see {@link DevoReceiver.port}). */
+  readonly port?: number;
+  /** PEM of the CA whose client certificates are accepted. */
+  readonly ca: string;
+  /** PEM of the receiver's own certificate and key. */
+  readonly cert: string;
+  readonly key: string;
+  /** Called with each received line, without its line break. */
+  readonly onLine?: (line: string) => void;
+  /** Appends each received line to this file (one line per event). */
+  readonly outputFile?: string;
+  /** Reads at most this many bytes per second per connection (a slow relay). */
+  readonly readBytesPerSecond?: number;
+}
+
+/** Counters of a {@link DevoReceiver}. */
+export interface DevoReceiverStats {
+  readonly connections: number;
+  /** TLS versions negotiated, e.g. `['TLSv1.3']`. */
+  readonly protocols: readonly string[];
+  readonly lines: number;
+  readonly bytes: number;
+}
+
+/**
+ * A Devo-compatible relay: a TLS server that requires a client certificate signed by `ca`, reads
+ * syslog lines and hands each to `onLine` and/or appends it to `outputFile`. It answers a client's
+ * half-close with its own EOF, as the relay does. Used by `simulate devo`, the demo and the tests.
+ *
+ * @example
+ * const relay = await DevoReceiver.start({ ca, cert, key, onLine: (l) => lines.push(l) });
+ * // ... connect a DevoSender to 127.0.0.1:relay.port
+ * await relay.stop();
+ */
+export class DevoReceiver {
+  private readonly sockets = new Set<tls.TLSSocket>();
+  private readonly file: WriteStream | undefined;
+  private counters = { connections: 0, lines: 0, bytes: 0 };
+  private readonly protocols = new Set<string>();
+
+  private constructor(
+    private readonly server: tls.Server,
+    private readonly options: DevoReceiverOptions,
+  ) {
+    this.file = options.outputFile === undefined ? undefined : createWriteStream(options.outputFile, { flags: 'a' });
+    server.on('secureConnection', (socket) => this.accept(socket));
+    // A rejected client certificate or a bad handshake is the client's problem, not the receiver's.
+    server.on('tlsClientError', () => undefined);
+  }
+
+  /** Starts listening; resolves once the port is bound. */
+  static start(options: DevoReceiverOptions): Promise<DevoReceiver> {
+    const server = tls.createServer({
+      ca: options.ca,
+      cert: options.cert,
+      key: options.key,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    });
+    const receiver = new DevoReceiver(server, options);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve(receiver);
+      });
+    });
+  }
+
+  /** The bound port. */
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  get stats(): DevoReceiverStats {
+    return { ...this.counters, protocols: [...this.protocols] };
+  }
+
+  private accept(socket: tls.TLSSocket): void {
+    this.sockets.add(socket);
+    this.counters.connections++;
+    this.protocols.add(socket.getProtocol() ?? 'unknown');
+    socket.setEncoding('utf8');
+    let pending = '';
+    const rate = this.options.readBytesPerSecond;
+    socket.on('data', (chunk: string) => {
+      this.counters.bytes += Buffer.byteLength(chunk);
+      pending += chunk;
+      let start = 0;
+      let nl = pending.indexOf('\n', start);
+      while (nl !== -1) {
+        this.line(pending.slice(start, nl), socket);
+        start = nl + 1;
+        nl = pending.indexOf('\n', start);
+      }
+      pending = pending.slice(start);
+      if (rate !== undefined && rate > 0) {
+        socket.pause();
+        setTimeout(() => socket.resume(), (Buffer.byteLength(chunk) / rate) * 1000);
+      }
+    });
+    socket.on('end', () => socket.end());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private line(text: string, socket: tls.TLSSocket): void {
+    this.counters.lines++;
+    this.options.onLine?.(text);
+    if (this.file !== undefined && !this.file.write(`${text}\n`)) {
+      socket.pause();
+      this.file.once('drain', () => socket.resume());
+    }
+  }
+
+  /**
+   * Closes the open connections but keeps listening: `abrupt` destroys them (a crash: unread
+   * data is lost), otherwise they are ended (EOF) as a relay's idle timeout does.
+   */
+  disconnectAll(options: { abrupt?: boolean } = {}): void {
+    for (const socket of this.sockets) {
+      if (options.abrupt === true) socket.destroy();
+      else socket.end();
+    }
+  }
+
+  /**
+   * Stops listening. `abrupt` destroys open connections at once (a relay crash: unread data is
+   * lost, clients see a reset); otherwise open connections are ended and awaited.
+   */
+  async stop(options: { abrupt?: boolean } = {}): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) {
+      if (options.abrupt === true) socket.destroy();
+      else socket.end();
+    }
+    await closed;
+    if (this.file !== undefined) await new Promise<void>((resolve) => this.file!.end(() => resolve()));
+  }
+}

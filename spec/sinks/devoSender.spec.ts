@@ -1,0 +1,233 @@
+import { expect } from 'chai';
+import * as tls from 'node:tls';
+import { CollectorError } from '../../lib/errors/collectorError';
+import { createCertificateAuthority, issueCertificate, type ThrowawayPki } from '../../lib/simulators/throwawayPki';
+import { DevoReceiver } from '../../lib/simulators/devoReceiver';
+import { DevoSender, type DevoSenderOptions } from '../../lib/sinks/devoSender';
+import { sharedPki } from '../helpers/pki';
+import { sleep, waitFor } from '../helpers/waitFor';
+
+const line = (i: number) => Buffer.from(`<14>2024-05-22T19:10:03.058Z host test.tag: {"n":${i}}\n`);
+
+describe('DevoSender (real TLS on loopback)', function () {
+  this.timeout(20_000);
+  let pki: ThrowawayPki;
+  let relay: DevoReceiver | undefined;
+  let sender: DevoSender | undefined;
+  let lines: string[];
+
+  before(async () => {
+    pki = await sharedPki();
+  });
+  beforeEach(() => {
+    lines = [];
+  });
+  afterEach(async () => {
+    await sender?.close(500).catch(() => undefined);
+    await relay?.stop({ abrupt: true });
+    sender = undefined;
+    relay = undefined;
+  });
+
+  async function startRelay(overrides: Partial<Parameters<typeof DevoReceiver.start>[0]> = {}, port = 0): Promise<DevoReceiver> {
+    relay = await DevoReceiver.start({
+      ca: pki.ca.cert,
+      cert: pki.server.cert,
+      key: pki.server.key,
+      port,
+      onLine: (l) => lines.push(l),
+      ...overrides,
+    });
+    return relay;
+  }
+
+  function newSender(port: number, overrides: Partial<DevoSenderOptions> = {}): DevoSender {
+    sender = new DevoSender({
+      host: 'localhost',
+      port,
+      ca: pki.ca.cert,
+      cert: pki.client.cert,
+      key: pki.client.key,
+      backoffInitialMs: 20,
+      backoffMaxMs: 100,
+      probationMs: 50,
+      settings: { cert: 'outputs.devo_1.config.cert (/certs/client.crt)', chain: 'outputs.devo_1.config.chain (/certs/chain.crt)' },
+      ...overrides,
+    });
+    return sender;
+  }
+
+  it('delivers writes in order over mutual TLS 1.2+ and resolves each on its write callback', async () => {
+    const r = await startRelay();
+    const s = newSender(r.port);
+    await Promise.all([0, 1, 2].map((i) => s.send(line(i))));
+    expect(s.stats.bytesWritten).to.equal(3 * line(0).length);
+    await waitFor(() => lines.length === 3, '3 lines');
+    expect(lines).to.deep.equal([0, 1, 2].map((i) => line(i).toString().trimEnd()));
+    expect(r.stats.connections).to.equal(1);
+    expect(r.stats.protocols[0]).to.match(/^TLSv1\.[23]$/);
+  });
+
+  it('holds data back while the socket is full instead of buffering it all in the socket (backpressure)', async () => {
+    const r = await startRelay({ readBytesPerSecond: 2 * 1024 * 1024 });
+    const s = newSender(r.port);
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    chunk[chunk.length - 1] = 0x0a;
+    const sends = Array.from({ length: 256 }, () => s.send(chunk)); // 16 MiB
+    await sleep(500);
+    // The socket's buffers hold a few MiB at most; the rest must wait in the sender's queue.
+    expect(s.stats.bytesQueued).to.be.greaterThan(6 * 1024 * 1024);
+    expect(r.stats.bytes).to.be.lessThan(6 * 1024 * 1024);
+    // Only what the kernel took is acknowledged.
+    let acknowledged = 0;
+    sends.forEach((p) => void p.then(() => acknowledged++));
+    await sleep(50);
+    expect(acknowledged).to.be.lessThan(200);
+    await r.stop({ abrupt: true });
+    relay = undefined;
+  });
+
+  it('reports a client certificate the relay rejects, naming the cert setting, and never acknowledges the data', async () => {
+    const otherCa = await createCertificateAuthority('another CA');
+    const r = await startRelay({ ca: otherCa.cert });
+    const errors: CollectorError[] = [];
+    const s = newSender(r.port, { onError: (e) => errors.push(e) });
+    const pending = s.send(line(1));
+    await waitFor(() => errors.length >= 2, 'two failed attempts (with backoff)');
+    expect(errors[0]!.code).to.equal('DEVO_TLS_CLIENT_CERT_REJECTED');
+    expect(errors[0]!.message).to.include('outputs.devo_1.config.cert (/certs/client.crt)');
+    expect(lines).to.deep.equal([]);
+    expect(r.stats.lines).to.equal(0);
+    const closed = s.close(100);
+    try {
+      await pending;
+      expect.fail('the write must not be acknowledged');
+    } catch (err) {
+      expect((err as CollectorError).code).to.equal('DEVO_SENDER_CLOSED');
+    }
+    await closed;
+  });
+
+  it('refuses a relay whose certificate does not match the host name', async () => {
+    const wrongName = await issueCertificate(pki.ca, { commonName: 'other.example', hosts: ['other.example'], usage: 'server' });
+    const r = await startRelay({ cert: wrongName.cert, key: wrongName.key });
+    const errors: CollectorError[] = [];
+    const s = newSender(r.port, { onError: (e) => errors.push(e) });
+    void s.send(line(1)).catch(() => undefined);
+    await waitFor(() => errors.length >= 1, 'a hostname error');
+    expect(errors[0]!.code).to.equal('DEVO_TLS_HOSTNAME_MISMATCH');
+    expect(errors[0]!.message).to.match(/does not match the host name in address \(localhost:\d+\)/);
+    expect(r.stats.connections).to.equal(0);
+  });
+
+  it('refuses a relay whose certificate is not signed by the chain, naming the chain setting', async () => {
+    const r = await startRelay();
+    const otherCa = await createCertificateAuthority('another CA');
+    const errors: CollectorError[] = [];
+    const s = newSender(r.port, { ca: otherCa.cert, onError: (e) => errors.push(e) });
+    void s.send(line(1)).catch(() => undefined);
+    await waitFor(() => errors.length >= 1, 'a trust error');
+    expect(errors[0]!.code).to.equal('DEVO_TLS_SERVER_UNTRUSTED');
+    expect(errors[0]!.message).to.include('outputs.devo_1.config.chain (/certs/chain.crt)');
+    expect(r.stats.connections).to.equal(0);
+  });
+
+  it('reports a key that does not belong to the certificate as DEVO_CERT_INVALID', async () => {
+    const r = await startRelay();
+    const errors: CollectorError[] = [];
+    const s = newSender(r.port, { key: pki.server.key, onError: (e) => errors.push(e) });
+    void s.send(line(1)).catch(() => undefined);
+    await waitFor(() => errors.length >= 1, 'a certificate error');
+    expect(errors[0]!.code).to.equal('DEVO_CERT_INVALID');
+    expect(errors[0]!.message).to.include('outputs.devo_1.config.cert');
+  });
+
+  it('detects the relay closing the connection (EOF), reconnects and re-sends what it may not have read', async () => {
+    const r = await startRelay();
+    const s = newSender(r.port);
+    await s.send(line(1));
+    await waitFor(() => lines.length === 1, 'first line');
+    r.disconnectAll();
+    await sleep(100);
+    await s.send(line(2));
+    await waitFor(() => lines.includes(line(2).toString().trimEnd()), 'second line');
+    expect(r.stats.connections).to.equal(2);
+    expect(s.stats.connectionsLost).to.equal(1);
+    expect(s.stats.bytesResent).to.equal(line(1).length);
+    expect(lines.filter((l) => l.endsWith('{"n":2}'))).to.have.length(1);
+  });
+
+  it('closes an idle connection itself (half-close, then EOF) and reconnects on the next write without re-sending', async () => {
+    const r = await startRelay();
+    const s = newSender(r.port, { idleTimeoutMs: 100 });
+    await s.send(line(1));
+    await sleep(300);
+    await s.send(line(2));
+    await waitFor(() => lines.length === 2, '2 lines');
+    expect(r.stats.connections).to.equal(2);
+    expect(s.stats.bytesResent).to.equal(0);
+    expect(lines).to.deep.equal([line(1), line(2)].map((b) => b.toString().trimEnd()));
+  });
+
+  it('recycles an old connection before the next write', async () => {
+    const r = await startRelay();
+    const s = newSender(r.port, { recycleAfterMs: 100 });
+    await s.send(line(1));
+    await sleep(150);
+    await s.send(line(2));
+    await s.send(line(3));
+    await waitFor(() => lines.length === 3, '3 lines');
+    expect(r.stats.connections).to.equal(2);
+    expect(s.stats.bytesResent).to.equal(0);
+  });
+
+  it('re-sends what a relay that died mid-stream may have lost: nothing is lost', async () => {
+    const r = await startRelay();
+    const port = r.port;
+    const s = newSender(port);
+    for (let i = 0; i < 50; i++) await s.send(line(i));
+    await r.stop({ abrupt: true });
+    const more = Array.from({ length: 50 }, (_, i) => s.send(line(50 + i)));
+    await sleep(100);
+    await startRelay({}, port);
+    await Promise.all(more);
+    await waitFor(() => new Set(lines).size === 100, 'all 100 distinct lines');
+    expect(s.stats.connectionsLost).to.equal(1);
+  });
+
+  it('on close, flushes, half-closes and waits for the relay to answer with EOF', async () => {
+    const r = await startRelay();
+    const s = newSender(r.port);
+    const sends = Array.from({ length: 100 }, (_, i) => s.send(line(i)));
+    await s.close();
+    await Promise.all(sends);
+    expect(lines).to.have.length(100);
+    try {
+      await s.send(line(101));
+      expect.fail('send after close must reject');
+    } catch (err) {
+      expect((err as CollectorError).code).to.equal('DEVO_SENDER_CLOSED');
+    }
+  });
+
+  it('gives up waiting for EOF from a relay that never answers the half-close', async () => {
+    const server = tls.createServer({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requestCert: true, allowHalfOpen: true });
+    const received: Buffer[] = [];
+    const sockets: tls.TLSSocket[] = [];
+    server.on('secureConnection', (socket) => {
+      sockets.push(socket);
+      socket.on('data', (d: Buffer) => received.push(d));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const s = newSender(port, { closeTimeoutMs: 200 });
+    await s.send(line(1));
+    const started = Date.now();
+    await s.close();
+    expect(Date.now() - started).to.be.within(150, 2000);
+    expect(Buffer.concat(received).toString()).to.equal(line(1).toString());
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+});

@@ -1,0 +1,134 @@
+import { expect } from 'chai';
+import { from, lastValueFrom, Subject, toArray } from 'rxjs';
+import { Valve } from '../../lib/flow/valve';
+import type { Timed } from '../../lib/operators/timed';
+import { DevoReceiver } from '../../lib/simulators/devoReceiver';
+import { devoLine } from '../../lib/sinks/devoLine';
+import { DevoSender } from '../../lib/sinks/devoSender';
+import { devoSink, type DevoWriter, type SinkAck } from '../../lib/sinks/devoSink';
+import { sharedPki } from '../helpers/pki';
+import { waitFor } from '../helpers/waitFor';
+
+/** A writer that acknowledges when told to: stands for a slow or stuck relay. */
+class ManualWriter implements DevoWriter {
+  readonly writes: Buffer[] = [];
+  private readonly pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  send(data: Buffer): Promise<void> {
+    this.writes.push(data);
+    return new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
+  }
+  ackNext(): void {
+    this.pending.shift()?.resolve();
+  }
+  failNext(err: Error): void {
+    this.pending.shift()?.reject(err);
+  }
+}
+
+const ev = (time: number, body: string): Timed<string> => ({ time, value: body });
+
+describe('devoLine', () => {
+  it('writes the Devo syslog header with the UTC time in ms, host and tag', () => {
+    expect(devoLine(Date.UTC(2024, 4, 22, 19, 10, 3, 58), 'collector-7', 'mail.proofpoint.pod.message', '{"guid":"x"}')).to.equal(
+      '<14>2024-05-22T19:10:03.058Z collector-7 mail.proofpoint.pod.message: {"guid":"x"}\n',
+    );
+  });
+
+  it('never lets a raw line break split an event', () => {
+    expect(devoLine(0, 'h', 'a.b', '{\n"a":\r\n1}')).to.equal('<14>1970-01-01T00:00:00.000Z h a.b: { "a": 1}\n');
+  });
+});
+
+describe('devoSink', () => {
+  it('writes each batch with one send and acknowledges it with its records, in order', async () => {
+    const writes: string[] = [];
+    const writer: DevoWriter = { send: async (d) => void writes.push(d.toString()) };
+    const records = [ev(0, 'a'), ev(1000, 'b'), ev(2000, 'c')];
+    const acks = await lastValueFrom(
+      from(records).pipe(devoSink({ writer, tag: 'my.tag', hostname: 'h', format: (v) => `{"v":"${v}"}`, batch: { maxEvents: 2 } }), toArray()),
+    );
+    expect(writes).to.deep.equal([
+      '<14>1970-01-01T00:00:00.000Z h my.tag: {"v":"a"}\n<14>1970-01-01T00:00:01.000Z h my.tag: {"v":"b"}\n',
+      '<14>1970-01-01T00:00:02.000Z h my.tag: {"v":"c"}\n',
+    ]);
+    expect(acks.map((a) => a.records)).to.deep.equal([[records[0], records[1]], [records[2]]]);
+    expect(acks.map((a) => a.bytes)).to.deep.equal([Buffer.byteLength(writes[0]!), Buffer.byteLength(writes[1]!)]);
+  });
+
+  it('counts what it holds in the valve until acknowledged, closing it while the relay is slow', async () => {
+    const writer = new ManualWriter();
+    const valve = new Valve({ maxBytes: 1e9, maxItems: 4 });
+    const input = new Subject<Timed<string>>();
+    const acks: Array<SinkAck<string>> = [];
+    const sub = input.pipe(devoSink({ writer, tag: 'a.b', hostname: 'h', format: (v) => v, valve, batch: { maxEvents: 2 } })).subscribe((a) => acks.push(a));
+    for (let i = 0; i < 4; i++) input.next(ev(i, `e${i}`));
+    expect(valve.isOpen).to.equal(false);
+    expect(valve.inFlight.items).to.equal(4);
+    expect(writer.writes).to.have.length(1); // the second batch waits for the first ack
+    writer.ackNext();
+    await waitFor(() => writer.writes.length === 2, 'second batch written');
+    expect(valve.inFlight.items).to.equal(2);
+    expect(valve.isOpen).to.equal(true);
+    writer.ackNext();
+    await waitFor(() => acks.length === 2, 'two acks');
+    expect(valve.inFlight).to.deep.equal({ items: 0, bytes: 0 });
+    input.next(ev(9, 'late'));
+    expect(valve.inFlight.items).to.equal(1);
+    sub.unsubscribe();
+    expect(valve.inFlight).to.deep.equal({ items: 0, bytes: 0 }, 'released on unsubscribe');
+  });
+
+  it('errors when the writer rejects (sender closed), releasing the valve', async () => {
+    const writer = new ManualWriter();
+    const valve = new Valve({ maxBytes: 1e9, maxItems: 100 });
+    const input = new Subject<Timed<string>>();
+    let error: unknown;
+    input.pipe(devoSink({ writer, tag: 'a.b', hostname: 'h', format: (v) => v, valve, batch: { maxEvents: 1 } })).subscribe({ error: (e) => (error = e) });
+    input.next(ev(0, 'x'));
+    writer.failNext(new Error('closed'));
+    await waitFor(() => error !== undefined, 'the error');
+    expect((error as Error).message).to.equal('closed');
+    expect(valve.inFlight.items).to.equal(0);
+  });
+
+  it('errors when format throws', async () => {
+    const writer = new ManualWriter();
+    let error: unknown;
+    from([ev(0, 'x')])
+      .pipe(
+        devoSink({
+          writer,
+          tag: 'a.b',
+          hostname: 'h',
+          format: () => {
+            throw new Error('bad record');
+          },
+        }),
+      )
+      .subscribe({ error: (e) => (error = e) });
+    expect((error as Error).message).to.equal('bad record');
+  });
+
+  it('delivers through a real DevoSender to a TLS relay, byte for byte', async () => {
+    const pki = await sharedPki();
+    const lines: string[] = [];
+    const relay = await DevoReceiver.start({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, onLine: (l) => lines.push(l) });
+    const sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 20 });
+    try {
+      const bodies = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ guid: `g${i}`, text: 'é✓'.repeat(i % 7) }));
+      const acks = await lastValueFrom(
+        from(bodies.map((b, i) => ev(1716405003058 + i, b))).pipe(
+          devoSink({ writer: sender, tag: 'mail.proofpoint.pod.message', hostname: 'collector-7', format: (v) => v }),
+          toArray(),
+        ),
+      );
+      expect(acks.reduce((n, a) => n + a.records.length, 0)).to.equal(2500);
+      await waitFor(() => lines.length === 2500, 'all lines');
+      expect(lines[0]).to.equal(`<14>2024-05-22T19:10:03.058Z collector-7 mail.proofpoint.pod.message: ${bodies[0]}`);
+      expect(lines.map((l) => l.slice(l.indexOf(': ') + 2))).to.deep.equal(bodies);
+    } finally {
+      await sender.close();
+      await relay.stop();
+    }
+  });
+});

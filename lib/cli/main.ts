@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultServices } from '../../pipelines/defaultServices';
+import { startCollector } from '../../pipelines/runner';
+import { configSecrets, type CollectorConfig } from '../config/collectorConfig';
+import { ConfigError } from '../config/configError';
+import { loadConfig } from '../config/loadConfig';
+import { CollectorError, errorMessage } from '../errors/collectorError';
+import { createLogger } from '../log/logger';
+import { SecretRedactor } from '../log/secretRedactor';
+import { DevoReceiver } from '../simulators/devoReceiver';
+import { writeThrowawayPki } from './writeThrowawayPki';
+
+const HELP = `proofpoint-devo-collector: Proofpoint On Demand and CASB to Devo
+
+Usage:
+  proofpoint-devo-collector run --config FILE [--certs DIR]
+      Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0.
+  proofpoint-devo-collector validate --config FILE [--certs DIR]
+      Check the config file and the certificates it names; exit 0, or 1 with one line per problem.
+  proofpoint-devo-collector simulate devo [--port N] [--host H] [--pki DIR] [--out FILE]
+      A Devo-compatible TLS receiver requiring client certificates; writes one line per event.
+  proofpoint-devo-collector demo [--dir DIR]
+      Throwaway certificates, the simulators, a local receiver and the pipelines (npm start).
+  proofpoint-devo-collector --help | --version
+
+Options:
+  --config FILE   Devo-style config.yaml (see config/config.example.yaml)
+  --certs DIR     where relative chain/cert/key paths resolve (default ./certs)
+
+Relative paths: certificates under --certs, the state directory under the current directory.
+\${NAME} in the config is replaced by the environment variable NAME.`;
+
+function stdout(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function stderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function loadOptions(flags: { certs?: string | undefined }) {
+  return { env: process.env, baseDir: process.cwd(), ...(flags.certs === undefined ? {} : { certsDir: flags.certs }) };
+}
+
+function configFlags(args: string[]) {
+  return parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, certs: { type: 'string' } },
+    strict: true,
+  }).values;
+}
+
+function requireConfig(value: string | undefined): string {
+  if (value === undefined) throw new UsageError('--config FILE is required');
+  return value;
+}
+
+class UsageError extends Error {}
+
+async function validate(args: string[]): Promise<number> {
+  const flags = configFlags(args);
+  const file = requireConfig(flags.config);
+  const config = await loadConfig(file, loadOptions(flags));
+  stdout(`${file}: valid. ${describeServices(config)}`);
+  return 0;
+}
+
+function describeServices(config: CollectorConfig): string {
+  const names = [
+    ...(config.pod?.enabled === true ? config.pod.services.map((s) => `pod/${s.name}`) : []),
+    ...(config.casb?.enabled === true ? config.casb.services.map((s) => `casb/${s.name}`) : []),
+  ];
+  return names.length === 0 ? 'No enabled service.' : `Enabled services: ${names.join(', ')}.`;
+}
+
+async function run(args: string[]): Promise<number> {
+  const flags = configFlags(args);
+  const file = requireConfig(flags.config);
+  const config = await loadConfig(file, loadOptions(flags));
+  const redactor = new SecretRedactor(configSecrets(config));
+  const logger = createLogger({ debug: config.collector.debug, redactor, write: stdout });
+  const collector = await startCollector(config, { logger, services: defaultServices });
+  if (collector.services.length === 0) {
+    logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);
+    await collector.stop();
+    return 1;
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.error(`${signal} again: exiting without waiting for the flush`);
+      process.exit(1);
+    }
+    logger.info(`${signal} received`);
+    void collector.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await collector.done;
+  await collector.stop();
+  return 0;
+}
+
+async function simulate(args: string[]): Promise<number> {
+  const [kind, ...rest] = args;
+  if (kind !== 'devo') throw new UsageError(`simulate: expected "devo", got ${kind === undefined ? 'nothing' : `"${kind}"`}`);
+  const flags = parseArgs({
+    args: rest,
+    options: {
+      port: { type: 'string', default: '6514' },
+      host: { type: 'string', default: '127.0.0.1' },
+      pki: { type: 'string', default: 'demo/certs' },
+      out: { type: 'string', default: 'demo/received.log' },
+    },
+    strict: true,
+  }).values;
+  const pkiDir = path.resolve(flags.pki);
+  const files = await writeThrowawayPki(pkiDir);
+  const receiver = await DevoReceiver.start({
+    host: flags.host,
+    port: Number(flags.port),
+    ca: files.pki.ca.cert,
+    cert: files.pki.server.cert,
+    key: files.pki.server.key,
+    outputFile: path.resolve(flags.out),
+  });
+  stdout(`Devo receiver on ${flags.host}:${receiver.port}, writing to ${path.resolve(flags.out)}`);
+  stdout(`Client files for the collector: chain ${files.chain}, cert ${files.clientCert}, key ${files.clientKey}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await receiver.stop();
+  stdout(`Received ${receiver.stats.lines} event(s) on ${receiver.stats.connections} connection(s)`);
+  return 0;
+}
+
+async function demo(): Promise<number> {
+  stdout('proofpoint-devo-collector demo: no services yet (the POD pipelines are not built yet).');
+  return 0;
+}
+
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs one command line; returns the exit code. Only this module touches `process`. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await run(args);
+      case 'validate':
+        return await validate(args);
+      case 'simulate':
+        return await simulate(args);
+      case 'demo':
+        return await demo();
+      case '--version':
+      case '-v':
+        stdout(await version());
+        return 0;
+      case '--help':
+      case '-h':
+      case 'help':
+        stdout(HELP);
+        return 0;
+      default:
+        stderr(command === undefined ? HELP : `Unknown command "${command}".\n\n${HELP}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      stderr(`${err.source}: ${err.problems.length} problem(s):`);
+      for (const problem of err.problems) stderr(problem);
+      return 1;
+    }
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      stderr(`${err.message}\n\nRun with --help for usage.`);
+      return 2;
+    }
+    if (err instanceof CollectorError) {
+      stderr(`${err.code}: ${err.message}`);
+      return 1;
+    }
+    stderr(`Unexpected error: ${errorMessage(err)}`);
+    if (err instanceof Error && err.stack !== undefined) stderr(err.stack);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // Everything is flushed and closed by now; do not let a stray handle keep the process alive.
+    setTimeout(() => process.exit(code), 2000).unref();
+  });
+}

@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { writeCertFiles } from '../helpers/certFiles';
+import { sharedPki } from '../helpers/pki';
+import { tempDir } from '../helpers/tempDir';
+
+const CLI = path.join(__dirname, '..', '..', 'lib', 'cli', 'main.js');
+
+/** Runs the built CLI with plain node, as the bin does. */
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { PATH: process.env['PATH'] ?? '', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('CLI', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ dir, remove } = await tempDir());
+    await writeCertFiles(path.join(dir, 'certs'), await sharedPki());
+  });
+  afterEach(() => remove());
+
+  it('prints usage for --help and exits 0', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/run --config FILE/).and.match(/validate --config FILE/).and.match(/simulate devo/);
+  });
+
+  it('exits 2 with usage on an unknown command or option', async () => {
+    const unknown = await runCli(['frobnicate']);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.match(/Unknown command "frobnicate"/);
+    const badFlag = await runCli(['validate', '--nope']);
+    expect(badFlag.code).to.equal(2);
+    expect(badFlag.stderr).to.match(/--nope/);
+    const missing = await runCli(['validate']);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.match(/--config FILE is required/);
+  });
+
+  it('validate exits 0 on a good file, resolving certificates under ./certs of the working directory', async () => {
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: c, api_token: "\${TOKEN}" }
+    services: { message: {} }
+`,
+    );
+    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir, env: { TOKEN: 'tok-secret-1' } });
+    expect(stderr).to.equal('');
+    expect(code).to.equal(0);
+    expect(stdout).to.equal('config.yaml: valid. Enabled services: pod/message.\n');
+  });
+
+  it('validate exits 1 with one line per problem, never printing a secret', async () => {
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: "x", type: SSL, chain: chain.crt, cert: nope.crt, key: client.key } }
+inputs:
+  proofpoint_casb:
+    id: "1"
+    credentials: { api_key: "\${KEY}", client_id: c, client_secret: 12345678 }
+    services: { alerts: { request_period_in_seconds: ten } }
+`,
+    );
+    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir, env: { KEY: 'very-secret-key' } });
+    expect(code).to.equal(1);
+    expect(stdout).to.equal('');
+    expect(stderr.trimEnd().split('\n')).to.deep.equal([
+      'config.yaml: 3 problem(s):',
+      'outputs.devo_1.config.port: expected a port number (1-65535), got "x"',
+      'inputs.proofpoint_casb.credentials.client_secret: expected a non-empty string (secret), got a number',
+      'inputs.proofpoint_casb.services.alerts.request_period_in_seconds: expected a positive integer, got "ten"',
+    ]);
+    expect(stderr).not.to.include('very-secret-key').and.not.to.include('12345678');
+  });
+
+  it('validate reports certificate problems after the settings are fixed', async () => {
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: nope.crt, key: client.key } }
+inputs: {}
+`,
+    );
+    const { code, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir });
+    expect(code).to.equal(1);
+    expect(stderr).to.include(`outputs.devo_1.config.cert: file not found: ${path.join(dir, 'certs', 'nope.crt')}`);
+  });
+
+  it('run exits 1 with a clear message when no service is enabled', async () => {
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
+inputs: {}
+`,
+    );
+    const { code, stdout } = await runCli(['run', '--config', 'config.yaml'], { cwd: dir });
+    expect(code).to.equal(1);
+    expect(stdout).to.match(/ERROR MainProcess::MainThread -> No enabled service in config\.yaml: enable one under inputs\./);
+  });
+});

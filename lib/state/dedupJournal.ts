@@ -1,0 +1,109 @@
+import { createReadStream } from 'node:fs';
+import { appendFile, open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { CollectorError, errorMessage } from '../errors/collectorError';
+import type { DedupWindowState } from '../operators/dedupWindow';
+import { writeFileAtomic } from './writeFileAtomic';
+
+/** What {@link DedupJournal.load} found. */
+export interface DedupJournalContent {
+  readonly state: DedupWindowState;
+  /** Lines that could not be read (a crash in the middle of an append leaves one). */
+  readonly skipped: number;
+  /** Lines in the file, live or not. */
+  readonly lines: number;
+}
+
+/**
+ * The persisted part of a de-dup window, as an append-only file of `["key",expiresAt]` lines
+ * (mode 0600): each commit appends only the keys delivered since the previous one (cheap, however
+ * big the window), and the file is rewritten atomically with the live keys only when it has grown
+ * to several times their number. Keys are appended only after the sink acknowledged their events,
+ * so a key in the journal always means "delivered".
+ */
+export class DedupJournal {
+  private lineCount = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Lines in the file now (live and expired). */
+  get lines(): number {
+    return this.lineCount;
+  }
+
+  /** Reads the live keys; an absent file is an empty window. */
+  async load(): Promise<DedupJournalContent> {
+    const entries = new Map<string, number>();
+    let skipped = 0;
+    let lines = 0;
+    const now = this.now();
+    try {
+      const reader = createInterface({ input: createReadStream(this.file, { encoding: 'utf8' }), crlfDelay: Infinity });
+      for await (const line of reader) {
+        if (line === '') continue;
+        lines++;
+        const entry = parseLine(line);
+        if (entry === undefined) skipped++;
+        else if (entry[1] > now) {
+          entries.delete(entry[0]);
+          entries.set(entry[0], entry[1]);
+        }
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new CollectorError('STATE_UNREADABLE', `Cannot read the de-dup journal ${this.file}: ${errorMessage(err)}`, { cause: err });
+      }
+    }
+    this.lineCount = lines;
+    return { state: { version: 1, entries: [...entries] }, skipped, lines };
+  }
+
+  /** Appends delivered keys and fsyncs. */
+  async append(entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    if (entries.length === 0) return;
+    const text = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+    try {
+      await appendFile(this.file, text, { mode: 0o600 });
+      const handle = await open(this.file, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      throw new CollectorError('STATE_WRITE_FAILED', `Cannot append to the de-dup journal ${this.file}: ${errorMessage(err)}`, { cause: err });
+    }
+    this.lineCount += entries.length;
+  }
+
+  /** True when the file holds more than `factor` times `live` lines (and more than `floor`). */
+  needsCompaction(live: number, factor = 3, floor = 10_000): boolean {
+    return this.lineCount > floor && this.lineCount > factor * live;
+  }
+
+  /** Replaces the file atomically with exactly `state`'s keys. */
+  async rewrite(state: DedupWindowState): Promise<void> {
+    const text = state.entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+    try {
+      await writeFileAtomic(this.file, text);
+    } catch (err) {
+      throw new CollectorError('STATE_WRITE_FAILED', `Cannot rewrite the de-dup journal ${this.file}: ${errorMessage(err)}`, { cause: err });
+    }
+    this.lineCount = state.entries.length;
+  }
+}
+
+function parseLine(line: string): [string, number] | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && Number.isFinite(value[1])) {
+      return [value[0], value[1] as number];
+    }
+  } catch {
+    // a torn last line
+  }
+  return undefined;
+}

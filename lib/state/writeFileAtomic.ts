@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import * as path from 'node:path';
+
+/**
+ * Replaces `file` with `data` so that a crash at any moment leaves either the old content or the
+ * new one, never a mix: write a temp file in the same directory (mode `mode`, default 0600),
+ * fsync it, rename it over `file`, fsync the directory. On failure the temp file is removed and
+ * the old file is untouched; the error is thrown.
+ *
+ * @example
+ * await writeFileAtomic('state/pod-message.json', JSON.stringify(state));
+ */
+export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', mode);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  const directory = await open(dir, 'r');
+  try {
+    await directory.sync();
+  } catch {
+    // Some file systems cannot fsync a directory; the rename is still atomic.
+  } finally {
+    await directory.close();
+  }
+}

@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { createLogger } from '../../lib/log/logger';
+import { SecretRedactor } from '../../lib/log/secretRedactor';
+import { DeadLetterFile } from '../../lib/state/deadLetterFile';
+import { tempDir } from '../helpers/tempDir';
+
+describe('DeadLetterFile', () => {
+  it('counts, logs the first 200 characters, and appends a JSON line (0600, secrets redacted)', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const logs: string[] = [];
+      const file = path.join(dir, 'dl.jsonl');
+      const dlq = new DeadLetterFile({
+        file,
+        service: 'pod/message',
+        logger: createLogger({ write: (l) => logs.push(l) }),
+        redactor: new SecretRedactor(['tok-SECRET-1']),
+        now: () => Date.UTC(2024, 0, 1),
+        maxRecordBytes: 300,
+      });
+      dlq.write(`{"broken tok-SECRET-1 ${'x'.repeat(400)}`, 'not JSON');
+      dlq.write('[1]', 'not a JSON object');
+      await dlq.flush();
+      expect(dlq.count).to.equal(2);
+      expect(logs[0]).to.match(/WARNING .* Dead-lettered a record of pod\/message \(not JSON\): "\{\\"broken \*\*\* x+…"$/);
+      expect(logs[0]!.length).to.be.lessThan(400);
+      const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines[0]).to.include({ time: '2024-01-01T00:00:00.000Z', service: 'pod/message', reason: 'not JSON', length: 422 });
+      expect(lines[0]!['record']).to.have.length(300 + '***'.length - 'tok-SECRET-1'.length);
+      expect(JSON.stringify(lines)).not.to.include('tok-SECRET-1');
+      expect(lines[1]).to.include({ record: '[1]' });
+      expect((await stat(file)).mode & 0o777).to.equal(0o600);
+    } finally {
+      await remove();
+    }
+  });
+
+  it('logs and counts a failing disk instead of throwing into the stream', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const logs: string[] = [];
+      const dlq = new DeadLetterFile({ file: path.join(dir, 'missing-dir', 'dl.jsonl'), service: 's', logger: createLogger({ write: (l) => logs.push(l) }) });
+      dlq.write('x', 'bad');
+      await dlq.flush();
+      expect(dlq.failures).to.equal(1);
+      expect(logs.some((l) => /ERROR .*STATE_WRITE_FAILED: cannot append to the dead-letter file/.test(l))).to.equal(true);
+    } finally {
+      await remove();
+    }
+  });
+});

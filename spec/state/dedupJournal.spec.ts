@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { appendFile, readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { DedupJournal } from '../../lib/state/dedupJournal';
+import { tempDir } from '../helpers/tempDir';
+
+describe('DedupJournal', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  beforeEach(async () => ({ dir, remove } = await tempDir()));
+  afterEach(() => remove());
+
+  it('starts empty, appends delivered keys (0600) and loads the live ones, latest expiry winning', async () => {
+    let now = 1000;
+    const journal = new DedupJournal(path.join(dir, 'j.jsonl'), () => now);
+    expect((await journal.load()).state.entries).to.deep.equal([]);
+    await journal.append([['a', 2000], ['b', 1500]]);
+    await journal.append([['weird "key"\n/x', 3000], ['a', 4000]]);
+    expect((await stat(journal.file)).mode & 0o777).to.equal(0o600);
+    now = 1600;
+    const content = await new DedupJournal(journal.file, () => now).load();
+    expect(content.state.entries).to.deep.equal([['weird "key"\n/x', 3000], ['a', 4000]]);
+    expect(content.lines).to.equal(4);
+  });
+
+  it('skips a torn last line (a crash in the middle of an append) and counts it', async () => {
+    const journal = new DedupJournal(path.join(dir, 'j.jsonl'), () => 0);
+    await journal.append([['a', 10]]);
+    await appendFile(journal.file, '["b",1');
+    const content = await journal.load();
+    expect(content.state.entries).to.deep.equal([['a', 10]]);
+    expect(content.skipped).to.equal(1);
+  });
+
+  it('compacts to the live keys when it has grown several times larger', async () => {
+    const journal = new DedupJournal(path.join(dir, 'j.jsonl'), () => 0);
+    await journal.append(Array.from({ length: 40 }, (_, i) => [`k${i}`, 10] as const));
+    expect(journal.needsCompaction(10, 3, 20)).to.equal(true);
+    expect(journal.needsCompaction(20, 3, 20)).to.equal(false);
+    await journal.rewrite({ version: 1, entries: [['k1', 10]] });
+    expect(journal.lines).to.equal(1);
+    expect(await readFile(journal.file, 'utf8')).to.equal('["k1",10]\n');
+  });
+});

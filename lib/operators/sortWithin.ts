@@ -7,6 +7,8 @@ export interface SortWithinOptions {
   readonly maxDelayMs: number;
   /** Most values held at once; past it the earliest is emitted at once. */
   readonly maxItems: number;
+  /** Each emission emits everything held, in order (e.g. when the source's connection closes). */
+  readonly flush$?: Observable<unknown>;
   /** Clock of the delay. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
 }
@@ -25,7 +27,8 @@ interface Held<T> {
  * `maxItems` are held: past that, the earliest is emitted at once. Output is sorted whenever the
  * source's disorder stays within the window.
  *
- * On complete, everything held is emitted in order, then completion. Errors are forwarded at once
+ * On complete, and on each emission of `flush$`, everything held is emitted in order (then, on
+ * complete, completion). Errors are forwarded at once
  * (held values are dropped: the cursor that covers them was not committed). Unsubscribing
  * cancels the timer.
  *
@@ -78,6 +81,11 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
         }, delay);
       };
 
+      const flushAll = (): void => {
+        while (heap.size > 0 && !subscriber.closed) popMin();
+        dropEmittedArrivals();
+      };
+      const flushSubscription = options.flush$?.subscribe(() => flushAll());
       const subscription = source.subscribe({
         next(item) {
           const held: Held<T> = { item, seq: seq++, due: scheduler.now() + maxDelayMs, out: false };
@@ -92,11 +100,12 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
         },
         error: (err: unknown) => subscriber.error(err),
         complete() {
-          while (heap.size > 0 && !subscriber.closed) popMin();
+          flushAll();
           subscriber.complete();
         },
       });
       return () => {
+        flushSubscription?.unsubscribe();
         subscription.unsubscribe();
         timer?.unsubscribe();
       };

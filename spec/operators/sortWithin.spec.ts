@@ -63,6 +63,18 @@ describe('sortWithin', () => {
     });
   });
 
+  it('emits everything held, in order, when flush$ emits', () => {
+    const ts = testScheduler();
+    const v = { a: at(3), b: at(1), c: at(2), d: at(0) };
+    ts.run(({ cold, hot, expectObservable }) => {
+      const flush$ = hot('--f');
+      expectObservable(cold('ab-----cd|', v).pipe(sortWithin({ maxDelayMs: 1000, maxItems: 10, flush$, scheduler: ts }))).toBe(
+        '--(ba)---(dc|)',
+        v,
+      );
+    });
+  });
+
   it('forwards errors at once', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {

@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import * as fc from 'fast-check';
+import { isRejectedFrame, parsePodFrame, podKeyField } from '../../lib/sources/podFrame';
+
+const frame = (text: string) => Buffer.from(text, 'utf8');
+
+describe('parsePodFrame', () => {
+  it('keeps the vendor text byte for byte, with the key and the raw ts', () => {
+    const text = '{"guid":"g1","ts":"2024-05-22T12:10:03.058340-0700","n":1.0,"s":"\\u00e9"}';
+    expect(parsePodFrame(frame(text), false, 'guid')).to.deep.equal({ key: 'g1', ts: '2024-05-22T12:10:03.058340-0700', raw: text });
+  });
+
+  it('uses id for maillog and guid for the others', () => {
+    expect(podKeyField('maillog')).to.equal('id');
+    expect(podKeyField('message')).to.equal('guid');
+    expect(podKeyField('audit')).to.equal('guid');
+    expect(parsePodFrame(frame('{"id":"m1","ts":1}'), false, 'id')).to.deep.include({ key: 'm1' });
+  });
+
+  it('re-serialises compactly a frame holding a raw line break, and trims surrounding whitespace', () => {
+    expect(parsePodFrame(frame('{"guid":"g",\n  "ts": 1}\n'), false, 'guid')).to.deep.equal({ key: 'g', ts: 1, raw: '{"guid":"g","ts":1}' });
+    expect(parsePodFrame(frame('  {"guid":"g","ts":1}\r\n'), false, 'guid')).to.deep.include({ raw: '{"guid":"g","ts":1}' });
+  });
+
+  it('accepts binary frames holding UTF-8, and rejects invalid UTF-8', () => {
+    expect(parsePodFrame(frame('{"guid":"é","ts":1}'), true, 'guid')).to.deep.include({ key: 'é' });
+    const bad = parsePodFrame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), true, 'guid');
+    expect(bad).to.deep.include({ reason: 'binary frame is not valid UTF-8' });
+  });
+
+  const rejects: Array<[string, RegExp]> = [
+    ['{"guid": "x", broken', /^not JSON/],
+    ['[1,2]', /^not a JSON object \(a list\)/],
+    ['null', /^not a JSON object \(null\)/],
+    ['"text"', /^not a JSON object \(string\)/],
+    ['{"ts":"2024-05-22T12:10:03Z"}', /^no guid/],
+    ['{"guid":"","ts":1}', /^no guid/],
+    ['{"guid":7,"ts":1}', /^no guid/],
+    ['{"__proto__":{"guid":"inherited"},"ts":1}', /^no guid/],
+  ];
+  for (const [text, reason] of rejects) {
+    it(`rejects ${text} with a reason and the text`, () => {
+      const result = parsePodFrame(frame(text), false, 'guid');
+      expect(isRejectedFrame(result)).to.equal(true);
+      expect(result).to.have.property('reason').that.matches(reason);
+      expect(result).to.have.property('text', text);
+    });
+  }
+
+  it('rejects deep nesting without crashing', () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    expect(isRejectedFrame(parsePodFrame(frame(deep), false, 'guid'))).to.equal(true);
+  });
+
+  it('never throws, and what it accepts re-parses to an object with the key (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json(), fc.uint8Array().map((a) => Buffer.from(a).toString('latin1'))), fc.boolean(), (text, binary) => {
+        const result = parsePodFrame(Buffer.from(text, binary ? 'latin1' : 'utf8'), binary, 'guid');
+        if (isRejectedFrame(result)) expect(result.reason).to.be.a('string');
+        else {
+          const parsed = JSON.parse(result.raw) as Record<string, unknown>;
+          expect(parsed['guid']).to.equal(result.key);
+          expect(result.raw).not.to.match(/[\r\n]/);
+        }
+      }),
+    );
+  });
+});

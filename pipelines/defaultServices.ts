@@ -1,7 +1,5 @@
+import { podServices } from './pod';
 import type { ServiceFactory } from './runner';
 
-/**
- * The services of every enabled input of a config. The POD and CASB pipelines register here as
- * they land.
- */
-export const defaultServices: ServiceFactory = () => [];
+/** The services of every enabled input of a config: the PoD services, then the CASB ones. */
+export const defaultServices: ServiceFactory = (config, sender, logger) => [...podServices(config, sender, logger)];

@@ -10,8 +10,9 @@ import { loadConfig } from '../config/loadConfig';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { createLogger } from '../log/logger';
 import { SecretRedactor } from '../log/secretRedactor';
-import { DevoReceiver } from '../simulators/devoReceiver';
-import { writeThrowawayPki } from './writeThrowawayPki';
+import { demoCommand } from './demoCommand';
+import { simulateCommand, type CommandIo } from './simulateCommand';
+import { UsageError } from './usageError';
 
 const HELP = `proofpoint-devo-collector: Proofpoint On Demand and CASB to Devo
 
@@ -20,9 +21,13 @@ Usage:
       Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0.
   proofpoint-devo-collector validate --config FILE [--certs DIR]
       Check the config file and the certificates it names; exit 0, or 1 with one line per problem.
+  proofpoint-devo-collector simulate pod [--port N] [--token T] [--cluster C] [--types message,maillog,audit]
+        [--rate N] [--total N] [--mode realtime|blast] [--duplicates P] [--disorder N]
+        [--drop-every N] [--large-every N] [--malformed-every N]
+      The PoD Log API (websocket): auth, 409 on a second session, resume, sinceTime, duplicates...
   proofpoint-devo-collector simulate devo [--port N] [--host H] [--pki DIR] [--out FILE]
       A Devo-compatible TLS receiver requiring client certificates; writes one line per event.
-  proofpoint-devo-collector demo [--dir DIR]
+  proofpoint-devo-collector demo [--dir DIR] [--duration SECONDS] [--rate N]
       Throwaway certificates, the simulators, a local receiver and the pipelines (npm start).
   proofpoint-devo-collector --help | --version
 
@@ -58,7 +63,16 @@ function requireConfig(value: string | undefined): string {
   return value;
 }
 
-class UsageError extends Error {}
+
+function commandIo(): CommandIo {
+  return {
+    out: stdout,
+    stopSignal: new Promise<void>((resolve) => {
+      process.once('SIGTERM', () => resolve());
+      process.once('SIGINT', () => resolve());
+    }),
+  };
+}
 
 async function validate(args: string[]): Promise<number> {
   const flags = configFlags(args);
@@ -105,45 +119,6 @@ async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-async function simulate(args: string[]): Promise<number> {
-  const [kind, ...rest] = args;
-  if (kind !== 'devo') throw new UsageError(`simulate: expected "devo", got ${kind === undefined ? 'nothing' : `"${kind}"`}`);
-  const flags = parseArgs({
-    args: rest,
-    options: {
-      port: { type: 'string', default: '6514' },
-      host: { type: 'string', default: '127.0.0.1' },
-      pki: { type: 'string', default: 'demo/certs' },
-      out: { type: 'string', default: 'demo/received.log' },
-    },
-    strict: true,
-  }).values;
-  const pkiDir = path.resolve(flags.pki);
-  const files = await writeThrowawayPki(pkiDir);
-  const receiver = await DevoReceiver.start({
-    host: flags.host,
-    port: Number(flags.port),
-    ca: files.pki.ca.cert,
-    cert: files.pki.server.cert,
-    key: files.pki.server.key,
-    outputFile: path.resolve(flags.out),
-  });
-  stdout(`Devo receiver on ${flags.host}:${receiver.port}, writing to ${path.resolve(flags.out)}`);
-  stdout(`Client files for the collector: chain ${files.chain}, cert ${files.clientCert}, key ${files.clientKey}`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await receiver.stop();
-  stdout(`Received ${receiver.stats.lines} event(s) on ${receiver.stats.connections} connection(s)`);
-  return 0;
-}
-
-async function demo(): Promise<number> {
-  stdout('proofpoint-devo-collector demo: no services yet (the POD pipelines are not built yet).');
-  return 0;
-}
-
 async function version(): Promise<string> {
   const pkg = JSON.parse(await readFile(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
@@ -159,9 +134,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'validate':
         return await validate(args);
       case 'simulate':
-        return await simulate(args);
+        return await simulateCommand(args, commandIo());
       case 'demo':
-        return await demo();
+        return await demoCommand(args, commandIo());
       case '--version':
       case '-v':
         stdout(await version());

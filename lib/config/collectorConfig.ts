@@ -37,6 +37,8 @@ export interface PodServiceConfig {
   readonly urlBase: string;
   /** `start_time`, UTC epoch ms. */
   readonly startTime?: number;
+  /** Bound of the de-dup window (`dedup_max_keys`). */
+  readonly dedupMaxKeys: number;
 }
 
 export interface PodInputConfig {

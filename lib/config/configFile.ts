@@ -58,6 +58,7 @@ const PodService = strictStruct(
     override_tag_base: DevoTag,
     override_url_base: UrlBase('wss:', 'ws:'),
     start_time: IsoTime,
+    dedup_max_keys: PositiveInt,
   },
 );
 

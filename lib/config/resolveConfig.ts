@@ -102,6 +102,7 @@ function resolvePod(file: ConfigFile): PodInputConfig | undefined {
           periodMs: (s.period_in_seconds ?? 60) * 1000,
           tag: s.override_tag_base ?? `mail.proofpoint.pod.${name}`,
           urlBase: s.override_url_base ?? input.override_url_base ?? POD_URL_BASE,
+          dedupMaxKeys: s.dedup_max_keys ?? 300_000,
           ...(s.start_time === undefined ? {} : { startTime: s.start_time }),
         },
       ];

@@ -41,6 +41,8 @@ export interface DevoReceiverStats {
  */
 export class DevoReceiver {
   private readonly sockets = new Set<tls.TLSSocket>();
+  /** Connections paused until the output file drains. */
+  private readonly waitingForFile = new Set<tls.TLSSocket>();
   private readonly file: WriteStream | undefined;
   private counters = { connections: 0, lines: 0, bytes: 0 };
   private readonly protocols = new Set<string>();
@@ -50,6 +52,10 @@ export class DevoReceiver {
     private readonly options: DevoReceiverOptions,
   ) {
     this.file = options.outputFile === undefined ? undefined : createWriteStream(options.outputFile, { flags: 'a' });
+    this.file?.on('drain', () => {
+      for (const socket of this.waitingForFile) socket.resume();
+      this.waitingForFile.clear();
+    });
     server.on('secureConnection', (socket) => this.accept(socket));
     // A rejected client certificate or a bad handshake is the client's problem, not the receiver's.
     server.on('tlsClientError', () => undefined);
@@ -118,7 +124,7 @@ export class DevoReceiver {
     this.options.onLine?.(text);
     if (this.file !== undefined && !this.file.write(`${text}\n`)) {
       socket.pause();
-      this.file.once('drain', () => socket.resume());
+      this.waitingForFile.add(socket);
     }
   }
 

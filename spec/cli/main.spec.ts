@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeCertFiles } from '../helpers/certFiles';
 import { sharedPki } from '../helpers/pki';
@@ -108,6 +108,17 @@ inputs: {}
     const { code, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir });
     expect(code).to.equal(1);
     expect(stderr).to.include(`outputs.devo_1.config.cert: file not found: ${path.join(dir, 'certs', 'nope.crt')}`);
+  });
+
+  it('demo (npm start) runs the simulators and the pipelines, and the receiver writes what Devo would get', async function () {
+    this.timeout(30_000);
+    const { code, stdout } = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: dir });
+    expect(code).to.equal(0);
+    expect(stdout).to.match(/collector runs pod\/message, pod\/maillog, pod\/audit/);
+    const received = (await readFile(path.join(dir, 'd', 'received.log'), 'utf8')).trimEnd().split('\n');
+    expect(received.length).to.be.greaterThan(10);
+    expect(received[0]).to.match(/^<14>\S+Z demo-collector mail\.proofpoint\.pod\.(message|maillog|audit): \{/);
+    expect(stdout).to.include(`event(s) delivered to ${path.join(dir, 'd', 'received.log')}`);
   });
 
   it('run exits 1 with a clear message when no service is enabled', async () => {

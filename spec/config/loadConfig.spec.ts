@@ -72,12 +72,13 @@ describe('loadConfig', () => {
       clusterId: 'acme_hosted',
       apiToken: 'tok-abcdef',
       services: [
-        { name: 'message', periodMs: 60_000, tag: 'mail.proofpoint.pod.message', urlBase: 'wss://logstream.proofpoint.com:443' },
+        { name: 'message', periodMs: 60_000, tag: 'mail.proofpoint.pod.message', urlBase: 'wss://logstream.proofpoint.com:443', dedupMaxKeys: 300_000 },
         {
           name: 'maillog',
           periodMs: 30_000,
           tag: 'my.pod.maillog',
           urlBase: 'wss://logstream.proofpoint.com:443',
+          dedupMaxKeys: 300_000,
           startTime: Date.UTC(2024, 4, 22, 19),
         },
       ],

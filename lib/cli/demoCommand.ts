@@ -1,0 +1,98 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultServices } from '../../pipelines/defaultServices';
+import { startCollector } from '../../pipelines/runner';
+import { configSecrets } from '../config/collectorConfig';
+import { loadConfig } from '../config/loadConfig';
+import { createLogger } from '../log/logger';
+import { SecretRedactor } from '../log/secretRedactor';
+import { DevoReceiver } from '../simulators/devoReceiver';
+import { PodSimulator } from '../simulators/podSimulator';
+import type { CommandIo } from './simulateCommand';
+import { UsageError } from './usageError';
+import { writeThrowawayPki } from './writeThrowawayPki';
+
+const DEMO_TOKEN = 'demo-pod-token-not-a-secret';
+
+/**
+ * `demo`: throwaway certificates, the PoD simulator, a local Devo-compatible receiver and the
+ * collector, all in this process and under `--dir` (default `./demo`). Prints a running count and
+ * where the receiver writes; stops on SIGINT/SIGTERM or after `--duration` seconds.
+ */
+export async function demoCommand(args: string[], io: CommandIo): Promise<number> {
+  const flags = parseArgs({
+    args,
+    options: { dir: { type: 'string', default: 'demo' }, duration: { type: 'string' }, rate: { type: 'string', default: '20' } },
+    strict: true,
+  }).values;
+  const dir = path.resolve(flags.dir);
+  const duration = flags.duration === undefined ? undefined : Number(flags.duration);
+  if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration: expected seconds > 0, got "${flags.duration}"`);
+  await mkdir(dir, { recursive: true });
+  const receivedFile = path.join(dir, 'received.log');
+  await writeFile(receivedFile, '');
+
+  io.out(`demo: making throwaway certificates in ${path.join(dir, 'certs')}`);
+  const pki = await writeThrowawayPki(path.join(dir, 'certs'));
+  const receiver = await DevoReceiver.start({ ca: pki.pki.ca.cert, cert: pki.pki.server.cert, key: pki.pki.server.key, outputFile: receivedFile });
+  const pod = await PodSimulator.start({
+    token: DEMO_TOKEN,
+    clusterId: 'demo_hosted',
+    rate: Number(flags.rate),
+    duplicateRate: 0.02,
+    disorderWindow: 4,
+    dropEveryFrames: 1500,
+    malformedEvery: 400,
+  });
+  const configFile = path.join(dir, 'config.yaml');
+  await writeFile(
+    configFile,
+    `# Written by the demo: the collector's config for the local simulators.
+globals:
+  id: "1"
+  name: demo
+  persistence: { type: filesystem, config: { directory_name: ${JSON.stringify(path.join(dir, 'state'))} } }
+outputs:
+  devo_1:
+    type: devo_platform
+    config:
+      address: localhost
+      port: ${receiver.port}
+      type: SSL
+      chain: ${JSON.stringify(pki.chain)}
+      cert: ${JSON.stringify(pki.clientCert)}
+      key: ${JSON.stringify(pki.clientKey)}
+      hostname: demo-collector
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: demo_hosted, api_token: "\${DEMO_POD_TOKEN}" }
+    override_url_base: ${pod.url}
+    services:
+      message: { period_in_seconds: 5 }
+      maillog: { period_in_seconds: 5 }
+      audit: { period_in_seconds: 5 }
+`,
+  );
+  const config = await loadConfig(configFile, { env: { DEMO_POD_TOKEN: DEMO_TOKEN } });
+  const logger = createLogger({ redactor: new SecretRedactor(configSecrets(config)), write: io.out });
+  const collector = await startCollector(config, { logger, services: defaultServices });
+  io.out(`demo: PoD simulator at ${pod.url}, Devo receiver at localhost:${receiver.port}; the collector runs ${collector.services.join(', ')}`);
+  io.out(`demo: events received by the Devo receiver are written to ${receivedFile} (Ctrl-C to stop)`);
+
+  const status = () => {
+    const s = pod.stats;
+    return `demo: simulator sent ${s.eventsSent} event(s) (+${s.duplicatesSent} duplicates, ${s.malformedSent} malformed); receiver got ${receiver.stats.lines} event line(s)`;
+  };
+  const ticker = setInterval(() => io.out(status()), 5000);
+  await Promise.race([io.stopSignal, ...(duration === undefined ? [] : [new Promise((resolve) => setTimeout(resolve, duration * 1000))])]);
+  clearInterval(ticker);
+  await collector.stop();
+  const lines = receiver.stats.lines;
+  io.out(status());
+  await pod.stop();
+  await receiver.stop();
+  io.out(`demo: stopped. ${lines} event(s) delivered to ${receivedFile}; state in ${path.join(dir, 'state')}`);
+  return lines > 0 ? 0 : 1;
+}

@@ -1,0 +1,104 @@
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DevoReceiver } from '../simulators/devoReceiver';
+import type { PodEventType } from '../simulators/podEvents';
+import { PodSimulator } from '../simulators/podSimulator';
+import { UsageError } from './usageError';
+import { writeThrowawayPki } from './writeThrowawayPki';
+
+/** What the CLI gives a command: output lines, and a promise that resolves on SIGTERM/SIGINT. */
+export interface CommandIo {
+  readonly out: (line: string) => void;
+  readonly stopSignal: Promise<void>;
+}
+
+function numberFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name}: expected a number >= 0, got "${value}"`);
+  return n;
+}
+
+/** `simulate pod|devo …`: runs one simulator until the stop signal. */
+export async function simulateCommand(args: string[], io: CommandIo): Promise<number> {
+  const [kind, ...rest] = args;
+  if (kind === 'devo') return simulateDevo(rest, io);
+  if (kind === 'pod') return simulatePod(rest, io);
+  throw new UsageError(`simulate: expected "pod" or "devo", got ${kind === undefined ? 'nothing' : `"${kind}"`}`);
+}
+
+async function simulateDevo(args: string[], io: CommandIo): Promise<number> {
+  const flags = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '6514' },
+      host: { type: 'string', default: '127.0.0.1' },
+      pki: { type: 'string', default: 'demo/certs' },
+      out: { type: 'string', default: 'demo/received.log' },
+    },
+    strict: true,
+  }).values;
+  const files = await writeThrowawayPki(path.resolve(flags.pki));
+  const receiver = await DevoReceiver.start({
+    host: flags.host,
+    port: numberFlag('port', flags.port, 6514),
+    ca: files.pki.ca.cert,
+    cert: files.pki.server.cert,
+    key: files.pki.server.key,
+    outputFile: path.resolve(flags.out),
+  });
+  io.out(`Devo receiver on ${flags.host}:${receiver.port}, writing one line per event to ${path.resolve(flags.out)}`);
+  io.out(`Client files for the collector: chain ${files.chain}, cert ${files.clientCert}, key ${files.clientKey}`);
+  await io.stopSignal;
+  await receiver.stop();
+  io.out(`Received ${receiver.stats.lines} event(s) on ${receiver.stats.connections} connection(s)`);
+  return 0;
+}
+
+async function simulatePod(args: string[], io: CommandIo): Promise<number> {
+  const flags = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      token: { type: 'string', default: 'demo-token' },
+      cluster: { type: 'string', default: 'demo_hosted' },
+      types: { type: 'string', default: 'message,maillog,audit' },
+      rate: { type: 'string', default: '50' },
+      total: { type: 'string' },
+      mode: { type: 'string', default: 'realtime' },
+      duplicates: { type: 'string', default: '0.01' },
+      disorder: { type: 'string', default: '4' },
+      'drop-every': { type: 'string', default: '0' },
+      'large-every': { type: 'string', default: '0' },
+      'malformed-every': { type: 'string', default: '0' },
+    },
+    strict: true,
+  }).values;
+  if (flags.mode !== 'realtime' && flags.mode !== 'blast') throw new UsageError(`--mode: expected realtime or blast, got "${flags.mode}"`);
+  const types = flags.types.split(',').map((t) => t.trim());
+  for (const t of types) {
+    if (t !== 'message' && t !== 'maillog' && t !== 'audit') throw new UsageError(`--types: expected message, maillog or audit, got "${t}"`);
+  }
+  const sim = await PodSimulator.start({
+    host: flags.host,
+    port: numberFlag('port', flags.port, 8080),
+    token: flags.token,
+    clusterId: flags.cluster,
+    types: types as PodEventType[],
+    rate: numberFlag('rate', flags.rate, 50),
+    total: numberFlag('total', flags.total, Infinity),
+    mode: flags.mode,
+    duplicateRate: numberFlag('duplicates', flags.duplicates, 0.01),
+    disorderWindow: Math.max(1, numberFlag('disorder', flags.disorder, 4)),
+    dropEveryFrames: numberFlag('drop-every', flags['drop-every'], 0),
+    largeEvery: numberFlag('large-every', flags['large-every'], 0),
+    malformedEvery: numberFlag('malformed-every', flags['malformed-every'], 0),
+  });
+  io.out(`PoD Log API simulator on ${sim.url}/v1/stream (cid=${flags.cluster}, token=${flags.token}, types ${types.join(', ')})`);
+  await io.stopSignal;
+  const stats = sim.stats;
+  await sim.stop();
+  io.out(`Sent ${stats.eventsSent} event(s), ${stats.duplicatesSent} duplicate(s), ${stats.malformedSent} malformed frame(s) in ${stats.sessions} session(s)`);
+  return 0;
+}

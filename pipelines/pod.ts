@@ -1,0 +1,324 @@
+import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { defer, filter, from, interval, map, mergeMap, Observable, Subject, tap, type SchedulerLike } from 'rxjs';
+import type { CollectorConfig, PodInputConfig, PodServiceConfig } from '../lib/config/collectorConfig';
+import { configSecrets } from '../lib/config/collectorConfig';
+import { CollectorError, errorMessage } from '../lib/errors/collectorError';
+import { Valve } from '../lib/flow/valve';
+import type { Logger } from '../lib/log/logger';
+import { SecretRedactor } from '../lib/log/secretRedactor';
+import { commitAcks, type CommitReason } from '../lib/operators/commitAcks';
+import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
+import { normalizeTime } from '../lib/operators/normalizeTime';
+import { sortWithin } from '../lib/operators/sortWithin';
+import type { DevoBatchOptions, DevoWriter, SinkAck } from '../lib/sinks/devoSink';
+import { devoSink } from '../lib/sinks/devoSink';
+import { isRejectedFrame, parsePodFrame, podKeyField, type PodFrame } from '../lib/sources/podFrame';
+import { podSource, type PodSourceEvent } from '../lib/sources/podSource';
+import { DeadLetterFile } from '../lib/state/deadLetterFile';
+import { DedupJournal } from '../lib/state/dedupJournal';
+import { StateFile } from '../lib/state/stateFile';
+import { formatPullStats, PullStats } from '../lib/stats/pullStats';
+import { decidePodCatchUp } from './podCatchUp';
+import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
+import type { Service } from './service';
+
+/** Internal limits of a PoD pipeline; the defaults suit production. */
+export interface PodTuning {
+  /** Sort window: longest hold and most events held. Defaults 1 s, 8192. */
+  readonly sortMaxDelayMs: number;
+  readonly sortMaxItems: number;
+  /** The socket pauses when the sink holds this much. Defaults 16 MiB, 10 000 events. */
+  readonly valveMaxBytes: number;
+  readonly valveMaxItems: number;
+  /** At most one state write per interval. Default 2 s. */
+  readonly commitIntervalMs: number;
+  readonly pingIntervalMs: number;
+  readonly pongTimeoutMs: number;
+  /** Statistics line period. Default: the service's period. */
+  readonly statsIntervalMs?: number;
+  readonly backoffMaxMs: number;
+  readonly badSettingsRetryMs: number;
+}
+
+const DEFAULT_TUNING: PodTuning = {
+  sortMaxDelayMs: 1000,
+  sortMaxItems: 8192,
+  valveMaxBytes: 16 * 1024 * 1024,
+  valveMaxItems: 10_000,
+  commitIntervalMs: 2000,
+  pingIntervalMs: 30_000,
+  pongTimeoutMs: 60_000,
+  backoffMaxMs: 600_000,
+  badSettingsRetryMs: 300_000,
+};
+
+/** What a PoD service needs besides its config. */
+export interface PodServiceDeps {
+  readonly writer: DevoWriter;
+  readonly logger: Logger;
+  readonly stateDirectory: string;
+  /** Host name in the syslog header. */
+  readonly hostname: string;
+  readonly batch?: DevoBatchOptions;
+  /** Masks secrets in dead-letter files. */
+  readonly redactor?: SecretRedactor;
+  readonly tuning?: Partial<PodTuning>;
+  /** Wall clock for state and catch-up decisions. Default `Date.now`. */
+  readonly now?: () => number;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Base name of a service's files in the state directory. */
+export function podStateBase(stateDirectory: string, inputId: string, service: string): string {
+  return path.join(stateDirectory, `proofpoint_on_demand-${inputId}-${service}`);
+}
+
+/**
+ * The services of the config's PoD input (none when it is absent or disabled), on the shared
+ * sender.
+ */
+export function podServices(config: CollectorConfig, writer: DevoWriter, logger: Logger): Service[] {
+  const input = config.pod;
+  if (input === undefined || !input.enabled) return [];
+  const redactor = new SecretRedactor(configSecrets(config));
+  return input.services.map((service) =>
+    podService(input, service, {
+      writer,
+      logger,
+      redactor,
+      stateDirectory: config.stateDirectory,
+      hostname: config.output.hostname,
+      batch: config.output.batch,
+    }),
+  );
+}
+
+/**
+ * One PoD service as one pipeline:
+ * `podSource → parse (bad → dead letter) → dedupWindow(guid|id, 1 h) → normalizeTime('ts') →
+ * sortWithin → devoSink → commitAcks`. Events are forwarded as the vendor sent them, tagged
+ * `mail.proofpoint.pod.<service>` (or `override_tag_base`), the header time being the event's
+ * `ts` in UTC. The cursor (last delivered event time) and the delivered de-dup keys are persisted
+ * only after the sink acknowledged them; the sort window is flushed as soon as a session closes.
+ * On stop the socket closes, everything held is flushed and delivered, and a clean stop is
+ * recorded, so that a restart within the hour needs no `sinceTime`.
+ */
+export function podService(input: PodInputConfig, service: PodServiceConfig, deps: PodServiceDeps): Service {
+  const name = `pod/${service.name}`;
+  return {
+    name,
+    run: (stop$) => defer(() => from(prepare(input, service, deps))).pipe(mergeMap((ctx) => pipeline(ctx, stop$))),
+  };
+}
+
+interface Context {
+  readonly input: PodInputConfig;
+  readonly service: PodServiceConfig;
+  readonly deps: PodServiceDeps;
+  readonly tuning: PodTuning;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly stateFile: StateFile<PodState>;
+  readonly journal: DedupJournal;
+  readonly deadLetter: DeadLetterFile;
+  readonly persisted: PodState | undefined;
+  readonly dedup: DedupWindow<PodFrame>;
+  readonly stats: PullStats;
+  lastEventTime: number | undefined;
+}
+
+async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: PodServiceDeps): Promise<Context> {
+  const logger = deps.logger.child(`InputProcess::PodPuller(proofpoint_on_demand,${input.inputId},${service.name},predefined)`);
+  const now = deps.now ?? Date.now;
+  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const setting = 'globals.persistence.config.directory_name';
+  try {
+    await mkdir(deps.stateDirectory, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    logger.error(`STATE_WRITE_FAILED: cannot create the state directory ${deps.stateDirectory} (${setting}): ${errorMessage(err)}. Running without persistence until it is fixed.`);
+  }
+  const base = podStateBase(deps.stateDirectory, input.inputId, service.name);
+  const stateFile = new StateFile<PodState>({
+    file: `${base}.json`,
+    version: POD_STATE_VERSION,
+    codec: PodState,
+    migrations: POD_STATE_MIGRATIONS,
+    setting,
+    logger,
+    now,
+  });
+  const journal = new DedupJournal(`${base}.dedup.jsonl`, now);
+  const deadLetter = new DeadLetterFile({
+    file: `${base}.deadletter.jsonl`,
+    service: `pod/${service.name}`,
+    logger,
+    ...(deps.redactor === undefined ? {} : { redactor: deps.redactor }),
+    now,
+  });
+  const stats = new PullStats(now);
+  const dedup = dedupWindow<PodFrame>({
+    key: (f) => f.key,
+    maxKeys: service.dedupMaxKeys,
+    onDuplicate: () => stats.duplicates++,
+    ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
+  });
+
+  logger.info('Reading persisted data');
+  const persisted = await stateFile.load();
+  logger.info(`Data retrieved from the persistence: ${persisted === undefined ? 'None' : JSON.stringify(persisted)}`);
+  try {
+    const content = await journal.load();
+    dedup.restoreState(content.state);
+    if (content.skipped > 0) logger.warn(`Skipped ${content.skipped} unreadable line(s) of ${journal.file} (a torn append)`);
+    logger.info(`Restored ${content.state.entries.length} delivered key(s) into the de-dup window`);
+  } catch (err) {
+    logger.error(`${errorMessage(err)}. Starting with an empty de-dup window (a catch-up may re-send duplicates)`);
+  }
+  const ctx: Context = {
+    input,
+    service,
+    deps,
+    tuning,
+    logger,
+    now,
+    stateFile,
+    journal,
+    deadLetter,
+    persisted,
+    dedup,
+    stats,
+    lastEventTime: persisted?.lastEventTime ?? undefined,
+  };
+  // Mark the run as unclean until it stops cleanly: a crash from here on is detected at restart.
+  await save(ctx, 'error').catch((err: unknown) => logger.error(errorMessage(err)));
+  return ctx;
+}
+
+function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<PodFrame>> {
+  const { service, deps, tuning, logger, stats, dedup, deadLetter, now } = ctx;
+  const keyField = podKeyField(service.name);
+  const valve = new Valve({ maxBytes: tuning.valveMaxBytes, maxItems: tuning.valveMaxItems });
+  const flush$ = new Subject<void>();
+  const delivered: Array<readonly [string, number]> = [];
+  let lastSessionEnd: number | undefined;
+
+  const source$ = podSource({
+    urlBase: service.urlBase,
+    clusterId: ctx.input.clusterId,
+    type: service.name,
+    apiToken: ctx.input.apiToken,
+    periodMs: service.periodMs,
+    valve,
+    pingIntervalMs: tuning.pingIntervalMs,
+    pongTimeoutMs: tuning.pongTimeoutMs,
+    backoffMaxMs: tuning.backoffMaxMs,
+    badSettingsRetryMs: tuning.badSettingsRetryMs,
+    logger,
+    stop$,
+    ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
+    sinceTime: () => {
+      const decision = decidePodCatchUp({
+        now: now(),
+        persisted: ctx.persisted,
+        configuredStartTime: service.startTime,
+        lastEventTime: ctx.lastEventTime,
+        lastSessionEnd,
+      });
+      (decision.sinceTime === undefined ? logger.debug : logger.info)(
+        decision.sinceTime === undefined ? `No sinceTime: ${decision.reason}` : `sinceTime=${new Date(decision.sinceTime).toISOString()}: ${decision.reason}`,
+      );
+      return decision.sinceTime;
+    },
+  });
+
+  const onSessionEvent = (event: PodSourceEvent): void => {
+    if (event.kind === 'open') stats.requests++;
+    else if (event.kind === 'closed') {
+      lastSessionEnd = now();
+      flush$.next();
+    }
+  };
+
+  const frames$ = source$.pipe(
+    tap(onSessionEvent),
+    filter((e): e is Extract<PodSourceEvent, { kind: 'frame' }> => e.kind === 'frame'),
+    map((e) => {
+      stats.received++;
+      return parsePodFrame(e.data, e.isBinary, keyField);
+    }),
+    filter((f): f is PodFrame => {
+      if (!isRejectedFrame(f)) return true;
+      stats.deadLettered++;
+      deadLetter.write(f.text, f.reason);
+      return false;
+    }),
+  );
+  const events$ = frames$.pipe(
+    dedup,
+    normalizeTime('ts', (f, reason) => {
+      stats.deadLettered++;
+      deadLetter.write(f.raw, `EVENT_TIME_INVALID: ${reason}`);
+    }),
+    sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$ }),
+    devoSink({
+      writer: deps.writer,
+      tag: service.tag,
+      hostname: deps.hostname,
+      format: (f: PodFrame) => f.raw,
+      valve,
+      ...(deps.batch === undefined ? {} : { batch: deps.batch }),
+      ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
+    }),
+    commitAcks<SinkAck<PodFrame>>({
+      intervalMs: tuning.commitIntervalMs,
+      apply: (ack) => {
+        stats.sent += ack.records.length;
+        for (const record of ack.records) {
+          if (ctx.lastEventTime === undefined || record.time > ctx.lastEventTime) ctx.lastEventTime = record.time;
+          const expiresAt = dedup.confirm(record.value.key);
+          if (expiresAt !== undefined) delivered.push([record.value.key, expiresAt]);
+        }
+      },
+      persist: (reason) => persist(ctx, delivered, reason),
+      onError: (err) => logger.error(err instanceof CollectorError ? `${err.code}: ${err.message}` : errorMessage(err)),
+    }),
+  );
+
+  return new Observable<SinkAck<PodFrame>>((subscriber) => {
+    const period = tuning.statsIntervalMs ?? service.periodMs;
+    const logStats = (heading: string) => logger.info(formatPullStats(stats.take(), heading));
+    const statsTimer = interval(period, deps.scheduler).subscribe(() => logStats(`Statistics for the last ${period / 1000} s`));
+    const subscription = events$.subscribe(subscriber);
+    return () => {
+      statsTimer.unsubscribe();
+      subscription.unsubscribe();
+      logStats('Statistics at close');
+      void deadLetter.flush();
+    };
+  });
+}
+
+/** Appends the keys delivered since the last commit, compacts the journal when due, writes the state. */
+async function persist(ctx: Context, delivered: Array<readonly [string, number]>, reason: CommitReason): Promise<void> {
+  const keys = delivered.splice(0);
+  try {
+    await ctx.journal.append(keys);
+  } catch (err) {
+    // Keep them for the next commit (bounded: past the window's size they would be evicted anyway).
+    delivered.unshift(...keys.slice(-ctx.service.dedupMaxKeys));
+    throw err;
+  }
+  if (ctx.journal.needsCompaction(ctx.dedup.size)) await ctx.journal.rewrite(ctx.dedup.exportState());
+  await save(ctx, reason);
+  await ctx.deadLetter.flush();
+}
+
+function save(ctx: Context, reason: CommitReason): Promise<void> {
+  return ctx.stateFile.save({
+    lastEventTime: ctx.lastEventTime ?? null,
+    cleanStop: reason === 'complete',
+    stoppedAt: reason === 'commit' ? null : ctx.now(),
+    configuredStartTime: ctx.service.startTime ?? null,
+  });
+}

@@ -1,0 +1,71 @@
+import type { PodState } from './podState';
+
+/** What {@link decidePodCatchUp} looks at before a connection. */
+export interface PodCatchUpInput {
+  /** UTC epoch ms now. */
+  readonly now: number;
+  /** The state found at start (undefined: first run, or unusable state). */
+  readonly persisted: PodState | undefined;
+  /** The config's `start_time` (UTC ms), if any. */
+  readonly configuredStartTime: number | undefined;
+  /** The latest event time delivered so far (persisted or in this process). */
+  readonly lastEventTime: number | undefined;
+  /** When the previous session of this process ended (undefined: no session yet). */
+  readonly lastSessionEnd: number | undefined;
+}
+
+/** The decision: the `sinceTime` to send (none: the server resumes or streams live) and why. */
+export interface PodCatchUp {
+  readonly sinceTime: number | undefined;
+  readonly reason: string;
+}
+
+const HOUR = 3_600_000;
+const MAX_BACK = 30 * 24 * HOUR;
+
+/** `time` rounded down to the hour, UTC, and no earlier than the API's 30 days back. */
+export function catchUpTime(time: number, now: number): number {
+  const earliest = Math.ceil((now - MAX_BACK) / HOUR) * HOUR;
+  return Math.min(Math.max(Math.floor(time / HOUR) * HOUR, earliest), now);
+}
+
+function minutes(ms: number): string {
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+/**
+ * The sinceTime policy. `sinceTime` switches the PoD socket to archive mode (late batches, with
+ * duplicates), so it is sent only to cover a gap the server will not: the server resumes a
+ * session restored within an hour by itself, and after more than an hour sends the last hour
+ * only.
+ * - Within one process, and after a clean stop less than an hour ago: no sinceTime.
+ * - After an unclean stop, or a gap of more than an hour: the last delivered event time rounded
+ *   down to the hour (UTC), clamped to 30 days back.
+ * - On a first run with `start_time`, or when `start_time` is new or changed: from it, rounded
+ *   and clamped the same way.
+ */
+export function decidePodCatchUp(input: PodCatchUpInput): PodCatchUp {
+  const { now, persisted, configuredStartTime, lastEventTime, lastSessionEnd } = input;
+  const fromStart = (why: string): PodCatchUp =>
+    configuredStartTime === undefined
+      ? { sinceTime: undefined, reason: `${why}; no start_time: streaming live` }
+      : { sinceTime: catchUpTime(configuredStartTime, now), reason: `${why}: catching up from start_time` };
+  const fromLast = (why: string): PodCatchUp =>
+    lastEventTime === undefined
+      ? fromStart(`${why}, and no event was ever delivered`)
+      : { sinceTime: catchUpTime(lastEventTime, now), reason: `${why}: catching up from the hour of the last delivered event (${new Date(lastEventTime).toISOString()})` };
+
+  if (lastSessionEnd !== undefined) {
+    const gap = now - lastSessionEnd;
+    return gap > HOUR ? fromLast(`no session for ${minutes(gap)} (over an hour)`) : { sinceTime: undefined, reason: 'reconnecting within the hour: the server resumes' };
+  }
+  if (persisted === undefined) return fromStart('first run (no state)');
+  const recorded = persisted.configuredStartTime;
+  if (configuredStartTime !== undefined && recorded !== undefined && recorded !== configuredStartTime) {
+    return fromStart(recorded === null ? 'start_time is new in the config' : 'start_time changed in the config');
+  }
+  if (!persisted.cleanStop) return fromLast('the previous run did not stop cleanly');
+  const stoppedAt = persisted.stoppedAt ?? 0;
+  if (now - stoppedAt > HOUR) return fromLast(`stopped ${minutes(now - stoppedAt)} ago (over an hour)`);
+  return { sinceTime: undefined, reason: `clean stop ${minutes(now - stoppedAt)} ago: the server resumes` };
+}

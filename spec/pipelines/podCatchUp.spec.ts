@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { catchUpTime, decidePodCatchUp } from '../../pipelines/podCatchUp';
+
+const HOUR = 3_600_000;
+const now = Date.UTC(2024, 4, 22, 19, 30);
+const lastEvent = Date.UTC(2024, 4, 22, 17, 42, 10, 5);
+
+describe('decidePodCatchUp', () => {
+  it('streams live on a first run without start_time, and catches up from start_time when there is one', () => {
+    expect(decidePodCatchUp({ now, persisted: undefined, configuredStartTime: undefined, lastEventTime: undefined, lastSessionEnd: undefined }).sinceTime).to.equal(undefined);
+    const d = decidePodCatchUp({ now, persisted: undefined, configuredStartTime: Date.UTC(2024, 4, 20, 8, 59), lastEventTime: undefined, lastSessionEnd: undefined });
+    expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 20, 8));
+    expect(d.reason).to.match(/first run.*start_time/);
+  });
+
+  it('sends no sinceTime after a clean stop less than an hour ago', () => {
+    const d = decidePodCatchUp({
+      now,
+      persisted: { lastEventTime: lastEvent, cleanStop: true, stoppedAt: now - 20 * 60_000, configuredStartTime: null },
+      configuredStartTime: undefined,
+      lastEventTime: lastEvent,
+      lastSessionEnd: undefined,
+    });
+    expect(d).to.deep.equal({ sinceTime: undefined, reason: 'clean stop 20 min ago: the server resumes' });
+  });
+
+  it('catches up from the hour of the last delivered event after an unclean stop', () => {
+    const d = decidePodCatchUp({
+      now,
+      persisted: { lastEventTime: lastEvent, cleanStop: false, stoppedAt: now - 60_000, configuredStartTime: null },
+      configuredStartTime: undefined,
+      lastEventTime: lastEvent,
+      lastSessionEnd: undefined,
+    });
+    expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 22, 17));
+    expect(d.reason).to.match(/did not stop cleanly/);
+  });
+
+  it('catches up after a clean stop more than an hour ago', () => {
+    const d = decidePodCatchUp({
+      now,
+      persisted: { lastEventTime: lastEvent, cleanStop: true, stoppedAt: now - 2 * HOUR, configuredStartTime: null },
+      configuredStartTime: undefined,
+      lastEventTime: lastEvent,
+      lastSessionEnd: undefined,
+    });
+    expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 22, 17));
+    expect(d.reason).to.match(/stopped 120 min ago/);
+  });
+
+  it('catches up from a new or changed start_time, but not from one a migrated state did not record', () => {
+    const base = { lastEventTime: lastEvent, cleanStop: true, stoppedAt: now - 60_000 };
+    const start = Date.UTC(2024, 4, 1, 3, 15);
+    const changed = decidePodCatchUp({ now, persisted: { ...base, configuredStartTime: Date.UTC(2024, 3, 1) }, configuredStartTime: start, lastEventTime: lastEvent, lastSessionEnd: undefined });
+    expect(changed.sinceTime).to.equal(Date.UTC(2024, 4, 1, 3));
+    expect(changed.reason).to.match(/changed/);
+    const added = decidePodCatchUp({ now, persisted: { ...base, configuredStartTime: null }, configuredStartTime: start, lastEventTime: lastEvent, lastSessionEnd: undefined });
+    expect(added.reason).to.match(/new/);
+    const same = decidePodCatchUp({ now, persisted: { ...base, configuredStartTime: start }, configuredStartTime: start, lastEventTime: lastEvent, lastSessionEnd: undefined });
+    expect(same.sinceTime).to.equal(undefined);
+    const migrated = decidePodCatchUp({ now, persisted: base, configuredStartTime: start, lastEventTime: lastEvent, lastSessionEnd: undefined });
+    expect(migrated.sinceTime).to.equal(undefined);
+  });
+
+  it('within a process: resumes within the hour, catches up after a longer gap', () => {
+    const persisted = { lastEventTime: lastEvent, cleanStop: false, stoppedAt: null, configuredStartTime: null };
+    expect(decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: lastEvent, lastSessionEnd: now - 59 * 60_000 }).sinceTime).to.equal(undefined);
+    expect(decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: lastEvent, lastSessionEnd: now - 61 * 60_000 }).sinceTime).to.equal(Date.UTC(2024, 4, 22, 17));
+  });
+
+  it('clamps to 30 days back and rounds down to the hour (UTC)', () => {
+    expect(catchUpTime(now - 40 * 24 * HOUR, now)).to.equal(Math.ceil((now - 30 * 24 * HOUR) / HOUR) * HOUR);
+    expect(catchUpTime(Date.UTC(2024, 4, 22, 10, 59, 59, 999), now)).to.equal(Date.UTC(2024, 4, 22, 10));
+    expect(catchUpTime(now + HOUR, now)).to.equal(now);
+  });
+});

@@ -1,3 +1,5 @@
+import { hash32, mix64, SeededRandom } from './seededRandom';
+
 /** A PoD Log API service: the `type` query parameter of `/v1/stream`. */
 export type PodEventType = 'message' | 'maillog' | 'audit';
 
@@ -22,63 +24,6 @@ export interface PodEventOptions {
   readonly clusterId?: string;
 }
 
-const MASK64 = (1n << 64n) - 1n;
-
-/** FNV-1a over the text, then murmur3's finaliser: a well-mixed 32-bit hash. */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** mulberry32: a small deterministic generator of uint32 values. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-/** Random helpers over one deterministic generator. */
-class Rand {
-  private readonly next: () => number;
-  constructor(text: string) {
-    this.next = generator(hash32(text));
-  }
-  uint(): number {
-    return this.next();
-  }
-  int(below: number): number {
-    return this.next() % below;
-  }
-  between(low: number, high: number): number {
-    return low + this.int(high - low + 1);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
-  }
-  chars(alphabet: string, length: number): string {
-    let out = '';
-    for (let i = 0; i < length; i++) out += alphabet[this.int(alphabet.length)];
-    return out;
-  }
-  hex(length: number): string {
-    return this.chars('0123456789abcdef', length);
-  }
-}
-
 function checkIndex(index: number): void {
   if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`event index must be a non-negative safe integer, got ${index}`);
 }
@@ -88,14 +33,6 @@ function checkTimeline(timeline: PodTimeline): void {
   if (!Number.isFinite(timeline.intervalMs) || timeline.intervalMs <= 0) {
     throw new RangeError(`timeline.intervalMs must be a positive number, got ${timeline.intervalMs}`);
   }
-}
-
-/** splitmix64's finaliser: a bijection on 64-bit integers. */
-function mix64(value: bigint): bigint {
-  let z = value & MASK64;
-  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
-  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
-  return z ^ (z >> 31n);
 }
 
 function base64url(bytes: Uint8Array): string {
@@ -118,7 +55,7 @@ export function podEventKey(type: PodEventType, index: number, seed = ''): strin
   const head = mix64(BigInt(index) + offset);
   const bytes = new Uint8Array(type === 'maillog' ? 16 : 24);
   for (let i = 0; i < 8; i++) bytes[i] = Number((head >> BigInt(56 - 8 * i)) & 0xffn);
-  const rand = new Rand(`key|${type}|${seed}|${index}`);
+  const rand = new SeededRandom(`key|${type}|${seed}|${index}`);
   for (let i = 8; i < bytes.length; i++) bytes[i] = rand.int(256);
   return base64url(bytes);
 }
@@ -207,28 +144,28 @@ const STATS = ['Sent', 'Sent', 'Sent', 'Deferred', 'User unknown'];
 const MAILERS = ['esmtp', 'smtp', 'relay', 'local'];
 const VERSION = '8.21.0.1358';
 
-function person(rand: Rand): { name: string; address: string } {
+function person(rand: SeededRandom): { name: string; address: string } {
   const first = rand.pick(FIRST);
   const last = rand.pick(LAST);
   return { name: `${first[0]!.toUpperCase()}${first.slice(1)} ${last[0]!.toUpperCase()}${last.slice(1)}`, address: `${first}.${last}@${rand.pick(DOMAINS)}` };
 }
 
-function ipv4(rand: Rand): string {
+function ipv4(rand: SeededRandom): string {
   return `${rand.pick(['192.0.2', '198.51.100', '203.0.113'])}.${rand.between(1, 254)}`;
 }
 
-function agentOf(rand: Rand): string {
+function agentOf(rand: SeededRandom): string {
   return `m0${rand.between(100000, 999999)}.ppops.net`;
 }
 
 /** A sendmail queue id, e.g. `44MJA3ab012345`. */
-function queueId(timeMs: number, rand: Rand): string {
+function queueId(timeMs: number, rand: SeededRandom): string {
   const d = new Date(timeMs);
   const code = (n: number) => '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx'[n % 60]!;
   return `${code(d.getUTCFullYear() % 60)}${code(d.getUTCMonth())}${code(d.getUTCDate())}${code(d.getUTCHours())}${code(d.getUTCMinutes())}${code(d.getUTCSeconds())}${rand.chars('abcdefghijklmnopqrstuvwxyz', 2)}${rand.between(100000, 999999)}`;
 }
 
-function subject(rand: Rand, index: number): string {
+function subject(rand: SeededRandom, index: number): string {
   const n = rand.between(3, 7);
   const words: string[] = [];
   for (let i = 0; i < n; i++) words.push(rand.pick(WORDS));
@@ -239,7 +176,7 @@ function hours(delaySeconds: number): string {
   return `${pad(Math.floor(delaySeconds / 3600))}:${pad(Math.floor(delaySeconds / 60) % 60)}:${pad(delaySeconds % 60)}`;
 }
 
-function messageEvent(index: number, seed: string, ts: string, timeMs: number, cid: string, rand: Rand): Record<string, unknown> {
+function messageEvent(index: number, seed: string, ts: string, timeMs: number, cid: string, rand: SeededRandom): Record<string, unknown> {
   const sender = person(rand);
   const rcptCount = rand.between(1, 2);
   const rcpts = Array.from({ length: rcptCount }, () => person(rand));
@@ -337,7 +274,7 @@ function messageEvent(index: number, seed: string, ts: string, timeMs: number, c
   };
 }
 
-function maillogEvent(index: number, seed: string, ts: string, timeMs: number, cid: string, rand: Rand): Record<string, unknown> {
+function maillogEvent(index: number, seed: string, ts: string, timeMs: number, cid: string, rand: SeededRandom): Record<string, unknown> {
   const qid = queueId(timeMs, rand);
   const agent = agentOf(rand);
   const rcpts = Array.from({ length: rand.between(1, 2) }, () => `<${person(rand).address}>`);
@@ -370,7 +307,7 @@ function maillogEvent(index: number, seed: string, ts: string, timeMs: number, c
   };
 }
 
-function auditEvent(index: number, seed: string, ts: string, cid: string, rand: Rand): Record<string, unknown> {
+function auditEvent(index: number, seed: string, ts: string, cid: string, rand: SeededRandom): Record<string, unknown> {
   const user = person(rand);
   const resourceType = rand.pick(AUDIT_RESOURCES);
   return {
@@ -391,7 +328,7 @@ function auditEvent(index: number, seed: string, ts: string, cid: string, rand: 
 }
 
 /** Deterministic filler text of `length` characters (base64-like, no characters JSON escapes). */
-function filler(length: number, rand: Rand): string {
+function filler(length: number, rand: SeededRandom): string {
   if (length <= 0) return '';
   const chunk = rand.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', 1024);
   return chunk.repeat(Math.ceil(length / chunk.length)).slice(0, length);
@@ -419,7 +356,7 @@ export function podEvent(type: PodEventType, index: number, timeline: PodTimelin
   const timeMs = podEventTime(timeline, index);
   const seed = timeline.seed ?? '';
   const cid = options.clusterId ?? 'example_hosted';
-  const rand = new Rand(`event|${type}|${seed}|${index}`);
+  const rand = new SeededRandom(`event|${type}|${seed}|${index}`);
   const ts = localTimestamp(timeMs, index, rand.int(1000));
   let event: Record<string, unknown>;
   switch (type) {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type Server as WsServer } from 'ws';
 import { parseEventTime } from '../time/parseEventTime';
+import { hash32, SeededRandom } from './seededRandom';
 import { podEvent, podEventTime, podIndexAtOrAfter, type PodEventType, type PodTimeline } from './podEvents';
 
 /** Options of {@link PodSimulator.start}. Only `token` and `clusterId` are required. */
@@ -192,25 +192,12 @@ class HandshakeError {
 
 /** A uniform number in [0, 1) from a hash of the parts. */
 function unit(...parts: Array<string | number>): number {
-  return createHash('sha256').update(parts.join('|')).digest().readUInt32BE(0) / 2 ** 32;
+  return hash32(parts.join('|')) / 2 ** 32;
 }
 
 /** A deterministic permutation of `[start, end)`. */
 function permutation(start: number, end: number, salt: string): number[] {
-  const out: number[] = [];
-  for (let i = start; i < end; i++) out.push(i);
-  if (out.length < 2) return out;
-  let state = createHash('sha256').update(`${salt}|${start}`).digest().readUInt32BE(0);
-  for (let i = out.length - 1; i > 0; i--) {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const j = ((t ^ (t >>> 14)) >>> 0) % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
+  return new SeededRandom(`${salt}|${start}`).permutation(end - start).map((i) => i + start);
 }
 
 function positive(name: string, value: number, { integer = false, zero = false, infinite = false } = {}): number {

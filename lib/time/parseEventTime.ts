@@ -29,7 +29,9 @@ export function parseEventTime(value: unknown): ParsedTime {
   if (typeof value === 'string') return parseText(value);
   if (typeof value === 'number') return parseEpoch(value);
   if (value === undefined || value === null) return { reason: 'missing' };
-  return { reason: `expected an ISO-8601 string or an epoch number, got ${describe(value)}` };
+  // The Devo collectors' TypeError, word for word.
+  const type = Array.isArray(value) ? 'list' : typeof value === 'object' ? 'dict' : typeof value;
+  return { reason: `Invalid type ${type}. Must be epoch seconds, epoch millis, str, datetime, or DateTime: ${describe(value)}` };
 }
 
 function parseText(text: string): ParsedTime {

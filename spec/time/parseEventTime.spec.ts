@@ -50,8 +50,8 @@ describe('parseEventTime', () => {
     [Number.NaN, /not a valid epoch/],
     [Infinity, /not a valid epoch/],
     [1e21, /too large/],
-    [{ $date: 1 }, /expected an ISO-8601 string or an epoch number, got \{"\$date":1\}/],
-    [true, /expected an ISO-8601 string/],
+    [{ $date: 1 }, /^Invalid type dict\. Must be epoch seconds, epoch millis, str, datetime, or DateTime: \{"\$date":1\}$/],
+    [true, /^Invalid type boolean\. Must be epoch seconds/],
   ];
   for (const [input, reason] of invalid) {
     it(`rejects ${String(JSON.stringify(input))} with a reason`, () => {

@@ -1,0 +1,293 @@
+import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
+import axiosRetry, { exponentialDelay, isNetworkError, retryAfter } from 'axios-retry';
+import Bottleneck from 'bottleneck';
+import { CollectorError, errorMessage } from '../errors/collectorError';
+import { silentLogger, type Logger } from '../log/logger';
+import { ProofpointCasbInitVariablesError, ProofpointCasbSetupError, RetryAfterError } from './casbErrors';
+
+/** Options of a {@link CasbClient}: one per CASB input (one api key). */
+export interface CasbClientOptions {
+  /** `https://api.protect.proofpoint.com` or an override. */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Pace of every request of the input, retries included. Default 1. */
+  readonly requestsPerSecond?: number;
+  /** Timeout of one request. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Retries of a request after a 429, a 5xx, a reset or a timeout. Default 6. */
+  readonly retries?: number;
+  /** First retry delay (doubling, with jitter). Default 1 s. */
+  readonly backoffInitialMs?: number;
+  /** Longest computed retry delay (a server's Retry-After is obeyed even when longer). Default 60 s. */
+  readonly backoffMaxMs?: number;
+  /** A token is renewed this long before its `expires_in` runs out. Default 60 s. */
+  readonly renewBeforeMs?: number;
+  /** Prefix of the setting names in messages. Default `inputs.proofpoint_casb`. */
+  readonly settingPrefix?: string;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+/** Most alerts in one page of `/v1/alerts`: a shorter page is the window's last. */
+export const CASB_ALERTS_PAGE_SIZE = 50;
+
+/** The HTTP status behind a client error, if the server answered. */
+export function casbHttpStatus(err: unknown): number | undefined {
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (err instanceof AxiosError) return err.response?.status;
+  if (cause instanceof AxiosError) return cause.response?.status;
+  return undefined;
+}
+
+/** One page of `/v2/events`. */
+export interface CasbEventsPage {
+  readonly events: readonly unknown[];
+  /** Where the next page (or, after an empty page, the next cycle) starts. */
+  readonly nextPageToken: string | undefined;
+}
+
+interface Token {
+  readonly value: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * The Proofpoint CASB REST API, as ARCHITECTURE.md's contract gives it; the only module that
+ * knows the vendor's request and response names (`/v1/auth`, `/v1/alerts`, `/v2/events`,
+ * `auth_token`, `time_range`, `page_token`, `next_page_token`), so that they are easy to correct.
+ *
+ * Every request of the input goes through one bottleneck limiter (`requestsPerSecond`), retries
+ * included. A 429 pauses every request of the input for its `Retry-After` (seconds or an HTTP
+ * date; when missing or unreadable, a capped exponential backoff, and the Devo collector's
+ * ValueError is logged). 5xx answers, resets and timeouts are retried by axios-retry with capped
+ * exponential backoff and jitter. The token from `/v1/auth` is reused, renewed before `expires_in`
+ * runs out, and renewed once on a 401; a second 401 is `ProofpointCasbSetupError` 101.
+ *
+ * @example
+ * const client = new CasbClient({ baseUrl, apiKey, clientId, clientSecret });
+ * const alerts = await client.alerts(0, from, to);
+ */
+export class CasbClient {
+  private readonly http: AxiosInstance;
+  private readonly limiter: Bottleneck;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly prefix: string;
+  private readonly backoffInitialMs: number;
+  private readonly backoffMaxMs: number;
+  private token: Token | undefined;
+  private authenticating: Promise<Token> | undefined;
+  private pausedUntil = 0;
+  private requestCount = 0;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: CasbClientOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+    this.prefix = options.settingPrefix ?? 'inputs.proofpoint_casb';
+    this.backoffInitialMs = options.backoffInitialMs ?? 1000;
+    this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
+    const rps = options.requestsPerSecond ?? 1;
+    try {
+      this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / rps) });
+      this.http = axios.create({
+        baseURL: options.baseUrl,
+        timeout: options.timeoutMs ?? 30_000,
+        headers: { 'x-api-key': options.apiKey, 'content-type': 'application/json', accept: 'application/json' },
+        signal: this.abort.signal,
+        // Bodies are parsed here, strictly, so that a bad body is an error with a clear message.
+        responseType: 'text',
+        transformResponse: (data: unknown) => data,
+      });
+    } catch (err) {
+      throw new ProofpointCasbInitVariablesError(3, `cannot set up the HTTP client for ${options.baseUrl}: ${errorMessage(err)}`, { cause: err });
+    }
+    // Every attempt, retries included, waits for the input's pace and for any 429 pause.
+    this.http.interceptors.request.use((config) => this.limiter.schedule(() => this.gate(config)));
+    axiosRetry(this.http, {
+      retries: options.retries ?? 6,
+      shouldResetTimeout: true,
+      retryCondition: (error) => this.retryable(error),
+      retryDelay: (count, error) => this.retryDelay(count, error),
+      onRetry: (count, error, config) =>
+        this.logger.warn(`${config.url ?? ''} failed (${describe(error)}); retry ${count} of ${options.retries ?? 6}`),
+    });
+  }
+
+  /** HTTP requests sent since creation (retries and authentications included). */
+  get requests(): number {
+    return this.requestCount;
+  }
+
+  /** `POST /v1/alerts`: page `page` (from 0, newest first) of the alerts with `from <= timestamp <= to` (epoch ms). */
+  async alerts(page: number, from: number, to: number, signal?: AbortSignal): Promise<readonly unknown[]> {
+    const body = await this.call('/v1/alerts', { page, time_range: { from, to } }, signal);
+    const alerts = field(body, 'alerts');
+    if (!Array.isArray(alerts)) throw badResponse('/v1/alerts', 'no "alerts" list', body);
+    return alerts;
+  }
+
+  /** `POST /v2/events`: the page after `pageToken` (or from `startTime`, epoch ms), oldest first. */
+  async events(startTime: number, pageToken: string | undefined, signal?: AbortSignal): Promise<CasbEventsPage> {
+    const request = { start_time: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...(pageToken === undefined ? {} : { page_token: pageToken }) };
+    const body = await this.call('/v2/events', request, signal);
+    const events = field(body, 'events');
+    if (!Array.isArray(events)) throw badResponse('/v2/events', 'no "events" list', body);
+    const next = field(body, 'next_page_token');
+    if (next !== undefined && next !== null && typeof next !== 'string') throw badResponse('/v2/events', '"next_page_token" is not a string', body);
+    return { events, nextPageToken: typeof next === 'string' && next !== '' ? next : undefined };
+  }
+
+  /** Cancels every request in flight or waiting, and stops the limiter. */
+  async close(): Promise<void> {
+    this.abort.abort();
+    await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+  }
+
+  private async call(path: string, body: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+    let token = await this.validToken();
+    try {
+      return await this.post(path, body, token.value, signal);
+    } catch (err) {
+      if (!(err instanceof AxiosError) || err.response?.status !== 401) throw this.failure(path, err);
+      this.logger.warn(`${path} answered 401: renewing the token once`);
+      this.token = undefined;
+      token = await this.validToken();
+      try {
+        return await this.post(path, body, token.value, signal);
+      } catch (again) {
+        if (again instanceof AxiosError && again.response?.status === 401) {
+          this.token = undefined;
+          throw new ProofpointCasbSetupError(`${path} refused a fresh token too (401: ${responseText(again)}); check ${this.prefix}.credentials`, { cause: again });
+        }
+        throw this.failure(path, again);
+      }
+    }
+  }
+
+  private async post(path: string, body: unknown, token: string, signal: AbortSignal | undefined): Promise<unknown> {
+    const response = await this.http.post<string>(path, JSON.stringify(body), {
+      headers: { Authorization: token },
+      signal: signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]),
+    });
+    return parseJson(path, response.data);
+  }
+
+  private validToken(): Promise<Token> {
+    const renewBefore = this.options.renewBeforeMs ?? 60_000;
+    if (this.token !== undefined && this.now() < this.token.expiresAt - renewBefore) return Promise.resolve(this.token);
+    this.authenticating ??= this.authenticate().finally(() => (this.authenticating = undefined));
+    return this.authenticating;
+  }
+
+  private async authenticate(): Promise<Token> {
+    let body: unknown;
+    try {
+      const response = await this.http.post<string>('/v1/auth', JSON.stringify({ client_id: this.options.clientId, client_secret: this.options.clientSecret }));
+      body = parseJson('/v1/auth', response.data);
+    } catch (err) {
+      if (err instanceof AxiosError && (err.response?.status === 401 || err.response?.status === 403)) {
+        throw new ProofpointCasbSetupError(
+          `/v1/auth answered ${err.response.status} (${responseText(err)}); check ${this.prefix}.credentials.client_id, client_secret and api_key`,
+          { cause: err },
+        );
+      }
+      throw this.failure('/v1/auth', err);
+    }
+    const value = field(body, 'auth_token');
+    if (typeof value !== 'string' || value === '') throw badResponse('/v1/auth', 'no "auth_token"', body);
+    const expiresIn = field(body, 'expires_in');
+    const ttlMs = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn * 1000 : 3_600_000;
+    this.token = { value, expiresAt: this.now() + ttlMs };
+    this.logger.debug(`Authenticated; the token expires in ${Math.round(ttlMs / 1000)} s`);
+    return this.token;
+  }
+
+  private async gate(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
+    const wait = this.pausedUntil - this.now();
+    if (wait > 0) await sleep(wait, config.signal instanceof AbortSignal ? config.signal : this.abort.signal);
+    this.requestCount++;
+    return config;
+  }
+
+  private retryable(error: AxiosError): boolean {
+    if (this.abort.signal.aborted || axios.isCancel(error) || error.code === 'ERR_CANCELED') return false;
+    const status = error.response?.status;
+    return status === 429 || (status !== undefined && status >= 500) || isNetworkError(error) || error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
+  }
+
+  private retryDelay(count: number, error: AxiosError): number {
+    const computed = Math.min(this.backoffMaxMs, exponentialDelay(count - 1, undefined, this.backoffInitialMs));
+    if (error.response?.status !== 429) return computed;
+    const header = error.response.headers['retry-after'] as unknown;
+    const told = retryAfter(error);
+    let delay = computed;
+    if (header === undefined || header === null) this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('missing').message}; waiting ${(computed / 1000).toFixed(3)} s`);
+    else if (String(header).trim() === '') this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('empty').message}; waiting ${(computed / 1000).toFixed(3)} s`);
+    else if (told > 0 || /^\s*0+\s*$/.test(String(header))) delay = told;
+    else this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('invalid', String(header)).message}; waiting ${(computed / 1000).toFixed(3)} s`);
+    // Every request of this input (same api key) waits, not only this one.
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay);
+    this.logger.warn(`429 Too Many Requests: pausing every request of this input for ${(delay / 1000).toFixed(3)} s`);
+    return delay;
+  }
+
+  private failure(path: string, err: unknown): CollectorError {
+    if (err instanceof CollectorError) return err;
+    return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describe(err)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
+  }
+}
+
+function field(body: unknown, name: string): unknown {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.prototype.hasOwnProperty.call(body, name)
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
+}
+
+function parseJson(path: string, text: unknown): unknown {
+  if (typeof text !== 'string') return text;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CollectorError('CASB_BAD_RESPONSE', `${path} answered with a body that is not JSON (${errorMessage(err)}): ${JSON.stringify(text.slice(0, 200))}`);
+  }
+}
+
+function badResponse(path: string, what: string, body: unknown): CollectorError {
+  const text = JSON.stringify(body) ?? String(body);
+  return new CollectorError('CASB_BAD_RESPONSE', `${path} answered with an unexpected body (${what}): ${text.slice(0, 200)}`);
+}
+
+function responseText(err: AxiosError): string {
+  const data = err.response?.data;
+  const text = typeof data === 'string' ? data : (JSON.stringify(data) ?? '');
+  return text.slice(0, 200) || err.message;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof AxiosError) {
+    if (err.response !== undefined) return `HTTP ${err.response.status}: ${responseText(err)}`;
+    return `${err.code ?? 'error'}: ${err.message}`;
+  }
+  return errorMessage(err);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new CollectorError('CASB_REQUEST_FAILED', 'cancelled'));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CollectorError('CASB_REQUEST_FAILED', 'cancelled'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

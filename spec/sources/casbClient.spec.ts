@@ -1,0 +1,240 @@
+import { expect } from 'chai';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CollectorError } from '../../lib/errors/collectorError';
+import { createLogger } from '../../lib/log/logger';
+import { ProofpointCasbSetupError } from '../../lib/sources/casbErrors';
+import { CasbClient, type CasbClientOptions } from '../../lib/sources/casbClient';
+
+interface Seen {
+  readonly at: number;
+  readonly path: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: unknown;
+}
+type Handler = (req: Seen, res: ServerResponse) => void;
+
+/** A real HTTP server answering each request with the next scripted handler (the last one repeats). */
+class ScriptedServer {
+  readonly seen: Seen[] = [];
+  private readonly server: Server;
+  private readonly handlers: Handler[] = [];
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (d: Buffer) => (text += d.toString()));
+      req.on('end', () => {
+        const seen = { at: Date.now(), path: req.url ?? '', headers: req.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+        this.seen.push(seen);
+        const handler = this.handlers.length > 1 ? this.handlers.shift()! : this.handlers[0]!;
+        handler(seen, res);
+      });
+    });
+  }
+
+  script(...handlers: Handler[]): this {
+    this.handlers.push(...handlers);
+    return this;
+  }
+
+  listen(): Promise<string> {
+    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(this.server.address() as { port: number }).port}`)));
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+};
+const auth = (token = 'tok-1', expires_in?: number): Handler => json(200, { auth_token: token, ...(expires_in === undefined ? {} : { expires_in }) });
+
+describe('CasbClient (real HTTP on loopback)', function () {
+  this.timeout(20_000);
+  let server: ScriptedServer;
+  let client: CasbClient | undefined;
+  let logs: string[];
+
+  beforeEach(() => {
+    server = new ScriptedServer();
+    logs = [];
+  });
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+    await server.close();
+  });
+
+  async function connect(options: Partial<CasbClientOptions> = {}): Promise<CasbClient> {
+    const baseUrl = await server.listen();
+    client = new CasbClient({
+      baseUrl,
+      apiKey: 'key-123456',
+      clientId: 'cid',
+      clientSecret: 'secret-abcdef',
+      requestsPerSecond: 100,
+      backoffInitialMs: 20,
+      backoffMaxMs: 200,
+      logger: createLogger({ write: (l) => logs.push(l) }),
+      ...options,
+    });
+    return client;
+  }
+
+  it('authenticates once with x-api-key and client credentials, then sends the raw token on every call', async () => {
+    server.script(auth('tok-A'), json(200, { alerts: [{ id: 1 }] }), json(200, { events: [], next_page_token: 'n1' }));
+    const c = await connect();
+    expect(await c.alerts(2, 1000, 2000)).to.deep.equal([{ id: 1 }]);
+    expect(await c.events(Date.UTC(2024, 0, 1), 'p0')).to.deep.equal({ events: [], nextPageToken: 'n1' });
+    expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts', '/v2/events']);
+    expect(server.seen.every((s) => s.headers['x-api-key'] === 'key-123456')).to.equal(true);
+    expect(server.seen[0]!.body).to.deep.equal({ client_id: 'cid', client_secret: 'secret-abcdef' });
+    expect(server.seen[1]!.headers.authorization).to.equal('tok-A');
+    expect(server.seen[1]!.body).to.deep.equal({ page: 2, time_range: { from: 1000, to: 2000 } });
+    expect(server.seen[2]!.body).to.deep.equal({ start_time: '2024-01-01T00:00:00Z', page_token: 'p0' });
+    expect(c.requests).to.equal(3);
+  });
+
+  it('renews the token before expires_in runs out', async () => {
+    server.script(auth('tok-A', 61), json(200, { alerts: [] }), auth('tok-B', 3600), json(200, { alerts: [] }));
+    let now = 1_000_000;
+    const c = await connect({ now: () => now, renewBeforeMs: 60_000 });
+    await c.alerts(0, 0, 1);
+    now += 2000;
+    await c.alerts(0, 0, 1);
+    expect(server.seen.map((s) => `${s.path} ${s.headers.authorization ?? ''}`.trim())).to.deep.equal(['/v1/auth', '/v1/alerts tok-A', '/v1/auth', '/v1/alerts tok-B']);
+  });
+
+  it('renews the token once on a 401; a second 401 is ProofpointCasbSetupError 101', async () => {
+    server.script(auth('tok-A'), json(401, { error: 'expired' }), auth('tok-B'), json(200, { alerts: [{ id: 2 }] }));
+    const c = await connect();
+    expect(await c.alerts(0, 0, 1)).to.deep.equal([{ id: 2 }]);
+
+    await server.close();
+    server = new ScriptedServer().script(auth('tok-A'), json(401, { error: 'no' }), auth('tok-B'), json(401, { error: 'still no' }));
+    await client!.close();
+    const c2 = await connect();
+    try {
+      await c2.alerts(0, 0, 1);
+      expect.fail('must throw');
+    } catch (err) {
+      expect(err).to.be.instanceOf(ProofpointCasbSetupError);
+      expect((err as CollectorError).code).to.equal('CASB_SETUP');
+      expect((err as Error).message).to.match(/^ProofpointCasbSetupError 101: Potential issue with authentication\. Please check credentials and detailed error message: .*still no.*inputs\.proofpoint_casb\.credentials/);
+    }
+  });
+
+  it('reports refused credentials as ProofpointCasbSetupError 101 without leaking them', async () => {
+    server.script(json(401, { error: 'bad client' }));
+    const c = await connect();
+    try {
+      await c.alerts(0, 0, 1);
+      expect.fail('must throw');
+    } catch (err) {
+      expect((err as CollectorError).code).to.equal('CASB_SETUP');
+      expect((err as Error).message).to.include('/v1/auth answered 401').and.not.include('secret-abcdef');
+    }
+  });
+
+  it('obeys Retry-After in seconds and as an HTTP date, pausing every request of the input', async () => {
+    server.script(
+      auth(),
+      json(429, {}, { 'retry-after': '1' }),
+      json(200, { alerts: [] }),
+      (req, res) => json(429, {}, { 'retry-after': new Date(Date.now() + 2500).toUTCString() })(req, res),
+      json(200, { alerts: [] }),
+    );
+    const c = await connect();
+    await c.alerts(0, 0, 1);
+    const [first, retry] = server.seen.slice(1, 3);
+    expect(retry!.at - first!.at).to.be.at.least(950);
+    // A second caller during the pause waits too (same api key).
+    const p1 = c.alerts(0, 0, 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const p2 = c.alerts(0, 0, 1);
+    await Promise.all([p1, p2]);
+    const after = server.seen.slice(3);
+    expect(after[1]!.at - after[0]!.at).to.be.at.least(1000);
+    expect(logs.filter((l) => /429 Too Many Requests: pausing every request of this input/.test(l))).to.have.length(2);
+  });
+
+  it("falls back to a capped backoff, with the seeds' messages, when Retry-After is missing, empty or unreadable", async () => {
+    server.script(auth(), json(429, {}), json(429, {}, { 'retry-after': '' }), json(429, {}, { 'retry-after': 'soon' }), json(200, { alerts: [] }));
+    const c = await connect();
+    await c.alerts(0, 0, 1);
+    const warnings = logs.filter((l) => l.includes('CASB_RETRY_AFTER'));
+    expect(warnings[0]).to.match(/WARNING .*CASB_RETRY_AFTER: Retry-After header not found; waiting/);
+    expect(warnings[1]).to.match(/CASB_RETRY_AFTER: Retry-After header value is None; waiting/);
+    expect(warnings[2]).to.match(/CASB_RETRY_AFTER: Retry-After header value is neither seconds nor an HTTP date: "soon"/);
+  });
+
+  it('retries 5xx and resets with backoff, then gives up with CASB_REQUEST_FAILED', async () => {
+    const reset: Handler = (_req, res) => res.socket?.destroy();
+    server.script(auth(), json(500, { error: 'boom' }), reset, json(503, {}), json(200, { alerts: [{ id: 3 }] }));
+    const c = await connect();
+    expect(await c.alerts(0, 0, 1)).to.deep.equal([{ id: 3 }]);
+    expect(logs.filter((l) => /retry \d of 6/.test(l))).to.have.length(3);
+
+    await server.close();
+    await client!.close();
+    server = new ScriptedServer().script(auth(), json(502, { error: 'down' }));
+    const c2 = await connect({ retries: 2 });
+    try {
+      await c2.alerts(0, 0, 1);
+      expect.fail('must throw');
+    } catch (err) {
+      expect((err as CollectorError).code).to.equal('CASB_REQUEST_FAILED');
+      expect((err as Error).message).to.match(/\/v1\/alerts failed: HTTP 502/);
+    }
+  });
+
+  it('times out a request that never answers, and retries it', async () => {
+    const hang: Handler = () => undefined;
+    server.script(auth(), hang, json(200, { alerts: [] }));
+    const c = await connect({ timeoutMs: 200 });
+    const started = Date.now();
+    expect(await c.alerts(0, 0, 1)).to.deep.equal([]);
+    expect(Date.now() - started).to.be.at.least(200);
+  });
+
+  it('paces requests to requestsPerSecond', async () => {
+    server.script(auth(), json(200, { alerts: [] }));
+    const c = await connect({ requestsPerSecond: 5 });
+    await Promise.all([c.alerts(0, 0, 1), c.alerts(1, 0, 1), c.alerts(2, 0, 1)]);
+    const gaps = server.seen.slice(1).map((s, i) => s.at - server.seen[i]!.at);
+    expect(Math.min(...gaps)).to.be.at.least(180);
+  });
+
+  it('rejects bodies that break the contract with CASB_BAD_RESPONSE', async () => {
+    server.script(auth(), (_req, res) => res.end('<html>oops</html>'), json(200, { items: [] }), json(200, { events: [], next_page_token: 5 }));
+    const c = await connect();
+    for (const call of [() => c.alerts(0, 0, 1), () => c.alerts(0, 0, 1), () => c.events(0, undefined)]) {
+      try {
+        await call();
+        expect.fail('must throw');
+      } catch (err) {
+        expect((err as CollectorError).code).to.equal('CASB_BAD_RESPONSE');
+      }
+    }
+    expect(logs.join('\n')).not.to.include('secret-abcdef');
+  });
+
+  it('cancels a request waiting in a 429 pause when closed', async () => {
+    server.script(auth(), json(429, {}, { 'retry-after': '30' }));
+    const c = await connect();
+    const pending = c.alerts(0, 0, 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await c.close();
+    try {
+      await pending;
+      expect.fail('must reject');
+    } catch {
+      expect(Date.now() - started).to.be.lessThan(1000);
+    }
+  });
+});

@@ -8,16 +8,18 @@ import { loadConfig } from '../config/loadConfig';
 import { createLogger } from '../log/logger';
 import { SecretRedactor } from '../log/secretRedactor';
 import { DevoReceiver } from '../simulators/devoReceiver';
+import { CasbSimulator } from '../simulators/casbSimulator';
 import { PodSimulator } from '../simulators/podSimulator';
 import type { CommandIo } from './simulateCommand';
 import { UsageError } from './usageError';
 import { writeThrowawayPki } from './writeThrowawayPki';
 
 const DEMO_TOKEN = 'demo-pod-token-not-a-secret';
+const DEMO_CASB_SECRET = 'demo-casb-secret-not-a-secret';
 
 /**
- * `demo`: throwaway certificates, the PoD simulator, a local Devo-compatible receiver and the
- * collector, all in this process and under `--dir` (default `./demo`). Prints a running count and
+ * `demo`: throwaway certificates, the PoD and CASB simulators, a local Devo-compatible receiver
+ * and the collector, all in this process and under `--dir` (default `./demo`). Prints a running count and
  * where the receiver writes; stops on SIGINT/SIGTERM or after `--duration` seconds.
  */
 export async function demoCommand(args: string[], io: CommandIo): Promise<number> {
@@ -44,6 +46,16 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
     disorderWindow: 4,
     dropEveryFrames: 1500,
     malformedEvery: 400,
+  });
+  const casb = await CasbSimulator.start({
+    apiKey: 'demo-casb-key',
+    clientId: 'demo-client',
+    clientSecret: DEMO_CASB_SECRET,
+    alerts: { timeline: { startTime: Date.now() - 600_000, intervalMs: 2000, sameTimestampGroup: 2 } },
+    events: { timeline: { startTime: Date.now() - 600_000, intervalMs: 500 } },
+    tokenTtlSeconds: 120,
+    rateLimitEvery: 25,
+    failEvery: 40,
   });
   const configFile = path.join(dir, 'config.yaml');
   await writeFile(
@@ -73,17 +85,26 @@ inputs:
       message: { period_in_seconds: 5 }
       maillog: { period_in_seconds: 5 }
       audit: { period_in_seconds: 5 }
+  proofpoint_casb:
+    id: "2"
+    credentials: { api_key: demo-casb-key, client_id: demo-client, client_secret: "\${DEMO_CASB_SECRET}" }
+    override_url_base: ${casb.url}
+    requests_per_second: 5
+    services:
+      alerts: { request_period_in_seconds: 10, initial_start_time_in_utc: "${new Date(Date.now() - 600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')}" }
+      events: { request_period_in_seconds: 10, initial_start_time_in_utc: "${new Date(Date.now() - 600_000).toISOString().replace(/\.\d{3}Z$/, 'Z')}" }
 `,
   );
-  const config = await loadConfig(configFile, { env: { DEMO_POD_TOKEN: DEMO_TOKEN } });
+  const config = await loadConfig(configFile, { env: { DEMO_POD_TOKEN: DEMO_TOKEN, DEMO_CASB_SECRET } });
   const logger = createLogger({ redactor: new SecretRedactor(configSecrets(config)), write: io.out });
   const collector = await startCollector(config, { logger, services: defaultServices });
-  io.out(`demo: PoD simulator at ${pod.url}, Devo receiver at localhost:${receiver.port}; the collector runs ${collector.services.join(', ')}`);
+  io.out(`demo: PoD simulator at ${pod.url}, CASB simulator at ${casb.url}, Devo receiver at localhost:${receiver.port}; the collector runs ${collector.services.join(', ')}`);
   io.out(`demo: events received by the Devo receiver are written to ${receivedFile} (Ctrl-C to stop)`);
 
   const status = () => {
     const s = pod.stats;
-    return `demo: simulator sent ${s.eventsSent} event(s) (+${s.duplicatesSent} duplicates, ${s.malformedSent} malformed); receiver got ${receiver.stats.lines} event line(s)`;
+    const c = casb.stats;
+    return `demo: PoD simulator sent ${s.eventsSent} event(s) (+${s.duplicatesSent} duplicates, ${s.malformedSent} malformed), CASB simulator served ${c.alertsServed} alert(s) and ${c.eventsServed} event(s); receiver got ${receiver.stats.lines} line(s)`;
   };
   const ticker = setInterval(() => io.out(status()), 5000);
   await Promise.race([io.stopSignal, ...(duration === undefined ? [] : [new Promise((resolve) => setTimeout(resolve, duration * 1000))])]);
@@ -92,6 +113,7 @@ inputs:
   const lines = receiver.stats.lines;
   io.out(status());
   await pod.stop();
+  await casb.stop();
   await receiver.stop();
   io.out(`demo: stopped. ${lines} event(s) delivered to ${receivedFile}; state in ${path.join(dir, 'state')}`);
   return lines > 0 ? 0 : 1;

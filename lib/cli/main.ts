@@ -25,6 +25,10 @@ Usage:
         [--rate N] [--total N] [--mode realtime|blast] [--duplicates P] [--disorder N]
         [--drop-every N] [--large-every N] [--malformed-every N]
       The PoD Log API (websocket): auth, 409 on a second session, resume, sinceTime, duplicates...
+  proofpoint-devo-collector simulate casb [--port N] [--api-key K] [--client-id I] [--client-secret S]
+        [--interval-ms N] [--total N] [--mode realtime|backlog] [--token-ttl S]
+        [--rate-limit-every N] [--fail-every N]
+      The Proofpoint CASB REST API: auth with expiring tokens, alerts and events pages, 429s, 5xx...
   proofpoint-devo-collector simulate devo [--port N] [--host H] [--pki DIR] [--out FILE]
       A Devo-compatible TLS receiver requiring client certificates; writes one line per event.
   proofpoint-devo-collector demo [--dir DIR] [--duration SECONDS] [--rate N]

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DevoReceiver } from '../simulators/devoReceiver';
 import type { PodEventType } from '../simulators/podEvents';
+import { CasbSimulator } from '../simulators/casbSimulator';
 import { PodSimulator } from '../simulators/podSimulator';
 import { UsageError } from './usageError';
 import { writeThrowawayPki } from './writeThrowawayPki';
@@ -24,7 +25,8 @@ export async function simulateCommand(args: string[], io: CommandIo): Promise<nu
   const [kind, ...rest] = args;
   if (kind === 'devo') return simulateDevo(rest, io);
   if (kind === 'pod') return simulatePod(rest, io);
-  throw new UsageError(`simulate: expected "pod" or "devo", got ${kind === undefined ? 'nothing' : `"${kind}"`}`);
+  if (kind === 'casb') return simulateCasb(rest, io);
+  throw new UsageError(`simulate: expected "pod", "casb" or "devo", got ${kind === undefined ? 'nothing' : `"${kind}"`}`);
 }
 
 async function simulateDevo(args: string[], io: CommandIo): Promise<number> {
@@ -100,5 +102,47 @@ async function simulatePod(args: string[], io: CommandIo): Promise<number> {
   const stats = sim.stats;
   await sim.stop();
   io.out(`Sent ${stats.eventsSent} event(s), ${stats.duplicatesSent} duplicate(s), ${stats.malformedSent} malformed frame(s) in ${stats.sessions} session(s)`);
+  return 0;
+}
+
+async function simulateCasb(args: string[], io: CommandIo): Promise<number> {
+  const flags = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '8081' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'api-key': { type: 'string', default: 'demo-api-key' },
+      'client-id': { type: 'string', default: 'demo-client' },
+      'client-secret': { type: 'string', default: 'demo-secret' },
+      'interval-ms': { type: 'string', default: '1000' },
+      total: { type: 'string' },
+      mode: { type: 'string', default: 'realtime' },
+      'token-ttl': { type: 'string', default: '3600' },
+      'rate-limit-every': { type: 'string', default: '0' },
+      'fail-every': { type: 'string', default: '0' },
+    },
+    strict: true,
+  }).values;
+  if (flags.mode !== 'realtime' && flags.mode !== 'backlog') throw new UsageError(`--mode: expected realtime or backlog, got "${flags.mode}"`);
+  const total = numberFlag('total', flags.total, Infinity);
+  const timeline = { startTime: Date.now() - 3_600_000, intervalMs: Math.max(1, numberFlag('interval-ms', flags['interval-ms'], 1000)) };
+  const sim = await CasbSimulator.start({
+    host: flags.host,
+    port: numberFlag('port', flags.port, 8081),
+    apiKey: flags['api-key'],
+    clientId: flags['client-id'],
+    clientSecret: flags['client-secret'],
+    alerts: { timeline, total },
+    events: { timeline, total },
+    mode: flags.mode,
+    tokenTtlSeconds: Math.max(1, numberFlag('token-ttl', flags['token-ttl'], 3600)),
+    rateLimitEvery: numberFlag('rate-limit-every', flags['rate-limit-every'], 0),
+    failEvery: numberFlag('fail-every', flags['fail-every'], 0),
+  });
+  io.out(`Proofpoint CASB API simulator on ${sim.url} (x-api-key ${flags['api-key']}, client ${flags['client-id']})`);
+  await io.stopSignal;
+  const stats = sim.stats;
+  await sim.stop();
+  io.out(`Served ${stats.alertsServed} alert(s) and ${stats.eventsServed} event(s); ${stats.tokensIssued} token(s), ${stats.rateLimited} 429(s), ${stats.failures} failure(s)`);
   return 0;
 }

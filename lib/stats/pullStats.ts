@@ -26,19 +26,23 @@ export class PullStats {
     this.since = now();
   }
 
-  /** The figures since the previous `take` (or creation), and a reset. */
-  take(): PullStatsSnapshot {
-    const now = this.now();
-    const snapshot: PullStatsSnapshot = {
+  /** The figures since the previous `take` (or creation), without a reset (for partial lines). */
+  peek(): PullStatsSnapshot {
+    return {
       requests: this.requests,
       received: this.received,
       duplicates: this.duplicates,
       deadLettered: this.deadLettered,
       sent: this.sent,
-      seconds: Math.max(0, (now - this.since) / 1000),
+      seconds: Math.max(0, (this.now() - this.since) / 1000),
     };
+  }
+
+  /** The figures since the previous `take` (or creation), and a reset. */
+  take(): PullStatsSnapshot {
+    const snapshot = this.peek();
     this.requests = this.received = this.duplicates = this.deadLettered = this.sent = 0;
-    this.since = now;
+    this.since = this.now();
     return snapshot;
   }
 }

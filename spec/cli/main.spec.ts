@@ -114,10 +114,11 @@ inputs: {}
     this.timeout(30_000);
     const { code, stdout } = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: dir });
     expect(code).to.equal(0);
-    expect(stdout).to.match(/collector runs pod\/message, pod\/maillog, pod\/audit/);
+    expect(stdout).to.match(/collector runs pod\/message, pod\/maillog, pod\/audit, casb\/alerts, casb\/events/);
     const received = (await readFile(path.join(dir, 'd', 'received.log'), 'utf8')).trimEnd().split('\n');
     expect(received.length).to.be.greaterThan(10);
-    expect(received[0]).to.match(/^<14>\S+Z demo-collector mail\.proofpoint\.pod\.(message|maillog|audit): \{/);
+    expect(received.some((l) => /^<14>\S+Z demo-collector mail\.proofpoint\.pod\.(message|maillog|audit): \{/.test(l))).to.equal(true);
+    expect(received.some((l) => /^<14>\S+Z demo-collector casb\.proofpoint\.(alert|event): \{.*"@devo_pulling_id":"\d+"\}$/.test(l))).to.equal(true);
     expect(stdout).to.include(`event(s) delivered to ${path.join(dir, 'd', 'received.log')}`);
   });
 

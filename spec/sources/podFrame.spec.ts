@@ -1,13 +1,15 @@
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { isRejectedFrame, parsePodFrame, podKeyField } from '../../lib/sources/podFrame';
+import { isRejectedFrame, parsePodFrame, podKeyField, type PodFrame } from '../../lib/sources/podFrame';
 
 const frame = (text: string) => Buffer.from(text, 'utf8');
 
 describe('parsePodFrame', () => {
   it('keeps the vendor text byte for byte, with the key and the raw ts', () => {
     const text = '{"guid":"g1","ts":"2024-05-22T12:10:03.058340-0700","n":1.0,"s":"\\u00e9"}';
-    expect(parsePodFrame(frame(text), false, 'guid')).to.deep.equal({ key: 'g1', ts: '2024-05-22T12:10:03.058340-0700', raw: text });
+    const parsed = parsePodFrame(frame(text), false, 'guid');
+    expect(parsed).to.deep.include({ key: 'g1', ts: '2024-05-22T12:10:03.058340-0700' });
+    expect((parsed as PodFrame).raw.toString()).to.equal(text);
   });
 
   it('uses id for maillog and guid for the others', () => {
@@ -18,8 +20,10 @@ describe('parsePodFrame', () => {
   });
 
   it('re-serialises compactly a frame holding a raw line break, and trims surrounding whitespace', () => {
-    expect(parsePodFrame(frame('{"guid":"g",\n  "ts": 1}\n'), false, 'guid')).to.deep.equal({ key: 'g', ts: 1, raw: '{"guid":"g","ts":1}' });
-    expect(parsePodFrame(frame('  {"guid":"g","ts":1}\r\n'), false, 'guid')).to.deep.include({ raw: '{"guid":"g","ts":1}' });
+    const broken = parsePodFrame(frame('{"guid":"g",\n  "ts": 1}\n'), false, 'guid') as PodFrame;
+    expect(broken).to.deep.include({ key: 'g', ts: 1 });
+    expect(broken.raw.toString()).to.equal('{"guid":"g","ts":1}');
+    expect((parsePodFrame(frame('  {"guid":"g","ts":1}  '), false, 'guid') as PodFrame).raw.toString()).to.equal('{"guid":"g","ts":1}');
   });
 
   it('accepts binary frames holding UTF-8, and rejects invalid UTF-8', () => {
@@ -47,6 +51,13 @@ describe('parsePodFrame', () => {
     });
   }
 
+  it("keeps the frame's bytes without copying them (only surrounding whitespace is cut off)", () => {
+    const read = Buffer.from('  {"guid":"v","ts":1}\t');
+    const frame = parsePodFrame(read, false, 'guid') as PodFrame;
+    expect(frame.raw.buffer).to.equal(read.buffer);
+    expect(frame.raw.toString()).to.equal('{"guid":"v","ts":1}');
+  });
+
   it('rejects deep nesting without crashing', () => {
     const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
     expect(isRejectedFrame(parsePodFrame(frame(deep), false, 'guid'))).to.equal(true);
@@ -58,9 +69,9 @@ describe('parsePodFrame', () => {
         const result = parsePodFrame(Buffer.from(text, binary ? 'latin1' : 'utf8'), binary, 'guid');
         if (isRejectedFrame(result)) expect(result.reason).to.be.a('string');
         else {
-          const parsed = JSON.parse(result.raw) as Record<string, unknown>;
+          const parsed = JSON.parse(result.raw.toString()) as Record<string, unknown>;
           expect(parsed['guid']).to.equal(result.key);
-          expect(result.raw).not.to.match(/[\r\n]/);
+          expect(result.raw.toString()).not.to.match(/[\r\n]/);
         }
       }),
     );

@@ -297,8 +297,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
     }
   } else {
     try {
-      const content = await journal.load();
-      ctx.dedup.restoreState(content.state);
+      const content = await journal.load((key, expiresAt) => ctx.dedup.restore(key, expiresAt));
       if (content.skipped > 0) logger.warn(`Skipped ${content.skipped} unreadable line(s) of ${journal.file} (a torn append)`);
     } catch (err) {
       logger.error(`${errorMessage(err)}. Starting with an empty de-dup window`);
@@ -329,10 +328,11 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
           tag: ctx.service.tag,
           hostname: ctx.deps.hostname,
           format: (v: JsonObject) => JSON.stringify(v),
+          ack: (v: JsonObject) => String(v['id']),
           ...(ctx.deps.batch === undefined ? {} : { batch: ctx.deps.batch }),
           ...(ctx.deps.scheduler === undefined ? {} : { scheduler: ctx.deps.scheduler }),
         }),
-        reduce((delivered: Array<Timed<JsonObject>>, ack) => (delivered.push(...ack.records), delivered), []),
+        reduce((delivered: Array<Timed<string>>, ack) => (delivered.push(...ack.records), delivered), []),
         concatMap((delivered) => from(commit(ctx, page, delivered))),
       ),
     ),
@@ -355,11 +355,11 @@ function checkRecord(ctx: Context, record: unknown): boolean {
 }
 
 /** Persists what a delivered page covers: its keys in the journal, then the cursor. Never throws. */
-async function commit(ctx: Context, page: Page, delivered: ReadonlyArray<Timed<JsonObject>>): Promise<void> {
+async function commit(ctx: Context, page: Page, delivered: ReadonlyArray<Timed<string>>): Promise<void> {
   ctx.stats.sent += delivered.length;
   const keys = new Map<string, number>();
   for (const record of delivered) {
-    const key = String(record.value['id']);
+    const key = record.value;
     if (keys.has(key)) continue;
     const expiresAt = ctx.dedup.confirm(key);
     if (expiresAt !== undefined) keys.set(key, expiresAt);

@@ -25,10 +25,10 @@ import type { Service } from './service';
 
 /** Internal limits of a PoD pipeline; the defaults suit production. */
 export interface PodTuning {
-  /** Sort window: longest hold and most events held. Defaults 1 s, 8192. */
+  /** Sort window: longest hold and most events held. Defaults 500 ms, 4096. */
   readonly sortMaxDelayMs: number;
   readonly sortMaxItems: number;
-  /** The socket pauses when the sink holds this much. Defaults 16 MiB, 10 000 events. */
+  /** The socket pauses when the sink holds this much. Defaults 8 MiB, 8192 events. */
   readonly valveMaxBytes: number;
   readonly valveMaxItems: number;
   /** At most one state write per interval. Default 2 s. */
@@ -42,10 +42,10 @@ export interface PodTuning {
 }
 
 const DEFAULT_TUNING: PodTuning = {
-  sortMaxDelayMs: 1000,
-  sortMaxItems: 8192,
-  valveMaxBytes: 16 * 1024 * 1024,
-  valveMaxItems: 10_000,
+  sortMaxDelayMs: 500,
+  sortMaxItems: 4096,
+  valveMaxBytes: 8 * 1024 * 1024,
+  valveMaxItems: 8192,
   commitIntervalMs: 2000,
   pingIntervalMs: 30_000,
   pongTimeoutMs: 60_000,
@@ -168,10 +168,9 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   const persisted = await stateFile.load();
   logger.info(`Data retrieved from the persistence: ${persisted === undefined ? 'None' : JSON.stringify(persisted)}`);
   try {
-    const content = await journal.load();
-    dedup.restoreState(content.state);
+    const content = await journal.load((key, expiresAt) => dedup.restore(key, expiresAt));
     if (content.skipped > 0) logger.warn(`Skipped ${content.skipped} unreadable line(s) of ${journal.file} (a torn append)`);
-    logger.info(`Restored ${content.state.entries.length} delivered key(s) into the de-dup window`);
+    logger.info(`Restored ${dedup.size} delivered key(s) into the de-dup window`);
   } catch (err) {
     logger.error(`${errorMessage(err)}. Starting with an empty de-dup window (a catch-up may re-send duplicates)`);
   }
@@ -195,7 +194,7 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   return ctx;
 }
 
-function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<PodFrame>> {
+function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<string>> {
   const { service, deps, tuning, logger, stats, dedup, deadLetter, now } = ctx;
   const keyField = podKeyField(service.name);
   const valve = new Valve({ maxBytes: tuning.valveMaxBytes, maxItems: tuning.valveMaxItems });
@@ -258,7 +257,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<Pod
     dedup,
     normalizeTime('ts', (f, reason) => {
       stats.deadLettered++;
-      deadLetter.write(f.raw, `EVENT_TIME_INVALID: ${reason}`);
+      deadLetter.write(f.raw.toString('utf8'), `EVENT_TIME_INVALID: ${reason}`);
     }),
     sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$ }),
     devoSink({
@@ -266,18 +265,19 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<Pod
       tag: service.tag,
       hostname: deps.hostname,
       format: (f: PodFrame) => f.raw,
+      ack: (f: PodFrame) => f.key,
       valve,
       ...(deps.batch === undefined ? {} : { batch: deps.batch }),
       ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
     }),
-    commitAcks<SinkAck<PodFrame>>({
+    commitAcks<SinkAck<string>>({
       intervalMs: tuning.commitIntervalMs,
       apply: (ack) => {
         stats.sent += ack.records.length;
         for (const record of ack.records) {
           if (ctx.lastEventTime === undefined || record.time > ctx.lastEventTime) ctx.lastEventTime = record.time;
-          const expiresAt = dedup.confirm(record.value.key);
-          if (expiresAt !== undefined) delivered.push([record.value.key, expiresAt]);
+          const expiresAt = dedup.confirm(record.value);
+          if (expiresAt !== undefined) delivered.push([record.value, expiresAt]);
         }
       },
       persist: (reason) => persist(ctx, delivered, reason),
@@ -285,7 +285,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<Pod
     }),
   );
 
-  return new Observable<SinkAck<PodFrame>>((subscriber) => {
+  return new Observable<SinkAck<string>>((subscriber) => {
     const period = tuning.statsIntervalMs ?? service.periodMs;
     const logStats = (heading: string) => logger.info(formatPullStats(stats.take(), heading));
     const statsTimer = interval(period, deps.scheduler).subscribe(() => logStats(`Statistics for the last ${period / 1000} s`));

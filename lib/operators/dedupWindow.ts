@@ -41,6 +41,8 @@ export interface DedupWindow<T> extends MonoTypeOperatorFunction<T> {
   exportState(): DedupWindowState;
   /** Adds persisted keys (as delivered); expired ones are skipped. */
   restoreState(state: DedupWindowState): void;
+  /** Adds one persisted key (as delivered), unless it has expired. */
+  restore(key: string, expiresAt: number): void;
 }
 
 const PENDING = 0;
@@ -119,12 +121,12 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
       }
       return { version: 1, entries };
     },
+    restore(key: string, expiresAt: number): void {
+      const remaining = Math.min(expiresAt - scheduler.now(), ttl);
+      if (remaining > 0) cache.set(key, DELIVERED, { ttl: remaining });
+    },
     restoreState(state: DedupWindowState): void {
-      const now = scheduler.now();
-      for (const [key, expiresAt] of state.entries) {
-        const remaining = Math.min(expiresAt - now, ttl);
-        if (remaining > 0) cache.set(key, DELIVERED, { ttl: remaining });
-      }
+      for (const [key, expiresAt] of state.entries) control.restore(key, expiresAt);
     },
   };
   return Object.defineProperties(operator, {
@@ -134,5 +136,6 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     confirm: { value: control.confirm },
     exportState: { value: control.exportState },
     restoreState: { value: control.restoreState },
+    restore: { value: control.restore },
   }) as DedupWindow<T>;
 }

@@ -14,10 +14,11 @@ export interface SortWithinOptions {
 }
 
 interface Held<T> {
-  readonly item: Timed<T>;
+  readonly time: number;
   readonly seq: number;
   readonly due: number;
-  out: boolean;
+  /** The value while it is held; dropped once emitted, so the arrival queue does not keep it alive. */
+  item: Timed<T> | undefined;
 }
 
 /**
@@ -43,7 +44,7 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
 
   return (source) =>
     new Observable<Timed<T>>((subscriber) => {
-      const heap = new MinHeap<Held<T>>((a, b) => a.item.time - b.item.time || a.seq - b.seq);
+      const heap = new HeldHeap<T>();
       const arrivals: Held<T>[] = [];
       let head = 0;
       let seq = 0;
@@ -51,12 +52,13 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
 
       const popMin = (): void => {
         const held = heap.pop();
-        if (held === undefined) return;
-        held.out = true;
-        subscriber.next(held.item);
+        if (held === undefined || held.item === undefined) return;
+        const item = held.item;
+        held.item = undefined;
+        subscriber.next(item);
       };
       const dropEmittedArrivals = (): void => {
-        while (head < arrivals.length && arrivals[head]!.out) head++;
+        while (head < arrivals.length && arrivals[head]!.item === undefined) head++;
         if (head > 1024 && head * 2 > arrivals.length) {
           arrivals.splice(0, head);
           head = 0;
@@ -67,7 +69,7 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
         dropEmittedArrivals();
         while (head < arrivals.length && arrivals[head]!.due <= now && !subscriber.closed) {
           const oldest = arrivals[head]!;
-          while (!oldest.out && !subscriber.closed) popMin();
+          while (oldest.item !== undefined && !subscriber.closed) popMin();
           dropEmittedArrivals();
         }
         schedule();
@@ -88,7 +90,7 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
       const flushSubscription = options.flush$?.subscribe(() => flushAll());
       const subscription = source.subscribe({
         next(item) {
-          const held: Held<T> = { item, seq: seq++, due: scheduler.now() + maxDelayMs, out: false };
+          const held: Held<T> = { time: item.time, item, seq: seq++, due: scheduler.now() + maxDelayMs };
           heap.push(held);
           arrivals.push(held);
           while (heap.size > maxItems) popMin();
@@ -112,45 +114,60 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
     });
 }
 
-/** A binary min-heap (no library in the stack provides one). */
-class MinHeap<T> {
-  private readonly items: T[] = [];
-
-  constructor(private readonly compare: (a: T, b: T) => number) {}
+/**
+ * A binary min-heap of held values by (time, arrival), with the comparison inlined (this runs
+ * once or twice per event; no library in the stack provides a heap).
+ */
+class HeldHeap<T> {
+  private readonly items: Array<Held<T>> = [];
 
   get size(): number {
     return this.items.length;
   }
 
-  push(item: T): void {
+  push(item: Held<T>): void {
     const items = this.items;
+    let i = items.length;
     items.push(item);
-    let i = items.length - 1;
+    const time = item.time;
+    const seq = item.seq;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (this.compare(items[i]!, items[parent]!) >= 0) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      const p = items[parent]!;
+      if (p.time < time || (p.time === time && p.seq < seq)) break;
+      items[i] = p;
       i = parent;
     }
+    items[i] = item;
   }
 
-  pop(): T | undefined {
+  pop(): Held<T> | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
-    items[0] = last;
+    const n = items.length;
+    if (n === 0 || last === undefined) return top;
+    const time = last.time;
+    const seq = last.seq;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let smallest = i;
-      if (l < items.length && this.compare(items[l]!, items[smallest]!) < 0) smallest = l;
-      if (r < items.length && this.compare(items[r]!, items[smallest]!) < 0) smallest = r;
-      if (smallest === i) break;
-      [items[i], items[smallest]] = [items[smallest]!, items[i]!];
-      i = smallest;
+      let child = l;
+      let c = items[l]!;
+      if (r < n) {
+        const rc = items[r]!;
+        if (rc.time < c.time || (rc.time === c.time && rc.seq < c.seq)) {
+          child = r;
+          c = rc;
+        }
+      }
+      if (time < c.time || (time === c.time && seq < c.seq)) break;
+      items[i] = c;
+      i = child;
     }
+    items[i] = last;
     return top;
   }
 }

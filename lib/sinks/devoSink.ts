@@ -2,11 +2,20 @@ import { concatMap, defer, map, Observable, type OperatorFunction, type Schedule
 import type { Valve } from '../flow/valve';
 import { batchBy } from '../operators/batchBy';
 import type { Timed } from '../operators/timed';
-import { devoLine } from './devoLine';
+import { hasLineBreak, withoutLineBreaks } from './devoLine';
 
-/** What the sink writes to: a {@link DevoSender}, or anything that acknowledges whole buffers. */
+/** Batch buffers kept for reuse. */
+const SPARE_SLABS = 4;
+
+/** 9999-12-31T23:59:59.999Z: the last time with a 24-character ISO form. */
+const MAX_TIME_MS = 253_402_300_799_999;
+
+/**
+ * What the sink writes to: a {@link DevoSender}, or anything that acknowledges whole buffers.
+ * `onRelease`, when given, must be called once the writer no longer holds `data`.
+ */
 export interface DevoWriter {
-  send(data: Buffer): Promise<void>;
+  send(data: Buffer, onRelease?: () => void): Promise<void>;
 }
 
 /** Batch limits of {@link devoSink}. */
@@ -20,36 +29,42 @@ export interface DevoBatchOptions {
 }
 
 /** Options of {@link devoSink}. */
-export interface DevoSinkOptions<T> {
+export interface DevoSinkOptions<T, A = T> {
   readonly writer: DevoWriter;
   /** Devo tag (table), e.g. `mail.proofpoint.pod.message`. */
   readonly tag: string;
   /** Host name in the syslog header. */
   readonly hostname: string;
-  /** The event as it goes to Devo (compact JSON, without line breaks). */
-  readonly format: (value: T) => string;
+  /** The event as it goes to Devo: compact JSON, as a string or as UTF-8 bytes (copied as they are). */
+  readonly format: (value: T) => string | Buffer;
+  /**
+   * What an acknowledgement carries for each record (default: the record itself). Projecting to
+   * the key alone lets the event's bytes be collected as soon as its batch is written.
+   */
+  readonly ack?: (value: T) => A;
   readonly batch?: DevoBatchOptions;
   /** Counts what the sink holds, so that the source can pause while it is full. */
   readonly valve?: Valve;
   readonly scheduler?: SchedulerLike;
 }
 
-/** Acknowledgement of one batch: its records were handed to the relay's connection. */
-export interface SinkAck<T> {
-  readonly records: ReadonlyArray<Timed<T>>;
+/** Acknowledgement of one batch: its records (as projected by `ack`) were handed to the relay's connection. */
+export interface SinkAck<A> {
+  readonly records: ReadonlyArray<Timed<A>>;
   readonly bytes: number;
 }
 
-interface Line<T> {
-  readonly record: Timed<T>;
-  readonly line: string;
+interface Line<A> {
+  readonly record: Timed<A>;
+  readonly body: Buffer;
   readonly bytes: number;
 }
 
 /**
- * Formats each record as a Devo syslog line, gathers lines in batches (by count, bytes and
- * delay), writes each batch with one `send` and emits a {@link SinkAck} when the write callback
- * has fired: the commit step persists cursors from these acknowledgements only. Batches are
+ * Formats each record as a Devo syslog line (header, then the body's bytes), gathers lines in
+ * batches (by count, bytes and delay), writes each batch with one `send` and emits a
+ * {@link SinkAck} when the write callback has fired: the commit step persists cursors from these
+ * acknowledgements only. Batches are
  * written one after another, in order. What the sink holds is counted in the `valve` until
  * acknowledged (and released when the subscription ends).
  *
@@ -61,39 +76,77 @@ interface Line<T> {
  * timed$.pipe(devoSink({ writer: sender, tag: 'mail.proofpoint.pod.message', hostname, format: (f) => f.raw }))
  *   .subscribe((ack) => commit(ack));
  */
-export function devoSink<T>(options: DevoSinkOptions<T>): OperatorFunction<Timed<T>, SinkAck<T>> {
+export function devoSink<T, A = T>(options: DevoSinkOptions<T, A>): OperatorFunction<Timed<T>, SinkAck<A>> {
   const { writer, tag, hostname, format, valve } = options;
+  const project = options.ack ?? ((value: T) => value as unknown as A);
+  // `<14>` + ISO time (24 bytes) + ` host tag: `, written straight into the batch buffer.
+  const headerTail = Buffer.from(` ${hostname} ${tag}: `);
+  const headerBytes = 4 + 24 + headerTail.length;
+  const isoBytes = Buffer.alloc(24);
+  let isoTime = Number.NaN;
+  const slabs: Buffer[] = [];
+
+  /** One buffer per batch, the vendor's bytes copied (not re-encoded); buffers are recycled. */
+  const assemble = (batch: { readonly items: ReadonlyArray<Line<A>>; readonly bytes: number }) => {
+    const slab = batch.bytes <= maxBytes ? (slabs.pop() ?? Buffer.allocUnsafeSlow(maxBytes)) : Buffer.allocUnsafeSlow(batch.bytes);
+    const data = slab.subarray(0, batch.bytes);
+    const records: Array<Timed<A>> = [];
+    let offset = 0;
+    for (const item of batch.items) {
+      const time = item.record.time;
+      if (time !== isoTime) {
+        isoTime = time;
+        isoBytes.write(new Date(time).toISOString(), 'latin1');
+      }
+      data[offset] = 0x3c; // <14>
+      data[offset + 1] = 0x31;
+      data[offset + 2] = 0x34;
+      data[offset + 3] = 0x3e;
+      data.set(isoBytes, offset + 4);
+      data.set(headerTail, offset + 28);
+      data.set(item.body, offset + headerBytes);
+      offset += item.bytes;
+      data[offset - 1] = 0x0a;
+      records.push(item.record);
+    }
+    return { data, slab, records, bytes: batch.bytes };
+  };
   const maxCount = options.batch?.maxEvents ?? 1000;
   const maxBytes = options.batch?.maxBytes ?? 1024 * 1024;
   const maxDelayMs = options.batch?.maxDelayMs ?? 250;
 
   return (source) =>
-    new Observable<SinkAck<T>>((subscriber) => {
+    new Observable<SinkAck<A>>((subscriber) => {
       let heldItems = 0;
       let heldBytes = 0;
       const subscription = source
         .pipe(
-          map((record): Line<T> => {
-            const line = devoLine(record.time, hostname, tag, format(record.value));
-            const bytes = Buffer.byteLength(line);
+          map((record): Line<A> => {
+            if (!(record.time >= 0 && record.time <= MAX_TIME_MS)) {
+              throw new RangeError(`devoSink: event time ${record.time} is not between 1970 and 9999 (UTC epoch ms)`);
+            }
+            const formatted = format(record.value);
+            const body = hasLineBreak(formatted) ? Buffer.from(withoutLineBreaks(formatted)) : typeof formatted === 'string' ? Buffer.from(formatted) : formatted;
+            const bytes = headerBytes + body.length + 1;
             heldItems++;
             heldBytes += bytes;
             valve?.acquire(1, bytes);
-            return { record, line, bytes };
+            return { record: { time: record.time, value: project(record.value) }, body, bytes };
           }),
           batchBy({ maxCount, maxBytes, maxDelayMs, size: (l) => l.bytes, scheduler: options.scheduler }),
-          concatMap((batch) =>
-            defer(() => {
-              const data = Buffer.allocUnsafe(batch.bytes);
-              let offset = 0;
-              for (const item of batch.items) offset += data.write(item.line, offset);
-              return writer.send(data);
-            }).pipe(
-              map((): SinkAck<T> => {
-                heldItems -= batch.items.length;
-                heldBytes -= batch.bytes;
-                valve?.release(batch.items.length, batch.bytes);
-                return { records: batch.items.map((l) => l.record), bytes: batch.bytes };
+          // Assemble at once: the events' bodies can be collected while the batch waits its turn.
+          map((batch) => assemble(batch)),
+          concatMap(({ data, slab, records, bytes }) =>
+            defer(() =>
+              writer.send(data, () => {
+                if (slab.length === maxBytes && slabs.length < SPARE_SLABS) slabs.push(slab);
+              }),
+            ).pipe(
+              map((): SinkAck<A> => {
+                heldItems -= records.length;
+                heldBytes -= bytes;
+                valve?.release(records.length, bytes);
+                return { records, bytes };
               }),
             ),
           ),

@@ -7,7 +7,8 @@ import { writeFileAtomic } from './writeFileAtomic';
 
 /** What {@link DedupJournal.load} found. */
 export interface DedupJournalContent {
-  readonly state: DedupWindowState;
+  /** Live keys handed to `restore` (a key appended twice counts twice). */
+  readonly restored: number;
   /** Lines that could not be read (a crash in the middle of an append leaves one). */
   readonly skipped: number;
   /** Lines in the file, live or not. */
@@ -34,9 +35,13 @@ export class DedupJournal {
     return this.lineCount;
   }
 
-  /** Reads the live keys; an absent file is an empty window. */
-  async load(): Promise<DedupJournalContent> {
-    const entries = new Map<string, number>();
+  /**
+   * Streams the live keys, oldest first, to `restore` (a window's `restore`), without holding the
+   * file in memory; a key appended twice is restored twice, the later expiry winning. An absent
+   * file is an empty window.
+   */
+  async load(restore: (key: string, expiresAt: number) => void): Promise<DedupJournalContent> {
+    let restored = 0;
     let skipped = 0;
     let lines = 0;
     const now = this.now();
@@ -48,8 +53,8 @@ export class DedupJournal {
         const entry = parseLine(line);
         if (entry === undefined) skipped++;
         else if (entry[1] > now) {
-          entries.delete(entry[0]);
-          entries.set(entry[0], entry[1]);
+          restore(entry[0], entry[1]);
+          restored++;
         }
       }
     } catch (err) {
@@ -58,13 +63,13 @@ export class DedupJournal {
       }
     }
     this.lineCount = lines;
-    return { state: { version: 1, entries: [...entries] }, skipped, lines };
+    return { restored, skipped, lines };
   }
 
   /** Appends delivered keys and fsyncs. */
   async append(entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
     if (entries.length === 0) return;
-    const text = entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+    const text = entries.map(line).join('');
     try {
       await appendFile(this.file, text, { mode: 0o600 });
       const handle = await open(this.file, 'r');
@@ -86,7 +91,7 @@ export class DedupJournal {
 
   /** Replaces the file atomically with exactly `state`'s keys. */
   async rewrite(state: DedupWindowState): Promise<void> {
-    const text = state.entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+    const text = state.entries.map(line).join('');
     try {
       await writeFileAtomic(this.file, text);
     } catch (err) {
@@ -94,6 +99,11 @@ export class DedupJournal {
     }
     this.lineCount = state.entries.length;
   }
+}
+
+/** One journal line, `["key",expiresAt]` (the same text as `JSON.stringify([key, expiresAt])`). */
+function line([key, expiresAt]: readonly [string, number]): string {
+  return `[${JSON.stringify(key)},${expiresAt}]\n`;
 }
 
 function parseLine(line: string): [string, number] | undefined {

@@ -4,31 +4,39 @@ import * as path from 'node:path';
 import { DedupJournal } from '../../lib/state/dedupJournal';
 import { tempDir } from '../helpers/tempDir';
 
+async function load(journal: DedupJournal): Promise<Array<[string, number]>> {
+  const restored: Array<[string, number]> = [];
+  await journal.load((k, e) => restored.push([k, e]));
+  return restored;
+}
+
 describe('DedupJournal', () => {
   let dir: string;
   let remove: () => Promise<void>;
   beforeEach(async () => ({ dir, remove } = await tempDir()));
   afterEach(() => remove());
 
-  it('starts empty, appends delivered keys (0600) and loads the live ones, latest expiry winning', async () => {
+  it('starts empty, appends delivered keys (0600) and streams the live ones back in order', async () => {
     let now = 1000;
     const journal = new DedupJournal(path.join(dir, 'j.jsonl'), () => now);
-    expect((await journal.load()).state.entries).to.deep.equal([]);
+    expect(await load(journal)).to.deep.equal([]);
     await journal.append([['a', 2000], ['b', 1500]]);
     await journal.append([['weird "key"\n/x', 3000], ['a', 4000]]);
     expect((await stat(journal.file)).mode & 0o777).to.equal(0o600);
     now = 1600;
-    const content = await new DedupJournal(journal.file, () => now).load();
-    expect(content.state.entries).to.deep.equal([['weird "key"\n/x', 3000], ['a', 4000]]);
-    expect(content.lines).to.equal(4);
+    const restored: Array<[string, number]> = [];
+    const content = await new DedupJournal(journal.file, () => now).load((k, e) => restored.push([k, e]));
+    expect(restored).to.deep.equal([['a', 2000], ['weird "key"\n/x', 3000], ['a', 4000]]);
+    expect(content).to.deep.equal({ restored: 3, skipped: 0, lines: 4 });
   });
 
   it('skips a torn last line (a crash in the middle of an append) and counts it', async () => {
     const journal = new DedupJournal(path.join(dir, 'j.jsonl'), () => 0);
     await journal.append([['a', 10]]);
     await appendFile(journal.file, '["b",1');
-    const content = await journal.load();
-    expect(content.state.entries).to.deep.equal([['a', 10]]);
+    const restored: Array<[string, number]> = [];
+    const content = await journal.load((k, e) => void restored.push([k, e]));
+    expect(restored).to.deep.equal([['a', 10]]);
     expect(content.skipped).to.equal(1);
   });
 

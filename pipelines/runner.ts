@@ -70,6 +70,7 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
     logger: logger.child(`OutputProcess::DevoSender(${out.name})`),
   });
   const services = deps.services(config, sender, logger);
+  if (services.length > 0) sender.open();
   const stop$ = new Subject<void>();
   const supervised: Observable<unknown>[] = services.map((service) =>
     defer(() => service.run(stop$)).pipe(

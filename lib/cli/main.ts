@@ -10,8 +10,7 @@ import { loadConfig } from '../config/loadConfig';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { createLogger } from '../log/logger';
 import { SecretRedactor } from '../log/secretRedactor';
-import { demoCommand } from './demoCommand';
-import { simulateCommand, type CommandIo } from './simulateCommand';
+import type { CommandIo } from './simulateCommand';
 import { UsageError } from './usageError';
 
 const HELP = `proofpoint-devo-collector: Proofpoint On Demand and CASB to Devo
@@ -137,10 +136,12 @@ export async function main(argv: string[]): Promise<number> {
         return await run(args);
       case 'validate':
         return await validate(args);
+      // The simulators and the throwaway PKI are loaded only for the commands that use them:
+      // a collector run does not carry their memory.
       case 'simulate':
-        return await simulateCommand(args, commandIo());
+        return await (await import('./simulateCommand.js')).simulateCommand(args, commandIo());
       case 'demo':
-        return await demoCommand(args, commandIo());
+        return await (await import('./demoCommand.js')).demoCommand(args, commandIo());
       case '--version':
       case '-v':
         stdout(await version());

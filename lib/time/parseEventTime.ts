@@ -34,7 +34,78 @@ export function parseEventTime(value: unknown): ParsedTime {
   return { reason: `Invalid type ${type}. Must be epoch seconds, epoch millis, str, datetime, or DateTime: ${describe(value)}` };
 }
 
+/** The digit at `i`, or -1. */
+function digit(text: string, i: number): number {
+  const d = text.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/**
+ * The common shapes (`2024-05-22T12:10:03.058340-0700`, `…Z`, `…+05:30`) read by position,
+ * without a regex match: most events take this path. Anything else (or out of range) returns
+ * NaN and goes through the regex, which also explains the rejection.
+ */
+function parseCommonIso(text: string): number {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
+    return NaN;
+  }
+  const two = (i: number): number => {
+    const a = digit(text, i);
+    const b = digit(text, i + 1);
+    return a < 0 || b < 0 ? -1 : a * 10 + b;
+  };
+  const century = two(0);
+  const yy = two(2);
+  const month = two(5);
+  const day = two(8);
+  const hour = two(11);
+  const minute = two(14);
+  const second = two(17);
+  if (century < 0 || yy < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return NaN;
+  const year = century * 100 + yy;
+  let i = 19;
+  let millis = 0;
+  if (text.charCodeAt(i) === 46) {
+    let scale = 100;
+    i++;
+    const start = i;
+    for (let x = digit(text, i); x >= 0; x = digit(text, ++i)) {
+      millis += x * scale;
+      scale /= 10;
+    }
+    if (i === start || i - start > 9) return NaN;
+    millis = Math.floor(millis);
+  }
+  let offsetMinutes: number;
+  const z = text.charCodeAt(i);
+  if ((z === 90 || z === 122) && i + 1 === n) offsetMinutes = 0;
+  else if (z === 43 || z === 45) {
+    const h1 = digit(text, i + 1);
+    const h2 = digit(text, i + 2);
+    let m1: number;
+    let m2: number;
+    if (text.charCodeAt(i + 3) === 58 && i + 6 === n) {
+      m1 = digit(text, i + 4);
+      m2 = digit(text, i + 5);
+    } else if (i + 5 === n) {
+      m1 = digit(text, i + 3);
+      m2 = digit(text, i + 4);
+    } else return NaN;
+    if (h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0) return NaN;
+    const oh = h1 * 10 + h2;
+    const om = m1 * 10 + m2;
+    if (oh > 23 || om > 59) return NaN;
+    offsetMinutes = (z === 45 ? -1 : 1) * (oh * 60 + om);
+  } else return NaN;
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return NaN;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  return ms >= 0 && ms <= MAX_TIME_MS ? ms : NaN;
+}
+
 function parseText(text: string): ParsedTime {
+  const common = parseCommonIso(text);
+  if (!Number.isNaN(common)) return common;
   const m = ISO_8601.exec(text);
   if (m === null) {
     if (DECIMAL.test(text)) return parseEpoch(Number(text));
@@ -47,7 +118,8 @@ function parseText(text: string): ParsedTime {
   const minute = Number(m[5]);
   const second = m[6] === undefined ? 0 : Number(m[6]);
   const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
-  if (year < 1970) return { reason: `time outside 1970-9999: ${describe(text)}` };
+  // Date.UTC reads years below 100 as 19xx; those are far outside the range anyway.
+  if (year < 1000) return { reason: `time outside 1970-9999: ${describe(text)}` };
   if (month < 1 || month > 12) return { reason: `month out of range in ${describe(text)}` };
   if (day < 1 || day > daysInMonth(year, month)) return { reason: `day out of range in ${describe(text)}` };
   if (hour > 23 || minute > 59 || second > 60) return { reason: `time of day out of range in ${describe(text)}` };
@@ -78,8 +150,11 @@ function inRange(ms: number, original: unknown): ParsedTime {
   return ms;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1]!;
 }
 
 function describe(value: unknown): string {

@@ -69,6 +69,29 @@ describe('parseEventTime', () => {
     );
   });
 
+  it('reads any local offset and fraction width as the instant it names (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 253_402_300_799_999 - 15 * 3_600_000 }),
+        fc.integer({ min: -56, max: 56 }).map((q) => q * 15),
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom(':', ''),
+        (instant, offsetMinutes, fractionDigits, separator) => {
+          const local = new Date(instant + offsetMinutes * 60_000).toISOString();
+          const fraction = fractionDigits === 0 ? '' : `.${`${local.slice(20, 23)}123456`.slice(0, fractionDigits)}`;
+          const sign = offsetMinutes < 0 ? '-' : '+';
+          const abs = Math.abs(offsetMinutes);
+          const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${separator}${String(abs % 60).padStart(2, '0')}`;
+          const text = `${local.slice(0, 19)}${fraction}${zone}`;
+          const ms = Number(`${local.slice(20, 23)}`.slice(0, Math.min(3, fractionDigits)).padEnd(3, '0'));
+          const expected = instant - Number(local.slice(20, 23)) + ms;
+          if (expected >= 0) expect(parseEventTime(text), text).to.equal(expected);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('never throws, whatever it is given (property)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.anything(), fc.string(), fc.double(), fc.stringMatching(/^\d{4}-\d{2}-\d{2}T[\d:.+-Z]{0,30}$/)), (v) => {

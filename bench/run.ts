@@ -1,0 +1,288 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeThrowawayPki, type ThrowawayPkiFiles } from '../lib/cli/writeThrowawayPki';
+import { renderChart } from './benchChart';
+
+/** One measured run. */
+export interface BenchResult {
+  readonly scenario: string;
+  readonly forwarder: 'pipeline' | 'floor';
+  readonly framesSent: number;
+  readonly eventsReceived: number;
+  /** From the session's start to the last event at the receiver (warm-up and drain included). */
+  readonly seconds: number;
+  /** Sustained rates, measured between 10% and 90% of the events at the receiver. */
+  readonly framesPerSec: number;
+  readonly eventsPerSec: number;
+  readonly mibPerSec: number;
+  /** Rate over the whole run (`framesSent / seconds`). */
+  readonly wholeRunFramesPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly peakRssMiB: number;
+  readonly rssMiB: number;
+  /** CPU time of the forwarder per event (user + system), in µs. */
+  readonly cpuMicrosPerEvent: number;
+}
+
+/** The whole report (`--json`). */
+export interface BenchReport {
+  readonly date: string;
+  readonly machine: { readonly cpus: string; readonly cores: number; readonly memoryGiB: number; readonly node: string };
+  readonly results: readonly BenchResult[];
+  readonly ratios: Readonly<Record<string, number>>;
+}
+
+const DIST = path.join(__dirname, '..');
+const CLI = path.join(DIST, 'lib', 'cli', 'main.js');
+
+function once<T>(child: ChildProcess, predicate: (m: Record<string, unknown>) => boolean, what: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+    const onMessage = (m: Record<string, unknown>) => {
+      if (!predicate(m)) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m as T);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what}: the process exited (${code})`));
+    });
+  });
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Peak and current RSS of a process, from /proc (VmHWM, VmRSS), in MiB. */
+async function rss(pid: number): Promise<{ peak: number; now: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { peak: kb('VmHWM') / 1024, now: kb('VmRSS') / 1024 };
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface ScenarioOptions {
+  readonly name: string;
+  readonly forwarder: 'pipeline' | 'floor';
+  readonly total: number;
+  /** Frames per second; 0 = as fast as possible. */
+  readonly rate: number;
+  readonly dedupMaxKeys?: number;
+  /** Keys to preload into the de-dup window (journal) before the run. */
+  readonly preloadKeys?: number;
+  readonly profileDir?: string;
+}
+
+async function scenario(work: string, pki: ThrowawayPkiFiles, o: ScenarioOptions): Promise<BenchResult> {
+  const dir = await mkdtemp(path.join(work, `${o.name.replace(/[^a-z0-9]+/gi, '_')}-${o.forwarder}-`));
+  const duplicates = o.total > 0 ? Math.floor(o.total / 100) : 0;
+  const expected = o.forwarder === 'pipeline' ? o.total : o.total + duplicates;
+  const certs = { ca: pki.chain, cert: pki.serverCert, key: pki.serverKey };
+  const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [JSON.stringify({ ...certs, expected: Math.max(1, expected) })]);
+  const source = fork(path.join(__dirname, 'benchSource.js'), [JSON.stringify({ total: o.total, rate: o.rate, duplicates: 0.01 })]);
+  const children: ChildProcess[] = [receiver, source];
+  try {
+    const { port: relayPort } = await once<{ port: number }>(receiver, (m) => 'port' in m, 'the receiver', 10_000);
+    const { port: sourcePort } = await once<{ port: number }>(source, (m) => 'port' in m, 'the source', 10_000);
+    const url = `ws://127.0.0.1:${sourcePort}`;
+    let forwarder: ChildProcess;
+    if (o.forwarder === 'pipeline') {
+      await writeFile(
+        path.join(dir, 'config.yaml'),
+        `globals: { id: "1", name: bench }
+outputs:
+  devo_1:
+    type: devo_platform
+    config: { address: localhost, port: ${relayPort}, type: SSL, chain: ${pki.chain}, cert: ${pki.clientCert}, key: ${pki.clientKey}, hostname: bench }
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: bench_hosted, api_token: bench }
+    override_url_base: ${url}
+    services:
+      message: { period_in_seconds: 1${o.dedupMaxKeys === undefined ? '' : `, dedup_max_keys: ${o.dedupMaxKeys}`} }
+`,
+      );
+      if (o.preloadKeys !== undefined) {
+        await mkdir(path.join(dir, 'state'), { recursive: true });
+        const expires = Date.now() + 3_600_000;
+        const lines: string[] = [];
+        for (let i = 0; i < o.preloadKeys; i++) lines.push(`["preloaded-${i.toString(36).padStart(26, '0')}",${expires}]\n`);
+        await writeFile(path.join(dir, 'state', 'proofpoint_on_demand-1-message.dedup.jsonl'), lines.join(''));
+      }
+      const args = [...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), CLI, 'run', '--config', 'config.yaml'];
+      forwarder = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    } else {
+      forwarder = fork(path.join(__dirname, 'benchFloor.js'), [JSON.stringify({ url, port: relayPort, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey })]);
+    }
+    children.push(forwarder);
+    if (o.total === 0) {
+      // Idle: connected, nothing to forward.
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      const memory = await rss(forwarder.pid!);
+      return {
+        scenario: o.name,
+        forwarder: o.forwarder,
+        framesSent: 0,
+        eventsReceived: 0,
+        seconds: 10,
+        framesPerSec: 0,
+        eventsPerSec: 0,
+        mibPerSec: 0,
+        wholeRunFramesPerSec: 0,
+        p50Ms: NaN,
+        p99Ms: NaN,
+        peakRssMiB: memory.peak,
+        rssMiB: memory.now,
+        cpuMicrosPerEvent: NaN,
+      };
+    }
+    const started = once<{ started: number }>(source, (m) => 'started' in m, 'the session', 60_000);
+    const cpuBefore = await started.then(() => cpuSeconds(forwarder.pid!));
+    const received = await once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number; p99: number }>(
+      receiver,
+      (m) => m['done'] === true,
+      'every event',
+      600_000,
+    );
+    const { started: startedAt } = await started;
+    const memory = await rss(forwarder.pid!);
+    const cpu = (await cpuSeconds(forwarder.pid!)) - cpuBefore;
+    const seconds = (received.lastAt - startedAt) / 1000;
+    const framesSent = o.total + duplicates;
+    const sustained = Math.max(0.001, (received.at90 - received.at10) / 1000);
+    return {
+      scenario: o.name,
+      forwarder: o.forwarder,
+      framesSent,
+      eventsReceived: received.lines,
+      seconds,
+      framesPerSec: (0.8 * framesSent) / sustained,
+      eventsPerSec: (0.8 * received.lines) / sustained,
+      mibPerSec: (0.8 * received.bytes) / 1024 / 1024 / sustained,
+      wholeRunFramesPerSec: framesSent / seconds,
+      cpuMicrosPerEvent: (cpu * 1e6) / framesSent,
+      p50Ms: received.p50,
+      p99Ms: received.p99,
+      peakRssMiB: memory.peak,
+      rssMiB: memory.now,
+    };
+  } finally {
+    for (const child of children.reverse()) await stop(child);
+  }
+}
+
+function table(results: readonly BenchResult[]): string {
+  const head = ['scenario', 'forwarder', 'events', 'seconds', 'frames/s', 'events/s', 'MiB/s', 'whole-run frames/s', 'CPU µs/frame', 'p50 ms', 'p99 ms', 'peak RSS MiB'];
+  const rows = results.map((r) => [
+    r.scenario,
+    r.forwarder,
+    String(r.eventsReceived),
+    r.seconds.toFixed(2),
+    r.framesPerSec.toFixed(0),
+    r.eventsPerSec.toFixed(0),
+    r.mibPerSec.toFixed(1),
+    r.wholeRunFramesPerSec.toFixed(0),
+    Number.isNaN(r.cpuMicrosPerEvent) ? '-' : r.cpuMicrosPerEvent.toFixed(1),
+    Number.isNaN(r.p50Ms) ? '-' : r.p50Ms.toFixed(0),
+    Number.isNaN(r.p99Ms) ? '-' : r.p99Ms.toFixed(0),
+    r.peakRssMiB.toFixed(1),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const flags = parseArgs({
+    options: {
+      n: { type: 'string', default: '200000' },
+      rate: { type: 'string', default: '5000' },
+      'latency-seconds': { type: 'string', default: '20' },
+      'dedup-keys': { type: 'string', default: '1000000' },
+      scenarios: { type: 'string', default: 'throughput,latency,dedup,idle' },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string', default: 'bench/results' },
+      profile: { type: 'boolean', default: false },
+    },
+  }).values;
+  const n = Number(flags.n);
+  const rate = Number(flags.rate);
+  const wanted = new Set(flags.scenarios.split(','));
+  const out = path.resolve(flags.out);
+  await mkdir(out, { recursive: true });
+  const work = await mkdtemp(path.join(tmpdir(), 'pdc-bench-'));
+  const log = (text: string) => {
+    if (!flags.json) console.log(text);
+  };
+  try {
+    const pki = await writeThrowawayPki(path.join(work, 'certs'));
+    const profileDir = flags.profile ? path.join(out, 'profiles') : undefined;
+    const results: BenchResult[] = [];
+    const runOne = async (o: ScenarioOptions) => {
+      log(`running ${o.name} / ${o.forwarder} …`);
+      const r = await scenario(work, pki, o);
+      results.push(r);
+      log(`  ${r.eventsReceived} events in ${r.seconds.toFixed(2)} s: ${r.framesPerSec.toFixed(0)} frames/s, p99 ${r.p99Ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(1)} MiB`);
+    };
+    if (wanted.has('throughput')) {
+      await runOne({ name: 'throughput', forwarder: 'floor', total: n, rate: 0 });
+      await runOne({ name: 'throughput', forwarder: 'pipeline', total: n, rate: 0, ...(profileDir === undefined ? {} : { profileDir }) });
+    }
+    if (wanted.has('latency')) {
+      const total = rate * Number(flags['latency-seconds']);
+      await runOne({ name: `latency@${rate}/s`, forwarder: 'floor', total, rate });
+      await runOne({ name: `latency@${rate}/s`, forwarder: 'pipeline', total, rate });
+    }
+    if (wanted.has('dedup')) {
+      const keys = Number(flags['dedup-keys']);
+      await runOne({ name: `dedup ${keys} keys`, forwarder: 'pipeline', total: n, rate: 0, dedupMaxKeys: keys + n + 10_000, preloadKeys: keys });
+    }
+    if (wanted.has('idle')) await runOne({ name: 'idle', forwarder: 'pipeline', total: 0, rate: 0 });
+
+    const find = (scenarioName: string, forwarder: string) => results.find((r) => r.scenario === scenarioName && r.forwarder === forwarder);
+    const ratios: Record<string, number> = {};
+    const tp = [find('throughput', 'pipeline'), find('throughput', 'floor')];
+    if (tp[0] !== undefined && tp[1] !== undefined) ratios['throughput pipeline/floor (frames/s)'] = tp[0].framesPerSec / tp[1].framesPerSec;
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      results,
+      ratios,
+    };
+    await writeFile(path.join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(path.join(out, 'bench.svg'), renderChart(report));
+    if (flags.json) console.log(JSON.stringify(report, null, 2));
+    else {
+      console.log(`\n${report.machine.cores} × ${report.machine.cpus}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}\n`);
+      console.log(table(results));
+      for (const [k, v] of Object.entries(ratios)) console.log(`\n${k}: ${(v * 100).toFixed(1)}%`);
+      console.log(`\nJSON: ${path.join(out, 'bench.json')}; chart: ${path.join(out, 'bench.svg')}`);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

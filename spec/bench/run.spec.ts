@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { BenchReport } from '../../bench/run';
+import { tempDir } from '../helpers/tempDir';
+
+describe('npm run bench (a small run)', function () {
+  this.timeout(90_000);
+
+  it('measures the pipeline against the floor and writes its JSON and chart', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
+      const { stdout } = await promisify(execFile)(process.execPath, [script, '--n', '3000', '--scenarios', 'throughput,idle', '--json', '--out', dir], {
+        maxBuffer: 1 << 20,
+      });
+      const report = JSON.parse(stdout) as BenchReport;
+      const pipeline = report.results.find((r) => r.scenario === 'throughput' && r.forwarder === 'pipeline')!;
+      const floor = report.results.find((r) => r.scenario === 'throughput' && r.forwarder === 'floor')!;
+      expect(pipeline.eventsReceived).to.equal(3000);
+      expect(floor.eventsReceived).to.equal(3030);
+      expect(pipeline.framesPerSec).to.be.greaterThan(0);
+      expect(pipeline.peakRssMiB).to.be.greaterThan(20);
+      expect(report.ratios['throughput pipeline/floor (frames/s)']).to.be.closeTo(pipeline.framesPerSec / floor.framesPerSec, 1e-9);
+      expect(report.results.find((r) => r.scenario === 'idle')!.rssMiB).to.be.greaterThan(20);
+      expect(JSON.parse(await readFile(path.join(dir, 'bench.json'), 'utf8'))).to.deep.equal(report);
+      expect(await readFile(path.join(dir, 'bench.svg'), 'utf8')).to.match(/^<svg [\s\S]*Throughput[\s\S]*<\/svg>\n$/);
+    } finally {
+      await remove();
+    }
+  });
+});

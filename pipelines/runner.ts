@@ -2,7 +2,7 @@ import { defer, finalize, merge, retry, Subject, timer, type Observable } from '
 import type { CollectorConfig } from '../lib/config/collectorConfig';
 import { loadDevoCredentials } from '../lib/config/devoCredentials';
 import { ConfigError } from '../lib/config/configError';
-import { errorMessage } from '../lib/errors/collectorError';
+import { describeError } from '../lib/errors/collectorError';
 import type { Logger } from '../lib/log/logger';
 import { DevoSender } from '../lib/sinks/devoSender';
 import type { Service } from './service';
@@ -77,7 +77,7 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
       retry({
         delay: (err: unknown, attempt) => {
           const delay = Math.min(60_000, 1000 * 2 ** Math.min(attempt - 1, 6));
-          logger.error(`Service ${service.name} failed: ${errorMessage(err)}. Restarting it in ${delay / 1000} s`);
+          logger.error(`Service ${service.name} failed: ${describeError(err)}. Restarting it in ${delay / 1000} s`);
           return timer(delay);
         },
       }),

@@ -31,7 +31,8 @@ export interface LoadConfigOptions {
 export function decodeConfig(tree: unknown, options: LoadConfigOptions & { readonly source?: string } = {}): CollectorConfig {
   const source = options.source ?? 'config';
   const baseDir = path.resolve(options.baseDir ?? '.');
-  const { value, missing } = substituteEnv(tree, options.env ?? {});
+  const { value, missing, tooDeep } = substituteEnv(tree, options.env ?? {});
+  if (tooDeep !== undefined) throw new ConfigError(source, [`${tooDeep || '(top level)'}: nested deeper than any setting (a YAML alias that refers to itself?)`]);
   const problems = missing.map((m) => `${m.path}: environment variable ${m.name} is not set`);
   const decoded = ConfigFile.decode(value);
   if (decoded._tag === 'Left') problems.push(...formatValidationErrors(decoded.left));

@@ -49,8 +49,13 @@ export class CollectorError extends Error {
   }
 }
 
-/** The message of any thrown value, for log lines (never the stack). */
+/** The message of any thrown value (never the stack). */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** A thrown value for a log line: `CODE: message` for a {@link CollectorError}, else the message. */
+export function describeError(err: unknown): string {
+  return err instanceof CollectorError ? `${err.code}: ${err.message}` : errorMessage(err);
 }

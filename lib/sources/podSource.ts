@@ -18,7 +18,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import WebSocket from 'ws';
-import { CollectorError, errorMessage, type ErrorCode } from '../errors/collectorError';
+import { CollectorError, describeError, errorMessage, type ErrorCode } from '../errors/collectorError';
 import type { Valve } from '../flow/valve';
 import { silentLogger, type Logger } from '../log/logger';
 
@@ -140,7 +140,7 @@ export function podSource(options: PodSourceOptions): Observable<PodSourceEvent>
             code === 'POD_HANDSHAKE_400' || code === 'POD_HANDSHAKE_401' || code === 'POD_HANDSHAKE_404'
               ? Math.max(badSettingsRetryMs, options.periodMs)
               : Math.max(jittered, options.periodMs);
-          const text = err instanceof CollectorError ? `${err.code}: ${err.message}` : errorMessage(err);
+          const text = describeError(err);
           logger.error(`${text}. Retrying in ${(delay / 1000).toFixed(3)} s (attempt ${attempt})`);
           return wait(delay);
         },

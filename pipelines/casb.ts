@@ -17,8 +17,9 @@ import {
 import type * as t from 'io-ts';
 import type { CasbInputConfig, CasbServiceConfig, CollectorConfig } from '../lib/config/collectorConfig';
 import { configSecrets } from '../lib/config/collectorConfig';
-import { CollectorError, errorMessage } from '../lib/errors/collectorError';
+import { describeError, errorMessage } from '../lib/errors/collectorError';
 import type { Logger } from '../lib/log/logger';
+import { RepeatedErrorLog } from '../lib/log/repeatedErrorLog';
 import { SecretRedactor } from '../lib/log/secretRedactor';
 import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
 import { flatten, type JsonObject } from '../lib/operators/flatten';
@@ -171,6 +172,7 @@ interface Context {
   state: State;
   /** Counters of the running cycle. */
   stats: PullStats;
+  readonly commitErrors: RepeatedErrorLog;
 }
 
 const FLATTEN_FIELD: Record<CasbServiceConfig['name'], string> = { alerts: 'related_events', events: 'additionalProperties' };
@@ -259,6 +261,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
     }),
     state: undefined as unknown as State,
     stats,
+    commitErrors: new RepeatedErrorLog(logger),
   };
 
   logger.info('Reading persisted data');
@@ -293,7 +296,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
       await stateFile.save(ctx.state);
       logger.warn('Persistence has been updated successfully');
     } catch (err) {
-      logger.error(err instanceof CollectorError ? `${err.code}: ${err.message}` : errorMessage(err));
+      logger.error(describeError(err));
     }
   } else {
     try {
@@ -372,7 +375,7 @@ async function commit(ctx: Context, page: Page, delivered: ReadonlyArray<Timed<s
       await ctx.stateFile.save(page.nextState);
     }
   } catch (err) {
-    ctx.logger.error(err instanceof CollectorError ? `${err.code}: ${err.message}` : errorMessage(err));
+    ctx.commitErrors.report(err);
   }
   if (page.nextState !== undefined) ctx.state = page.nextState;
   await ctx.deadLetter.flush();
@@ -421,7 +424,7 @@ function pageSource(ctx: Context, committed$: Observable<void>, stop$: Observabl
           if (!stopping) ctx.logger.info('The data is up to date!');
         } catch (err) {
           if (stopping || subscriber.closed) break;
-          ctx.logger.error(`${err instanceof CollectorError ? `${err.code}: ${err.message}` : errorMessage(err)}. The next pull cycle tries again`);
+          ctx.logger.error(`${describeError(err)}. The next pull cycle tries again`);
           ctx.logger.info(formatPullStats(cycle.stats.peek(), heading));
         }
         if (stopping || subscriber.closed) break;

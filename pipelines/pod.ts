@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { defer, filter, from, interval, map, mergeMap, Observable, Subject, tap, type SchedulerLike } from 'rxjs';
 import type { CollectorConfig, PodInputConfig, PodServiceConfig } from '../lib/config/collectorConfig';
 import { configSecrets } from '../lib/config/collectorConfig';
-import { CollectorError, errorMessage } from '../lib/errors/collectorError';
+import { describeError, errorMessage } from '../lib/errors/collectorError';
 import { Valve } from '../lib/flow/valve';
 import type { Logger } from '../lib/log/logger';
+import { RepeatedErrorLog } from '../lib/log/repeatedErrorLog';
 import { SecretRedactor } from '../lib/log/secretRedactor';
 import { commitAcks, type CommitReason } from '../lib/operators/commitAcks';
 import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
@@ -31,7 +32,7 @@ export interface PodTuning {
   /** The socket pauses when the sink holds this much. Defaults 8 MiB, 8192 events. */
   readonly valveMaxBytes: number;
   readonly valveMaxItems: number;
-  /** At most one state write per interval. Default 2 s. */
+  /** At most one state write per interval. Default 500 ms: commits only append the new keys, so they are cheap. */
   readonly commitIntervalMs: number;
   readonly pingIntervalMs: number;
   readonly pongTimeoutMs: number;
@@ -46,7 +47,7 @@ const DEFAULT_TUNING: PodTuning = {
   sortMaxItems: 4096,
   valveMaxBytes: 8 * 1024 * 1024,
   valveMaxItems: 8192,
-  commitIntervalMs: 2000,
+  commitIntervalMs: 500,
   pingIntervalMs: 30_000,
   pongTimeoutMs: 60_000,
   backoffMaxMs: 600_000,
@@ -190,7 +191,7 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
     lastEventTime: persisted?.lastEventTime ?? undefined,
   };
   // Mark the run as unclean until it stops cleanly: a crash from here on is detected at restart.
-  await save(ctx, 'error').catch((err: unknown) => logger.error(errorMessage(err)));
+  await save(ctx, 'error').catch((err: unknown) => logger.error(describeError(err)));
   return ctx;
 }
 
@@ -200,6 +201,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   const valve = new Valve({ maxBytes: tuning.valveMaxBytes, maxItems: tuning.valveMaxItems });
   const flush$ = new Subject<void>();
   const delivered: Array<readonly [string, number]> = [];
+  const commitErrors = new RepeatedErrorLog(logger);
   let lastSessionEnd: number | undefined;
 
   const source$ = podSource({
@@ -281,7 +283,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
         }
       },
       persist: (reason) => persist(ctx, delivered, reason),
-      onError: (err) => logger.error(err instanceof CollectorError ? `${err.code}: ${err.message}` : errorMessage(err)),
+      onError: (err) => commitErrors.report(err),
     }),
   );
 

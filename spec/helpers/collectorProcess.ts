@@ -17,6 +17,11 @@ export class CollectorProcess {
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
+  /** The process id (for /proc). */
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }

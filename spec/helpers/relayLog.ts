@@ -19,19 +19,44 @@ export class RelayLog {
   readonly counts = new Map<string, number>();
   readonly malformed: string[] = [];
 
-  private constructor(readonly relay: DevoReceiver) {}
+  private constructor(
+    private relay: DevoReceiver,
+    private readonly pki: ThrowawayPki,
+    private readonly keyOf: (body: Record<string, unknown>) => unknown,
+    private readonly readBytesPerSecond: number | undefined,
+  ) {}
 
-  static async start(pki: ThrowawayPki, keyOf: (body: Record<string, unknown>) => unknown, port = 0): Promise<RelayLog> {
-    let log!: RelayLog;
-    const relay = await DevoReceiver.start({
-      ca: pki.ca.cert,
-      cert: pki.server.cert,
-      key: pki.server.key,
-      port,
-      onLine: (line) => log.add(line, keyOf),
-    });
-    log = new RelayLog(relay);
+  static async start(
+    pki: ThrowawayPki,
+    keyOf: (body: Record<string, unknown>) => unknown,
+    port = 0,
+    options: { readBytesPerSecond?: number } = {},
+  ): Promise<RelayLog> {
+    const log = new RelayLog(undefined as unknown as DevoReceiver, pki, keyOf, options.readBytesPerSecond);
+    log.relay = await log.listen(port, options.readBytesPerSecond);
     return log;
+  }
+
+  private listen(port: number, readBytesPerSecond: number | undefined): Promise<DevoReceiver> {
+    return DevoReceiver.start({
+      ca: this.pki.ca.cert,
+      cert: this.pki.server.cert,
+      key: this.pki.server.key,
+      port,
+      onLine: (line) => this.add(line, this.keyOf),
+      ...(readBytesPerSecond === undefined ? {} : { readBytesPerSecond }),
+    });
+  }
+
+  /**
+   * Kills the relay (connections destroyed: what it had not read is lost) and starts it again on
+   * the same port, optionally at another read speed; the log goes on.
+   */
+  async crashAndRestart(downMs: number, options: { readBytesPerSecond?: number } = {}): Promise<void> {
+    const port = this.relay.port;
+    await this.relay.stop({ abrupt: true });
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    this.relay = await this.listen(port, options.readBytesPerSecond ?? this.readBytesPerSecond);
   }
 
   private add(line: string, keyOf: (body: Record<string, unknown>) => unknown): void {

@@ -1,0 +1,73 @@
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { flattenRecord } from '../../lib/operators/flatten';
+import { casbAlert, casbEvent, type CasbTimeline } from '../../lib/simulators/casbRecords';
+import { podEventKey } from '../../lib/simulators/podEvents';
+
+/** Secrets the fixtures use: a test greps every output for them. */
+export const SECRETS = { podToken: 'pod-token-SECRET-4d2f9a', casbKey: 'casb-key-SECRET-8e1b3c', casbSecret: 'casb-secret-SECRET-7a6c5d' };
+
+/** The environment the fixture config reads its secrets from. */
+export const SECRET_ENV = { POD_TOKEN: SECRETS.podToken, CASB_KEY: SECRETS.casbKey, CASB_SECRET: SECRETS.casbSecret };
+
+/** Writes a config.yaml for a collector run against local simulators and relay (certificates under ./certs). */
+export async function writeCollectorConfig(
+  dir: string,
+  options: { relayPort: number; podUrl?: string; casbUrl?: string; extraOutput?: string; stateDirectory?: string },
+): Promise<void> {
+  const pod =
+    options.podUrl === undefined
+      ? ''
+      : `  proofpoint_on_demand:
+    id: "7"
+    credentials: { cluster_id: acme, api_token: "\${POD_TOKEN}" }
+    override_url_base: ${options.podUrl}
+    services:
+      message: { period_in_seconds: 1 }
+      maillog: { period_in_seconds: 1 }
+`;
+  const casb =
+    options.casbUrl === undefined
+      ? ''
+      : `  proofpoint_casb:
+    id: "3"
+    credentials: { api_key: "\${CASB_KEY}", client_id: c, client_secret: "\${CASB_SECRET}" }
+    override_url_base: ${options.casbUrl}
+    requests_per_second: 20
+    services:
+      alerts: { request_period_in_seconds: 2, initial_start_time_in_utc: "2024-01-01T00:00:00Z" }
+      events: { request_period_in_seconds: 2, initial_start_time_in_utc: "2024-01-01T00:00:00Z" }
+`;
+  await writeFile(
+    path.join(dir, 'config.yaml'),
+    `globals:
+  id: "1"
+  name: fixture
+${options.stateDirectory === undefined ? '' : `  persistence: { type: filesystem, config: { directory_name: ${JSON.stringify(options.stateDirectory)} } }\n`}outputs:
+  devo_1:
+    type: devo_platform
+    config: { address: localhost, port: ${options.relayPort}, type: SSL, chain: chain.crt, cert: client.crt, key: client.key${options.extraOutput ?? ''} }
+inputs:
+${pod}${casb}`,
+  );
+}
+
+/** How the test relay keys a line: PoD by guid/id, CASB by id and flattening index. */
+export function lineKey(body: Record<string, unknown>): unknown {
+  return 'ts' in body ? (body['guid'] ?? body['id']) : `${String(body['id'])}#${String(body['related_events_index'] ?? body['additionalProperties_index'] ?? '-')}`;
+}
+
+/** The keys the relay must end up with for `pod` events per PoD service and `casb` records per CASB stream. */
+export function expectedKeys(pod: number, casb: number, timeline?: CasbTimeline): Set<string> {
+  const keys = new Set<string>();
+  for (let i = 0; i < pod; i++) {
+    keys.add(podEventKey('message', i));
+    keys.add(podEventKey('maillog', i));
+  }
+  for (let i = 0; i < casb && timeline !== undefined; i++) {
+    for (const [parent, field] of [[casbAlert(i, timeline), 'related_events'], [casbEvent(i, timeline), 'additionalProperties']] as const) {
+      for (const r of flattenRecord(parent, field)) keys.add(`${String(r['id'])}#${String(r[`${field}_index`] ?? '-')}`);
+    }
+  }
+  return keys;
+}

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   concatMap,
@@ -12,7 +11,6 @@ import {
   reduce,
   Subject,
   tap,
-  type SchedulerLike,
 } from 'rxjs';
 import type * as t from 'io-ts';
 import type { CasbInputConfig, CasbServiceConfig, CollectorConfig } from '../lib/config/collectorConfig';
@@ -26,16 +24,15 @@ import { flatten, type JsonObject } from '../lib/operators/flatten';
 import { normalizeTime } from '../lib/operators/normalizeTime';
 import { sortWithin } from '../lib/operators/sortWithin';
 import type { Timed } from '../lib/operators/timed';
-import { devoSink, type DevoBatchOptions, type DevoWriter } from '../lib/sinks/devoSink';
+import { devoSink, type DevoWriter } from '../lib/sinks/devoSink';
 import { CASB_ALERTS_PAGE_SIZE, CasbClient, casbHttpStatus, type CasbClientOptions } from '../lib/sources/casbClient';
 import { ProofpointCasbInitVariablesError } from '../lib/sources/casbErrors';
-import { DeadLetterFile } from '../lib/state/deadLetterFile';
-import { DedupJournal } from '../lib/state/dedupJournal';
-import { StateFile } from '../lib/state/stateFile';
+import type { DeadLetterFile } from '../lib/state/deadLetterFile';
+import { ServiceStore } from '../lib/state/serviceStore';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
 import { parseEventTime } from '../lib/time/parseEventTime';
 import { CASB_STATE_VERSION, CasbAlertsState, CasbEventsState, isoUtc, pythonRepr } from './casbState';
-import type { Service } from './service';
+import type { PipelineDeps, Service } from './service';
 
 /** Internal limits of a CASB pipeline; the defaults suit production. */
 export interface CasbTuning {
@@ -50,19 +47,10 @@ export interface CasbTuning {
 const DEFAULT_TUNING: CasbTuning = { maxPagesPerCycle: 10_000, dedupMaxKeys: 100_000, client: {} };
 
 /** What a CASB service needs besides its config. */
-export interface CasbServiceDeps {
-  readonly writer: DevoWriter;
-  readonly logger: Logger;
-  readonly stateDirectory: string;
-  readonly hostname: string;
+export interface CasbServiceDeps extends PipelineDeps {
   /** The input's client (one limiter per api key), shared by its services. */
   readonly client: SharedCasbClient;
-  readonly batch?: DevoBatchOptions;
-  readonly redactor?: SecretRedactor;
   readonly tuning?: Partial<CasbTuning>;
-  /** Wall clock. Default `Date.now`. */
-  readonly now?: () => number;
-  readonly scheduler?: SchedulerLike;
 }
 
 /** One {@link CasbClient} shared by the services of an input, closed when the last one stops. */
@@ -94,7 +82,11 @@ export function sharedCasbClient(make: () => CasbClient): SharedCasbClient {
 
 /** Base name of a service's files in the state directory. */
 export function casbStateBase(stateDirectory: string, inputId: string, service: string): string {
-  return path.join(stateDirectory, `proofpoint_casb-${inputId}-${service}`);
+  return path.join(stateDirectory, casbFileBase(inputId, service));
+}
+
+function casbFileBase(inputId: string, service: string): string {
+  return `proofpoint_casb-${inputId}-${service}`;
 }
 
 /** The services of the config's CASB input (none when it is absent or disabled), on the shared sender. */
@@ -164,8 +156,7 @@ interface Context {
   readonly logger: Logger;
   readonly now: () => number;
   readonly client: CasbClient;
-  readonly stateFile: StateFile<State>;
-  readonly journal: DedupJournal;
+  readonly store: ServiceStore<State>;
   readonly deadLetter: DeadLetterFile;
   readonly dedup: DedupWindow<JsonObject>;
   /** The state as last persisted (or to be persisted): what the next page starts from. */
@@ -217,24 +208,18 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
   const logger = deps.logger.child(`InputProcess::${PULLER[service.name]}(proofpoint_casb,${input.inputId},${service.name},predefined)`);
   const now = deps.now ?? Date.now;
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
-  const setting = 'globals.persistence.config.directory_name';
   logger.info(`${PULLER[service.name]}(proofpoint_casb,${input.inputId},${service.name},predefined) Starting the execution of pre_pull()`);
-  try {
-    await mkdir(deps.stateDirectory, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    logger.error(`STATE_WRITE_FAILED: cannot create the state directory ${deps.stateDirectory} (${setting}): ${errorMessage(err)}. Running without persistence until it is fixed.`);
-  }
-  const base = casbStateBase(deps.stateDirectory, input.inputId, service.name);
-  const stateFile = new StateFile<State>({
-    file: `${base}.json`,
+  const store = await ServiceStore.open<State>({
+    directory: deps.stateDirectory,
+    base: casbFileBase(input.inputId, service.name),
+    service: `casb/${service.name}`,
     version: CASB_STATE_VERSION,
     // Each service reads and writes only its own shape.
     codec: (service.name === 'alerts' ? CasbAlertsState : CasbEventsState) as unknown as t.Type<State, unknown, unknown>,
-    setting,
     logger,
+    ...(deps.redactor === undefined ? {} : { redactor: deps.redactor }),
     now,
   });
-  const journal = new DedupJournal(`${base}.dedup.jsonl`, now);
   const stats = new PullStats(now);
   const ctx: Context = {
     input,
@@ -244,15 +229,8 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
     logger,
     now,
     client,
-    stateFile,
-    journal,
-    deadLetter: new DeadLetterFile({
-      file: `${base}.deadletter.jsonl`,
-      service: `casb/${service.name}`,
-      logger,
-      ...(deps.redactor === undefined ? {} : { redactor: deps.redactor }),
-      now,
-    }),
+    store,
+    deadLetter: store.deadLetter,
     dedup: dedupWindow<JsonObject>({
       key: (r) => String(r['id']),
       maxKeys: tuning.dedupMaxKeys,
@@ -265,7 +243,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
   };
 
   logger.info('Reading persisted data');
-  const persisted = await stateFile.load();
+  const persisted = await store.stateFile.load();
   logger.info(`Data retrieved from the persistence: ${persisted === undefined ? 'None' : pythonRepr(persisted)}`);
   const configured = service.initialStartTime === undefined ? undefined : isoUtc(service.initialStartTime);
   const fresh = (initial: string): State =>
@@ -292,19 +270,14 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
     logger.warn(`Some changes have been detected and the persistence needs to be updated. Previous content: ${pythonRepr(persisted)}. New content: ${pythonRepr(ctx.state)}`);
     logger.info('Updating the persistence');
     try {
-      await journal.rewrite({ version: 1, entries: [] });
-      await stateFile.save(ctx.state);
+      await store.journal.rewrite({ version: 1, entries: [] });
+      await store.stateFile.save(ctx.state);
       logger.warn('Persistence has been updated successfully');
     } catch (err) {
       logger.error(describeError(err));
     }
   } else {
-    try {
-      const content = await journal.load((key, expiresAt) => ctx.dedup.restore(key, expiresAt));
-      if (content.skipped > 0) logger.warn(`Skipped ${content.skipped} unreadable line(s) of ${journal.file} (a torn append)`);
-    } catch (err) {
-      logger.error(`${errorMessage(err)}. Starting with an empty de-dup window`);
-    }
+    await store.restoreWindow(ctx.dedup);
   }
   logger.info(`${PULLER[service.name]}(proofpoint_casb,${input.inputId},${service.name},predefined) Finalizing the execution of pre_pull()`);
   logger.info(`Starting data collection every ${service.requestPeriodMs / 1000} seconds`);
@@ -367,18 +340,13 @@ async function commit(ctx: Context, page: Page, delivered: ReadonlyArray<Timed<s
     const expiresAt = ctx.dedup.confirm(key);
     if (expiresAt !== undefined) keys.set(key, expiresAt);
   }
+  if (page.nextState !== undefined) ctx.logger.info('Updating the persistence');
   try {
-    await ctx.journal.append([...keys]);
-    if (ctx.journal.needsCompaction(ctx.dedup.size)) await ctx.journal.rewrite(ctx.dedup.exportState());
-    if (page.nextState !== undefined) {
-      ctx.logger.info('Updating the persistence');
-      await ctx.stateFile.save(page.nextState);
-    }
+    await ctx.store.commit([...keys], ctx.dedup, page.nextState, ctx.tuning.dedupMaxKeys);
   } catch (err) {
     ctx.commitErrors.report(err);
   }
   if (page.nextState !== undefined) ctx.state = page.nextState;
-  await ctx.deadLetter.flush();
 }
 
 /**

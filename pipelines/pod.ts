@@ -1,9 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { defer, filter, from, interval, map, mergeMap, Observable, Subject, tap, type SchedulerLike } from 'rxjs';
+import { defer, filter, from, interval, map, mergeMap, Observable, Subject, tap } from 'rxjs';
 import type { CollectorConfig, PodInputConfig, PodServiceConfig } from '../lib/config/collectorConfig';
 import { configSecrets } from '../lib/config/collectorConfig';
-import { describeError, errorMessage } from '../lib/errors/collectorError';
+import { describeError } from '../lib/errors/collectorError';
 import { Valve } from '../lib/flow/valve';
 import type { Logger } from '../lib/log/logger';
 import { RepeatedErrorLog } from '../lib/log/repeatedErrorLog';
@@ -12,17 +11,16 @@ import { commitAcks, type CommitReason } from '../lib/operators/commitAcks';
 import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
 import { normalizeTime } from '../lib/operators/normalizeTime';
 import { sortWithin } from '../lib/operators/sortWithin';
-import type { DevoBatchOptions, DevoWriter, SinkAck } from '../lib/sinks/devoSink';
+import type { DevoWriter, SinkAck } from '../lib/sinks/devoSink';
 import { devoSink } from '../lib/sinks/devoSink';
 import { isRejectedFrame, parsePodFrame, podKeyField, type PodFrame } from '../lib/sources/podFrame';
 import { podSource, type PodSourceEvent } from '../lib/sources/podSource';
-import { DeadLetterFile } from '../lib/state/deadLetterFile';
-import { DedupJournal } from '../lib/state/dedupJournal';
-import { StateFile } from '../lib/state/stateFile';
+import type { DeadLetterFile } from '../lib/state/deadLetterFile';
+import { ServiceStore } from '../lib/state/serviceStore';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
 import { decidePodCatchUp } from './podCatchUp';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
-import type { Service } from './service';
+import type { PipelineDeps, Service } from './service';
 
 /** Internal limits of a PoD pipeline; the defaults suit production. */
 export interface PodTuning {
@@ -55,24 +53,17 @@ const DEFAULT_TUNING: PodTuning = {
 };
 
 /** What a PoD service needs besides its config. */
-export interface PodServiceDeps {
-  readonly writer: DevoWriter;
-  readonly logger: Logger;
-  readonly stateDirectory: string;
-  /** Host name in the syslog header. */
-  readonly hostname: string;
-  readonly batch?: DevoBatchOptions;
-  /** Masks secrets in dead-letter files. */
-  readonly redactor?: SecretRedactor;
+export interface PodServiceDeps extends PipelineDeps {
   readonly tuning?: Partial<PodTuning>;
-  /** Wall clock for state and catch-up decisions. Default `Date.now`. */
-  readonly now?: () => number;
-  readonly scheduler?: SchedulerLike;
 }
 
 /** Base name of a service's files in the state directory. */
 export function podStateBase(stateDirectory: string, inputId: string, service: string): string {
-  return path.join(stateDirectory, `proofpoint_on_demand-${inputId}-${service}`);
+  return path.join(stateDirectory, podFileBase(inputId, service));
+}
+
+function podFileBase(inputId: string, service: string): string {
+  return `proofpoint_on_demand-${inputId}-${service}`;
 }
 
 /**
@@ -120,8 +111,7 @@ interface Context {
   readonly tuning: PodTuning;
   readonly logger: Logger;
   readonly now: () => number;
-  readonly stateFile: StateFile<PodState>;
-  readonly journal: DedupJournal;
+  readonly store: ServiceStore<PodState>;
   readonly deadLetter: DeadLetterFile;
   readonly persisted: PodState | undefined;
   readonly dedup: DedupWindow<PodFrame>;
@@ -133,26 +123,13 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   const logger = deps.logger.child(`InputProcess::PodPuller(proofpoint_on_demand,${input.inputId},${service.name},predefined)`);
   const now = deps.now ?? Date.now;
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
-  const setting = 'globals.persistence.config.directory_name';
-  try {
-    await mkdir(deps.stateDirectory, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    logger.error(`STATE_WRITE_FAILED: cannot create the state directory ${deps.stateDirectory} (${setting}): ${errorMessage(err)}. Running without persistence until it is fixed.`);
-  }
-  const base = podStateBase(deps.stateDirectory, input.inputId, service.name);
-  const stateFile = new StateFile<PodState>({
-    file: `${base}.json`,
+  const store = await ServiceStore.open<PodState>({
+    directory: deps.stateDirectory,
+    base: podFileBase(input.inputId, service.name),
+    service: `pod/${service.name}`,
     version: POD_STATE_VERSION,
     codec: PodState,
     migrations: POD_STATE_MIGRATIONS,
-    setting,
-    logger,
-    now,
-  });
-  const journal = new DedupJournal(`${base}.dedup.jsonl`, now);
-  const deadLetter = new DeadLetterFile({
-    file: `${base}.deadletter.jsonl`,
-    service: `pod/${service.name}`,
     logger,
     ...(deps.redactor === undefined ? {} : { redactor: deps.redactor }),
     now,
@@ -166,15 +143,9 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   });
 
   logger.info('Reading persisted data');
-  const persisted = await stateFile.load();
+  const persisted = await store.stateFile.load();
   logger.info(`Data retrieved from the persistence: ${persisted === undefined ? 'None' : JSON.stringify(persisted)}`);
-  try {
-    const content = await journal.load((key, expiresAt) => dedup.restore(key, expiresAt));
-    if (content.skipped > 0) logger.warn(`Skipped ${content.skipped} unreadable line(s) of ${journal.file} (a torn append)`);
-    logger.info(`Restored ${dedup.size} delivered key(s) into the de-dup window`);
-  } catch (err) {
-    logger.error(`${errorMessage(err)}. Starting with an empty de-dup window (a catch-up may re-send duplicates)`);
-  }
+  await store.restoreWindow(dedup);
   const ctx: Context = {
     input,
     service,
@@ -182,9 +153,8 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
     tuning,
     logger,
     now,
-    stateFile,
-    journal,
-    deadLetter,
+    store,
+    deadLetter: store.deadLetter,
     persisted,
     dedup,
     stats,
@@ -301,26 +271,20 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   });
 }
 
-/** Appends the keys delivered since the last commit, compacts the journal when due, writes the state. */
-async function persist(ctx: Context, delivered: Array<readonly [string, number]>, reason: CommitReason): Promise<void> {
-  const keys = delivered.splice(0);
-  try {
-    await ctx.journal.append(keys);
-  } catch (err) {
-    // Keep them for the next commit (bounded: past the window's size they would be evicted anyway).
-    delivered.unshift(...keys.slice(-ctx.service.dedupMaxKeys));
-    throw err;
-  }
-  if (ctx.journal.needsCompaction(ctx.dedup.size)) await ctx.journal.rewrite(ctx.dedup.exportState());
-  await save(ctx, reason);
-  await ctx.deadLetter.flush();
+/** Persists the keys delivered since the last commit and the cursor, as of `reason`. */
+function persist(ctx: Context, delivered: Array<readonly [string, number]>, reason: CommitReason): Promise<void> {
+  return ctx.store.commit(delivered, ctx.dedup, cursor(ctx, reason), ctx.service.dedupMaxKeys);
 }
 
 function save(ctx: Context, reason: CommitReason): Promise<void> {
-  return ctx.stateFile.save({
+  return ctx.store.stateFile.save(cursor(ctx, reason));
+}
+
+function cursor(ctx: Context, reason: CommitReason): PodState {
+  return {
     lastEventTime: ctx.lastEventTime ?? null,
     cleanStop: reason === 'complete',
     stoppedAt: reason === 'commit' ? null : ctx.now(),
     configuredStartTime: ctx.service.startTime ?? null,
-  });
+  };
 }

@@ -1,4 +1,7 @@
-import type { Observable } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { Logger } from '../lib/log/logger';
+import type { SecretRedactor } from '../lib/log/secretRedactor';
+import type { DevoBatchOptions, DevoWriter } from '../lib/sinks/devoSink';
 
 /**
  * One running pipeline (`pod/message`, `casb/alerts`, ...), as the runner supervises it.
@@ -10,4 +13,20 @@ export interface Service {
   /** `input/service`, e.g. `pod/message`. */
   readonly name: string;
   run(stop$: Observable<void>): Observable<unknown>;
+}
+
+/** What every pipeline needs besides its config. */
+export interface PipelineDeps {
+  /** The output's shared connection. */
+  readonly writer: DevoWriter;
+  readonly logger: Logger;
+  readonly stateDirectory: string;
+  /** Host name in the syslog header. */
+  readonly hostname: string;
+  readonly batch?: DevoBatchOptions;
+  /** Masks secrets in dead-letter files. */
+  readonly redactor?: SecretRedactor;
+  /** Wall clock for state decisions. Default `Date.now`. */
+  readonly now?: () => number;
+  readonly scheduler?: SchedulerLike;
 }

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { parseEventTime } from '../time/parseEventTime';
 import { casbAlert, casbEvent, casbIndexAtOrAfter, casbVisibleCount, casbWindowRange, type CasbStream, type CasbTimeline } from './casbRecords';
+import { boundPort, listenOn } from './listenOn';
 
 /** The records of one CASB stream in {@link CasbSimulatorOptions}. */
 export interface CasbStreamOptions {
@@ -286,19 +287,12 @@ export class CasbSimulator {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve(simulator);
-      });
-    });
+    return listenOn(server, options.port, options.host).then(() => simulator);
   }
 
   /** The bound port. */
   get port(): number {
-    const address = this.server.address();
-    return typeof address === 'object' && address !== null ? address.port : 0;
+    return boundPort(this.server);
   }
 
   /** `http://host:port`, without a trailing slash: the `override_url_base` of a client. */

@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import * as tls from 'node:tls';
+import { boundPort, listenOn } from './listenOn';
 
 /** Options of {@link DevoReceiver.start}. */
 export interface DevoReceiverOptions {
@@ -72,19 +73,12 @@ export class DevoReceiver {
       minVersion: 'TLSv1.2',
     });
     const receiver = new DevoReceiver(server, options);
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve(receiver);
-      });
-    });
+    return listenOn(server, options.port, options.host).then(() => receiver);
   }
 
   /** The bound port. */
   get port(): number {
-    const address = this.server.address();
-    return typeof address === 'object' && address !== null ? address.port : 0;
+    return boundPort(this.server);
   }
 
   get stats(): DevoReceiverStats {

@@ -5,6 +5,7 @@ import { WebSocket, WebSocketServer, type Server as WsServer } from 'ws';
 import { parseEventTime } from '../time/parseEventTime';
 import { hash32, SeededRandom } from './seededRandom';
 import { podEvent, podEventTime, podIndexAtOrAfter, type PodEventType, type PodTimeline } from './podEvents';
+import { boundPort, listenOn } from './listenOn';
 
 /** Options of {@link PodSimulator.start}. Only `token` and `clusterId` are required. */
 export interface PodSimulatorOptions {
@@ -322,19 +323,12 @@ export class PodSimulator {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve(simulator);
-      });
-    });
+    return listenOn(server, options.port, options.host).then(() => simulator);
   }
 
   /** The bound port. */
   get port(): number {
-    const address = this.server.address();
-    return typeof address === 'object' && address !== null ? address.port : 0;
+    return boundPort(this.server);
   }
 
   /** `ws://host:port`, without a trailing slash; clients connect to `${url}/v1/stream?…`. */

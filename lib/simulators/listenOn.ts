@@ -1,0 +1,18 @@
+import type { Server } from 'node:net';
+
+/** Binds `server` (default: any free port on 127.0.0.1); rejects with the bind error (port in use…). */
+export function listenOn(server: Server, port = 0, host = '127.0.0.1'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** The port a listening server is bound to (0 before it is). */
+export function boundPort(server: Server): number {
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}

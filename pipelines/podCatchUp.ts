@@ -64,7 +64,17 @@ export function decidePodCatchUp(input: PodCatchUpInput): PodCatchUp {
   if (configuredStartTime !== undefined && recorded !== undefined && recorded !== configuredStartTime) {
     return fromStart(recorded === null ? 'start_time is new in the config' : 'start_time changed in the config');
   }
-  if (!persisted.cleanStop) return fromLast('the previous run did not stop cleanly');
+  if (!persisted.cleanStop) {
+    // A run that delivered nothing before dying: the PoD server may have streamed it events that
+    // never reached Devo. It marked itself unclean when it started (stoppedAt): catch up from there.
+    if (lastEventTime === undefined && persisted.stoppedAt !== null) {
+      return {
+        sinceTime: catchUpTime(persisted.stoppedAt, now),
+        reason: `the previous run did not stop cleanly and delivered nothing: catching up from the hour it started (${new Date(persisted.stoppedAt).toISOString()})`,
+      };
+    }
+    return fromLast('the previous run did not stop cleanly');
+  }
   const stoppedAt = persisted.stoppedAt ?? 0;
   if (now - stoppedAt > HOUR) return fromLast(`stopped ${minutes(now - stoppedAt)} ago (over an hour)`);
   return { sinceTime: undefined, reason: `clean stop ${minutes(now - stoppedAt)} ago: the server resumes` };

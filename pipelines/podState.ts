@@ -4,7 +4,8 @@ import type { StateMigration } from '../lib/state/stateFile';
 /**
  * What a PoD service persists (besides its de-dup journal), version 2:
  * - `lastEventTime`: the latest event time delivered to Devo (UTC ms), the catch-up cursor;
- * - `cleanStop` / `stoppedAt`: whether the last run ended with a flush, and when;
+ * - `cleanStop` / `stoppedAt`: whether the last run ended with a flush, and when (while a run has
+ *   delivered nothing yet, `stoppedAt` holds the time it started, marked unclean);
  * - `configuredStartTime`: the config's `start_time` when the state was written (null: none), to
  *   detect a new or changed one. Absent in states migrated from version 1, which did not record it.
  */

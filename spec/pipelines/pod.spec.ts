@@ -8,6 +8,7 @@ import { podEvent, podEventKey, podEventTime, type PodTimeline } from '../../lib
 import { PodSimulator, type PodSimulatorOptions } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { DevoSender } from '../../lib/sinks/devoSender';
+import type { DevoWriter } from '../../lib/sinks/devoSink';
 import { podService, podStateBase } from '../../pipelines/pod';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
@@ -56,13 +57,13 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
   }
 
   /** Starts one run of the service; `done` resolves when it completes after stop(). */
-  function runService(overrides: Partial<PodServiceConfig> = {}) {
+  function runService(overrides: Partial<PodServiceConfig> = {}, writer: DevoWriter = sender) {
     const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: sim!.url, dedupMaxKeys: 100_000, ...overrides };
     const stop$ = new Subject<void>();
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     const subscription = podService(input(service), service, {
-      writer: sender,
+      writer,
       logger: createLogger({ write: (l) => logs.push(l), debug: true }),
       stateDirectory: dir,
       hostname: 'collector-7',
@@ -174,6 +175,22 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     expect(logs.some((l) => /sinceTime=.*the previous run did not stop cleanly: catching up from the hour of the last delivered event/.test(l))).to.equal(true);
     expect(relay.duplicates).to.be.at.most(uncommitted);
     console.log(`      crash: ${relay.unique} events, ${committed.size} committed at the crash, ${uncommitted} delivered but not committed, ${relay.duplicates} re-delivered`);
+  });
+
+  it('a run that dies before delivering anything loses nothing: the next catches up from when it started', async () => {
+    const timeline = { startTime: Date.now() - 500, intervalMs: 1 };
+    await simulate({ timeline, total: 3000, mode: 'realtime', duplicateRate: 0 });
+    // The relay never acknowledges anything for the first run.
+    const stuck: DevoWriter = { send: () => new Promise(() => undefined) };
+    const first = runService({}, stuck);
+    await waitFor(() => sim!.stats.eventsSent >= 1000, 'events streamed to the first run', 20_000);
+    first.crash();
+    expect(relay.unique).to.equal(0);
+    const second = runService();
+    await waitFor(() => relay.unique >= 3000, 'every event', 30_000);
+    await second.stop();
+    expect(relay.unique).to.equal(3000);
+    expect(logs.some((l) => /did not stop cleanly and delivered nothing: catching up from the hour it started/.test(l))).to.equal(true);
   });
 
   it('dead-letters a frame without a parseable ts and goes on', async () => {

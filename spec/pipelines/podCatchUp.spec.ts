@@ -36,6 +36,19 @@ describe('decidePodCatchUp', () => {
     expect(d.reason).to.match(/did not stop cleanly/);
   });
 
+  it('after an unclean run that delivered nothing, catches up from the hour that run started', () => {
+    const started = Date.UTC(2024, 4, 22, 18, 50);
+    const d = decidePodCatchUp({
+      now,
+      persisted: { lastEventTime: null, cleanStop: false, stoppedAt: started, configuredStartTime: null },
+      configuredStartTime: undefined,
+      lastEventTime: undefined,
+      lastSessionEnd: undefined,
+    });
+    expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 22, 18));
+    expect(d.reason).to.match(/delivered nothing: catching up from the hour it started/);
+  });
+
   it('catches up after a clean stop more than an hour ago', () => {
     const d = decidePodCatchUp({
       now,

@@ -71,7 +71,7 @@ inputs:
 
   const expected = (total: number) => new Set([...Array.from({ length: total }, (_, i) => podEventKey('message', i)), ...Array.from({ length: total }, (_, i) => podEventKey('maillog', i))]);
 
-  it('on SIGTERM flushes, persists a clean stop and exits 0; a restart neither loses nor duplicates; no secret is logged', async () => {
+  it('on SIGTERM (and SIGINT) flushes, persists a clean stop and exits 0; a restart neither loses nor duplicates; no secret is logged', async () => {
     const total = 3000;
     const pod = await PodSimulator.start({ token: TOKEN, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total, duplicateRate: 0.01 });
     sim = pod;
@@ -89,8 +89,9 @@ inputs:
 
     const second = start();
     await waitFor(() => relay.unique >= 2 * total, 'every event', 40_000);
-    second.kill('SIGTERM');
+    second.kill('SIGINT');
     expect((await second.exited).code).to.equal(0);
+    expect(second.stdout).to.match(/SIGINT received/);
     expect(new Set(relay.counts.keys())).to.deep.equal(expected(total));
     expect(relay.duplicates).to.equal(0);
     expect(relay.lines.every((l) => l.host === 'cli-host')).to.equal(true);
@@ -117,8 +118,9 @@ inputs:
 
     const second = start();
     await waitFor(() => relay.unique >= 2 * total, 'every event', 40_000);
-    second.kill('SIGTERM');
+    second.kill('SIGINT');
     expect((await second.exited).code).to.equal(0);
+    expect(second.stdout).to.match(/SIGINT received/);
     expect(new Set(relay.counts.keys())).to.deep.equal(expected(total));
     expect(relay.duplicates).to.be.at.most(uncommitted);
     expect(second.stdout).to.match(/the previous run did not stop cleanly: catching up from the hour of the last delivered event/);

@@ -223,6 +223,22 @@ describe('podSource (real websocket on loopback)', function () {
     expect(server.requests).to.have.length(1);
   });
 
+  it('takes frames of 64 MiB and more, intact', async function () {
+    this.timeout(30_000);
+    const big = Buffer.alloc(65 * 1024 * 1024, 0x61);
+    big.write('{"guid":"big","x":"', 0);
+    big.write('"}', big.length - 2);
+    server = new TestServer(
+      () => true,
+      (ws) => ws.send(big, { binary: false }),
+    );
+    const events = start(await server.listen());
+    await waitFor(() => events.some((e) => e.event.kind === 'frame'), 'the big frame', 25_000);
+    const frame = events.find((e) => e.event.kind === 'frame')!.event as { data: Buffer };
+    expect(frame.data.length).to.equal(big.length);
+    expect(frame.data.equals(big)).to.equal(true);
+  });
+
   it('closes the socket with 1000 on unsubscribe', async () => {
     const closes: number[] = [];
     server = new TestServer(() => true, (ws) => ws.on('close', (code) => closes.push(code)));

@@ -6,7 +6,7 @@ import { SeededRandom } from '../lib/simulators/seededRandom';
 import { PodSimulator } from '../lib/simulators/podSimulator';
 import { createThrowawayPki, type ThrowawayPki } from '../lib/simulators/throwawayPki';
 import { writeCertFiles } from '../spec/helpers/certFiles';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../spec/helpers/collectorFixture';
+import { committedKeys, expectedKeys, lineKey, parentKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../spec/helpers/collectorFixture';
 import { CollectorProcess } from '../spec/helpers/collectorProcess';
 import { RelayLog } from '../spec/helpers/relayLog';
 import { tempDir } from '../spec/helpers/tempDir';
@@ -41,25 +41,6 @@ async function peakRss(pid: number): Promise<number> {
     return 0;
   }
 }
-
-/** The parent ids in the de-dup journals: what the collector had committed. */
-async function committedKeys(stateDir: string): Promise<Set<string>> {
-  const keys = new Set<string>();
-  for (const name of ['proofpoint_on_demand-7-message', 'proofpoint_on_demand-7-maillog', 'proofpoint_casb-3-alerts', 'proofpoint_casb-3-events']) {
-    const text = await readFile(path.join(stateDir, `${name}.dedup.jsonl`), 'utf8').catch(() => '');
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
-      try {
-        keys.add((JSON.parse(line) as [string, number])[0]);
-      } catch {
-        // a torn last line: not committed
-      }
-    }
-  }
-  return keys;
-}
-
-const parentOf = (key: string) => key.split('#')[0]!;
 
 async function setup(pki: ThrowawayPki, podTotal: number, casbTotal: number, relayOptions: { readBytesPerSecond?: number } = {}) {
   const { dir, remove } = await tempDir('pdc-chaos-');
@@ -123,7 +104,7 @@ async function collectorKills(pki: ThrowawayPki, kills: number, random: SeededRa
       await collector.exited;
       await sleep(200);
       const committed = await committedKeys(path.join(s.dir, 'state'));
-      const uncommitted = [...s.relay.counts.keys()].filter((key) => !committed.has(parentOf(key))).length;
+      const uncommitted = [...s.relay.counts.keys()].filter((key) => !committed.has(parentKey(key))).length;
       bound += uncommitted;
       log(`  SIGKILL ${k + 1}/${kills}: ${s.relay.unique}/${s.expected.size} events so far, ${uncommitted} delivered but not committed`);
       collector = s.start();

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { flattenRecord } from '../../lib/operators/flatten';
 import { casbAlert, casbEvent, type CasbTimeline } from '../../lib/simulators/casbRecords';
@@ -13,7 +13,7 @@ export const SECRET_ENV = { POD_TOKEN: SECRETS.podToken, CASB_KEY: SECRETS.casbK
 /** Writes a config.yaml for a collector run against local simulators and relay (certificates under ./certs). */
 export async function writeCollectorConfig(
   dir: string,
-  options: { relayPort: number; podUrl?: string; casbUrl?: string; extraOutput?: string; stateDirectory?: string },
+  options: { relayPort: number; podUrl?: string; casbUrl?: string; extraOutput?: string; stateDirectory?: string; hostname?: string },
 ): Promise<void> {
   const pod =
     options.podUrl === undefined
@@ -46,7 +46,7 @@ export async function writeCollectorConfig(
 ${options.stateDirectory === undefined ? '' : `  persistence: { type: filesystem, config: { directory_name: ${JSON.stringify(options.stateDirectory)} } }\n`}outputs:
   devo_1:
     type: devo_platform
-    config: { address: localhost, port: ${options.relayPort}, type: SSL, chain: chain.crt, cert: client.crt, key: client.key${options.extraOutput ?? ''} }
+    config: { address: localhost, port: ${options.relayPort}, type: SSL, chain: chain.crt, cert: client.crt, key: client.key${options.hostname === undefined ? '' : `, hostname: ${options.hostname}`}${options.extraOutput ?? ''} }
 inputs:
 ${pod}${casb}`,
   );
@@ -70,4 +70,29 @@ export function expectedKeys(pod: number, casb: number, timeline?: CasbTimeline)
     }
   }
   return keys;
+}
+
+/** The fixture's services, as their files in the state directory are named. */
+const SERVICE_FILES = ['proofpoint_on_demand-7-message', 'proofpoint_on_demand-7-maillog', 'proofpoint_casb-3-alerts', 'proofpoint_casb-3-events'];
+
+/** The keys a collector had committed (its de-dup journals); a torn last line does not count. */
+export async function committedKeys(stateDir: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (const name of SERVICE_FILES) {
+    const text = await readFile(path.join(stateDir, `${name}.dedup.jsonl`), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      try {
+        keys.add((JSON.parse(line) as [string, number])[0]);
+      } catch {
+        // a torn last line: not committed
+      }
+    }
+  }
+  return keys;
+}
+
+/** The parent key of a relay line key (CASB lines are `id#index`). */
+export function parentKey(key: string): string {
+  return key.split('#')[0]!;
 }

@@ -24,8 +24,24 @@ export { Valve, type ValveLimits } from './flow/valve';
 export { DevoSender, type DevoSenderOptions, type DevoSenderStats } from './sinks/devoSender';
 export { devoSink, type DevoSinkOptions, type DevoWriter, type SinkAck } from './sinks/devoSink';
 export { devoLine } from './sinks/devoLine';
+export { commitAcks, type CommitAcksOptions, type CommitReason } from './operators/commitAcks';
+export { podSource, podStreamUrl, type PodSourceEvent, type PodSourceOptions } from './sources/podSource';
+export { parsePodFrame, isRejectedFrame, podKeyField, type PodFrame, type RejectedFrame } from './sources/podFrame';
+export { scanJsonObject, jsonObjectScanner, type ScannedObject, type ScanError } from './sources/scanJsonObject';
+export { CasbClient, type CasbClientOptions, type CasbEventsPage } from './sources/casbClient';
+export { ProofpointCasbInitVariablesError, ProofpointCasbSetupError, RetryAfterError } from './sources/casbErrors';
+export { ServiceStore, type ServiceStoreOptions } from './state/serviceStore';
+export { StateFile, type StateFileOptions, type StateMigration } from './state/stateFile';
+export { DedupJournal } from './state/dedupJournal';
+export { DeadLetterFile, type DeadLetterFileOptions } from './state/deadLetterFile';
+export { PullStats, formatPullStats, type PullStatsSnapshot } from './stats/pullStats';
+// Stand-ins for tests and demos (the throwaway PKI, which needs node-forge, is in
+// dist/lib/simulators/throwawayPki and is not loaded by this index).
 export { DevoReceiver, type DevoReceiverOptions } from './simulators/devoReceiver';
-export { createThrowawayPki, type ThrowawayPki, type PemPair } from './simulators/throwawayPki';
+export { PodSimulator, type PodSimulatorOptions } from './simulators/podSimulator';
+export { CasbSimulator, type CasbSimulatorOptions } from './simulators/casbSimulator';
 export { startCollector, type Collector, type RunnerDeps, type ServiceFactory } from '../pipelines/runner';
 export { defaultServices } from '../pipelines/defaultServices';
-export type { Service } from '../pipelines/service';
+export { podService, podServices, type PodServiceDeps, type PodTuning } from '../pipelines/pod';
+export { casbService, casbServices, type CasbServiceDeps, type CasbTuning } from '../pipelines/casb';
+export type { Service, PipelineDeps } from '../pipelines/service';

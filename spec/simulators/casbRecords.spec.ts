@@ -14,21 +14,12 @@ import {
   casbWindowRange,
   type CasbTimeline,
 } from '../../lib/simulators/casbRecords';
+import { keysOf } from '../helpers/jsonKeys';
 
 const timeline: CasbTimeline = { startTime: Date.UTC(2024, 4, 22, 19, 10, 3, 58), intervalMs: 37.3, seed: 'spec' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
-function keysOf(value: unknown, out: string[] = []): string[] {
-  if (Array.isArray(value)) for (const item of value) keysOf(item, out);
-  else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      out.push(key);
-      keysOf(item, out);
-    }
-  }
-  return out;
-}
 
 describe('casbRecords', () => {
   describe('casbRecordTime and casbIndexAtOrAfter', () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as fc from 'fast-check';
 import { podEvent, podEventKey, podEventTime, podIndexAtOrAfter, type PodEventType, type PodTimeline } from '../../lib/simulators/podEvents';
 import { parseEventTime } from '../../lib/time/parseEventTime';
+import { keysOf } from '../helpers/jsonKeys';
 
 const TYPES: readonly PodEventType[] = ['message', 'maillog', 'audit'];
 const timeline: PodTimeline = { startTime: Date.UTC(2024, 4, 22, 19, 10, 3, 58), intervalMs: 37.3, seed: 'spec' };
@@ -9,16 +10,6 @@ const bytes = (text: string) => Buffer.byteLength(text);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-function keysOf(value: Json, out: string[] = []): string[] {
-  if (Array.isArray(value)) for (const item of value) keysOf(item, out);
-  else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      out.push(key);
-      keysOf(item, out);
-    }
-  }
-  return out;
-}
 
 describe('podEvents', () => {
   describe('podEventTime and podIndexAtOrAfter', () => {

@@ -3,6 +3,7 @@ import { defer, filter, from, interval, map, mergeMap, Observable, Subject, tap 
 import type { CollectorConfig, PodInputConfig, PodServiceConfig } from '../lib/config/collectorConfig';
 import { configSecrets } from '../lib/config/collectorConfig';
 import { describeError } from '../lib/errors/collectorError';
+import { ByteArena } from '../lib/flow/byteArena';
 import { Valve } from '../lib/flow/valve';
 import type { Logger } from '../lib/log/logger';
 import { RepeatedErrorLog } from '../lib/log/repeatedErrorLog';
@@ -115,6 +116,7 @@ interface Context {
   readonly deadLetter: DeadLetterFile;
   readonly persisted: PodState | undefined;
   readonly dedup: DedupWindow<PodFrame>;
+  readonly arena: ByteArena;
   readonly stats: PullStats;
   lastEventTime: number | undefined;
 }
@@ -135,10 +137,15 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
     now,
   });
   const stats = new PullStats(now);
+  // Events wait up to a second (sort window, batch): their bytes wait in reused slabs, not in socket reads.
+  const arena = new ByteArena();
   const dedup = dedupWindow<PodFrame>({
     key: (f) => f.key,
     maxKeys: service.dedupMaxKeys,
-    onDuplicate: () => stats.duplicates++,
+    onDuplicate: (f) => {
+      stats.duplicates++;
+      arena.release(f.raw);
+    },
     ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
   });
 
@@ -157,6 +164,7 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
     deadLetter: store.deadLetter,
     persisted,
     dedup,
+    arena,
     stats,
     lastEventTime: persisted?.lastEventTime ?? undefined,
   };
@@ -166,7 +174,7 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
 }
 
 function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<string>> {
-  const { service, deps, tuning, logger, stats, dedup, deadLetter, now } = ctx;
+  const { service, deps, tuning, logger, stats, dedup, deadLetter, arena, now } = ctx;
   const keyField = podKeyField(service.name);
   const valve = new Valve({ maxBytes: tuning.valveMaxBytes, maxItems: tuning.valveMaxItems });
   const flush$ = new Subject<void>();
@@ -216,7 +224,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     filter((e): e is Extract<PodSourceEvent, { kind: 'frame' }> => e.kind === 'frame'),
     map((e) => {
       stats.received++;
-      return parsePodFrame(e.data, e.isBinary, keyField);
+      return parsePodFrame(e.data, e.isBinary, keyField, arena);
     }),
     filter((f): f is PodFrame => {
       if (!isRejectedFrame(f)) return true;
@@ -230,6 +238,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     normalizeTime('ts', (f, reason) => {
       stats.deadLettered++;
       deadLetter.write(f.raw.toString('utf8'), `EVENT_TIME_INVALID: ${reason}`);
+      arena.release(f.raw);
     }),
     sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$ }),
     devoSink({
@@ -238,6 +247,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       hostname: deps.hostname,
       format: (f: PodFrame) => f.raw,
       ack: (f: PodFrame) => f.key,
+      release: (body) => arena.release(body),
       valve,
       ...(deps.batch === undefined ? {} : { batch: deps.batch }),
       ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),

@@ -1,4 +1,5 @@
 import { concatMap, defer, map, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { ByteArena } from '../flow/byteArena';
 import type { Valve } from '../flow/valve';
 import { batchBy } from '../operators/batchBy';
 import type { Timed } from '../operators/timed';
@@ -42,6 +43,12 @@ export interface DevoSinkOptions<T, A = T> {
    * the key alone lets the event's bytes be collected as soon as its batch is written.
    */
   readonly ack?: (value: T) => A;
+  /**
+   * Called with each body `format` returned once its bytes are copied into a batch buffer (a body
+   * lent by a {@link ByteArena} goes back there). Not called for what the sink held when
+   * unsubscribed.
+   */
+  readonly release?: (body: Buffer) => void;
   readonly batch?: DevoBatchOptions;
   /** Counts what the sink holds, so that the source can pause while it is full. */
   readonly valve?: Valve;
@@ -77,7 +84,7 @@ interface Line<A> {
  *   .subscribe((ack) => commit(ack));
  */
 export function devoSink<T, A = T>(options: DevoSinkOptions<T, A>): OperatorFunction<Timed<T>, SinkAck<A>> {
-  const { writer, tag, hostname, format, valve } = options;
+  const { writer, tag, hostname, format, valve, release } = options;
   const project = options.ack ?? ((value: T) => value as unknown as A);
   // `<14>` + ISO time (24 bytes) + ` host tag: `, written straight into the batch buffer.
   const headerTail = Buffer.from(` ${hostname} ${tag}: `);
@@ -105,6 +112,7 @@ export function devoSink<T, A = T>(options: DevoSinkOptions<T, A>): OperatorFunc
       data.set(isoBytes, offset + 4);
       data.set(headerTail, offset + 28);
       data.set(item.body, offset + headerBytes);
+      release?.(item.body);
       offset += item.bytes;
       data[offset - 1] = 0x0a;
       records.push(item.record);

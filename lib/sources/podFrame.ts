@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { ByteArena } from '../flow/byteArena';
 import { jsonObjectScanner } from './scanJsonObject';
 
 /** A PoD event as it travels the pipeline: its key, its raw time field and its bytes. */
@@ -33,13 +34,14 @@ const SCANNERS = { guid: jsonObjectScanner(['ts', 'guid']), id: jsonObjectScanne
  * holding a raw line break (which would split the syslog line) is re-serialised compactly.
  * Returns a {@link RejectedFrame} with the reason for anything else; never throws.
  *
- * The bytes are not copied: a frame may be a view of the socket read it arrived in, which then
- * lives as long as the event is in the pipeline (less than a second: the sort window and a batch).
+ * With an `arena`, the kept bytes are copied into it (release them there once sent), so that the
+ * socket read the frame arrived in is not held while the event waits in the pipeline; without
+ * one they are a view of `data`.
  *
  * @example
  * parsePodFrame(Buffer.from('{"guid":"a","ts":"2024-05-22T12:10:03.058340-0700"}'), false, 'guid');
  */
-export function parsePodFrame(data: Buffer, isBinary: boolean, keyField: 'guid' | 'id'): PodFrame | RejectedFrame {
+export function parsePodFrame(data: Buffer, isBinary: boolean, keyField: 'guid' | 'id', arena?: ByteArena): PodFrame | RejectedFrame {
   if (isBinary && !isUtf8(data)) {
     return { reason: 'binary frame is not valid UTF-8', text: data.toString('latin1') };
   }
@@ -60,6 +62,7 @@ export function parsePodFrame(data: Buffer, isBinary: boolean, keyField: 'guid' 
     while (start < end && WHITESPACE.has(data[start]!)) start++;
     while (end > start && WHITESPACE.has(data[end - 1]!)) end--;
     raw = start === 0 && end === data.length ? data : data.subarray(start, end);
+    if (arena !== undefined) raw = arena.copy(raw);
   }
   return { key, ts: scanned.fields.get('ts'), raw };
 }

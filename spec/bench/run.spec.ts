@@ -13,7 +13,7 @@ describe('npm run bench (a small run)', function () {
     const { dir, remove } = await tempDir();
     try {
       const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
-      const { stdout } = await promisify(execFile)(process.execPath, [script, '--n', '3000', '--scenarios', 'throughput,idle', '--json', '--out', dir], {
+      const { stdout } = await promisify(execFile)(process.execPath, [script, '--n', '3000', '--rounds', '2', '--scenarios', 'throughput,idle', '--json', '--out', dir], {
         maxBuffer: 1 << 20,
       });
       const report = JSON.parse(stdout) as BenchReport;
@@ -24,6 +24,13 @@ describe('npm run bench (a small run)', function () {
       expect(pipeline.framesPerSec).to.be.greaterThan(0);
       expect(pipeline.peakRssMiB).to.be.greaterThan(20);
       expect(report.ratios['throughput pipeline/floor (frames/s)']).to.be.closeTo(pipeline.framesPerSec / floor.framesPerSec, 1e-9);
+      // Two rounds, each ratio from its own pair; the table's row is the lower median of them.
+      expect(report.throughputRounds).to.have.length(2);
+      for (const round of report.throughputRounds) {
+        expect(round.pipeline.eventsReceived).to.equal(3000);
+        expect(round.ratio).to.be.closeTo(round.pipeline.framesPerSec / round.floor.framesPerSec, 1e-9);
+      }
+      expect(report.ratios['throughput pipeline/floor (frames/s)']).to.equal(Math.min(...report.throughputRounds.map((r) => r.ratio)));
       expect(report.results.find((r) => r.scenario === 'idle')!.rssMiB).to.be.greaterThan(20);
       expect(JSON.parse(await readFile(path.join(dir, 'bench.json'), 'utf8'))).to.deep.equal(report);
       expect(await readFile(path.join(dir, 'bench.svg'), 'utf8')).to.match(/^<svg [\s\S]*Throughput[\s\S]*<\/svg>\n$/);

@@ -13,6 +13,12 @@ export interface ScanError {
 
 const MAX_DEPTH = 1000;
 
+/**
+ * The containers open at each depth (1 = object, 2 = array), shared by every scan: scans are
+ * synchronous, and a fresh array per call cost an off-heap allocation per event.
+ */
+const STACK = new Uint8Array(MAX_DEPTH + 1);
+
 /** 1 for the bytes a JSON string holds as they are: not `"`, not `\\`, not a control character. */
 const PLAIN_BYTE = new Uint8Array(256).map((_, b) => (b >= 0x20 && b !== 0x22 && b !== 0x5c ? 1 : 0));
 
@@ -84,7 +90,7 @@ function scanWith(text: Buffer, wanted: readonly string[], wantedBytes: readonly
   // One flat loop with every cursor in locals: closures over a mutated `i` would cost ~4x.
   const n = text.length;
   const fields = new Map<string, unknown>();
-  const stack = new Uint8Array(MAX_DEPTH + 1); // 1 = object, 2 = array
+  const stack = STACK;
   let depth = 0;
   let i = 0;
   let c = 0;

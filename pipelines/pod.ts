@@ -36,7 +36,10 @@ export interface PodTuning {
   /** The socket pauses when the sink holds this much. Defaults 4 MiB, 4096 events (four 1 MiB batches). */
   readonly valveMaxBytes: number;
   readonly valveMaxItems: number;
-  /** At most one state write per interval. Default 500 ms: commits only append the new keys, so they are cheap. */
+  /**
+   * At most one state write per interval. Default 250 ms: commits only append the new keys, so
+   * they are cheap, and what waits for the next commit (the delivered keys) is held briefly.
+   */
   readonly commitIntervalMs: number;
   readonly pingIntervalMs: number;
   readonly pongTimeoutMs: number;
@@ -51,7 +54,7 @@ const DEFAULT_TUNING: PodTuning = {
   sortMaxItems: 1024,
   valveMaxBytes: 4 * 1024 * 1024,
   valveMaxItems: 4096,
-  commitIntervalMs: 500,
+  commitIntervalMs: 250,
   pingIntervalMs: 30_000,
   pongTimeoutMs: 60_000,
   backoffMaxMs: 600_000,

@@ -106,8 +106,9 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
 
   const control = {
     confirm(key: string): number | undefined {
+      // 0 when the key is not remembered, <= 0 when it has expired.
       const remaining = cache.getRemainingTTL(key);
-      if (!(remaining > 0) || !cache.has(key)) return undefined;
+      if (!(remaining > 0)) return undefined;
       cache.set(key, DELIVERED, { noUpdateTTL: true, noDisposeOnSet: true });
       return scheduler.now() + remaining;
     },

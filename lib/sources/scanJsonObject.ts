@@ -19,9 +19,6 @@ const MAX_DEPTH = 1000;
  */
 const STACK = new Uint8Array(MAX_DEPTH + 1);
 
-/** 1 for the bytes a JSON string holds as they are: not `"`, not `\\`, not a control character. */
-const PLAIN_BYTE = new Uint8Array(256).map((_, b) => (b >= 0x20 && b !== 0x22 && b !== 0x5c ? 1 : 0));
-
 /** Character codes of the JSON grammar. */
 const enum Code {
   Tab = 9,
@@ -58,8 +55,8 @@ const enum State {
 /**
  * Checks that `text` is exactly one JSON object (RFC 8259, the grammar `JSON.parse` accepts) and
  * returns its top-level members named in `wanted`, without building the object: a single pass,
- * iterative (nesting is bounded at 1000 levels, never the call stack), with the regex engine
- * skipping the long runs of plain characters inside strings. It is the cheap way to validate a
+ * iterative (nesting is bounded at 1000 levels, never the call stack), over the bytes as they
+ * are (no string is made of the text). It is the cheap way to validate a
  * PoD frame and read its key and time (`JSON.parse` of a 3 KB event costs several times more and
  * allocates the whole tree); its verdicts and values are property-tested against `JSON.parse`.
  *
@@ -147,7 +144,8 @@ function scanWith(text: Buffer, wanted: readonly string[], wantedBytes: readonly
       let escaped = false;
       i++;
       for (;;) {
-        while (i < n && PLAIN_BYTE[text[i]!] === 1) i++;
+        // Plain bytes: not '"', not '\\', not a control character (compares beat a table lookup).
+        for (c = text[i]!; i < n && c >= Code.Space && c !== Code.Quote && c !== Code.Backslash; c = text[++i]!);
         c = text[i]!;
         if (i >= n) {
           error = 'unterminated string';

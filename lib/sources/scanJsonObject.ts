@@ -146,7 +146,6 @@ function scanWith(text: Buffer, wanted: readonly string[], wantedBytes: readonly
       for (;;) {
         // Plain bytes: not '"', not '\\', not a control character (compares beat a table lookup).
         for (c = text[i]!; i < n && c >= Code.Space && c !== Code.Quote && c !== Code.Backslash; c = text[++i]!);
-        c = text[i]!;
         if (i >= n) {
           error = 'unterminated string';
           break scan;

@@ -21,6 +21,7 @@ export { sortWithin, type SortWithinOptions } from './operators/sortWithin';
 export { flatten, flattenRecord, type JsonObject } from './operators/flatten';
 export { batchBy, type Batch, type BatchByOptions } from './operators/batchBy';
 export { Valve, type ValveLimits } from './flow/valve';
+export { ByteArena, type ByteArenaOptions } from './flow/byteArena';
 export { DevoSender, type DevoSenderOptions, type DevoSenderStats } from './sinks/devoSender';
 export { devoSink, type DevoSinkOptions, type DevoWriter, type SinkAck } from './sinks/devoSink';
 export { devoLine } from './sinks/devoLine';

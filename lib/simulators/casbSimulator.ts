@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { parseEventTime } from '../time/parseEventTime';
 import { casbAlert, casbEvent, casbIndexAtOrAfter, casbVisibleCount, casbWindowRange, type CasbStream, type CasbTimeline } from './casbRecords';
-import { boundPort, listenOn } from './listenOn';
+import { boundPort, serverUrl, startListening } from './listenOn';
 
 /** The records of one CASB stream in {@link CasbSimulatorOptions}. */
 export interface CasbStreamOptions {
@@ -281,13 +281,7 @@ export class CasbSimulator {
   /** Starts listening; resolves once the port is bound. Throws a `RangeError` for invalid options. */
   static start(options: CasbSimulatorOptions): Promise<CasbSimulator> {
     const server = http.createServer();
-    let simulator: CasbSimulator;
-    try {
-      simulator = new CasbSimulator(server, options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return listenOn(server, options.port, options.host).then(() => simulator);
+    return startListening(server, () => new CasbSimulator(server, options), options.port, options.host);
   }
 
   /** The bound port. */
@@ -297,8 +291,7 @@ export class CasbSimulator {
 
   /** `http://host:port`, without a trailing slash: the `override_url_base` of a client. */
   get url(): string {
-    const host = this.options.host ?? '127.0.0.1';
-    return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    return serverUrl('http', this.options.host ?? '127.0.0.1', this.port);
   }
 
   /** The alerts served (timeline and total, defaults resolved), for `casbAlertsInWindow` (casbRecords). */

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import * as tls from 'node:tls';
-import { boundPort, listenOn } from './listenOn';
+import { boundPort, startListening } from './listenOn';
 
 /** Options of {@link DevoReceiver.start}. */
 export interface DevoReceiverOptions {
@@ -72,8 +72,7 @@ export class DevoReceiver {
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
     });
-    const receiver = new DevoReceiver(server, options);
-    return listenOn(server, options.port, options.host).then(() => receiver);
+    return startListening(server, () => new DevoReceiver(server, options), options.port, options.host);
   }
 
   /** The bound port. */

@@ -16,3 +16,22 @@ export function boundPort(server: Server): number {
   const address = server.address();
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
+
+/**
+ * Builds what owns `server` with `make`, then binds the server; rejects with what `make` throws
+ * (bad options) or with the bind error.
+ */
+export function startListening<T>(server: Server, make: () => T, port?: number, host?: string): Promise<T> {
+  let owner: T;
+  try {
+    owner = make();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return listenOn(server, port, host).then(() => owner);
+}
+
+/** `scheme://host:port`, without a trailing slash; an IPv6 host goes in brackets. */
+export function serverUrl(scheme: 'http' | 'ws', host: string, port: number): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

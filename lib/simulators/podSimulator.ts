@@ -5,7 +5,7 @@ import { WebSocket, WebSocketServer, type Server as WsServer } from 'ws';
 import { parseEventTime } from '../time/parseEventTime';
 import { hash32, SeededRandom } from './seededRandom';
 import { podEvent, podEventTime, podIndexAtOrAfter, type PodEventType, type PodTimeline } from './podEvents';
-import { boundPort, listenOn } from './listenOn';
+import { boundPort, serverUrl, startListening } from './listenOn';
 
 /** Options of {@link PodSimulator.start}. Only `token` and `clusterId` are required. */
 export interface PodSimulatorOptions {
@@ -317,13 +317,7 @@ export class PodSimulator {
   /** Starts listening; resolves once the port is bound. Throws a `RangeError` for invalid options. */
   static start(options: PodSimulatorOptions): Promise<PodSimulator> {
     const server = http.createServer();
-    let simulator: PodSimulator;
-    try {
-      simulator = new PodSimulator(server, options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return listenOn(server, options.port, options.host).then(() => simulator);
+    return startListening(server, () => new PodSimulator(server, options), options.port, options.host);
   }
 
   /** The bound port. */
@@ -333,8 +327,7 @@ export class PodSimulator {
 
   /** `ws://host:port`, without a trailing slash; clients connect to `${url}/v1/stream?…`. */
   get url(): string {
-    const host = this.options.host ?? '127.0.0.1';
-    return `ws://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    return serverUrl('ws', this.options.host ?? '127.0.0.1', this.port);
   }
 
   /** A snapshot of the counters. */

@@ -1,17 +1,5 @@
 import * as path from 'node:path';
-import {
-  concatMap,
-  defer,
-  filter,
-  firstValueFrom,
-  from,
-  map,
-  mergeMap,
-  Observable,
-  reduce,
-  Subject,
-  tap,
-} from 'rxjs';
+import { asyncScheduler, concatMap, defer, filter, from, map, mergeMap, Observable, toArray } from 'rxjs';
 import type * as t from 'io-ts';
 import type { CasbInputConfig, CasbServiceConfig, CollectorConfig } from '../lib/config/collectorConfig';
 import { configSecrets } from '../lib/config/collectorConfig';
@@ -24,13 +12,17 @@ import { flatten, type JsonObject } from '../lib/operators/flatten';
 import { normalizeTime } from '../lib/operators/normalizeTime';
 import { sortWithin } from '../lib/operators/sortWithin';
 import type { Timed } from '../lib/operators/timed';
-import { devoSink, type DevoWriter } from '../lib/sinks/devoSink';
+import { devoWrite } from '../lib/sinks/devoWrite';
+import type { DevoWriter } from '../lib/sinks/devoWriter';
+import { Deferred } from '../lib/flow/deferred';
 import { CASB_ALERTS_PAGE_SIZE, CasbClient, casbHttpStatus, type CasbClientOptions } from '../lib/sources/casbClient';
 import { ProofpointCasbInitVariablesError } from '../lib/sources/casbErrors';
 import type { DeadLetterFile } from '../lib/state/deadLetterFile';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
-import { parseEventTime } from '../lib/time/parseEventTime';
+import { alertsNextState, alertsPage, alertsStart, alertsWindow } from './casbAlertsWindow';
+import { eventsNextState, eventsStartTime } from './casbEventsCursor';
+import { earlyForgetReporter } from './earlyForgetReporter';
 import { CASB_STATE_VERSION, CasbAlertsState, CasbEventsState, isoUtc, pythonRepr } from './casbState';
 import type { PipelineDeps, Service } from './service';
 
@@ -38,13 +30,11 @@ import type { PipelineDeps, Service } from './service';
 export interface CasbTuning {
   /** Safety bound on the pages of one cycle (the next cycle goes on). Default 10 000. */
   readonly maxPagesPerCycle: number;
-  /** Bound of the 1-hour de-dup window on `id`. Default 100 000. */
-  readonly dedupMaxKeys: number;
   /** Passed to the client: timeouts, retries, backoff. */
   readonly client: Partial<Pick<CasbClientOptions, 'timeoutMs' | 'retries' | 'backoffInitialMs' | 'backoffMaxMs' | 'renewBeforeMs'>>;
 }
 
-const DEFAULT_TUNING: CasbTuning = { maxPagesPerCycle: 10_000, dedupMaxKeys: 100_000, client: {} };
+const DEFAULT_TUNING: CasbTuning = { maxPagesPerCycle: 10_000, client: {} };
 
 /** What a CASB service needs besides its config. */
 export interface CasbServiceDeps extends PipelineDeps {
@@ -140,6 +130,10 @@ interface Page {
   readonly pullingId: number;
   readonly records: readonly unknown[];
   readonly nextState: State | undefined;
+  /** Resolved by the pipeline once the page's records are written: the source then fetches the next page. */
+  readonly written: Deferred;
+  /** The counters of the page's cycle. */
+  readonly stats: PullStats;
 }
 
 interface Cycle {
@@ -221,6 +215,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
     now,
   });
   const stats = new PullStats(now);
+  const reportEarlyForget = earlyForgetReporter(logger, `inputs.proofpoint_casb.services.${service.name}`, service, now);
   const ctx: Context = {
     input,
     service,
@@ -232,9 +227,13 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
     store,
     deadLetter: store.deadLetter,
     dedup: dedupWindow<JsonObject>({
-      key: (r) => String(r['id']),
-      maxKeys: tuning.dedupMaxKeys,
+      key: recordKey,
+      maxBytes: service.dedupMaxBytes,
       onDuplicate: () => ctx.stats.duplicates++,
+      onEarlyForget: (age) => {
+        ctx.stats.forgottenEarly++;
+        reportEarlyForget(age);
+      },
       ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
     }),
     state: undefined as unknown as State,
@@ -285,9 +284,10 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
 }
 
 function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
-  const committed$ = new Subject<void>();
   const field = FLATTEN_FIELD[ctx.service.name];
-  return pageSource(ctx, committed$, stop$).pipe(
+  return pageSource(ctx, stop$).pipe(
+    // One page at a time through the write stage; the source fetches the next page once this
+    // one is written (page.written), while earlier pages may still wait for their delivery.
     concatMap((page) =>
       from(page.records).pipe(
         filter((record): record is JsonObject => checkRecord(ctx, record)),
@@ -295,25 +295,37 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
         normalizeTime('timestamp', (r, reason) => {
           ctx.stats.deadLettered++;
           ctx.deadLetter.write(JSON.stringify(r), `EVENT_TIME_INVALID: ${reason}`);
+          // Not delivered: a corrected re-send of the record must pass the window.
+          ctx.dedup.forget(recordKey(r));
         }),
         sortWithin<JsonObject>({ maxDelayMs: 60_000, maxItems: 100_000 }),
         flatten(field),
         map((r): Timed<JsonObject> => ({ time: r.time, value: { ...r.value, '@devo_pulling_id': String(page.pullingId) } })),
-        devoSink({
+        devoWrite({
           writer: ctx.deps.writer,
           tag: ctx.service.tag,
           hostname: ctx.deps.hostname,
           format: (v: JsonObject) => JSON.stringify(v),
-          ack: (v: JsonObject) => String(v['id']),
+          ack: (v: JsonObject) => recordKey(v),
           ...(ctx.deps.batch === undefined ? {} : { batch: ctx.deps.batch }),
           ...(ctx.deps.scheduler === undefined ? {} : { scheduler: ctx.deps.scheduler }),
         }),
-        reduce((delivered: Array<Timed<string>>, ack) => (delivered.push(...ack.records), delivered), []),
-        concatMap((delivered) => from(commit(ctx, page, delivered))),
+        toArray(),
+        map((batches) => {
+          page.written.resolve();
+          return { page, batches };
+        }),
       ),
     ),
-    tap(() => committed$.next()),
+    // Commits follow delivery, in page order.
+    concatMap(({ page, batches }) =>
+      from(Promise.all(batches.map((b) => b.delivered))).pipe(concatMap(() => from(commit(ctx, page, batches.flatMap((b) => b.records))))),
+    ),
   );
+}
+
+function recordKey(record: JsonObject): string {
+  return String(record['id']);
 }
 
 /** A record must be a JSON object with an `id`; anything else is dead-lettered. */
@@ -332,33 +344,33 @@ function checkRecord(ctx: Context, record: unknown): boolean {
 
 /** Persists what a delivered page covers: its keys in the journal, then the cursor. Never throws. */
 async function commit(ctx: Context, page: Page, delivered: ReadonlyArray<Timed<string>>): Promise<void> {
-  ctx.stats.sent += delivered.length;
+  page.stats.sent += delivered.length;
   const keys = new Map<string, number>();
   for (const record of delivered) {
-    const key = record.value;
-    if (keys.has(key)) continue;
-    const expiresAt = ctx.dedup.confirm(key);
-    if (expiresAt !== undefined) keys.set(key, expiresAt);
+    if (keys.has(record.value)) continue;
+    const entry = ctx.dedup.confirm(record.value);
+    if (entry !== undefined) keys.set(entry[0], entry[1]);
   }
   if (page.nextState !== undefined) ctx.logger.info('Updating the persistence');
   try {
-    await ctx.store.commit([...keys], ctx.dedup, page.nextState, ctx.tuning.dedupMaxKeys);
+    await ctx.store.commit([...keys], ctx.dedup, page.nextState, Number.POSITIVE_INFINITY);
   } catch (err) {
     ctx.commitErrors.report(err);
   }
-  if (page.nextState !== undefined) ctx.state = page.nextState;
 }
 
 /**
  * The pull cycles as a stream of pages: each cycle starts `request_period_in_seconds` after the
- * previous start, and the next page is fetched only once `committed$` says the previous one is
- * delivered and persisted. `stop$` lets the page in progress finish, then completes.
+ * previous start, and the next page is fetched only once the pipeline has written the previous
+ * one to the socket (`page.written`): backpressure reaches the REST paging. `stop$` lets the page
+ * in progress finish, then completes.
  */
-function pageSource(ctx: Context, committed$: Observable<void>, stop$: Observable<void>): Observable<Page> {
+function pageSource(ctx: Context, stop$: Observable<void>): Observable<Page> {
   return new Observable<Page>((subscriber) => {
     const abort = new AbortController();
     let stopping = false;
     let wake: () => void = () => undefined;
+    let current: Page | undefined;
     const stopSubscription = stop$.subscribe(() => {
       stopping = true;
       abort.abort();
@@ -366,9 +378,9 @@ function pageSource(ctx: Context, committed$: Observable<void>, stop$: Observabl
     });
     const sleep = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
+        const timer = (ctx.deps.scheduler ?? asyncScheduler).schedule(() => resolve(), ms);
         wake = () => {
-          clearTimeout(timer);
+          timer.unsubscribe();
           resolve();
         };
       });
@@ -382,9 +394,9 @@ function pageSource(ctx: Context, committed$: Observable<void>, stop$: Observabl
         ctx.logger.info('Pull Started');
         try {
           for await (const page of ctx.service.name === 'alerts' ? alertPages(ctx, cycle) : eventPages(ctx, cycle)) {
-            const done = firstValueFrom(committed$);
+            current = page;
             subscriber.next(page);
-            await done;
+            await page.written.promise;
             ctx.logger.info(formatPullStats(cycle.stats.peek(), `(Partial) ${heading}`));
             if (stopping || subscriber.closed) break;
           }
@@ -410,56 +422,41 @@ function pageSource(ctx: Context, committed$: Observable<void>, stop$: Observabl
       stopping = true;
       stopSubscription.unsubscribe();
       abort.abort();
+      current?.written.reject(new Error('the pipeline stopped'));
       wake();
     };
   });
 }
 
 /**
- * `/v1/alerts` for the window `[last_event_time_in_utc, pull start]`, page after page (newest
- * first) until a short page. Alerts at the window's start whose id is in `last_ids` were sent by
- * the previous window and are skipped. The cursor moves once the whole window is delivered: to the
- * latest alert time seen, with the ids at that time.
+ * `/v1/alerts` for the window `[last_event_time_in_utc, pull start]` (see {@link alertsWindow}),
+ * page after page (newest first) until a short page. Alerts at the window's start whose id is in
+ * `last_ids` were sent by the previous window and are skipped. The cursor moves once the whole
+ * window is delivered: to the latest alert time seen (never past the window's end), with the ids
+ * at that time.
  */
 async function* alertPages(ctx: Context, cycle: Cycle): AsyncGenerator<Page> {
   const state = ctx.state as CasbAlertsState;
-  const from = Date.parse(state.last_event_time_in_utc);
-  const to = cycle.pullingId;
-  const sentAtStart = new Set(state.last_ids);
-  let latest = from;
-  let idsAtLatest = new Set(state.last_ids);
+  const window = alertsWindow(state, cycle.pullingId);
+  let progress = alertsStart(window);
   let total = 0;
-  ctx.logger.info(`Retrieving/sending alerts event(s) having timestamp between ${isoUtc(from)} and ${isoUtc(to)}`);
+  ctx.logger.info(`Retrieving/sending alerts event(s) having timestamp between ${isoUtc(window.from)} and ${isoUtc(window.to)}`);
   for (let page = 0; page < ctx.tuning.maxPagesPerCycle; page++) {
-    const alerts = await ctx.client.alerts(page, from, to, cycle.signal);
+    const alerts = await ctx.client.alerts(page, window.from, window.to, cycle.signal);
     cycle.stats.requests++;
     cycle.stats.received += alerts.length;
     total += alerts.length;
-    const records: unknown[] = [];
-    for (const alert of alerts) {
-      const id = typeof alert === 'object' && alert !== null ? (alert as JsonObject)['id'] : undefined;
-      const time = typeof alert === 'object' && alert !== null ? parseEventTime((alert as JsonObject)['timestamp']) : NaN;
-      if (typeof time === 'number' && (typeof id === 'string' || typeof id === 'number')) {
-        if (time === from && sentAtStart.has(String(id))) {
-          cycle.stats.duplicates++;
-          continue;
-        }
-        if (time > latest) {
-          latest = time;
-          idsAtLatest = new Set([String(id)]);
-        } else if (time === latest) idsAtLatest.add(String(id));
-      }
-      records.push(alert);
-    }
+    const folded = alertsPage(window, progress, alerts);
+    cycle.stats.duplicates += folded.skipped;
+    progress = folded.progress;
     const last = alerts.length < CASB_ALERTS_PAGE_SIZE;
-    yield {
-      pullingId: cycle.pullingId,
-      records,
-      nextState: last ? { initial_start_time_in_utc: state.initial_start_time_in_utc, last_event_time_in_utc: isoUtc(latest), last_ids: [...idsAtLatest] } : undefined,
-    };
+    const nextState = last ? alertsNextState(state, progress) : undefined;
+    // The next cycle continues from here at once; the state is persisted once the page is delivered.
+    if (nextState !== undefined) ctx.state = nextState;
+    yield { pullingId: cycle.pullingId, records: folded.records, nextState, written: new Deferred(), stats: cycle.stats };
     if (last) break;
   }
-  ctx.logger.info(`Retrieved ${total} alerts event(s) from ${isoUtc(from)} to ${isoUtc(to)}`);
+  ctx.logger.info(`Retrieved ${total} alerts event(s) from ${isoUtc(window.from)} to ${isoUtc(window.to)}`);
 }
 
 /**
@@ -471,10 +468,11 @@ async function* alertPages(ctx: Context, cycle: Cycle): AsyncGenerator<Page> {
 async function* eventPages(ctx: Context, cycle: Cycle): AsyncGenerator<Page> {
   let state = ctx.state as CasbEventsState;
   for (let page = 0; page < ctx.tuning.maxPagesPerCycle; page++) {
-    ctx.logger.info(`Retrieving events event(s) having start_time=${state.start_time_in_utc} and last_page_token=${state.last_page_token ?? 'None'}`);
+    const startTime = eventsStartTime(state, cycle.pullingId);
+    ctx.logger.info(`Retrieving events event(s) having start_time=${isoUtc(startTime)} and last_page_token=${state.last_page_token ?? 'None'}`);
     let result;
     try {
-      result = await ctx.client.events(Date.parse(state.start_time_in_utc), state.last_page_token ?? undefined, cycle.signal);
+      result = await ctx.client.events(startTime, state.last_page_token ?? undefined, cycle.signal);
     } catch (err) {
       if (casbHttpStatus(err) !== 400 || state.last_page_token === null) throw err;
       ctx.logger.warn(`The stored page token was refused (${errorMessage(err)}); resuming from start_time_in_utc=${state.start_time_in_utc}`);
@@ -483,17 +481,10 @@ async function* eventPages(ctx: Context, cycle: Cycle): AsyncGenerator<Page> {
     }
     cycle.stats.requests++;
     cycle.stats.received += result.events.length;
-    let latest = Date.parse(state.start_time_in_utc);
-    for (const event of result.events) {
-      const time = typeof event === 'object' && event !== null ? parseEventTime((event as JsonObject)['timestamp']) : NaN;
-      if (typeof time === 'number' && time > latest) latest = time;
-    }
-    state = {
-      initial_start_time_in_utc: state.initial_start_time_in_utc,
-      start_time_in_utc: isoUtc(latest),
-      last_page_token: result.nextPageToken ?? state.last_page_token,
-    };
-    yield { pullingId: cycle.pullingId, records: result.events, nextState: state };
+    state = eventsNextState(state, result.events, result.nextPageToken, cycle.pullingId);
+    // The next page and cycle continue from here at once; the state is persisted once the page is delivered.
+    ctx.state = state;
+    yield { pullingId: cycle.pullingId, records: result.events, nextState: state, written: new Deferred(), stats: cycle.stats };
     if (result.events.length === 0) {
       ctx.logger.info('No more new events events found');
       break;

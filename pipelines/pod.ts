@@ -9,17 +9,18 @@ import type { Logger } from '../lib/log/logger';
 import { RepeatedErrorLog } from '../lib/log/repeatedErrorLog';
 import { SecretRedactor } from '../lib/log/secretRedactor';
 import { commitAcks, type CommitReason } from '../lib/operators/commitAcks';
-import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
+import { dedupWindow, type DedupEntry, type DedupWindow } from '../lib/operators/dedupWindow';
 import { normalizeTime } from '../lib/operators/normalizeTime';
 import { sortWithin } from '../lib/operators/sortWithin';
-import type { DevoWriter, SinkAck } from '../lib/sinks/devoSink';
-import { devoSink } from '../lib/sinks/devoSink';
+import { devoSink, type SinkAck } from '../lib/sinks/devoSink';
+import type { DevoWriter } from '../lib/sinks/devoWriter';
 import { isRejectedFrame, parsePodFrame, podKeyField, type PodFrame } from '../lib/sources/podFrame';
 import { podSource, type PodSourceEvent } from '../lib/sources/podSource';
 import type { DeadLetterFile } from '../lib/state/deadLetterFile';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
-import { decidePodCatchUp } from './podCatchUp';
+import { earlyForgetReporter } from './earlyForgetReporter';
+import { CURSOR_MAX_SKEW_MS, decidePodCatchUp } from './podCatchUp';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
 import type { PipelineDeps, Service } from './service';
 
@@ -145,14 +146,20 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
     now,
   });
   const stats = new PullStats(now);
+  const reportEarlyForget = earlyForgetReporter(logger, `inputs.proofpoint_on_demand.services.${service.name}`, service, now);
   // Events wait up to a second (sort window, batch): their bytes wait in reused slabs, not in socket reads.
   const arena = new ByteArena();
   const dedup = dedupWindow<PodFrame>({
     key: (f) => f.key,
-    maxKeys: service.dedupMaxKeys,
+    maxBytes: service.dedupMaxBytes,
+    ...(service.dedupMaxKeys === undefined ? {} : { maxKeys: service.dedupMaxKeys }),
     onDuplicate: (f) => {
       stats.duplicates++;
       arena.release(f.raw);
+    },
+    onEarlyForget: (age) => {
+      stats.forgottenEarly++;
+      reportEarlyForget(age);
     },
     ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
   });
@@ -186,7 +193,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   const keyField = podKeyField(service.name);
   const valve = new Valve({ maxBytes: tuning.valveMaxBytes, maxItems: tuning.valveMaxItems });
   const flush$ = new Subject<void>();
-  const delivered: Array<readonly [string, number]> = [];
+  const delivered: DedupEntry[] = [];
   const commitErrors = new RepeatedErrorLog(logger);
   let lastSessionEnd: number | undefined;
 
@@ -247,6 +254,8 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       stats.deadLettered++;
       deadLetter.write(f.raw.toString('utf8'), `EVENT_TIME_INVALID: ${reason}`);
       arena.release(f.raw);
+      // Not delivered: a corrected re-send of the event must pass the window.
+      dedup.forget(f.key);
     }),
     sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$ }),
     devoSink({
@@ -264,10 +273,15 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       intervalMs: tuning.commitIntervalMs,
       apply: (ack) => {
         stats.sent += ack.records.length;
+        // The cursor never runs ahead of the clock: an event stamped in the future (a wrong MTA
+        // clock, a hostile server) is delivered but does not move it, or the next catch-up would
+        // start after the events it must cover. Too early only costs de-duplicated replays.
+        const latestAllowed = now() + CURSOR_MAX_SKEW_MS;
         for (const record of ack.records) {
-          if (ctx.lastEventTime === undefined || record.time > ctx.lastEventTime) ctx.lastEventTime = record.time;
-          const expiresAt = dedup.confirm(record.value);
-          if (expiresAt !== undefined) delivered.push([record.value, expiresAt]);
+          const time = record.time;
+          if (time <= latestAllowed && (ctx.lastEventTime === undefined || time > ctx.lastEventTime)) ctx.lastEventTime = time;
+          const entry = dedup.confirm(record.value);
+          if (entry !== undefined) delivered.push(entry);
         }
       },
       persist: (reason) => persist(ctx, delivered, reason),
@@ -290,8 +304,8 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
 }
 
 /** Persists the keys delivered since the last commit and the cursor, as of `reason`. */
-function persist(ctx: Context, delivered: Array<readonly [string, number]>, reason: CommitReason): Promise<void> {
-  return ctx.store.commit(delivered, ctx.dedup, cursor(ctx, reason), ctx.service.dedupMaxKeys);
+function persist(ctx: Context, delivered: DedupEntry[], reason: CommitReason): Promise<void> {
+  return ctx.store.commit(delivered, ctx.dedup, cursor(ctx, reason), ctx.service.dedupMaxKeys ?? Number.POSITIVE_INFINITY);
 }
 
 function save(ctx: Context, reason: CommitReason): Promise<void> {

@@ -23,10 +23,19 @@ export interface PodCatchUp {
 const HOUR = 3_600_000;
 const MAX_BACK = 30 * 24 * HOUR;
 
-/** `time` rounded down to the hour, UTC, and no earlier than the API's 30 days back. */
+/**
+ * How far an event time may be ahead of the clock it was committed by (see the PoD pipeline,
+ * which never lets the cursor run further ahead).
+ */
+export const CURSOR_MAX_SKEW_MS = 5 * 60_000;
+
+/**
+ * `time` rounded down to the hour, UTC: never later than the current hour (a whole hour in the
+ * past, whatever the cursor says) and no earlier than the API's 30 days back.
+ */
 export function catchUpTime(time: number, now: number): number {
   const earliest = Math.ceil((now - MAX_BACK) / HOUR) * HOUR;
-  return Math.min(Math.max(Math.floor(time / HOUR) * HOUR, earliest), now);
+  return Math.max(Math.min(Math.floor(time / HOUR) * HOUR, Math.floor(now / HOUR) * HOUR), earliest);
 }
 
 function minutes(ms: number): string {
@@ -45,7 +54,11 @@ function minutes(ms: number): string {
  *   and clamped the same way.
  */
 export function decidePodCatchUp(input: PodCatchUpInput): PodCatchUp {
-  const { now, persisted, configuredStartTime, lastEventTime, lastSessionEnd } = input;
+  const { now, persisted, configuredStartTime, lastSessionEnd } = input;
+  // A persisted cursor cannot be later than when it was written (older versions let a future
+  // event time through): at most the recorded stop time, else now, plus the allowed skew.
+  const lastEventTime =
+    input.lastEventTime === undefined ? undefined : Math.min(input.lastEventTime, (lastSessionEnd === undefined ? (persisted?.stoppedAt ?? now) : now) + CURSOR_MAX_SKEW_MS);
   const fromStart = (why: string): PodCatchUp =>
     configuredStartTime === undefined
       ? { sinceTime: undefined, reason: `${why}; no start_time: streaming live` }

@@ -99,6 +99,8 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
         logger.info('Stopping: closing sources, flushing the sink, persisting state');
         stop$.next();
         stop$.complete();
+        // What the pipelines flush now is confirmed by a half-close as soon as it is written.
+        sender.drain();
         const stopTimeoutMs = deps.stopTimeoutMs ?? 8_000;
         const flushed = await Promise.race([
           pipelinesDone.then(() => true),
@@ -109,7 +111,7 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
           subscription.unsubscribe();
           pipelinesFinished();
         }
-        await sender.close(2_000);
+        await sender.close(1_000);
         await done;
         logger.info('Stopped');
       })();

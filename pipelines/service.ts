@@ -1,7 +1,8 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Logger } from '../lib/log/logger';
 import type { SecretRedactor } from '../lib/log/secretRedactor';
-import type { DevoBatchOptions, DevoWriter } from '../lib/sinks/devoSink';
+import type { DevoBatchOptions } from '../lib/sinks/devoWrite';
+import type { DevoWriter } from '../lib/sinks/devoWriter';
 
 /**
  * One running pipeline (`pod/message`, `casb/alerts`, ...), as the runner supervises it.

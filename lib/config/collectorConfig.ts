@@ -37,8 +37,10 @@ export interface PodServiceConfig {
   readonly urlBase: string;
   /** `start_time`, UTC epoch ms. */
   readonly startTime?: number;
-  /** Bound of the de-dup window (`dedup_max_keys`). */
-  readonly dedupMaxKeys: number;
+  /** Memory bound of the 1-hour de-dup window, bytes (`dedup_max_size_in_mb`). */
+  readonly dedupMaxBytes: number;
+  /** Key-count bound of the de-dup window, if set (`dedup_max_keys`). */
+  readonly dedupMaxKeys?: number;
 }
 
 export interface PodInputConfig {
@@ -55,6 +57,8 @@ export type CasbServiceName = 'alerts' | 'events';
 export interface CasbServiceConfig {
   readonly name: CasbServiceName;
   readonly requestPeriodMs: number;
+  /** Memory bound of the 1-hour de-dup window, bytes (`dedup_max_size_in_mb`). */
+  readonly dedupMaxBytes: number;
   /** `initial_start_time_in_utc`, UTC epoch ms. */
   readonly initialStartTime?: number;
   readonly tag: string;

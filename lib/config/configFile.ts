@@ -59,6 +59,7 @@ const PodService = strictStruct(
     override_url_base: UrlBase('wss:', 'ws:'),
     start_time: IsoTime,
     dedup_max_keys: PositiveInt,
+    dedup_max_size_in_mb: PositiveInt,
   },
 );
 
@@ -79,7 +80,7 @@ const PodInput = strictStruct(
 const CasbService = strictStruct(
   'a mapping (may be empty: {})',
   {},
-  { request_period_in_seconds: PositiveInt, initial_start_time_in_utc: IsoTime, override_tag_base: DevoTag },
+  { request_period_in_seconds: PositiveInt, initial_start_time_in_utc: IsoTime, override_tag_base: DevoTag, dedup_max_size_in_mb: PositiveInt },
 );
 
 const CasbInput = strictStruct(

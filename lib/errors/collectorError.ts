@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'CASB_RETRY_AFTER'
   | 'CASB_REQUEST_FAILED'
   | 'CASB_BAD_RESPONSE'
-  | 'EVENT_TIME_INVALID';
+  | 'EVENT_TIME_INVALID'
+  | 'DEDUP_WINDOW_FULL';
 
 /**
  * The one error class of the collector: a stable `code`, a message that names the setting to

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 
@@ -7,18 +8,47 @@ export interface DedupWindowOptions<T> {
   readonly key: (value: T) => string;
   /** How long a key is remembered after it was first seen. Default 1 hour. */
   readonly ttlMs?: number;
-  /** Bound on remembered keys; the least recently seen key goes first when it is reached. */
-  readonly maxKeys: number;
+  /**
+   * Bound on the memory the remembered keys take, estimated at {@link DEDUP_ENTRY_BYTES} per key
+   * plus its length; the least recently seen key goes first when it is reached. Default 256 MiB
+   * (about 1.2 million 36-character keys: an hour of 340 events/s).
+   */
+  readonly maxBytes?: number;
+  /** Bound on remembered keys, besides `maxBytes`. Default: none. */
+  readonly maxKeys?: number;
   /** Called with each value dropped as a duplicate (for logs); a throwing callback errors the stream. */
   readonly onDuplicate?: (value: T, key: string) => void;
+  /**
+   * Called each time a bound makes the window forget a key younger than `ttlMs` (a duplicate of it
+   * would pass), with the key's age: the window is too small for the stream's rate.
+   */
+  readonly onEarlyForget?: (ageMs: number) => void;
   /** Clock of the TTL. Default `asyncScheduler` (wall clock). */
   readonly scheduler?: SchedulerLike;
 }
 
-/** Persistable content of a window: delivered keys with their expiry (UTC epoch ms), oldest first. */
+/** One delivered key as persisted: its stored form (see {@link dedupStoredKey}) and its expiry (UTC epoch ms). */
+export type DedupEntry = readonly [key: string, expiresAt: number];
+
+/** Persistable content of a window: delivered keys with their expiry, oldest first. */
 export interface DedupWindowState {
   readonly version: 1;
-  readonly entries: ReadonlyArray<readonly [key: string, expiresAt: number]>;
+  readonly entries: readonly DedupEntry[];
+}
+
+/** Estimated bytes a remembered key costs besides its characters (lru-cache's entry, the map's slot); measured on Node 20. */
+export const DEDUP_ENTRY_BYTES = 180;
+
+/** Keys longer than this are remembered as a digest. */
+const MAX_STORED_KEY_LENGTH = 64;
+
+/**
+ * How a key is remembered and persisted: as it is up to 64 characters, else as `sha256:` and its
+ * SHA-256 in base64url (50 characters), so that a hostile or broken source cannot make the window
+ * hold megabytes per key. Idempotent.
+ */
+export function dedupStoredKey(key: string): string {
+  return key.length <= MAX_STORED_KEY_LENGTH ? key : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
 }
 
 /**
@@ -27,16 +57,23 @@ export interface DedupWindowState {
 export interface DedupWindow<T> extends MonoTypeOperatorFunction<T> {
   /** Values dropped as duplicates since creation. */
   readonly duplicates: number;
-  /** Keys pushed out by `maxKeys` before their TTL ran out (a duplicate of them would pass). */
+  /** Keys forgotten by a bound before their TTL ran out (a duplicate of them would pass). */
   readonly evicted: number;
   /** Keys remembered now. */
   readonly size: number;
+  /** Estimated bytes the remembered keys take (what `maxBytes` bounds). */
+  readonly bytes: number;
   /**
    * Marks a key as delivered (acknowledged by the sink): only delivered keys are persisted, so
-   * that a replay after a crash re-sends what was in flight. Returns the key's expiry, or
+   * that a replay after a crash re-sends what was in flight. Returns the entry to persist, or
    * `undefined` when the key is no longer remembered.
    */
-  confirm(key: string): number | undefined;
+  confirm(key: string): DedupEntry | undefined;
+  /**
+   * Forgets a key the window passed but whose value was not delivered (dead-lettered further
+   * down), so that a corrected re-send of it passes.
+   */
+  forget(key: string): void;
   /** The delivered keys and their expiry, for persistence. */
   exportState(): DedupWindowState;
   /** Adds persisted keys (as delivered); expired ones are skipped. */
@@ -49,34 +86,44 @@ const PENDING = 0;
 const DELIVERED = 1;
 
 /**
- * Drops every value whose key was seen within the last `ttlMs` (default 1 hour), remembering at
- * most `maxKeys` keys (LRU with TTL, from lru-cache). The returned operator also carries its
+ * Drops every value whose key was seen within the last `ttlMs` (default 1 hour), remembering keys
+ * up to `maxBytes` of memory (and `maxKeys`, if given): LRU with TTL, from lru-cache. Long keys
+ * are remembered as digests (see {@link dedupStoredKey}). The returned operator also carries its
  * counters and its persistable state (see {@link DedupWindow}); one window is meant for one
  * pipeline: subscribing twice shares the keys.
  *
  * Completes and errors with the source; unsubscribing unsubscribes from the source.
  *
  * @example
- * const dedup = dedupWindow<PodFrame>({ key: (f) => f.key, maxKeys: 500_000 });
+ * const dedup = dedupWindow<PodFrame>({ key: (f) => f.key, maxBytes: 256 * 1024 * 1024 });
  * frames$.pipe(dedup).subscribe(send);
  * dedup.duplicates; // how many were dropped
  */
 export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
   const scheduler = options.scheduler ?? asyncScheduler;
   const ttl = options.ttlMs ?? 3_600_000;
-  if (!(options.maxKeys >= 1)) throw new RangeError(`dedupWindow: maxKeys must be >= 1, got ${options.maxKeys}`);
+  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+  if (options.maxKeys !== undefined && !(options.maxKeys >= 1)) throw new RangeError(`dedupWindow: maxKeys must be >= 1, got ${options.maxKeys}`);
+  if (!(maxBytes >= DEDUP_ENTRY_BYTES + MAX_STORED_KEY_LENGTH)) throw new RangeError(`dedupWindow: maxBytes must be >= ${DEDUP_ENTRY_BYTES + MAX_STORED_KEY_LENGTH}, got ${maxBytes}`);
   if (!(ttl >= 1)) throw new RangeError(`dedupWindow: ttlMs must be >= 1, got ${ttl}`);
   let duplicates = 0;
   let evicted = 0;
-  const cache = new LRUCache<string, number>({
-    max: options.maxKeys,
+  const cache: LRUCache<string, number> = new LRUCache<string, number>({
+    ...(options.maxKeys === undefined ? {} : { max: options.maxKeys }),
+    maxSize: maxBytes,
+    sizeCalculation: (_value, key) => DEDUP_ENTRY_BYTES + key.length,
     ttl,
     ttlResolution: 0,
     ttlAutopurge: false,
     // lru-cache reads a start time of 0 as "no TTL", and virtual clocks start at 0: shift by 1 ms.
     perf: { now: () => scheduler.now() + 1 },
-    disposeAfter: (_value, _key, reason) => {
-      if (reason === 'evict') evicted++;
+    // Called before the key leaves the cache, so that its remaining TTL can still be read.
+    dispose: (_value, key, reason) => {
+      if (reason !== 'evict') return;
+      const remaining = cache.getRemainingTTL(key);
+      if (!(remaining > 0)) return;
+      evicted++;
+      options.onEarlyForget?.(ttl - remaining);
     },
   });
 
@@ -86,7 +133,7 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
         next(value) {
           let key: string;
           try {
-            key = options.key(value);
+            key = dedupStoredKey(options.key(value));
             if (cache.has(key)) {
               duplicates++;
               options.onDuplicate?.(value, key);
@@ -105,12 +152,17 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     );
 
   const control = {
-    confirm(key: string): number | undefined {
+    confirm(key: string): DedupEntry | undefined {
+      const stored = dedupStoredKey(key);
       // 0 when the key is not remembered, <= 0 when it has expired.
-      const remaining = cache.getRemainingTTL(key);
+      const remaining = cache.getRemainingTTL(stored);
       if (!(remaining > 0)) return undefined;
-      cache.set(key, DELIVERED, { noUpdateTTL: true, noDisposeOnSet: true });
-      return scheduler.now() + remaining;
+      cache.set(stored, DELIVERED, { noUpdateTTL: true, noDisposeOnSet: true });
+      return [stored, scheduler.now() + remaining];
+    },
+    forget(key: string): void {
+      const stored = dedupStoredKey(key);
+      if (cache.peek(stored) === PENDING) cache.delete(stored);
     },
     exportState(): DedupWindowState {
       const now = scheduler.now();
@@ -124,7 +176,7 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     },
     restore(key: string, expiresAt: number): void {
       const remaining = Math.min(expiresAt - scheduler.now(), ttl);
-      if (remaining > 0) cache.set(key, DELIVERED, { ttl: remaining });
+      if (remaining > 0) cache.set(dedupStoredKey(key), DELIVERED, { ttl: remaining });
     },
     restoreState(state: DedupWindowState): void {
       for (const [key, expiresAt] of state.entries) control.restore(key, expiresAt);
@@ -134,7 +186,9 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     duplicates: { get: () => duplicates },
     evicted: { get: () => evicted },
     size: { get: () => cache.size },
+    bytes: { get: () => cache.calculatedSize },
     confirm: { value: control.confirm },
+    forget: { value: control.forget },
     exportState: { value: control.exportState },
     restoreState: { value: control.restoreState },
     restore: { value: control.restore },

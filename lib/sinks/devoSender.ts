@@ -2,8 +2,11 @@ import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { CollectorError, errorMessage } from '../errors/collectorError';
+import { Deferred } from '../flow/deferred';
 import { silentLogger, type Logger } from '../log/logger';
 import { describeTlsError, type DevoSettingNames } from './describeTlsError';
+import type { DevoReceipt, DevoWriter } from './devoWriter';
+import { failWrite, ResendWindow, type PendingWrite } from './resendWindow';
 
 /** Options of a {@link DevoSender}. */
 export interface DevoSenderOptions {
@@ -39,17 +42,24 @@ export interface DevoSenderOptions {
   /** A connection that lived this long resets the backoff. Default 10 s. */
   readonly healthyAfterMs?: number;
   /**
-   * Writes on a new connection are acknowledged only once it has lived this long: in TLS 1.3 a
-   * relay rejects a client certificate after the handshake, and what was written before the
-   * rejection must not count as delivered. Default 500 ms (a round trip to a relay is far less).
+   * A connection counts as able to deliver only once it has lived this long: in TLS 1.3 a relay
+   * rejects a client certificate after the handshake, and what was written before the rejection
+   * was never read. Default 500 ms (a round trip to a relay is far less).
    */
   readonly probationMs?: number;
   /**
-   * Bytes of the latest writes kept per connection and re-sent on a new one when the connection
-   * is lost without a clean EOF: a write callback only means the kernel took the bytes, not that
-   * the relay read them. Bounds the duplicates a relay crash can cause. Default 8 MiB.
+   * Bytes of the latest writes held, undelivered, per connection: a write is delivered once this
+   * much was written after it (no socket buffer holds that much), and re-sent on the next
+   * connection when this one is lost first. Bounds the duplicates a relay crash causes. Default 8 MiB.
    */
   readonly resendWindowBytes?: number;
+  /**
+   * Longest time a write waits for its delivery to be confirmed: when the oldest undelivered write
+   * is this old, the connection is closed gracefully (half-close; the relay's EOF confirms it) and
+   * a new one opened. Bounds how much a crash of this process re-sends at low rates (above
+   * `resendWindowBytes` per this period, the volume confirms first). Default 10 s.
+   */
+  readonly confirmAfterMs?: number;
   readonly logger?: Logger;
   /** Called with each connection error (already logged). */
   readonly onError?: (error: CollectorError) => void;
@@ -64,49 +74,46 @@ export interface DevoSenderStats {
   readonly connections: number;
   /** Connections lost without a clean EOF. */
   readonly connectionsLost: number;
-  /** Bytes acknowledged by write callbacks. */
+  /** Bytes taken by the socket (write callbacks). */
   readonly bytesWritten: number;
+  /** Bytes confirmed read by the relay. */
+  readonly bytesDelivered: number;
   /** Bytes written again after a lost connection. */
   readonly bytesResent: number;
   /** Bytes waiting to be written (held back while the socket is full). */
   readonly bytesQueued: number;
   /** Bytes handed to the socket whose write callback has not fired yet. */
   readonly bytesInFlight: number;
-}
-
-interface Entry {
-  readonly data: Buffer;
-  resolve?: () => void;
-  reject?: (err: Error) => void;
-  /** Called once the sender no longer holds `data` (its memory may be reused). */
-  release?: () => void;
-}
-
-/** Tells the owner of an entry's buffer that the sender is done with it. */
-function release(entry: Entry): void {
-  const done = entry.release;
-  entry.release = undefined;
-  done?.();
+  /** Bytes written but not yet confirmed read (the resend window). */
+  readonly bytesUnconfirmed: number;
 }
 
 type State = 'idle' | 'connecting' | 'open' | 'closing';
+type CloseReason = 'idle' | 'recycle' | 'confirm' | 'shutdown';
 
 /**
  * One TLS connection to a Devo relay, shared by the sinks of every service of an output. Writes
- * are queued in order; {@link send} resolves on the socket's write callback, and a full socket
- * (`write` returning false) waits for `'drain'`. The connection opens on the first write, is
- * mutual TLS 1.2+ with the server verified against `ca` and the host name, and is replaced with
- * capped exponential backoff and jitter when it fails, when the relay closes it (EOF and resets
- * on the read side are watched), every `recycleAfterMs`, and before the relay's idle timeout.
- * Writes not acknowledged by a lost connection, and the latest acknowledged ones (see
- * `resendWindowBytes`), are written again on the next.
+ * are queued in order; each {@link send} returns a {@link DevoReceipt}: `written` on the socket's
+ * write callback (a full socket waits for `'drain'`), `delivered` once the relay certainly read
+ * the bytes. Devo's protocol has no acknowledgement, so delivery is known in two ways only: the
+ * relay's EOF answering our half-close confirms everything written on that connection, and a
+ * write with `resendWindowBytes` written after it cannot still sit in a socket buffer. The
+ * connection is therefore cycled gracefully when a write has waited `confirmAfterMs`, when it is
+ * idle, every `recycleAfterMs`, and, once {@link drain} or {@link close} is called, as soon as
+ * nothing is being written.
+ *
+ * The connection opens on the first write, is mutual TLS 1.2+ with the server verified against
+ * `ca` and the host name, and is replaced with capped exponential backoff and jitter when it
+ * fails or the relay closes it (EOF and resets on the read side are watched); what it had not
+ * delivered is written again on the next.
  *
  * @example
  * const sender = new DevoSender({ host: 'collector-us.devo.io', port: 443, ca, cert, key });
- * await sender.send(Buffer.from('<14>2024-05-22T19:10:03.058Z host my.app.tag: hello\n'));
+ * const receipt = sender.send(Buffer.from('<14>2024-05-22T19:10:03.058Z host my.app.tag: hello\n'));
+ * await receipt.delivered;
  * await sender.close(); // flush, half-close, wait for the relay's EOF
  */
-export class DevoSender {
+export class DevoSender implements DevoWriter {
   private readonly logger: Logger;
   private readonly settings: DevoSettingNames;
   private readonly scheduler: SchedulerLike;
@@ -119,12 +126,11 @@ export class DevoSender {
   private readonly backoffMaxMs: number;
   private readonly healthyAfterMs: number;
   private readonly probationMs: number;
-  private readonly resendWindowBytes: number;
+  private readonly confirmAfterMs: number;
 
-  private queue: Entry[] = [];
-  private inflight: Entry[] = [];
-  private recent: Entry[] = [];
-  private recentBytes = 0;
+  private queue: PendingWrite[] = [];
+  private inflight: PendingWrite[] = [];
+  private readonly window: ResendWindow;
   private queuedBytes = 0;
   private socket: tls.TLSSocket | undefined;
   private state: State = 'idle';
@@ -132,16 +138,21 @@ export class DevoSender {
   private gotEof = false;
   private waitingDrain = false;
   private failures = 0;
+  /** The last connection ended as planned: the next one is logged at debug level. */
+  private plannedReconnect = false;
   private retryTimer: Subscription | undefined;
   private idleTimer: Subscription | undefined;
   private socketTimer: Subscription | undefined;
   private probationTimer: Subscription | undefined;
-  /** Writes of this connection waiting for its probation to be acknowledged. */
-  private unsettled = 0;
+  private confirmTimer: Subscription | undefined;
+  /** Confirm by half-close as soon as nothing is being written (the pipelines are stopping). */
+  private draining = false;
   private shuttingDown = false;
+  /** The last connection is closing: no reconnect, no write. */
+  private finalClose = false;
   private closePromise: Promise<void> | undefined;
-  private idleWaiters: Array<() => void> = [];
-  private counters = { connections: 0, connectionsLost: 0, bytesWritten: 0, bytesResent: 0 };
+  private settledWaiters: Array<() => void> = [];
+  private counters = { connections: 0, connectionsLost: 0, bytesWritten: 0, bytesDelivered: 0, bytesResent: 0 };
 
   constructor(private readonly options: DevoSenderOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -155,7 +166,8 @@ export class DevoSender {
     this.backoffMaxMs = options.backoffMaxMs ?? 30_000;
     this.healthyAfterMs = options.healthyAfterMs ?? 10_000;
     this.probationMs = options.probationMs ?? 500;
-    this.resendWindowBytes = options.resendWindowBytes ?? 8 * 1024 * 1024;
+    this.confirmAfterMs = options.confirmAfterMs ?? 10_000;
+    this.window = new ResendWindow(options.resendWindowBytes ?? 8 * 1024 * 1024);
     const where = `${options.host}:${options.port}`;
     this.settings = {
       address: options.settings?.address ?? `address (${where})`,
@@ -171,6 +183,7 @@ export class DevoSender {
       ...this.counters,
       bytesQueued: this.queuedBytes,
       bytesInFlight: this.inflight.reduce((sum, e) => sum + e.data.length, 0),
+      bytesUnconfirmed: this.window.bytes,
     };
   }
 
@@ -184,80 +197,97 @@ export class DevoSender {
   }
 
   /**
-   * Queues `data` (whole syslog lines) and resolves once the socket's write callback has taken it.
-   * Rejects with `DEVO_SENDER_CLOSED` when the sender is closing or was closed before the data
-   * could be written. `onRelease` is called once the sender no longer holds `data` (it keeps the
-   * latest writes for a while, to re-send them if the connection is lost), so that the caller
-   * can reuse its memory.
+   * Queues `data` (whole syslog lines). See {@link DevoReceipt} for what its two promises mean;
+   * both reject with `DEVO_SENDER_CLOSED` when the sender is closing or closes first. `onRelease`
+   * is called once the sender no longer holds `data` (it keeps undelivered writes, to write them
+   * again if the connection is lost), so that the caller can reuse its memory.
    */
-  send(data: Buffer, onRelease?: () => void): Promise<void> {
+  send(data: Buffer, onRelease?: () => void): DevoReceipt {
+    const write: PendingWrite = { data, written: new Deferred(), delivered: new Deferred(), release: onRelease, writtenAt: 0 };
     if (this.shuttingDown) {
-      onRelease?.();
-      return Promise.reject(new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender is closed; nothing more can be sent.'));
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ data, resolve, reject, ...(onRelease === undefined ? {} : { release: onRelease }) });
+      failWrite(write, new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender is closed; nothing more can be sent.'));
+    } else {
+      this.queue.push(write);
       this.queuedBytes += data.length;
       this.idleTimer?.unsubscribe();
       this.idleTimer = undefined;
       this.kick();
-    });
+    }
+    return { written: write.written.promise, delivered: write.delivered.promise };
   }
 
   /**
-   * Stops taking data, waits up to `flushTimeoutMs` (default 10 s) for what is queued to be
-   * written, half-closes the connection and waits for the relay's EOF. Whatever could not be
-   * written is rejected with `DEVO_SENDER_CLOSED` (its cursor was not committed, so it is pulled
-   * again on the next start).
+   * The writers are stopping: from now on, whenever nothing is queued or being written, the
+   * connection is half-closed at once so that the relay's EOF confirms what it holds (and a new
+   * one opened for any later write). Writing goes on as usual.
    */
-  close(flushTimeoutMs = 10_000): Promise<void> {
-    this.closePromise ??= this.shutdown(flushTimeoutMs);
+  drain(): void {
+    this.draining = true;
+    this.checkIdle();
+  }
+
+  /**
+   * Stops taking data and, within `timeoutMs` (default 10 s), writes what is queued, half-closes
+   * the connection and waits for the relay's EOF. Whatever was not confirmed by then is rejected
+   * with `DEVO_SENDER_CLOSED` (its cursor was not committed, so it is pulled again on the next
+   * start).
+   */
+  close(timeoutMs = 10_000): Promise<void> {
+    this.closePromise ??= this.shutdown(timeoutMs);
     return this.closePromise;
   }
 
-  private async shutdown(flushTimeoutMs: number): Promise<void> {
+  private async shutdown(timeoutMs: number): Promise<void> {
+    const deadline = this.scheduler.now() + timeoutMs;
     this.shuttingDown = true;
+    this.draining = true;
     this.idleTimer?.unsubscribe();
-    await this.whenIdle(flushTimeoutMs);
+    this.idleTimer = undefined;
+    this.checkIdle();
+    await this.whenSettled(timeoutMs);
+    this.finalClose = true;
+    this.retryTimer?.unsubscribe();
+    this.retryTimer = undefined;
     if (this.socket !== undefined) {
       const socket = this.socket;
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      if (this.state === 'open') this.closeGracefully('shutdown');
+      if (this.state === 'open') this.closeGracefully('shutdown', Math.max(0, deadline - this.scheduler.now()));
       else if (this.state !== 'closing') socket.destroy();
       await closed;
     }
-    this.retryTimer?.unsubscribe();
-    this.idleTimer?.unsubscribe();
-    const pending = [...this.inflight, ...this.queue];
+    const left = [...this.window.takeAll(), ...this.inflight, ...this.queue];
     this.queue = [];
     this.inflight = [];
     this.queuedBytes = 0;
-    const lost = pending.filter((e) => e.reject !== undefined);
-    if (lost.length > 0) {
-      this.logger.warn(`Closing with ${lost.length} batch(es) not delivered; they are pulled again on the next start`);
+    if (left.length > 0) {
+      const bytes = left.reduce((sum, w) => sum + w.data.length, 0);
+      this.logger.warn(
+        `DEVO_SENDER_CLOSED: closing with ${left.length} batch(es) (${bytes} bytes) the relay did not confirm reading; their cursors are not committed, so they are pulled again on the next start`,
+      );
     }
-    for (const entry of lost) {
-      entry.reject?.(new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender closed before this batch could be written.'));
-    }
-    for (const entry of [...pending, ...this.recent]) release(entry);
-    this.recent = [];
-    this.recentBytes = 0;
+    const error = new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender closed before the relay confirmed reading this batch.');
+    for (const write of left) failWrite(write, error);
   }
 
-  private whenIdle(timeoutMs: number): Promise<void> {
-    if (this.queue.length === 0 && this.inflight.length === 0 && this.unsettled === 0) return Promise.resolve();
+  /** Resolves once nothing is queued, being written or undelivered, or after `timeoutMs`. */
+  private whenSettled(timeoutMs: number): Promise<void> {
+    if (this.isSettled()) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = this.scheduler.schedule(() => resolve(), timeoutMs);
-      this.idleWaiters.push(() => {
+      this.settledWaiters.push(() => {
         timer.unsubscribe();
         resolve();
       });
     });
   }
 
+  private isSettled(): boolean {
+    return this.queue.length === 0 && this.inflight.length === 0 && this.window.length === 0;
+  }
+
   private kick(): void {
     if (this.state === 'open') this.pump();
-    else if (this.state === 'idle' && this.retryTimer === undefined && this.queue.length > 0) this.connect();
+    else if (this.state === 'idle' && this.retryTimer === undefined && this.queue.length > 0 && !this.finalClose) this.connect();
   }
 
   private connect(): void {
@@ -304,7 +334,9 @@ export class DevoSender {
       this.state = 'open';
       this.connectedAt = this.scheduler.now();
       this.counters.connections++;
-      this.logger.info(`Connected to Devo at ${host}:${port} (${socket.getProtocol() ?? 'TLS'})`);
+      const text = `Connected to Devo at ${host}:${port} (${socket.getProtocol() ?? 'TLS'})`;
+      if (this.plannedReconnect) this.logger.debug(text);
+      else this.logger.info(text);
       this.pump();
       this.checkIdle();
     });
@@ -348,93 +380,128 @@ export class DevoSender {
       return;
     }
     while (!this.waitingDrain && this.queue.length > 0) {
-      const entry = this.queue.shift()!;
-      this.queuedBytes -= entry.data.length;
-      this.inflight.push(entry);
-      const ok = socket.write(entry.data, (err) => {
-        if (err === null || err === undefined) this.onWritten(socket, entry);
+      const write = this.queue.shift()!;
+      this.queuedBytes -= write.data.length;
+      this.inflight.push(write);
+      const ok = socket.write(write.data, (err) => {
+        if (err === null || err === undefined) this.onWritten(socket, write);
       });
       if (!ok) this.waitingDrain = true;
     }
   }
 
-  private onWritten(socket: tls.TLSSocket, entry: Entry): void {
+  private onWritten(socket: tls.TLSSocket, write: PendingWrite): void {
     if (socket !== this.socket) return;
-    const index = this.inflight.indexOf(entry);
+    const index = this.inflight.indexOf(write);
     if (index === -1) return;
     this.inflight.splice(index, 1);
-    this.counters.bytesWritten += entry.data.length;
-    this.recent.push(entry);
-    this.recentBytes += entry.data.length;
-    while (
-      this.recent.length > 1 &&
-      this.recent[0]!.resolve === undefined &&
-      this.recentBytes - this.recent[0]!.data.length >= this.resendWindowBytes
-    ) {
-      const old = this.recent.shift()!;
-      this.recentBytes -= old.data.length;
-      release(old);
-    }
-    const age = this.scheduler.now() - this.connectedAt;
-    if (age >= this.probationMs) this.settleRecent();
-    else {
-      this.unsettled++;
-      this.probationTimer ??= this.scheduler.schedule(() => {
+    this.counters.bytesWritten += write.data.length;
+    write.writtenAt = this.scheduler.now();
+    write.written.resolve();
+    this.window.add(write);
+    if (this.onProbation()) this.afterProbation();
+    else this.deliverByVolume();
+    this.armConfirm();
+    this.checkIdle();
+  }
+
+  /** True while the open connection is younger than `probationMs` (it cannot confirm anything yet). */
+  private onProbation(): boolean {
+    return this.scheduler.now() - this.connectedAt < this.probationMs;
+  }
+
+  /** Runs the delivery checks again when the connection's probation ends. */
+  private afterProbation(): void {
+    const socket = this.socket;
+    this.probationTimer ??= this.scheduler.schedule(
+      () => {
         this.probationTimer = undefined;
-        if (socket === this.socket) this.settleRecent();
-      }, this.probationMs - age);
-    }
-    this.checkIdle();
+        if (socket !== this.socket || this.state !== 'open') return;
+        this.deliverByVolume();
+        this.armConfirm();
+        this.checkIdle();
+      },
+      Math.max(0, this.connectedAt + this.probationMs - this.scheduler.now()),
+    );
   }
 
-  /** Wakes `close()` and arms the idle timer once nothing is queued, in flight or unsettled. */
+  /** Half-closes now so that the relay's EOF confirms the connection's writes (after its probation). */
+  private confirmNow(): void {
+    if (this.state !== 'open') return;
+    if (this.onProbation()) this.afterProbation();
+    else this.closeGracefully('confirm');
+  }
+
+  private deliverByVolume(): void {
+    const before = this.window.bytes;
+    this.window.deliverByVolume();
+    this.counters.bytesDelivered += before - this.window.bytes;
+    if (this.isSettled()) this.wakeSettled();
+  }
+
+  /** Closes the connection gracefully once its oldest undelivered write has waited `confirmAfterMs`. */
+  private armConfirm(): void {
+    const oldest = this.window.oldestWrittenAt;
+    if (this.confirmTimer !== undefined || oldest === undefined || this.state !== 'open') return;
+    this.confirmTimer = this.scheduler.schedule(
+      () => {
+        this.confirmTimer = undefined;
+        const current = this.window.oldestWrittenAt;
+        if (this.state !== 'open' || current === undefined) return;
+        if (this.scheduler.now() - current >= this.confirmAfterMs) this.confirmNow();
+        else this.armConfirm();
+      },
+      Math.max(0, oldest + this.confirmAfterMs - this.scheduler.now()),
+    );
+  }
+
+  /**
+   * When nothing is queued or being written: wakes `close()` if nothing is undelivered either,
+   * half-closes at once to confirm what is if draining, and arms the idle timer.
+   */
   private checkIdle(): void {
-    if (this.queue.length === 0 && this.inflight.length === 0 && this.unsettled === 0) {
-      for (const waiter of this.idleWaiters.splice(0)) waiter();
-      if (!this.shuttingDown && this.idleTimer === undefined && this.state === 'open') {
-        this.idleTimer = this.scheduler.schedule(() => {
-          this.idleTimer = undefined;
-          if (this.queue.length === 0 && this.inflight.length === 0) this.closeGracefully('idle');
-        }, this.idleTimeoutMs);
-      }
+    if (this.queue.length > 0 || this.inflight.length > 0) return;
+    if (this.window.length === 0) this.wakeSettled();
+    else if (this.draining && this.state === 'open') {
+      this.confirmNow();
+      return;
+    }
+    if (!this.shuttingDown && this.idleTimer === undefined && this.state === 'open') {
+      this.idleTimer = this.scheduler.schedule(() => {
+        this.idleTimer = undefined;
+        if (this.queue.length === 0 && this.inflight.length === 0) this.closeGracefully('idle');
+      }, this.idleTimeoutMs);
     }
   }
 
-  /** Acknowledges, in order, the writes of this connection that were waiting for its probation. */
-  private settleRecent(): void {
-    this.unsettled = 0;
-    for (const entry of this.recent) {
-      const resolve = entry.resolve;
-      if (resolve === undefined) continue;
-      entry.resolve = undefined;
-      entry.reject = undefined;
-      resolve();
-    }
-    this.checkIdle();
+  private wakeSettled(): void {
+    for (const waiter of this.settledWaiters.splice(0)) waiter();
   }
 
-  private closeGracefully(reason: 'idle' | 'recycle' | 'shutdown'): void {
+  private closeGracefully(reason: CloseReason, eofTimeoutMs = this.closeTimeoutMs): void {
     const socket = this.socket;
     if (socket === undefined || this.state !== 'open') return;
     this.logger.debug(`Closing the Devo connection (${reason}): half-close and wait for EOF`);
     this.state = 'closing';
     this.idleTimer?.unsubscribe();
     this.idleTimer = undefined;
+    this.confirmTimer?.unsubscribe();
+    this.confirmTimer = undefined;
     socket.end();
     this.socketTimer = this.scheduler.schedule(() => {
-      this.logger.warn(`The Devo relay sent no EOF within ${this.closeTimeoutMs} ms of our half-close; closing anyway`);
+      // Stopping: a relay that does not answer would only get the same data again; give up.
+      if (this.shuttingDown) this.finalClose = true;
+      this.logger.warn(
+        `The Devo relay sent no EOF within ${eofTimeoutMs} ms of our half-close; closing anyway (what it did not confirm is ${this.finalClose ? 'not committed' : 'written again'})`,
+      );
       socket.destroy();
-    }, this.closeTimeoutMs);
+    }, eofTimeoutMs);
   }
 
   private onClose(socket: tls.TLSSocket): void {
     if (socket !== this.socket) return;
-    this.socketTimer?.unsubscribe();
-    this.socketTimer = undefined;
-    this.idleTimer?.unsubscribe();
-    this.idleTimer = undefined;
-    this.probationTimer?.unsubscribe();
-    this.probationTimer = undefined;
+    for (const timer of [this.socketTimer, this.idleTimer, this.probationTimer, this.confirmTimer]) timer?.unsubscribe();
+    this.socketTimer = this.idleTimer = this.probationTimer = this.confirmTimer = undefined;
     const wasOpen = this.state === 'open' || this.state === 'closing';
     const lived = wasOpen ? this.scheduler.now() - this.connectedAt : 0;
     // An EOF answering our half-close means the relay read everything, unless the connection is
@@ -443,28 +510,27 @@ export class DevoSender {
     this.socket = undefined;
     this.waitingDrain = false;
     this.state = 'idle';
+    this.plannedReconnect = clean;
     if (clean) {
       this.failures = 0;
-      this.settleRecent();
-      for (const entry of this.recent) release(entry);
+      this.counters.bytesDelivered += this.window.bytes;
+      this.window.deliverAll();
     } else {
       if (wasOpen) this.counters.connectionsLost++;
       this.failures = lived >= this.healthyAfterMs ? 1 : this.failures + 1;
-      const resendBytes = this.recentBytes;
-      if (resendBytes > 0) {
+      const resend = this.window.takeAll();
+      const resendBytes = resend.reduce((sum, w) => sum + w.data.length, 0);
+      if (resendBytes > 0 && !this.finalClose) {
         this.counters.bytesResent += resendBytes;
         this.logger.warn(`Re-sending the last ${resendBytes} bytes written on the lost connection (the relay may not have read them)`);
       }
-      const requeue = [...this.recent, ...this.inflight];
-      for (const e of requeue) this.queuedBytes += e.data.length;
+      const requeue = [...resend, ...this.inflight];
+      for (const w of requeue) this.queuedBytes += w.data.length;
       this.queue = [...requeue, ...this.queue];
     }
     this.inflight = [];
-    this.recent = [];
-    this.recentBytes = 0;
-    this.unsettled = 0;
-    if (this.queue.length === 0) {
-      for (const waiter of this.idleWaiters.splice(0)) waiter();
+    if (this.queue.length === 0 || this.finalClose) {
+      this.wakeSettled();
       return;
     }
     if (clean) this.kick();
@@ -472,8 +538,7 @@ export class DevoSender {
   }
 
   private scheduleReconnect(): void {
-    if (this.retryTimer !== undefined) return;
-    if (this.shuttingDown && this.queue.every((e) => e.resolve === undefined)) return;
+    if (this.retryTimer !== undefined || this.finalClose) return;
     const exp = Math.min(this.backoffMaxMs, this.backoffInitialMs * 2 ** Math.max(0, this.failures - 1));
     const delay = Math.round(exp / 2 + (exp / 2) * this.random());
     this.logger.info(`Reconnecting to Devo in ${delay} ms (attempt ${this.failures + 1})`);

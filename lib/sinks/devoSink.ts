@@ -1,170 +1,35 @@
-import { concatMap, defer, map, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { ByteArena } from '../flow/byteArena';
-import type { Valve } from '../flow/valve';
-import { batchBy } from '../operators/batchBy';
+import { concatMap, from, map, type OperatorFunction } from 'rxjs';
 import type { Timed } from '../operators/timed';
-import { hasLineBreak, withoutLineBreaks } from './devoLine';
+import { devoWrite, type DevoWriteOptions } from './devoWrite';
 
-/** Batch buffers kept for reuse. */
-const SPARE_SLABS = 4;
+/** Options of {@link devoSink}: those of {@link devoWrite}. */
+export type DevoSinkOptions<T, A = T> = DevoWriteOptions<T, A>;
 
-/** 9999-12-31T23:59:59.999Z: the last time with a 24-character ISO form. */
-const MAX_TIME_MS = 253_402_300_799_999;
-
-/**
- * What the sink writes to: a {@link DevoSender}, or anything that acknowledges whole buffers.
- * `onRelease`, when given, must be called once the writer no longer holds `data`.
- */
-export interface DevoWriter {
-  send(data: Buffer, onRelease?: () => void): Promise<void>;
-}
-
-/** Batch limits of {@link devoSink}. */
-export interface DevoBatchOptions {
-  /** Default 1000 events. */
-  readonly maxEvents?: number;
-  /** Default 1 MiB. */
-  readonly maxBytes?: number;
-  /** Default 250 ms after the first event of the batch. */
-  readonly maxDelayMs?: number;
-}
-
-/** Options of {@link devoSink}. */
-export interface DevoSinkOptions<T, A = T> {
-  readonly writer: DevoWriter;
-  /** Devo tag (table), e.g. `mail.proofpoint.pod.message`. */
-  readonly tag: string;
-  /** Host name in the syslog header. */
-  readonly hostname: string;
-  /** The event as it goes to Devo: compact JSON, as a string or as UTF-8 bytes (copied as they are). */
-  readonly format: (value: T) => string | Buffer;
-  /**
-   * What an acknowledgement carries for each record (default: the record itself). Projecting to
-   * the key alone lets the event's bytes be collected as soon as its batch is written.
-   */
-  readonly ack?: (value: T) => A;
-  /**
-   * Called with each body `format` returned once its bytes are copied into a batch buffer (a body
-   * lent by a {@link ByteArena} goes back there). Not called for what the sink held when
-   * unsubscribed.
-   */
-  readonly release?: (body: Buffer) => void;
-  readonly batch?: DevoBatchOptions;
-  /** Counts what the sink holds, so that the source can pause while it is full. */
-  readonly valve?: Valve;
-  readonly scheduler?: SchedulerLike;
-}
-
-/** Acknowledgement of one batch: its records (as projected by `ack`) were handed to the relay's connection. */
+/** Acknowledgement of one batch: the relay certainly read its records (as projected by `ack`). */
 export interface SinkAck<A> {
   readonly records: ReadonlyArray<Timed<A>>;
   readonly bytes: number;
 }
 
-interface Line<A> {
-  readonly record: Timed<A>;
-  readonly body: Buffer;
-  readonly bytes: number;
-}
-
 /**
- * Formats each record as a Devo syslog line (header, then the body's bytes), gathers lines in
- * batches (by count, bytes and delay), writes each batch with one `send` and emits a
- * {@link SinkAck} when the write callback has fired: the commit step persists cursors from these
- * acknowledgements only. Batches are
- * written one after another, in order. What the sink holds is counted in the `valve` until
- * acknowledged (and released when the subscription ends).
+ * The Devo sink: {@link devoWrite} (format, batch, write one batch at a time, backpressure on
+ * the socket's write callback), then one {@link SinkAck} per batch, in order, once the relay
+ * certainly read it (see `DevoReceipt.delivered`). Commit cursors on these acknowledgements only:
+ * a write callback means only that the kernel took the bytes.
  *
- * Completes after the last batch is acknowledged. Errors when the writer rejects (it was
- * closed) or `format` throws. Unsubscribing stops emitting; a batch already handed to the writer
- * is still written by it.
+ * Completes after the last batch is delivered. Errors when the writer closed before a batch was
+ * written or delivered (`DEVO_SENDER_CLOSED`), or `format` throws. Unsubscribing stops emitting;
+ * what was handed to the writer is still written by it.
  *
  * @example
  * timed$.pipe(devoSink({ writer: sender, tag: 'mail.proofpoint.pod.message', hostname, format: (f) => f.raw }))
  *   .subscribe((ack) => commit(ack));
  */
 export function devoSink<T, A = T>(options: DevoSinkOptions<T, A>): OperatorFunction<Timed<T>, SinkAck<A>> {
-  const { writer, tag, hostname, format, valve, release } = options;
-  const project = options.ack ?? ((value: T) => value as unknown as A);
-  // `<14>` + ISO time (24 bytes) + ` host tag: `, written straight into the batch buffer.
-  const headerTail = Buffer.from(` ${hostname} ${tag}: `);
-  const headerBytes = 4 + 24 + headerTail.length;
-  const isoBytes = Buffer.alloc(24);
-  let isoTime = Number.NaN;
-  const slabs: Buffer[] = [];
-
-  /** One buffer per batch, the vendor's bytes copied (not re-encoded); buffers are recycled. */
-  const assemble = (batch: { readonly items: ReadonlyArray<Line<A>>; readonly bytes: number }) => {
-    const slab = batch.bytes <= maxBytes ? (slabs.pop() ?? Buffer.allocUnsafeSlow(maxBytes)) : Buffer.allocUnsafeSlow(batch.bytes);
-    const data = slab.subarray(0, batch.bytes);
-    const records: Array<Timed<A>> = [];
-    let offset = 0;
-    for (const item of batch.items) {
-      const time = item.record.time;
-      if (time !== isoTime) {
-        isoTime = time;
-        isoBytes.write(new Date(time).toISOString(), 'latin1');
-      }
-      data[offset] = 0x3c; // <14>
-      data[offset + 1] = 0x31;
-      data[offset + 2] = 0x34;
-      data[offset + 3] = 0x3e;
-      data.set(isoBytes, offset + 4);
-      data.set(headerTail, offset + 28);
-      data.set(item.body, offset + headerBytes);
-      release?.(item.body);
-      offset += item.bytes;
-      data[offset - 1] = 0x0a;
-      records.push(item.record);
-    }
-    return { data, slab, records, bytes: batch.bytes };
-  };
-  const maxCount = options.batch?.maxEvents ?? 1000;
-  const maxBytes = options.batch?.maxBytes ?? 1024 * 1024;
-  const maxDelayMs = options.batch?.maxDelayMs ?? 250;
-
   return (source) =>
-    new Observable<SinkAck<A>>((subscriber) => {
-      let heldItems = 0;
-      let heldBytes = 0;
-      const subscription = source
-        .pipe(
-          map((record): Line<A> => {
-            if (!(record.time >= 0 && record.time <= MAX_TIME_MS)) {
-              throw new RangeError(`devoSink: event time ${record.time} is not between 1970 and 9999 (UTC epoch ms)`);
-            }
-            const formatted = format(record.value);
-            const body = hasLineBreak(formatted) ? Buffer.from(withoutLineBreaks(formatted)) : typeof formatted === 'string' ? Buffer.from(formatted) : formatted;
-            const bytes = headerBytes + body.length + 1;
-            heldItems++;
-            heldBytes += bytes;
-            valve?.acquire(1, bytes);
-            return { record: { time: record.time, value: project(record.value) }, body, bytes };
-          }),
-          batchBy({ maxCount, maxBytes, maxDelayMs, size: (l) => l.bytes, scheduler: options.scheduler }),
-          // Assemble at once: the events' bodies can be collected while the batch waits its turn.
-          map((batch) => assemble(batch)),
-          concatMap(({ data, slab, records, bytes }) =>
-            defer(() =>
-              writer.send(data, () => {
-                if (slab.length === maxBytes && slabs.length < SPARE_SLABS) slabs.push(slab);
-              }),
-            ).pipe(
-              map((): SinkAck<A> => {
-                heldItems -= records.length;
-                heldBytes -= bytes;
-                valve?.release(records.length, bytes);
-                return { records, bytes };
-              }),
-            ),
-          ),
-        )
-        .subscribe(subscriber);
-      return () => {
-        subscription.unsubscribe();
-        valve?.release(heldItems, heldBytes);
-        heldItems = 0;
-        heldBytes = 0;
-      };
-    });
+    source.pipe(
+      devoWrite(options),
+      // Writers deliver in write order, so waiting in order costs nothing and keeps acks ordered.
+      concatMap((batch) => from(batch.delivered).pipe(map((): SinkAck<A> => ({ records: batch.records, bytes: batch.bytes })))),
+    );
 }

@@ -100,7 +100,9 @@ export class ServiceStore<S> {
       await this.journal.append(keys);
     } catch (err) {
       // Kept for the next commit (bounded: past the window's size they would be evicted anyway).
-      delivered.unshift(...keys.slice(-maxPending));
+      const later = delivered.splice(0);
+      for (const entry of keys.slice(-maxPending)) delivered.push(entry);
+      for (const entry of later) delivered.push(entry);
       throw err;
     }
     if (this.journal.needsCompaction(window.size)) await this.journal.rewrite(window.exportState());

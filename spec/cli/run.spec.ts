@@ -77,6 +77,13 @@ describe('CLI run (a real collector process against the simulators)', function (
     await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url });
     const first = start();
     await waitFor(() => relay.unique >= 2500, 'events from the first run', 30_000);
+    // Delivery is confirmed (and the cursor committed) within the sender's 10 s confirm period.
+    const cursor = async () =>
+      (JSON.parse(await readFile(path.join(dir, 'state', 'proofpoint_on_demand-7-message.json'), 'utf8').catch(() => '{"state":{}}')) as { state: { lastEventTime?: number | null } }).state.lastEventTime;
+    for (const deadline = Date.now() + 15_000; typeof (await cursor()) !== 'number'; ) {
+      if (Date.now() > deadline) throw new Error('no cursor committed within 15 s');
+      await sleep(100);
+    }
     first.kill('SIGKILL');
     await first.exited;
     await sleep(500);

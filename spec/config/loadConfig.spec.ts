@@ -72,20 +72,20 @@ describe('loadConfig', () => {
       clusterId: 'acme_hosted',
       apiToken: 'tok-abcdef',
       services: [
-        { name: 'message', periodMs: 60_000, tag: 'mail.proofpoint.pod.message', urlBase: 'wss://logstream.proofpoint.com:443', dedupMaxKeys: 300_000 },
+        { name: 'message', periodMs: 60_000, tag: 'mail.proofpoint.pod.message', urlBase: 'wss://logstream.proofpoint.com:443', dedupMaxBytes: 256 * 1024 * 1024 },
         {
           name: 'maillog',
           periodMs: 30_000,
           tag: 'my.pod.maillog',
           urlBase: 'wss://logstream.proofpoint.com:443',
-          dedupMaxKeys: 300_000,
+          dedupMaxBytes: 256 * 1024 * 1024,
           startTime: Date.UTC(2024, 4, 22, 19),
         },
       ],
     });
     expect(config.casb?.enabled).to.equal(false);
     expect(config.casb?.services).to.deep.equal([
-      { name: 'alerts', requestPeriodMs: 600_000, tag: 'casb.proofpoint.alert', initialStartTime: Date.UTC(2024, 0, 1) },
+      { name: 'alerts', requestPeriodMs: 600_000, tag: 'casb.proofpoint.alert', dedupMaxBytes: 256 * 1024 * 1024, initialStartTime: Date.UTC(2024, 0, 1) },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { from, lastValueFrom, toArray } from 'rxjs';
-import { dedupWindow } from '../../lib/operators/dedupWindow';
+import { from, lastValueFrom, Subject, toArray } from 'rxjs';
+import { DEDUP_ENTRY_BYTES, dedupStoredKey, dedupWindow } from '../../lib/operators/dedupWindow';
 import { testScheduler } from '../helpers/marbles';
 
 describe('dedupWindow', () => {
@@ -41,13 +41,82 @@ describe('dedupWindow', () => {
     expect(dedup.duplicates).to.equal(1);
   });
 
-  it('forgets the least recently seen key past maxKeys, and counts the eviction', () => {
+  it('forgets the least recently seen key past maxKeys, and reports each live key forgotten early with its age', () => {
     const ts = testScheduler();
-    const dedup = dedupWindow({ key: byValue, maxKeys: 2, scheduler: ts });
+    const ages: number[] = [];
+    const dedup = dedupWindow({ key: byValue, maxKeys: 2, ttlMs: 100, scheduler: ts, onEarlyForget: (age) => ages.push(age) });
     ts.run(({ cold, expectObservable }) => {
       expectObservable(cold('abcab|').pipe(dedup)).toBe('abcab|');
     });
     expect(dedup.evicted).to.equal(3);
+    expect(ages).to.deep.equal([2, 2, 2]);
+  });
+
+  it('does not report keys whose hour was over when a bound pushed them out', () => {
+    const ts = testScheduler();
+    const ages: number[] = [];
+    const dedup = dedupWindow({ key: byValue, maxKeys: 2, ttlMs: 10, scheduler: ts, onEarlyForget: (age) => ages.push(age) });
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('ab 20ms c|').pipe(dedup)).toBe('ab 20ms c|');
+    });
+    expect(ages).to.deep.equal([]);
+    expect(dedup.evicted).to.equal(0);
+  });
+
+  it('bounds its memory whatever the key size: long keys are remembered (and persisted) as digests', () => {
+    const clock = testScheduler();
+    clock.frame = 1000;
+    const dedup = dedupWindow<string>({ key: byValue, ttlMs: 100, maxBytes: 1024 * 1024, scheduler: clock });
+    const huge = (i: number) => `${i}:${'g'.repeat(200 * 1024)}`;
+    const passed: string[] = [];
+    from([huge(1), huge(2), huge(1), 'short']).pipe(dedup).subscribe((v) => passed.push(v.slice(0, 2)));
+    expect(passed).to.deep.equal(['1:', '2:', 'sh']);
+    // 200 KiB keys cost what a 50-character digest does.
+    expect(dedup.bytes).to.equal(3 * DEDUP_ENTRY_BYTES + 2 * 50 + 'short'.length);
+    const entry = dedup.confirm(huge(2))!;
+    expect(entry[0]).to.equal(dedupStoredKey(huge(2))).and.match(/^sha256:[A-Za-z0-9_-]{43}$/);
+    const restored = dedupWindow<string>({ key: byValue, ttlMs: 100, maxBytes: 1024 * 1024, scheduler: clock });
+    restored.restoreState(dedup.exportState());
+    // A raw long key from an older journal is digested on restore too.
+    restored.restore(huge(3), 1100);
+    const replayed: string[] = [];
+    from([huge(2), huge(3), huge(1)]).pipe(restored).subscribe((v) => replayed.push(v.slice(0, 2)));
+    expect(replayed).to.deep.equal(['1:']);
+  });
+
+  it('by default holds far more than the old 300 000-key bound: 400 000 keys, none forgotten', () => {
+    const dedup = dedupWindow({ key: byValue });
+    const keys = Array.from({ length: 400_000 }, (_, i) => `K6JTh8Fn7Fj1x0BqQ2cUv1R0nY5d${String(i).padStart(8, '0')}`);
+    from(keys).pipe(dedup).subscribe();
+    expect(dedup.size).to.equal(400_000);
+    expect(dedup.evicted).to.equal(0);
+    // And its 256 MiB hold an hour of 340 events/s of such keys.
+    expect(Math.floor((256 * 1024 * 1024) / (DEDUP_ENTRY_BYTES + 36))).to.be.at.least(340 * 3600);
+  });
+
+  it('forgets the oldest keys past maxBytes', () => {
+    const ts = testScheduler();
+    const dedup = dedupWindow({ key: byValue, maxBytes: 3 * (DEDUP_ENTRY_BYTES + 1), scheduler: ts });
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('abcdab|').pipe(dedup)).toBe('abcdab|');
+    });
+    expect(dedup.size).to.equal(3);
+    expect(dedup.evicted).to.equal(3);
+  });
+
+  it('forgets a passed key that was not delivered, so that a corrected re-send passes; keeps a delivered one', () => {
+    const dedup = dedupWindow({ key: byValue, maxKeys: 10 });
+    const passed: string[] = [];
+    const input = new Subject<string>();
+    input.pipe(dedup).subscribe((v) => passed.push(v));
+    input.next('a');
+    input.next('b');
+    dedup.forget('a'); // dead-lettered further down
+    dedup.confirm('b');
+    dedup.forget('b'); // delivered: stays
+    input.next('a');
+    input.next('b');
+    expect(passed).to.deep.equal(['a', 'b', 'a']);
   });
 
   it('errors when the key function throws', () => {
@@ -85,9 +154,9 @@ describe('dedupWindow', () => {
     const passed: string[] = [];
     from(['a', 'b', 'c']).pipe(first).subscribe((v) => passed.push(v));
     expect(passed).to.deep.equal(['a', 'b', 'c']);
-    expect(first.confirm('a')).to.equal(1100);
+    expect(first.confirm('a')).to.deep.equal(['a', 1100]);
     clock.frame = 1010;
-    expect(first.confirm('c')).to.equal(1100);
+    expect(first.confirm('c')).to.deep.equal(['c', 1100]);
     expect(first.confirm('zzz')).to.equal(undefined);
     expect(first.exportState()).to.deep.equal({ version: 1, entries: [['a', 1100], ['c', 1100]] });
 
@@ -110,6 +179,7 @@ describe('dedupWindow', () => {
 
   it('rejects nonsensical bounds', () => {
     expect(() => dedupWindow({ key: byValue, maxKeys: 0 })).to.throw(RangeError, /maxKeys/);
+    expect(() => dedupWindow({ key: byValue, maxBytes: 10 })).to.throw(RangeError, /maxBytes/);
   });
 
   it('emits each key once, the first occurrence, in order (property)', async () => {

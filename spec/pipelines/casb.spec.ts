@@ -51,7 +51,7 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     logs = [];
     // Key each line by its full body: a flattened parent gives several distinct lines.
     relay = await RelayLog.start(pki, (b) => `${String(b['id'])}#${String(b['related_events_index'] ?? b['additionalProperties_index'] ?? '-')}`);
-    sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50 });
+    sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50, confirmAfterMs: 300 });
   });
   afterEach(async () => {
     for (const s of running.splice(0)) s.unsubscribe();
@@ -106,8 +106,8 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     };
   }
 
-  const alerts = (initialStartTime: number, requestPeriodMs = 60_000): CasbServiceConfig => ({ name: 'alerts', requestPeriodMs, tag: 'casb.proofpoint.alert', initialStartTime });
-  const events = (initialStartTime: number, requestPeriodMs = 60_000): CasbServiceConfig => ({ name: 'events', requestPeriodMs, tag: 'casb.proofpoint.event', initialStartTime });
+  const alerts = (initialStartTime: number, requestPeriodMs = 60_000): CasbServiceConfig => ({ name: 'alerts', requestPeriodMs, tag: 'casb.proofpoint.alert', initialStartTime, dedupMaxBytes: 64 * 1024 * 1024 });
+  const events = (initialStartTime: number, requestPeriodMs = 60_000): CasbServiceConfig => ({ name: 'events', requestPeriodMs, tag: 'casb.proofpoint.event', initialStartTime, dedupMaxBytes: 64 * 1024 * 1024 });
 
   it('delivers every alert and event once, flattened exactly as specified, through token expiry, 429s and 5xx', async () => {
     const alertTimeline: CasbTimeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000, sameTimestampGroup: 3 };
@@ -253,10 +253,10 @@ describe('casbServices', () => {
         clientSecret: 's',
         urlBase: 'http://127.0.0.1:1',
         requestsPerSecond: 1,
-        services: services.map((s) => ({ requestPeriodMs: 1000, tag: 'a.b', ...s })),
+        services: services.map((s) => ({ requestPeriodMs: 1000, tag: 'a.b', dedupMaxBytes: 1 << 20, ...s })),
       },
     }) as unknown as CollectorConfig;
-  const writer = { send: async () => undefined };
+  const writer = { send: () => ({ written: Promise.resolve(), delivered: Promise.resolve() }) };
 
   it('refuses an enabled input without services: ProofpointCasbInitVariablesError 1', () => {
     expect(() => casbServices(config([]), writer, silentLogger)).to.throw(/^ProofpointCasbInitVariablesError 1 \(error while reading the user config\): inputs\.proofpoint_casb\.services has no service/);

@@ -8,7 +8,7 @@ import { podEvent, podEventKey, podEventTime, type PodTimeline } from '../../lib
 import { PodSimulator, type PodSimulatorOptions } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { DevoSender } from '../../lib/sinks/devoSender';
-import type { DevoWriter } from '../../lib/sinks/devoSink';
+import type { DevoWriter } from '../../lib/sinks/devoWriter';
 import { podService, podStateBase } from '../../pipelines/pod';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
@@ -36,7 +36,7 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     ({ dir, remove } = await tempDir());
     logs = [];
     relay = await RelayLog.start(pki, (b) => b['guid'] ?? b['id']);
-    sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50 });
+    sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50, confirmAfterMs: 300 });
   });
   afterEach(async () => {
     for (const r of running.splice(0)) r.subscription.unsubscribe();
@@ -58,7 +58,7 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
 
   /** Starts one run of the service; `done` resolves when it completes after stop(). */
   function runService(overrides: Partial<PodServiceConfig> = {}, writer: DevoWriter = sender) {
-    const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: sim!.url, dedupMaxKeys: 100_000, ...overrides };
+    const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: sim!.url, dedupMaxBytes: 64 * 1024 * 1024, ...overrides };
     const stop$ = new Subject<void>();
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
@@ -163,7 +163,7 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     await waitFor(() => relay.unique >= 2000, 'some events', 20_000);
     first.crash();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const journal = (await readFile(`${podStateBase(dir, '12345', 'message')}.dedup.jsonl`, 'utf8')).trimEnd().split('\n');
+    const journal = (await readFile(`${podStateBase(dir, '12345', 'message')}.dedup.jsonl`, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
     const committed = new Set(journal.map((l) => (JSON.parse(l) as [string, number])[0]));
     const uncommitted = [...relay.counts.keys()].filter((k) => !committed.has(k)).length;
     expect((await state()).state).to.include({ cleanStop: false });
@@ -177,11 +177,54 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     console.log(`      crash: ${relay.unique} events, ${committed.size} committed at the crash, ${uncommitted} delivered but not committed, ${relay.duplicates} re-delivered`);
   });
 
+  /** Runs, crashes once some of `total` events are delivered and committed, restarts; returns the figures. */
+  async function crashAndReplay(total: number, overrides: Partial<PodServiceConfig>, minCommitted: number) {
+    // Every event in one past half hour: the catch-up after the crash replays all of them.
+    const timeline = { startTime: Date.now() - 30 * 60_000, intervalMs: 0.1 };
+    await simulate({ timeline, total, mode: 'blast', duplicateRate: 0 });
+    const first = runService(overrides);
+    const journalFile = `${podStateBase(dir, '12345', 'message')}.dedup.jsonl`;
+    const committedKeys = async () => new Set((await readFile(journalFile, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as [string, number])[0]));
+    await waitFor(() => relay.unique >= total * 0.6, 'most events', 20_000);
+    for (const deadline = Date.now() + 10_000; (await committedKeys()).size < minCommitted; ) {
+      if (Date.now() > deadline) throw new Error(`fewer than ${minCommitted} events committed`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    first.crash();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const committed = await committedKeys();
+    const uncommitted = [...relay.counts.keys()].filter((k) => !committed.has(k)).length;
+    const firstRunLogs = logs.splice(0);
+    const second = runService(overrides);
+    await waitFor(() => relay.unique >= total, 'every event', 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await second.stop();
+    expect(relay.unique).to.equal(total);
+    return { uncommitted, firstRunLogs };
+  }
+
+  it('after a crash, an hour of 10 000 events is not re-sent: the default window holds the hour', async () => {
+    const figures = await crashAndReplay(10_000, {}, 5000);
+    expect(relay.duplicates).to.be.at.most(figures.uncommitted);
+    expect(figures.firstRunLogs.some((l) => l.includes('DEDUP_WINDOW_FULL'))).to.equal(false);
+    console.log(`      crash, 10 000 events in the hour, default window: ${figures.uncommitted} delivered but not committed, ${relay.duplicates} re-sent`);
+  });
+
+  it('a window too small for the hour says so the moment it forgets a key younger than the hour', async () => {
+    const figures = await crashAndReplay(10_000, { dedupMaxKeys: 1000 }, 1);
+    const warning = figures.firstRunLogs.find((l) => l.includes('DEDUP_WINDOW_FULL'));
+    expect(warning).to.match(/the de-dup window forgot \d+ key\(s\) younger than an hour .*Raise inputs\.proofpoint_on_demand\.services\.message\.dedup_max_size_in_mb \(64\) or inputs\.proofpoint_on_demand\.services\.message\.dedup_max_keys \(1000\)/);
+    expect(logs.some((l) => /Number of de-dup keys forgotten before the hour: \d+;/.test(l))).to.equal(true);
+    // The documented case: the replay re-sends what the window forgot, most of the hour.
+    expect(relay.duplicates).to.be.greaterThan(5000);
+    console.log(`      crash, 10 000 events in the hour, 1 000-key window: ${relay.duplicates} re-sent (the window cannot hold the hour, and says so)`);
+  });
+
   it('a run that dies before delivering anything loses nothing: the next catches up from when it started', async () => {
     const timeline = { startTime: Date.now() - 500, intervalMs: 1 };
     await simulate({ timeline, total: 3000, mode: 'realtime', duplicateRate: 0 });
     // The relay never acknowledges anything for the first run.
-    const stuck: DevoWriter = { send: () => new Promise(() => undefined) };
+    const stuck: DevoWriter = { send: () => ({ written: new Promise(() => undefined), delivered: new Promise(() => undefined) }) };
     const first = runService({}, stuck);
     await waitFor(() => sim!.stats.eventsSent >= 1000, 'events streamed to the first run', 20_000);
     first.crash();

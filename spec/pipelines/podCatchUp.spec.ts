@@ -84,6 +84,30 @@ describe('decidePodCatchUp', () => {
   it('clamps to 30 days back and rounds down to the hour (UTC)', () => {
     expect(catchUpTime(now - 40 * 24 * HOUR, now)).to.equal(Math.ceil((now - 30 * 24 * HOUR) / HOUR) * HOUR);
     expect(catchUpTime(Date.UTC(2024, 4, 22, 10, 59, 59, 999), now)).to.equal(Date.UTC(2024, 4, 22, 10));
-    expect(catchUpTime(now + HOUR, now)).to.equal(now);
   });
+
+  it('is always a whole hour in the past: never later than the current hour, whatever the cursor', () => {
+    for (const time of [now + HOUR, now + 1, Date.UTC(2099, 0, 1), now]) {
+      expect(catchUpTime(time, now)).to.equal(Date.UTC(2024, 4, 22, 19));
+    }
+  });
+});
+
+describe('decidePodCatchUp with a cursor ahead of the clock (an event stamped in the future)', () => {
+  const future = Date.UTC(2099, 0, 1);
+  // [case, persisted stoppedAt, last session end in this process, expected sinceTime]
+  const cases: Array<[string, number | null, number | undefined, number]> = [
+    ['a clean stop two hours ago: the cursor is cut to that stop (+5 min)', now - 2 * HOUR, undefined, Date.UTC(2024, 4, 22, 17)],
+    ['an unclean run that recorded no stop: the cursor is cut to now, the current hour', null, undefined, Date.UTC(2024, 4, 22, 19)],
+    ['a gap of over an hour in this process: the current hour at most', null, now - 2 * HOUR, Date.UTC(2024, 4, 22, 19)],
+  ];
+  for (const [what, stoppedAt, lastSessionEnd, expected] of cases) {
+    it(what, () => {
+      const persisted = { lastEventTime: future, cleanStop: stoppedAt !== null, stoppedAt, configuredStartTime: null };
+      const d = decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: future, lastSessionEnd });
+      expect(d.sinceTime).to.equal(expected);
+      expect(d.sinceTime! % HOUR).to.equal(0);
+      expect(d.sinceTime!).to.be.at.most(now);
+    });
+  }
 });

@@ -57,11 +57,22 @@ describe('DevoSender (real TLS on loopback)', function () {
     return sender;
   }
 
-  it('delivers writes in order over mutual TLS 1.2+ and resolves each on its write callback', async () => {
+  it('writes in order over mutual TLS 1.2+; written on the write callback, delivered only once the relay confirms', async () => {
     const r = await startRelay();
-    const s = newSender(r.port);
-    await Promise.all([0, 1, 2].map((i) => s.send(line(i))));
+    const s = newSender(r.port, { confirmAfterMs: 60_000 });
+    const receipts = [0, 1, 2].map((i) => s.send(line(i)));
+    await Promise.all(receipts.map((x) => x.written));
     expect(s.stats.bytesWritten).to.equal(3 * line(0).length);
+    await waitFor(() => lines.length === 3, '3 lines');
+    let delivered = 0;
+    receipts.forEach((x) => void x.delivered.then(() => delivered++));
+    await sleep(200);
+    // The relay read them, but nothing told the sender: a write callback is not a delivery.
+    expect(delivered).to.equal(0);
+    expect(s.stats.bytesUnconfirmed).to.equal(3 * line(0).length);
+    s.drain();
+    await Promise.all(receipts.map((x) => x.delivered));
+    expect(s.stats.bytesDelivered).to.equal(3 * line(0).length);
     await waitFor(() => lines.length === 3, '3 lines');
     expect(lines).to.deep.equal([0, 1, 2].map((i) => line(i).toString().trimEnd()));
     expect(r.stats.connections).to.equal(1);
@@ -73,7 +84,7 @@ describe('DevoSender (real TLS on loopback)', function () {
     const s = newSender(r.port);
     const chunk = Buffer.alloc(64 * 1024, 'x');
     chunk[chunk.length - 1] = 0x0a;
-    const sends = Array.from({ length: 256 }, () => s.send(chunk)); // 16 MiB
+    const sends = Array.from({ length: 256 }, () => s.send(chunk).written); // 16 MiB
     await sleep(500);
     // The socket's buffers hold a few MiB at most; the rest must wait in the sender's queue.
     expect(s.stats.bytesQueued).to.be.greaterThan(6 * 1024 * 1024);
@@ -92,7 +103,7 @@ describe('DevoSender (real TLS on loopback)', function () {
     const r = await startRelay({ ca: otherCa.cert });
     const errors: CollectorError[] = [];
     const s = newSender(r.port, { onError: (e) => errors.push(e) });
-    const pending = s.send(line(1));
+    const pending = s.send(line(1)).delivered;
     await waitFor(() => errors.length >= 2, 'two failed attempts (with backoff)');
     expect(errors[0]!.code).to.equal('DEVO_TLS_CLIENT_CERT_REJECTED');
     expect(errors[0]!.message).to.include('outputs.devo_1.config.cert (/certs/client.crt)');
@@ -113,7 +124,7 @@ describe('DevoSender (real TLS on loopback)', function () {
     const r = await startRelay({ cert: wrongName.cert, key: wrongName.key });
     const errors: CollectorError[] = [];
     const s = newSender(r.port, { onError: (e) => errors.push(e) });
-    void s.send(line(1)).catch(() => undefined);
+    s.send(line(1));
     await waitFor(() => errors.length >= 1, 'a hostname error');
     expect(errors[0]!.code).to.equal('DEVO_TLS_HOSTNAME_MISMATCH');
     expect(errors[0]!.message).to.match(/does not match the host name in address \(localhost:\d+\)/);
@@ -125,7 +136,7 @@ describe('DevoSender (real TLS on loopback)', function () {
     const otherCa = await createCertificateAuthority('another CA');
     const errors: CollectorError[] = [];
     const s = newSender(r.port, { ca: otherCa.cert, onError: (e) => errors.push(e) });
-    void s.send(line(1)).catch(() => undefined);
+    s.send(line(1));
     await waitFor(() => errors.length >= 1, 'a trust error');
     expect(errors[0]!.code).to.equal('DEVO_TLS_SERVER_UNTRUSTED');
     expect(errors[0]!.message).to.include('outputs.devo_1.config.chain (/certs/chain.crt)');
@@ -136,7 +147,7 @@ describe('DevoSender (real TLS on loopback)', function () {
     const r = await startRelay();
     const errors: CollectorError[] = [];
     const s = newSender(r.port, { key: pki.server.key, onError: (e) => errors.push(e) });
-    void s.send(line(1)).catch(() => undefined);
+    s.send(line(1));
     await waitFor(() => errors.length >= 1, 'a certificate error');
     expect(errors[0]!.code).to.equal('DEVO_CERT_INVALID');
     expect(errors[0]!.message).to.include('outputs.devo_1.config.cert');
@@ -145,11 +156,12 @@ describe('DevoSender (real TLS on loopback)', function () {
   it('detects the relay closing the connection (EOF), reconnects and re-sends what it may not have read', async () => {
     const r = await startRelay();
     const s = newSender(r.port);
-    await s.send(line(1));
+    const first = s.send(line(1));
+    await first.written;
     await waitFor(() => lines.length === 1, 'first line');
     r.disconnectAll();
     await sleep(100);
-    await s.send(line(2));
+    await s.send(line(2)).written;
     await waitFor(() => lines.includes(line(2).toString().trimEnd()), 'second line');
     expect(r.stats.connections).to.equal(2);
     expect(s.stats.connectionsLost).to.equal(1);
@@ -160,9 +172,10 @@ describe('DevoSender (real TLS on loopback)', function () {
   it('closes an idle connection itself (half-close, then EOF) and reconnects on the next write without re-sending', async () => {
     const r = await startRelay();
     const s = newSender(r.port, { idleTimeoutMs: 100 });
-    await s.send(line(1));
-    await sleep(300);
-    await s.send(line(2));
+    // The idle close's EOF confirms the first line.
+    await s.send(line(1)).delivered;
+    await sleep(100);
+    await s.send(line(2)).written;
     await waitFor(() => lines.length === 2, '2 lines');
     expect(r.stats.connections).to.equal(2);
     expect(s.stats.bytesResent).to.equal(0);
@@ -172,10 +185,10 @@ describe('DevoSender (real TLS on loopback)', function () {
   it('recycles an old connection before the next write', async () => {
     const r = await startRelay();
     const s = newSender(r.port, { recycleAfterMs: 100 });
-    await s.send(line(1));
+    await s.send(line(1)).written;
     await sleep(150);
-    await s.send(line(2));
-    await s.send(line(3));
+    await s.send(line(2)).written;
+    await s.send(line(3)).written;
     await waitFor(() => lines.length === 3, '3 lines');
     expect(r.stats.connections).to.equal(2);
     expect(s.stats.bytesResent).to.equal(0);
@@ -185,12 +198,17 @@ describe('DevoSender (real TLS on loopback)', function () {
     const r = await startRelay();
     const port = r.port;
     const s = newSender(port);
-    for (let i = 0; i < 50; i++) await s.send(line(i));
+    const first = [];
+    for (let i = 0; i < 50; i++) {
+      first.push(s.send(line(i)));
+      await first[i]!.written;
+    }
     await r.stop({ abrupt: true });
     const more = Array.from({ length: 50 }, (_, i) => s.send(line(50 + i)));
     await sleep(100);
     await startRelay({}, port);
-    await Promise.all(more);
+    s.drain();
+    await Promise.all([...first, ...more].map((x) => x.delivered));
     await waitFor(() => new Set(lines).size === 100, 'all 100 distinct lines');
     expect(s.stats.connectionsLost).to.equal(1);
   });
@@ -200,10 +218,10 @@ describe('DevoSender (real TLS on loopback)', function () {
     const s = newSender(r.port);
     const sends = Array.from({ length: 100 }, (_, i) => s.send(line(i)));
     await s.close();
-    await Promise.all(sends);
+    await Promise.all(sends.map((x) => x.delivered));
     expect(lines).to.have.length(100);
     try {
-      await s.send(line(101));
+      await s.send(line(101)).written;
       expect.fail('send after close must reject');
     } catch (err) {
       expect((err as CollectorError).code).to.equal('DEVO_SENDER_CLOSED');
@@ -222,12 +240,84 @@ describe('DevoSender (real TLS on loopback)', function () {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     const s = newSender(port, { closeTimeoutMs: 200 });
-    await s.send(line(1));
+    const receipt = s.send(line(1));
+    await receipt.written;
     const started = Date.now();
     await s.close();
     expect(Date.now() - started).to.be.within(150, 2000);
     expect(Buffer.concat(received).toString()).to.equal(line(1).toString());
+    // Read, perhaps, but never confirmed: its cursor must not move.
+    try {
+      await receipt.delivered;
+      expect.fail('an unconfirmed write must not count as delivered');
+    } catch (err) {
+      expect((err as CollectorError).code).to.equal('DEVO_SENDER_CLOSED');
+    }
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('a stalled relay (TLS up, never reads): what the socket took is written, never delivered, and rejected at close', async () => {
+    const server = tls.createServer({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requestCert: true, allowHalfOpen: true });
+    const sockets: tls.TLSSocket[] = [];
+    server.on('secureConnection', (socket) => {
+      sockets.push(socket);
+      socket.pause();
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const s = newSender(port, { closeTimeoutMs: 300, confirmAfterMs: 200 });
+    const chunk = Buffer.alloc(256 * 1024, 'x');
+    chunk[chunk.length - 1] = 0x0a;
+    const receipts = Array.from({ length: 16 }, () => s.send(chunk)); // 4 MiB, under the 8 MiB window
+    await receipts[0]!.written;
+    let delivered = 0;
+    receipts.forEach((x) => void x.delivered.then(() => delivered++, () => undefined));
+    await sleep(1000);
+    expect(s.stats.bytesWritten).to.be.greaterThan(0);
+    expect(delivered).to.equal(0);
+    const outcomes = receipts.map((x) => x.delivered.then(() => 'delivered', (e: CollectorError) => e.code));
+    await s.close(500);
+    expect(new Set(await Promise.all(outcomes))).to.deep.equal(new Set(['DEVO_SENDER_CLOSED']));
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('delivers a write once a resend window of data was written after it', async () => {
+    const r = await startRelay();
+    const s = newSender(r.port, { resendWindowBytes: 4 * line(0).length, confirmAfterMs: 60_000 });
+    const receipts = Array.from({ length: 10 }, (_, i) => s.send(line(i)));
+    await Promise.all(receipts.map((x) => x.written));
+    await sleep(100); // past the probation
+    s.send(line(10));
+    await receipts[5]!.delivered;
+    const states = await Promise.all(receipts.map((x) => Promise.race([x.delivered.then(() => true), sleep(50).then(() => false)])));
+    // 11 writes, a window of 4 lines: the 7 oldest are out of it.
+    expect(states).to.deep.equal([true, true, true, true, true, true, true, false, false, false]);
+  });
+
+  it('cycles the connection to confirm a write that waited confirmAfterMs, without re-sending it', async () => {
+    const r = await startRelay();
+    const s = newSender(r.port, { confirmAfterMs: 300 });
+    const started = Date.now();
+    await s.send(line(1)).delivered;
+    expect(Date.now() - started).to.be.within(250, 3000);
+    await s.send(line(2)).written;
+    await waitFor(() => lines.length === 2, '2 lines');
+    expect(r.stats.connections).to.equal(2);
+    expect(s.stats.bytesResent).to.equal(0);
+    expect(lines).to.deep.equal([line(1), line(2)].map((b) => b.toString().trimEnd()));
+  });
+
+  it('once draining, half-closes as soon as nothing is being written (not before the probation)', async () => {
+    const r = await startRelay();
+    const s = newSender(r.port, { confirmAfterMs: 60_000, probationMs: 200 });
+    s.drain();
+    const receipt = s.send(line(1));
+    await receipt.delivered;
+    expect(s.stats.connectionsLost).to.equal(0);
+    expect(s.stats.bytesResent).to.equal(0);
+    expect(lines).to.have.length(1);
   });
 });

@@ -5,24 +5,56 @@ import type { Timed } from '../../lib/operators/timed';
 import { DevoReceiver } from '../../lib/simulators/devoReceiver';
 import { devoLine } from '../../lib/sinks/devoLine';
 import { DevoSender } from '../../lib/sinks/devoSender';
-import { devoSink, type DevoWriter, type SinkAck } from '../../lib/sinks/devoSink';
+import { Deferred } from '../../lib/flow/deferred';
+import { devoSink, type SinkAck } from '../../lib/sinks/devoSink';
+import type { DevoReceipt, DevoWriter } from '../../lib/sinks/devoWriter';
 import { sharedPki } from '../helpers/pki';
 import { waitFor } from '../helpers/waitFor';
 
-/** A writer that acknowledges when told to: stands for a slow or stuck relay. */
+/** A writer that writes and delivers when told to: stands for a slow, stalled or stuck relay. */
 class ManualWriter implements DevoWriter {
   readonly writes: Buffer[] = [];
-  private readonly pending: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
-  send(data: Buffer): Promise<void> {
+  private readonly unwritten: Array<{ written: Deferred; delivered: Deferred }> = [];
+  private readonly undelivered: Deferred[] = [];
+  send(data: Buffer): DevoReceipt {
     this.writes.push(data);
-    return new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
+    const receipt = { written: new Deferred(), delivered: new Deferred() };
+    this.unwritten.push(receipt);
+    return { written: receipt.written.promise, delivered: receipt.delivered.promise };
+  }
+  /** The socket takes the oldest unwritten batch. */
+  writeNext(): void {
+    const next = this.unwritten.shift();
+    next?.written.resolve();
+    if (next !== undefined) this.undelivered.push(next.delivered);
+  }
+  /** The relay confirms the oldest written batch. */
+  deliverNext(): void {
+    this.undelivered.shift()?.resolve();
   }
   ackNext(): void {
-    this.pending.shift()?.resolve();
+    this.writeNext();
+    this.deliverNext();
   }
   failNext(err: Error): void {
-    this.pending.shift()?.reject(err);
+    const next = this.unwritten.shift();
+    next?.written.reject(err);
+    next?.delivered.reject(err);
   }
+  /** The writer closes: what was written but not delivered is given up. */
+  closeUndelivered(err: Error): void {
+    for (const d of this.undelivered.splice(0)) d.reject(err);
+  }
+}
+
+/** A writer that writes and delivers at once. */
+function instantWriter(onData: (data: Buffer) => void): DevoWriter {
+  return {
+    send: (data) => {
+      onData(data);
+      return { written: Promise.resolve(), delivered: Promise.resolve() };
+    },
+  };
 }
 
 const ev = (time: number, body: string): Timed<string> => ({ time, value: body });
@@ -42,7 +74,7 @@ describe('devoLine', () => {
 describe('devoSink', () => {
   it('writes each batch with one send and acknowledges it with its records, in order', async () => {
     const writes: string[] = [];
-    const writer: DevoWriter = { send: async (d) => void writes.push(d.toString()) };
+    const writer = instantWriter((d) => writes.push(d.toString()));
     const records = [ev(0, 'a'), ev(1000, 'b'), ev(2000, 'c')];
     const acks = await lastValueFrom(
       from(records).pipe(devoSink({ writer, tag: 'my.tag', hostname: 'h', format: (v) => `{"v":"${v}"}`, batch: { maxEvents: 2 } }), toArray()),
@@ -55,7 +87,46 @@ describe('devoSink', () => {
     expect(acks.map((a) => a.bytes)).to.deep.equal([Buffer.byteLength(writes[0]!), Buffer.byteLength(writes[1]!)]);
   });
 
-  it('counts what it holds in the valve until acknowledged, closing it while the relay is slow', async () => {
+  it('acknowledges a batch only once delivered, not when the socket took it, in order', async () => {
+    const writer = new ManualWriter();
+    const valve = new Valve({ maxBytes: 1e9, maxItems: 100 });
+    const input = new Subject<Timed<string>>();
+    const acks: Array<SinkAck<string>> = [];
+    let completed = false;
+    input.pipe(devoSink({ writer, tag: 'a.b', hostname: 'h', format: (v) => v, valve, batch: { maxEvents: 1 } })).subscribe({ next: (a) => acks.push(a), complete: () => (completed = true) });
+    input.next(ev(0, 'x'));
+    input.next(ev(1, 'y'));
+    input.complete();
+    writer.writeNext();
+    await waitFor(() => writer.writes.length === 2, 'the second batch written once the first was');
+    writer.writeNext();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(valve.inFlight).to.deep.equal({ items: 0, bytes: 0 }, 'the valve counts until written');
+    expect(acks).to.deep.equal([], 'written is not delivered');
+    writer.deliverNext();
+    await waitFor(() => acks.length === 1, 'the first ack');
+    expect(acks[0]!.records.map((r) => r.value)).to.deep.equal(['x']);
+    expect(completed).to.equal(false);
+    writer.deliverNext();
+    await waitFor(() => completed, 'completion after the last delivery');
+    expect(acks.map((a) => a.records[0]!.value)).to.deep.equal(['x', 'y']);
+  });
+
+  it('errors, without acknowledging, when the writer closes before confirming a written batch', async () => {
+    const writer = new ManualWriter();
+    const input = new Subject<Timed<string>>();
+    const acks: Array<SinkAck<string>> = [];
+    let error: unknown;
+    input.pipe(devoSink({ writer, tag: 'a.b', hostname: 'h', format: (v) => v, batch: { maxEvents: 1 } })).subscribe({ next: (a) => acks.push(a), error: (e) => (error = e) });
+    input.next(ev(0, 'x'));
+    writer.writeNext();
+    writer.closeUndelivered(new Error('closed before the relay confirmed'));
+    await waitFor(() => error !== undefined, 'the error');
+    expect((error as Error).message).to.equal('closed before the relay confirmed');
+    expect(acks).to.deep.equal([]);
+  });
+
+  it('counts what it holds in the valve until written, closing it while the relay is slow', async () => {
     const writer = new ManualWriter();
     const valve = new Valve({ maxBytes: 1e9, maxItems: 4 });
     const input = new Subject<Timed<string>>();
@@ -113,7 +184,7 @@ describe('devoSink', () => {
     const pki = await sharedPki();
     const lines: string[] = [];
     const relay = await DevoReceiver.start({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, onLine: (l) => lines.push(l) });
-    const sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 20 });
+    const sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 20, confirmAfterMs: 200 });
     try {
       const bodies = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ guid: `g${i}`, text: 'é✓'.repeat(i % 7) }));
       const acks = await lastValueFrom(

@@ -1,0 +1,89 @@
+import type { Deferred } from '../flow/deferred';
+
+/** One buffer handed to a sender, from `send` until it is delivered or given up. */
+export interface PendingWrite {
+  readonly data: Buffer;
+  readonly written: Deferred;
+  readonly delivered: Deferred;
+  /** Tells the buffer's owner that its memory may be reused; called once, then cleared. */
+  release: (() => void) | undefined;
+  /** When its write callback fired (scheduler time); 0 before. */
+  writtenAt: number;
+}
+
+/** Marks a write delivered and gives its buffer back. */
+export function deliverWrite(write: PendingWrite): void {
+  write.written.resolve();
+  write.delivered.resolve();
+  releaseWrite(write);
+}
+
+/** Gives a write up (rejecting what is still pending) and gives its buffer back. */
+export function failWrite(write: PendingWrite, error: Error): void {
+  write.written.reject(error);
+  write.delivered.reject(error);
+  releaseWrite(write);
+}
+
+function releaseWrite(write: PendingWrite): void {
+  const release = write.release;
+  write.release = undefined;
+  release?.();
+}
+
+/**
+ * The writes of one connection that the socket took but the relay has not confirmed, oldest
+ * first. A write callback only means the kernel took the bytes: they may still sit in this
+ * host's send buffer or the relay's receive buffer, and are lost if the connection breaks. So a
+ * write stays here, undelivered, until either `maxBytes` more were written after it (no socket
+ * buffer holds that much: the relay read it) or the relay's EOF after our half-close confirms the
+ * whole connection; when the connection is lost instead, everything here is written again on
+ * the next one.
+ */
+export class ResendWindow {
+  private writes: PendingWrite[] = [];
+  private total = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  get length(): number {
+    return this.writes.length;
+  }
+
+  /** When the oldest write held was written; undefined when empty. */
+  get oldestWrittenAt(): number | undefined {
+    return this.writes[0]?.writtenAt;
+  }
+
+  add(write: PendingWrite): void {
+    this.writes.push(write);
+    this.total += write.data.length;
+  }
+
+  /** Delivers the oldest writes that have at least `maxBytes` written after them. */
+  deliverByVolume(): void {
+    while (this.writes.length > 1 && this.total - this.writes[0]!.data.length >= this.maxBytes) {
+      const write = this.writes.shift()!;
+      this.total -= write.data.length;
+      deliverWrite(write);
+    }
+  }
+
+  /** Delivers everything held (the relay's EOF answered our half-close). */
+  deliverAll(): void {
+    for (const write of this.takeAll()) deliverWrite(write);
+  }
+
+  /** Takes every write out, oldest first (to write again, or to give up). */
+  takeAll(): PendingWrite[] {
+    const writes = this.writes;
+    this.writes = [];
+    this.total = 0;
+    return writes;
+  }
+}

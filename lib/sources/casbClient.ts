@@ -20,8 +20,13 @@ export interface CasbClientOptions {
   readonly retries?: number;
   /** First retry delay (doubling, with jitter). Default 1 s. */
   readonly backoffInitialMs?: number;
-  /** Longest computed retry delay (a server's Retry-After is obeyed even when longer). Default 60 s. */
+  /** Longest computed retry delay (a server's Retry-After is obeyed even when longer, up to `retryAfterMaxMs`). Default 60 s. */
   readonly backoffMaxMs?: number;
+  /**
+   * Longest pause a 429's `Retry-After` imposes; a longer one is capped (and logged as such).
+   * Default {@link CASB_RETRY_AFTER_MAX_MS} (1 hour); at most 2^31 - 1 ms, Node's longest timer.
+   */
+  readonly retryAfterMaxMs?: number;
   /** A token is renewed this long before its `expires_in` runs out. Default 60 s. */
   readonly renewBeforeMs?: number;
   /** Prefix of the setting names in messages. Default `inputs.proofpoint_casb`. */
@@ -29,6 +34,16 @@ export interface CasbClientOptions {
   readonly logger?: Logger;
   readonly now?: () => number;
 }
+
+/**
+ * Longest pause a 429's `Retry-After` can impose on a CASB input: 1 hour. A server asking for more
+ * (`Retry-After: 1000000000`, or a date years ahead) gets this, logged; the pause is held for the
+ * whole of it (an uncapped value past 2^31 ms would overflow Node's timers, which then fire at once).
+ */
+export const CASB_RETRY_AFTER_MAX_MS = 3_600_000;
+
+/** Node's longest timer: a setTimeout beyond it fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Most alerts in one page of `/v1/alerts`: a shorter page is the window's last. */
 export const CASB_ALERTS_PAGE_SIZE = 50;
@@ -60,8 +75,8 @@ interface Token {
  *
  * Every request of the input goes through one bottleneck limiter (`requestsPerSecond`), retries
  * included. A 429 pauses every request of the input for its `Retry-After` (seconds or an HTTP
- * date; when missing or unreadable, a capped exponential backoff, and the Devo collector's
- * ValueError is logged). 5xx answers, resets and timeouts are retried by axios-retry with capped
+ * date, capped at {@link CASB_RETRY_AFTER_MAX_MS}; when missing or unreadable, a capped
+ * exponential backoff, and the Devo collector's ValueError is logged). 5xx answers, resets and timeouts are retried by axios-retry with capped
  * exponential backoff and jitter. The token from `/v1/auth` is reused, renewed before `expires_in`
  * runs out, and renewed once on a 401; a second 401 is `ProofpointCasbSetupError` 101.
  *
@@ -77,6 +92,7 @@ export class CasbClient {
   private readonly prefix: string;
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
+  private readonly retryAfterMaxMs: number;
   private token: Token | undefined;
   private authenticating: Promise<Token> | undefined;
   private pausedUntil = 0;
@@ -89,6 +105,7 @@ export class CasbClient {
     this.prefix = options.settingPrefix ?? 'inputs.proofpoint_casb';
     this.backoffInitialMs = options.backoffInitialMs ?? 1000;
     this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
+    this.retryAfterMaxMs = Math.min(options.retryAfterMaxMs ?? CASB_RETRY_AFTER_MAX_MS, MAX_TIMER_MS);
     const rps = options.requestsPerSecond ?? 1;
     try {
       this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / rps) });
@@ -224,13 +241,17 @@ export class CasbClient {
     const header = error.response.headers['retry-after'] as unknown;
     const told = retryAfter(error);
     let delay = computed;
+    let capped = '';
     if (header === undefined || header === null) this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('missing').message}; waiting ${(computed / 1000).toFixed(3)} s`);
     else if (String(header).trim() === '') this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('empty').message}; waiting ${(computed / 1000).toFixed(3)} s`);
-    else if (told > 0 || /^\s*0+\s*$/.test(String(header))) delay = told;
+    else if (told > 0 || /^\s*0+\s*$/.test(String(header))) {
+      delay = Math.min(told, this.retryAfterMaxMs);
+      if (told > delay) capped = ` (Retry-After asked for ${(told / 1000).toFixed(3)} s; capped at ${this.retryAfterMaxMs / 1000} s)`;
+    }
     else this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('invalid', String(header)).message}; waiting ${(computed / 1000).toFixed(3)} s`);
     // Every request of this input (same api key) waits, not only this one.
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay);
-    this.logger.warn(`429 Too Many Requests: pausing every request of this input for ${(delay / 1000).toFixed(3)} s`);
+    this.logger.warn(`429 Too Many Requests: pausing every request of this input for ${(delay / 1000).toFixed(3)} s${capped}`);
     return delay;
   }
 

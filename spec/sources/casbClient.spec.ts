@@ -4,6 +4,7 @@ import { CollectorError } from '../../lib/errors/collectorError';
 import { createLogger } from '../../lib/log/logger';
 import { ProofpointCasbSetupError } from '../../lib/sources/casbErrors';
 import { CasbClient, type CasbClientOptions } from '../../lib/sources/casbClient';
+import { sleep, waitFor } from '../helpers/waitFor';
 
 interface Seen {
   readonly at: number;
@@ -160,6 +161,39 @@ describe('CasbClient (real HTTP on loopback)', function () {
     const after = server.seen.slice(3);
     expect(after[1]!.at - after[0]!.at).to.be.at.least(1000);
     expect(logs.filter((l) => /429 Too Many Requests: pausing every request of this input/.test(l))).to.have.length(2);
+  });
+
+  it('caps an enormous Retry-After (10^9 s) at an hour and holds the pause instead of retrying at once', async () => {
+    server.script(auth(), json(429, {}, { 'retry-after': '1000000000' }), json(200, { alerts: [] }));
+    const c = await connect();
+    const pending = c.alerts(0, 0, 1).then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    await waitFor(() => logs.some((l) => l.includes('429 Too Many Requests')), 'the 429');
+    expect(logs.find((l) => l.includes('429 Too Many Requests'))).to.match(/pausing every request of this input for 3600\.000 s \(Retry-After asked for 1000000000\.000 s; capped at 3600 s\)/);
+    // Nothing to wait for: the point is that nothing happens (a timer past 2^31 ms fires at once).
+    await sleep(500);
+    expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts']);
+    await c.close();
+    expect(await pending).to.equal('rejected');
+  });
+
+  it('holds a capped Retry-After for the whole cap, in seconds or as a far HTTP date', async () => {
+    server.script(
+      auth(),
+      json(429, {}, { 'retry-after': '1000000000' }),
+      json(429, {}, { 'retry-after': 'Tue, 01 Jan 2200 00:00:00 GMT' }),
+      json(200, { alerts: [{ id: 9 }] }),
+    );
+    const c = await connect({ retryAfterMaxMs: 600 });
+    expect(await c.alerts(0, 0, 1)).to.deep.equal([{ id: 9 }]);
+    const at = server.seen.slice(1).map((s) => s.at);
+    expect(at[1]! - at[0]!).to.be.at.least(590);
+    expect(at[2]! - at[1]!).to.be.at.least(590);
+    const pauses = logs.filter((l) => l.includes('429 Too Many Requests'));
+    expect(pauses[0]).to.match(/for 0\.600 s \(Retry-After asked for 1000000000\.000 s; capped at 0\.6 s\)$/);
+    expect(pauses[1]).to.match(/for 0\.600 s \(Retry-After asked for \d+\.\d{3} s; capped at 0\.6 s\)$/);
   });
 
   it("falls back to a capped backoff, with the seeds' messages, when Retry-After is missing, empty or unreadable", async () => {

@@ -114,6 +114,9 @@ export class CasbClient {
         timeout: options.timeoutMs ?? 30_000,
         headers: { 'x-api-key': options.apiKey, 'content-type': 'application/json', accept: 'application/json' },
         signal: this.abort.signal,
+        // A redirect would re-send x-api-key, the token or client_secret wherever it points: never
+        // followed (a 3xx is an error, CASB_REDIRECT_REFUSED). The API itself never redirects.
+        maxRedirects: 0,
         // Bodies are parsed here, strictly, so that a bad body is an error with a clear message.
         responseType: 'text',
         transformResponse: (data: unknown) => data,
@@ -257,7 +260,32 @@ export class CasbClient {
 
   private failure(path: string, err: unknown): CollectorError {
     if (err instanceof CollectorError) return err;
+    const status = err instanceof AxiosError ? err.response?.status : undefined;
+    if (err instanceof AxiosError && status !== undefined && status >= 300 && status < 400) return this.redirectRefused(path, status, err);
     return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describe(err)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
+  }
+
+  private redirectRefused(path: string, status: number, err: AxiosError): CollectorError {
+    const location = err.response?.headers['location'] as unknown;
+    let target = 'without a Location';
+    if (typeof location === 'string' && location !== '') {
+      const same = originOf(location, this.options.baseUrl) === originOf(this.options.baseUrl, this.options.baseUrl);
+      target = `to ${JSON.stringify(location.slice(0, 200))} (${same ? 'same origin' : 'another origin'})`;
+    }
+    return new CollectorError(
+      'CASB_REDIRECT_REFUSED',
+      `${path} answered ${status} with a redirect ${target}: redirects are never followed, since they would carry the api key, the token or client_secret elsewhere. Set ${this.prefix}.override_url_base to the address of the CASB API itself (now ${originOf(this.options.baseUrl, this.options.baseUrl) ?? this.options.baseUrl})`,
+      { cause: err },
+    );
+  }
+}
+
+/** `scheme://host:port` of a URL (relative ones resolved against `base`), or undefined when unreadable. */
+function originOf(url: string, base: string): string | undefined {
+  try {
+    return new URL(url, base).origin;
+  } catch {
+    return undefined;
   }
 }
 

@@ -206,6 +206,80 @@ describe('CasbClient (real HTTP on loopback)', function () {
     expect(warnings[2]).to.match(/CASB_RETRY_AFTER: Retry-After header value is neither seconds nor an HTTP date: "soon"/);
   });
 
+  describe('redirects', () => {
+    let other: ScriptedServer;
+    let otherUrl: string;
+    beforeEach(async () => {
+      // The "other origin": a second loopback server on another port, which must hear nothing.
+      other = new ScriptedServer().script(auth('tok-OTHER'), json(200, { alerts: [{ id: 'stolen' }] }));
+      otherUrl = await other.listen();
+    });
+    afterEach(() => other.close());
+
+    const redirect = (status: number, to: () => string): Handler => (_req, res) => {
+      res.writeHead(status, { location: to() });
+      res.end();
+    };
+
+    /** The call's rejection (a resolved call fails the test later, after the leak check). */
+    async function failureOf(call: () => Promise<unknown>): Promise<unknown> {
+      try {
+        await call();
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    }
+
+    function expectRefused(err: unknown, pathName: string, status: number): void {
+      expect(err).to.be.instanceOf(CollectorError);
+      const e = err as CollectorError;
+      expect(e.code).to.equal('CASB_REDIRECT_REFUSED');
+      expect(e.message).to.include(`${pathName} answered ${status} with a redirect`).and.include('inputs.proofpoint_casb.override_url_base');
+    }
+
+    function expectOtherOriginUntouched(): void {
+      const leaked = other.seen.filter((s) => s.headers['x-api-key'] !== undefined || s.headers.authorization !== undefined || JSON.stringify(s.body ?? '').includes('client_secret'));
+      expect(leaked, 'requests carrying x-api-key, Authorization or client_secret at the other origin').to.deep.equal([]);
+      expect(other.seen).to.have.length(0);
+    }
+
+    it('never follows a 307/308 of /v1/auth to another origin (it would re-send x-api-key and client_secret there)', async () => {
+      for (const status of [307, 308]) {
+        server.script(redirect(status, () => `${otherUrl}/v1/auth`));
+        const c = await connect();
+        const err = await failureOf(() => c.alerts(0, 0, 1));
+        expectOtherOriginUntouched();
+        expectRefused(err, '/v1/auth', status);
+        expect((err as Error).message).to.include(otherUrl);
+        // Not retried: one request, no loop.
+        expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth']);
+        await c.close();
+        await server.close();
+        server = new ScriptedServer();
+      }
+    });
+
+    it('never follows a redirect of /v1/alerts or /v2/events to another origin, another port or scheme (it would carry x-api-key and the token)', async () => {
+      server.script(auth('tok-A'), redirect(302, () => `${otherUrl}/v1/alerts`), redirect(307, () => `${otherUrl}/v2/events`), redirect(301, () => `${otherUrl.replace('http:', 'https:')}/v1/alerts`));
+      const c = await connect();
+      const errors = [await failureOf(() => c.alerts(0, 0, 1)), await failureOf(() => c.events(0, undefined)), await failureOf(() => c.alerts(0, 0, 1))];
+      expectOtherOriginUntouched();
+      expectRefused(errors[0], '/v1/alerts', 302);
+      expectRefused(errors[1], '/v2/events', 307);
+      expectRefused(errors[2], '/v1/alerts', 301);
+      expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts', '/v2/events', '/v1/alerts']);
+      expect(logs.join('\n')).not.to.include('tok-A');
+    });
+
+    it('refuses a redirect within the same origin too (the API never redirects; 301/302 would turn the POST into a GET)', async () => {
+      server.script(auth('tok-A'), redirect(307, () => '/v1/alerts-elsewhere'));
+      const c = await connect();
+      expectRefused(await failureOf(() => c.alerts(0, 0, 1)), '/v1/alerts', 307);
+      expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts']);
+    });
+  });
+
   it('retries 5xx and resets with backoff, then gives up with CASB_REQUEST_FAILED', async () => {
     const reset: Handler = (_req, res) => res.socket?.destroy();
     server.script(auth(), json(500, { error: 'boom' }), reset, json(503, {}), json(200, { alerts: [{ id: 3 }] }));

@@ -20,7 +20,8 @@ export interface DeadLetterFileOptions {
 /**
  * Where records the pipeline cannot process go (not JSON, no key, no parseable time): each is
  * counted, logged as a warning with its first 200 characters, and appended to a JSON-lines file
- * (mode 0600, secrets redacted) as `{"time","service","reason","length","record"}`. Appends are
+ * (mode 0600) as `{"time","service","reason","length","record"}`. Secrets are redacted before
+ * the record is cut and escaped, and again after. Appends are
  * serialized in the background; a failing disk is logged and counted, never thrown into the
  * stream.
  *
@@ -53,16 +54,18 @@ export class DeadLetterFile {
   /** Counts, logs and stores one record. Never throws. */
   write(record: string, reason: string): void {
     this.written++;
-    const head = record.length > 200 ? `${record.slice(0, 200)}…` : record;
+    // Redacted before escaping (and cut only then, so that no piece of a secret is left at the
+    // cut), and again after: a secret is caught in whatever form the record holds it.
+    const head = record.length > 200 ? `${this.redactor.redactHead(record, 200)}…` : this.redactor.redact(record);
     this.logger.warn(this.redactor.redact(`Dead-lettered a record of ${this.options.service} (${reason}): ${JSON.stringify(head)}`));
     const max = this.options.maxRecordBytes ?? 1024 * 1024;
     const line = `${this.redactor.redact(
       JSON.stringify({
         time: new Date((this.options.now ?? Date.now)()).toISOString(),
         service: this.options.service,
-        reason,
+        reason: this.redactor.redact(reason),
         length: record.length,
-        record: record.length > max ? record.slice(0, max) : record,
+        record: record.length > max ? this.redactor.redactHead(record, max) : this.redactor.redact(record),
       }),
     )}\n`;
     this.pending = this.pending.then(() => this.append(line));

@@ -28,10 +28,34 @@ describe('DeadLetterFile', () => {
       expect(logs[0]!.length).to.be.lessThan(400);
       const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines[0]).to.include({ time: '2024-01-01T00:00:00.000Z', service: 'pod/message', reason: 'not JSON', length: 422 });
-      expect(lines[0]!['record']).to.have.length(300 + '***'.length - 'tok-SECRET-1'.length);
+      // Redacted, then cut: the kept 300 characters hold no piece of a secret.
+      expect(lines[0]!['record']).to.have.length(300);
       expect(JSON.stringify(lines)).not.to.include('tok-SECRET-1');
       expect(lines[1]).to.include({ record: '[1]' });
       expect((await stat(file)).mode & 0o777).to.equal(0o600);
+    } finally {
+      await remove();
+    }
+  });
+
+  it('never logs or stores a secret in any form: escaped, URL-encoded, or cut in half at the 200-character head or maxRecordBytes', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const secret = 'tok"SECRET\\42';
+      const logs: string[] = [];
+      const file = path.join(dir, 'dl.jsonl');
+      const dlq = new DeadLetterFile({ file, service: 'pod/message', logger: createLogger({ write: (l) => logs.push(l) }), redactor: new SecretRedactor([secret]), maxRecordBytes: 300 });
+      dlq.write(`{"echo":"${JSON.stringify(secret).slice(1, -1)}"`, 'not JSON');
+      dlq.write(`auth=${encodeURIComponent(secret)}&x=1`, 'not JSON');
+      dlq.write(`${'x'.repeat(195)}${secret}${'y'.repeat(10)}`, 'not JSON');
+      dlq.write(`${'z'.repeat(295)}${secret}`, 'not JSON');
+      await dlq.flush();
+      const stored = await readFile(file, 'utf8');
+      expect(stored.trimEnd().split('\n')).to.have.length(4);
+      for (const [name, text] of [['log', logs.join('\n')], ['file', stored]] as const) {
+        // 'tok' starts the secret and nothing else: no piece of it may be left, cut or escaped.
+        expect(text, name).not.to.include('tok').and.not.to.include('SECRET').and.not.to.include('tok%22');
+      }
     } finally {
       await remove();
     }

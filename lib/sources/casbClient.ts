@@ -3,6 +3,8 @@ import axiosRetry, { exponentialDelay, isNetworkError, retryAfter } from 'axios-
 import Bottleneck from 'bottleneck';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { silentLogger, type Logger } from '../log/logger';
+import { redactingLogger } from '../log/redactingLogger';
+import { SecretRedactor } from '../log/secretRedactor';
 import { ProofpointCasbInitVariablesError, ProofpointCasbSetupError, RetryAfterError } from './casbErrors';
 
 /** Options of a {@link CasbClient}: one per CASB input (one api key). */
@@ -32,6 +34,13 @@ export interface CasbClientOptions {
   /** Prefix of the setting names in messages. Default `inputs.proofpoint_casb`. */
   readonly settingPrefix?: string;
   readonly logger?: Logger;
+  /**
+   * Where the client registers its secrets: the api key, the client secret and every
+   * `auth_token` it receives (pass the process's, so that dead letters and other logs mask the
+   * token too). The client's own log lines and error messages are redacted with it. Default: one
+   * of its own.
+   */
+  readonly redactor?: SecretRedactor;
   readonly now?: () => number;
 }
 
@@ -88,6 +97,7 @@ export class CasbClient {
   private readonly http: AxiosInstance;
   private readonly limiter: Bottleneck;
   private readonly logger: Logger;
+  private readonly redactor: SecretRedactor;
   private readonly now: () => number;
   private readonly prefix: string;
   private readonly backoffInitialMs: number;
@@ -100,7 +110,10 @@ export class CasbClient {
   private readonly abort = new AbortController();
 
   constructor(private readonly options: CasbClientOptions) {
-    this.logger = options.logger ?? silentLogger;
+    this.redactor = options.redactor ?? new SecretRedactor();
+    this.redactor.add(options.apiKey);
+    this.redactor.add(options.clientSecret);
+    this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
     this.now = options.now ?? Date.now;
     this.prefix = options.settingPrefix ?? 'inputs.proofpoint_casb';
     this.backoffInitialMs = options.backoffInitialMs ?? 1000;
@@ -132,7 +145,7 @@ export class CasbClient {
       retryCondition: (error) => this.retryable(error),
       retryDelay: (count, error) => this.retryDelay(count, error),
       onRetry: (count, error, config) =>
-        this.logger.warn(`${config.url ?? ''} failed (${describe(error)}); retry ${count} of ${options.retries ?? 6}`),
+        this.logger.warn(`${config.url ?? ''} failed (${describe(error, this.clip)}); retry ${count} of ${options.retries ?? 6}`),
     });
   }
 
@@ -142,28 +155,45 @@ export class CasbClient {
   }
 
   /** `POST /v1/alerts`: page `page` (from 0, newest first) of the alerts with `from <= timestamp <= to` (epoch ms). */
-  async alerts(page: number, from: number, to: number, signal?: AbortSignal): Promise<readonly unknown[]> {
-    const body = await this.call('/v1/alerts', { page, time_range: { from, to } }, signal);
-    const alerts = field(body, 'alerts');
-    if (!Array.isArray(alerts)) throw badResponse('/v1/alerts', 'no "alerts" list', body);
-    return alerts;
+  alerts(page: number, from: number, to: number, signal?: AbortSignal): Promise<readonly unknown[]> {
+    return this.redacted(async () => {
+      const body = await this.call('/v1/alerts', { page, time_range: { from, to } }, signal);
+      const alerts = field(body, 'alerts');
+      if (!Array.isArray(alerts)) throw badResponse('/v1/alerts', 'no "alerts" list', body, this.clip);
+      return alerts;
+    });
   }
 
   /** `POST /v2/events`: the page after `pageToken` (or from `startTime`, epoch ms), oldest first. */
-  async events(startTime: number, pageToken: string | undefined, signal?: AbortSignal): Promise<CasbEventsPage> {
-    const request = { start_time: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...(pageToken === undefined ? {} : { page_token: pageToken }) };
-    const body = await this.call('/v2/events', request, signal);
-    const events = field(body, 'events');
-    if (!Array.isArray(events)) throw badResponse('/v2/events', 'no "events" list', body);
-    const next = field(body, 'next_page_token');
-    if (next !== undefined && next !== null && typeof next !== 'string') throw badResponse('/v2/events', '"next_page_token" is not a string', body);
-    return { events, nextPageToken: typeof next === 'string' && next !== '' ? next : undefined };
+  events(startTime: number, pageToken: string | undefined, signal?: AbortSignal): Promise<CasbEventsPage> {
+    return this.redacted(async () => {
+      const request = { start_time: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...(pageToken === undefined ? {} : { page_token: pageToken }) };
+      const body = await this.call('/v2/events', request, signal);
+      const events = field(body, 'events');
+      if (!Array.isArray(events)) throw badResponse('/v2/events', 'no "events" list', body, this.clip);
+      const next = field(body, 'next_page_token');
+      if (next !== undefined && next !== null && typeof next !== 'string') throw badResponse('/v2/events', '"next_page_token" is not a string', body, this.clip);
+      return { events, nextPageToken: typeof next === 'string' && next !== '' ? next : undefined };
+    });
   }
 
   /** Cancels every request in flight or waiting, and stops the limiter. */
   async close(): Promise<void> {
     this.abort.abort();
     await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+  }
+
+  /** The first 200 characters of a server's text for a message, redacted (no piece of a secret at the cut). */
+  private readonly clip = (text: string): string => this.redactor.redactHead(text, 200);
+
+  /** Runs a call; a failure's message is redacted once more, whatever built it. */
+  private async redacted<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof CollectorError) err.message = this.redactor.redact(err.message);
+      throw err;
+    }
   }
 
   private async call(path: string, body: unknown, signal: AbortSignal | undefined): Promise<unknown> {
@@ -180,7 +210,7 @@ export class CasbClient {
       } catch (again) {
         if (again instanceof AxiosError && again.response?.status === 401) {
           this.token = undefined;
-          throw new ProofpointCasbSetupError(`${path} refused a fresh token too (401: ${responseText(again)}); check ${this.prefix}.credentials`, { cause: again });
+          throw new ProofpointCasbSetupError(`${path} refused a fresh token too (401: ${responseText(again, this.clip)}); check ${this.prefix}.credentials`, { cause: again });
         }
         throw this.failure(path, again);
       }
@@ -192,7 +222,7 @@ export class CasbClient {
       headers: { Authorization: token },
       signal: signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]),
     });
-    return parseJson(path, response.data);
+    return parseJson(path, response.data, this.clip);
   }
 
   private validToken(): Promise<Token> {
@@ -206,18 +236,20 @@ export class CasbClient {
     let body: unknown;
     try {
       const response = await this.http.post<string>('/v1/auth', JSON.stringify({ client_id: this.options.clientId, client_secret: this.options.clientSecret }));
-      body = parseJson('/v1/auth', response.data);
+      body = parseJson('/v1/auth', response.data, this.clip);
     } catch (err) {
       if (err instanceof AxiosError && (err.response?.status === 401 || err.response?.status === 403)) {
         throw new ProofpointCasbSetupError(
-          `/v1/auth answered ${err.response.status} (${responseText(err)}); check ${this.prefix}.credentials.client_id, client_secret and api_key`,
+          `/v1/auth answered ${err.response.status} (${responseText(err, this.clip)}); check ${this.prefix}.credentials.client_id, client_secret and api_key`,
           { cause: err },
         );
       }
       throw this.failure('/v1/auth', err);
     }
     const value = field(body, 'auth_token');
-    if (typeof value !== 'string' || value === '') throw badResponse('/v1/auth', 'no "auth_token"', body);
+    if (typeof value !== 'string' || value === '') throw badResponse('/v1/auth', 'no "auth_token"', body, this.clip);
+    // Masked from now on in every log line, error and dead letter that goes through the redactor.
+    this.redactor.add(value);
     const expiresIn = field(body, 'expires_in');
     const ttlMs = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn * 1000 : 3_600_000;
     this.token = { value, expiresAt: this.now() + ttlMs };
@@ -262,7 +294,7 @@ export class CasbClient {
     if (err instanceof CollectorError) return err;
     const status = err instanceof AxiosError ? err.response?.status : undefined;
     if (err instanceof AxiosError && status !== undefined && status >= 300 && status < 400) return this.redirectRefused(path, status, err);
-    return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describe(err)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
+    return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describe(err, this.clip)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
   }
 
   private redirectRefused(path: string, status: number, err: AxiosError): CollectorError {
@@ -270,7 +302,7 @@ export class CasbClient {
     let target = 'without a Location';
     if (typeof location === 'string' && location !== '') {
       const same = originOf(location, this.options.baseUrl) === originOf(this.options.baseUrl, this.options.baseUrl);
-      target = `to ${JSON.stringify(location.slice(0, 200))} (${same ? 'same origin' : 'another origin'})`;
+      target = `to ${JSON.stringify(this.clip(location))} (${same ? 'same origin' : 'another origin'})`;
     }
     return new CollectorError(
       'CASB_REDIRECT_REFUSED',
@@ -295,29 +327,32 @@ function field(body: unknown, name: string): unknown {
     : undefined;
 }
 
-function parseJson(path: string, text: unknown): unknown {
+/** Cuts a server's text for a message, redacting it. */
+type Clip = (text: string) => string;
+
+function parseJson(path: string, text: unknown, clip: Clip): unknown {
   if (typeof text !== 'string') return text;
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new CollectorError('CASB_BAD_RESPONSE', `${path} answered with a body that is not JSON (${errorMessage(err)}): ${JSON.stringify(text.slice(0, 200))}`);
+    throw new CollectorError('CASB_BAD_RESPONSE', `${path} answered with a body that is not JSON (${errorMessage(err)}): ${JSON.stringify(clip(text))}`);
   }
 }
 
-function badResponse(path: string, what: string, body: unknown): CollectorError {
+function badResponse(path: string, what: string, body: unknown, clip: Clip): CollectorError {
   const text = JSON.stringify(body) ?? String(body);
-  return new CollectorError('CASB_BAD_RESPONSE', `${path} answered with an unexpected body (${what}): ${text.slice(0, 200)}`);
+  return new CollectorError('CASB_BAD_RESPONSE', `${path} answered with an unexpected body (${what}): ${clip(text)}`);
 }
 
-function responseText(err: AxiosError): string {
+function responseText(err: AxiosError, clip: Clip): string {
   const data = err.response?.data;
   const text = typeof data === 'string' ? data : (JSON.stringify(data) ?? '');
-  return text.slice(0, 200) || err.message;
+  return clip(text) || err.message;
 }
 
-function describe(err: unknown): string {
+function describe(err: unknown, clip: Clip): string {
   if (err instanceof AxiosError) {
-    if (err.response !== undefined) return `HTTP ${err.response.status}: ${responseText(err)}`;
+    if (err.response !== undefined) return `HTTP ${err.response.status}: ${responseText(err, clip)}`;
     return `${err.code ?? 'error'}: ${err.message}`;
   }
   return errorMessage(err);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CollectorError } from '../../lib/errors/collectorError';
 import { createLogger } from '../../lib/log/logger';
+import { SecretRedactor } from '../../lib/log/secretRedactor';
 import { ProofpointCasbSetupError } from '../../lib/sources/casbErrors';
 import { CasbClient, type CasbClientOptions } from '../../lib/sources/casbClient';
 import { sleep, waitFor } from '../helpers/waitFor';
@@ -139,6 +140,37 @@ describe('CasbClient (real HTTP on loopback)', function () {
       expect((err as CollectorError).code).to.equal('CASB_SETUP');
       expect((err as Error).message).to.include('/v1/auth answered 401').and.not.include('secret-abcdef');
     }
+  });
+
+  it('never logs the auth token, even holding \\ or " and echoed JSON-escaped in 5xx and 401 bodies', async () => {
+    const token = 'tok-A "echo" \\ end';
+    const echo = (status: number): Handler => json(status, { error: `token ${token} refused` });
+    server.script(auth(token), echo(500), echo(401), auth(token), echo(401));
+    const c = await connect();
+    let message = '';
+    try {
+      await c.alerts(0, 0, 1);
+      expect.fail('must throw');
+    } catch (err) {
+      expect((err as CollectorError).code).to.equal('CASB_SETUP');
+      message = (err as Error).message;
+    }
+    expect(message).to.include('refused');
+    expect(logs.join('\n')).to.include('HTTP 500');
+    for (const [name, text] of [['error', message], ['logs', logs.join('\n')]] as const) {
+      expect(text, name).not.to.include('echo');
+    }
+  });
+
+  it('registers every auth_token it receives, with the api key and client secret, in the redactor it is given', async () => {
+    server.script(auth('tok-first-1'), json(401, {}), auth('tok-second-2'), json(200, { alerts: [] }));
+    const redactor = new SecretRedactor();
+    const c = await connect({ redactor });
+    await c.alerts(0, 0, 1);
+    expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts', '/v1/auth', '/v1/alerts']);
+    // What the process logs or dead-letters through this redactor masks them all.
+    expect(redactor.redact('tok-first-1 tok-second-2 key-123456 secret-abcdef')).to.equal('*** *** *** ***');
+    expect(redactor.redact(JSON.stringify({ echo: 'tok-second-2' }))).to.equal('{"echo":"***"}');
   });
 
   it('obeys Retry-After in seconds and as an HTTP date, pausing every request of the input', async () => {

@@ -85,9 +85,12 @@ interface Token {
  * Every request of the input goes through one bottleneck limiter (`requestsPerSecond`), retries
  * included. A 429 pauses every request of the input for its `Retry-After` (seconds or an HTTP
  * date, capped at {@link CASB_RETRY_AFTER_MAX_MS}; when missing or unreadable, a capped
- * exponential backoff, and the Devo collector's ValueError is logged). 5xx answers, resets and timeouts are retried by axios-retry with capped
- * exponential backoff and jitter. The token from `/v1/auth` is reused, renewed before `expires_in`
- * runs out, and renewed once on a 401; a second 401 is `ProofpointCasbSetupError` 101.
+ * exponential backoff, and the Devo collector's ValueError is logged). 5xx answers, resets and
+ * timeouts are retried by axios-retry with capped exponential backoff and jitter. Redirects are
+ * never followed (`CASB_REDIRECT_REFUSED`): they would carry the api key, the token or the client
+ * secret elsewhere. The token from `/v1/auth` is reused, renewed before `expires_in` runs out, and
+ * renewed once on a 401; a second 401 is `ProofpointCasbSetupError` 101. Each token is registered
+ * with the `redactor`, and every log line and error message of the client is redacted.
  *
  * @example
  * const client = new CasbClient({ baseUrl, apiKey, clientId, clientSecret });
@@ -280,10 +283,10 @@ export class CasbClient {
     if (header === undefined || header === null) this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('missing').message}; waiting ${(computed / 1000).toFixed(3)} s`);
     else if (String(header).trim() === '') this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('empty').message}; waiting ${(computed / 1000).toFixed(3)} s`);
     else if (told > 0 || /^\s*0+\s*$/.test(String(header))) {
+      // Capped: past 2^31 ms both timers (axios-retry's and the gate's) would fire at once.
       delay = Math.min(told, this.retryAfterMaxMs);
       if (told > delay) capped = ` (Retry-After asked for ${(told / 1000).toFixed(3)} s; capped at ${this.retryAfterMaxMs / 1000} s)`;
-    }
-    else this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('invalid', String(header)).message}; waiting ${(computed / 1000).toFixed(3)} s`);
+    } else this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('invalid', String(header)).message}; waiting ${(computed / 1000).toFixed(3)} s`);
     // Every request of this input (same api key) waits, not only this one.
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay);
     this.logger.warn(`429 Too Many Requests: pausing every request of this input for ${(delay / 1000).toFixed(3)} s${capped}`);
@@ -292,8 +295,8 @@ export class CasbClient {
 
   private failure(path: string, err: unknown): CollectorError {
     if (err instanceof CollectorError) return err;
-    const status = err instanceof AxiosError ? err.response?.status : undefined;
-    if (err instanceof AxiosError && status !== undefined && status >= 300 && status < 400) return this.redirectRefused(path, status, err);
+    const status = err instanceof AxiosError ? (err.response?.status ?? 0) : 0;
+    if (err instanceof AxiosError && status >= 300 && status < 400) return this.redirectRefused(path, status, err);
     return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describe(err, this.clip)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
   }
 

@@ -24,11 +24,10 @@ export interface DeadLetterFileOptions {
 /**
  * Where records the pipeline cannot process go (not JSON, no key, no parseable time): each is
  * counted, logged as a warning with its first 200 characters, and appended to a JSON-lines file
- * (mode 0600, never through a symbolic link, a looser mode tightened: see
- * {@link openPrivateFile}) as `{"time","service","reason","length","record"}`. Secrets are redacted before
- * the record is cut and escaped, and again after. Appends are
- * serialized in the background; a failing disk is logged and counted, never thrown into the
- * stream.
+ * as `{"time","service","reason","length","record"}` (mode 0600, never through a symbolic link,
+ * a looser mode tightened: see {@link openPrivateFile}). Secrets are redacted before the record is
+ * cut and escaped, and again after. Appends are serialized in the background; a failing disk (or
+ * a refused file) is logged and counted, never thrown into the stream.
  *
  * @example
  * const dlq = new DeadLetterFile({ file: 'state/pod-12345-message.deadletter.jsonl', service: 'pod/message', logger });

@@ -49,16 +49,21 @@ export class DedupJournal {
     const now = this.now();
     try {
       const handle = await openPrivateFile(this.file, constants.O_RDONLY, this.options);
-      const reader = createInterface({ input: handle.createReadStream({ encoding: 'utf8' }), crlfDelay: Infinity });
-      for await (const line of reader) {
-        if (line === '') continue;
-        lines++;
-        const entry = parseLine(line);
-        if (entry === undefined) skipped++;
-        else if (entry[1] > now) {
-          restore(entry[0], entry[1]);
-          restored++;
+      const input = handle.createReadStream({ encoding: 'utf8' });
+      try {
+        for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+          if (line === '') continue;
+          lines++;
+          const entry = parseLine(line);
+          if (entry === undefined) skipped++;
+          else if (entry[1] > now) {
+            restore(entry[0], entry[1]);
+            restored++;
+          }
         }
+      } finally {
+        // Closes the handle too, whether the file was read to its end or `restore` threw.
+        input.destroy();
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {

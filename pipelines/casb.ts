@@ -106,6 +106,7 @@ export function casbServices(config: CollectorConfig, writer: DevoWriter, logger
         clientSecret: input.clientSecret,
         requestsPerSecond: input.requestsPerSecond,
         logger: clientLogger,
+        redactor,
         ...tuning?.client,
       }),
   );

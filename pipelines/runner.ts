@@ -1,4 +1,5 @@
 import { defer, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
+import { cleartextWarnings } from '../lib/config/cleartextWarnings';
 import type { CollectorConfig } from '../lib/config/collectorConfig';
 import { loadDevoCredentials } from '../lib/config/devoCredentials';
 import { ConfigError } from '../lib/config/configError';
@@ -51,6 +52,7 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
       `outputs.${out.name}.config.insecure_skip_server_verification is true: the Devo relay's identity is NOT verified; anyone on the path can read and alter the events. Use only with a lab relay.`,
     );
   }
+  cleartextWarnings(config, logger);
   const sender = new DevoSender({
     host: out.address,
     port: out.port,

@@ -3,6 +3,8 @@ import axiosRetry, { exponentialDelay, isNetworkError, retryAfter } from 'axios-
 import Bottleneck from 'bottleneck';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { silentLogger, type Logger } from '../log/logger';
+import { redactingLogger } from '../log/redactingLogger';
+import { SecretRedactor } from '../log/secretRedactor';
 import { ProofpointCasbInitVariablesError, ProofpointCasbSetupError, RetryAfterError } from './casbErrors';
 
 /** Options of a {@link CasbClient}: one per CASB input (one api key). */
@@ -20,15 +22,40 @@ export interface CasbClientOptions {
   readonly retries?: number;
   /** First retry delay (doubling, with jitter). Default 1 s. */
   readonly backoffInitialMs?: number;
-  /** Longest computed retry delay (a server's Retry-After is obeyed even when longer). Default 60 s. */
+  /** Longest computed retry delay (a server's Retry-After is obeyed even when longer, up to `retryAfterMaxMs`). Default 60 s. */
   readonly backoffMaxMs?: number;
+  /**
+   * Longest pause a 429's `Retry-After` imposes; a longer one is capped (and logged as such).
+   * Default {@link CASB_RETRY_AFTER_MAX_MS} (1 hour); at most 2^31 - 1 ms, Node's longest timer.
+   */
+  readonly retryAfterMaxMs?: number;
   /** A token is renewed this long before its `expires_in` runs out. Default 60 s. */
   readonly renewBeforeMs?: number;
   /** Prefix of the setting names in messages. Default `inputs.proofpoint_casb`. */
   readonly settingPrefix?: string;
   readonly logger?: Logger;
+  /**
+   * Where the client registers its secrets: the api key, the client secret and every
+   * `auth_token` it receives (pass the process's, so that dead letters and other logs mask the
+   * token too). The client's own log lines and error messages are redacted with it. Default: one
+   * of its own.
+   */
+  readonly redactor?: SecretRedactor;
   readonly now?: () => number;
 }
+
+/**
+ * Longest pause a 429's `Retry-After` can impose on a CASB input: 1 hour. A server asking for more
+ * (`Retry-After: 1000000000`, or a date years ahead) gets this, logged; the pause is held for the
+ * whole of it (an uncapped value past 2^31 ms would overflow Node's timers, which then fire at once).
+ */
+export const CASB_RETRY_AFTER_MAX_MS = 3_600_000;
+
+/** Node's longest timer: a setTimeout beyond it fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Renewals of a token that expired while its request waited, per call (beyond the one renewal a 401 gets). */
+const MAX_EXPIRED_RENEWALS = 3;
 
 /** Most alerts in one page of `/v1/alerts`: a shorter page is the window's last. */
 export const CASB_ALERTS_PAGE_SIZE = 50;
@@ -60,10 +87,13 @@ interface Token {
  *
  * Every request of the input goes through one bottleneck limiter (`requestsPerSecond`), retries
  * included. A 429 pauses every request of the input for its `Retry-After` (seconds or an HTTP
- * date; when missing or unreadable, a capped exponential backoff, and the Devo collector's
- * ValueError is logged). 5xx answers, resets and timeouts are retried by axios-retry with capped
- * exponential backoff and jitter. The token from `/v1/auth` is reused, renewed before `expires_in`
- * runs out, and renewed once on a 401; a second 401 is `ProofpointCasbSetupError` 101.
+ * date, capped at {@link CASB_RETRY_AFTER_MAX_MS}; when missing or unreadable, a capped
+ * exponential backoff, and the Devo collector's ValueError is logged). 5xx answers, resets and
+ * timeouts are retried by axios-retry with capped exponential backoff and jitter. Redirects are
+ * never followed (`CASB_REDIRECT_REFUSED`): they would carry the api key, the token or the client
+ * secret elsewhere. The token from `/v1/auth` is reused, renewed before `expires_in` runs out, and
+ * renewed once on a 401; a second 401 is `ProofpointCasbSetupError` 101. Each token is registered
+ * with the `redactor`, and every log line and error message of the client is redacted.
  *
  * @example
  * const client = new CasbClient({ baseUrl, apiKey, clientId, clientSecret });
@@ -73,10 +103,12 @@ export class CasbClient {
   private readonly http: AxiosInstance;
   private readonly limiter: Bottleneck;
   private readonly logger: Logger;
+  private readonly redactor: SecretRedactor;
   private readonly now: () => number;
   private readonly prefix: string;
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
+  private readonly retryAfterMaxMs: number;
   private token: Token | undefined;
   private authenticating: Promise<Token> | undefined;
   private pausedUntil = 0;
@@ -84,11 +116,15 @@ export class CasbClient {
   private readonly abort = new AbortController();
 
   constructor(private readonly options: CasbClientOptions) {
-    this.logger = options.logger ?? silentLogger;
+    this.redactor = options.redactor ?? new SecretRedactor();
+    this.redactor.add(options.apiKey);
+    this.redactor.add(options.clientSecret);
+    this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
     this.now = options.now ?? Date.now;
     this.prefix = options.settingPrefix ?? 'inputs.proofpoint_casb';
     this.backoffInitialMs = options.backoffInitialMs ?? 1000;
     this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
+    this.retryAfterMaxMs = Math.min(options.retryAfterMaxMs ?? CASB_RETRY_AFTER_MAX_MS, MAX_TIMER_MS);
     const rps = options.requestsPerSecond ?? 1;
     try {
       this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / rps) });
@@ -97,6 +133,9 @@ export class CasbClient {
         timeout: options.timeoutMs ?? 30_000,
         headers: { 'x-api-key': options.apiKey, 'content-type': 'application/json', accept: 'application/json' },
         signal: this.abort.signal,
+        // A redirect would re-send x-api-key, the token or client_secret wherever it points: never
+        // followed (a 3xx is an error, CASB_REDIRECT_REFUSED). The API itself never redirects.
+        maxRedirects: 0,
         // Bodies are parsed here, strictly, so that a bad body is an error with a clear message.
         responseType: 'text',
         transformResponse: (data: unknown) => data,
@@ -112,7 +151,7 @@ export class CasbClient {
       retryCondition: (error) => this.retryable(error),
       retryDelay: (count, error) => this.retryDelay(count, error),
       onRetry: (count, error, config) =>
-        this.logger.warn(`${config.url ?? ''} failed (${describe(error)}); retry ${count} of ${options.retries ?? 6}`),
+        this.logger.warn(`${config.url ?? ''} failed (${describe(error, this.clip)}); retry ${count} of ${options.retries ?? 6}`),
     });
   }
 
@@ -122,22 +161,26 @@ export class CasbClient {
   }
 
   /** `POST /v1/alerts`: page `page` (from 0, newest first) of the alerts with `from <= timestamp <= to` (epoch ms). */
-  async alerts(page: number, from: number, to: number, signal?: AbortSignal): Promise<readonly unknown[]> {
-    const body = await this.call('/v1/alerts', { page, time_range: { from, to } }, signal);
-    const alerts = field(body, 'alerts');
-    if (!Array.isArray(alerts)) throw badResponse('/v1/alerts', 'no "alerts" list', body);
-    return alerts;
+  alerts(page: number, from: number, to: number, signal?: AbortSignal): Promise<readonly unknown[]> {
+    return this.redacted(async () => {
+      const body = await this.call('/v1/alerts', { page, time_range: { from, to } }, signal);
+      const alerts = field(body, 'alerts');
+      if (!Array.isArray(alerts)) throw badResponse('/v1/alerts', 'no "alerts" list', body, this.clip);
+      return alerts;
+    });
   }
 
   /** `POST /v2/events`: the page after `pageToken` (or from `startTime`, epoch ms), oldest first. */
-  async events(startTime: number, pageToken: string | undefined, signal?: AbortSignal): Promise<CasbEventsPage> {
-    const request = { start_time: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...(pageToken === undefined ? {} : { page_token: pageToken }) };
-    const body = await this.call('/v2/events', request, signal);
-    const events = field(body, 'events');
-    if (!Array.isArray(events)) throw badResponse('/v2/events', 'no "events" list', body);
-    const next = field(body, 'next_page_token');
-    if (next !== undefined && next !== null && typeof next !== 'string') throw badResponse('/v2/events', '"next_page_token" is not a string', body);
-    return { events, nextPageToken: typeof next === 'string' && next !== '' ? next : undefined };
+  events(startTime: number, pageToken: string | undefined, signal?: AbortSignal): Promise<CasbEventsPage> {
+    return this.redacted(async () => {
+      const request = { start_time: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...(pageToken === undefined ? {} : { page_token: pageToken }) };
+      const body = await this.call('/v2/events', request, signal);
+      const events = field(body, 'events');
+      if (!Array.isArray(events)) throw badResponse('/v2/events', 'no "events" list', body, this.clip);
+      const next = field(body, 'next_page_token');
+      if (next !== undefined && next !== null && typeof next !== 'string') throw badResponse('/v2/events', '"next_page_token" is not a string', body, this.clip);
+      return { events, nextPageToken: typeof next === 'string' && next !== '' ? next : undefined };
+    });
   }
 
   /** Cancels every request in flight or waiting, and stops the limiter. */
@@ -146,33 +189,49 @@ export class CasbClient {
     await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
 
+  /** The first 200 characters of a server's text for a message, redacted (no piece of a secret at the cut). */
+  private readonly clip = (text: string): string => this.redactor.redactHead(text, 200);
+
+  /** Runs a call; a failure's message is redacted once more, whatever built it. */
+  private async redacted<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof CollectorError) err.message = this.redactor.redact(err.message);
+      throw err;
+    }
+  }
+
   private async call(path: string, body: unknown, signal: AbortSignal | undefined): Promise<unknown> {
     let token = await this.validToken();
-    try {
-      return await this.post(path, body, token.value, signal);
-    } catch (err) {
-      if (!(err instanceof AxiosError) || err.response?.status !== 401) throw this.failure(path, err);
-      this.logger.warn(`${path} answered 401: renewing the token once`);
-      this.token = undefined;
-      token = await this.validToken();
+    let renewals = 0;
+    for (;;) {
       try {
         return await this.post(path, body, token.value, signal);
-      } catch (again) {
-        if (again instanceof AxiosError && again.response?.status === 401) {
+      } catch (err) {
+        if (!(err instanceof AxiosError) || err.response?.status !== 401) throw this.failure(path, err);
+        // A token that expired while its request waited (429 pauses, retries) says nothing about
+        // the credentials: renew it without counting. A fresh token refused is a setup problem.
+        const expiredMeanwhile = this.now() >= token.expiresAt && renewals < MAX_EXPIRED_RENEWALS;
+        if (renewals > 0 && !expiredMeanwhile) {
           this.token = undefined;
-          throw new ProofpointCasbSetupError(`${path} refused a fresh token too (401: ${responseText(again)}); check ${this.prefix}.credentials`, { cause: again });
+          throw new ProofpointCasbSetupError(`${path} refused a fresh token too (401: ${responseText(err, this.clip)}); check ${this.prefix}.credentials`, { cause: err });
         }
-        throw this.failure(path, again);
+        this.logger.warn(renewals === 0 ? `${path} answered 401: renewing the token once` : `${path} answered 401 after its token expired while waiting: renewing it`);
+        renewals++;
+        if (this.token === token) this.token = undefined;
+        token = await this.validToken();
       }
     }
   }
+
 
   private async post(path: string, body: unknown, token: string, signal: AbortSignal | undefined): Promise<unknown> {
     const response = await this.http.post<string>(path, JSON.stringify(body), {
       headers: { Authorization: token },
       signal: signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]),
     });
-    return parseJson(path, response.data);
+    return parseJson(path, response.data, this.clip);
   }
 
   private validToken(): Promise<Token> {
@@ -186,18 +245,20 @@ export class CasbClient {
     let body: unknown;
     try {
       const response = await this.http.post<string>('/v1/auth', JSON.stringify({ client_id: this.options.clientId, client_secret: this.options.clientSecret }));
-      body = parseJson('/v1/auth', response.data);
+      body = parseJson('/v1/auth', response.data, this.clip);
     } catch (err) {
       if (err instanceof AxiosError && (err.response?.status === 401 || err.response?.status === 403)) {
         throw new ProofpointCasbSetupError(
-          `/v1/auth answered ${err.response.status} (${responseText(err)}); check ${this.prefix}.credentials.client_id, client_secret and api_key`,
+          `/v1/auth answered ${err.response.status} (${responseText(err, this.clip)}); check ${this.prefix}.credentials.client_id, client_secret and api_key`,
           { cause: err },
         );
       }
       throw this.failure('/v1/auth', err);
     }
     const value = field(body, 'auth_token');
-    if (typeof value !== 'string' || value === '') throw badResponse('/v1/auth', 'no "auth_token"', body);
+    if (typeof value !== 'string' || value === '') throw badResponse('/v1/auth', 'no "auth_token"', body, this.clip);
+    // Masked from now on in every log line, error and dead letter that goes through the redactor.
+    this.redactor.add(value);
     const expiresIn = field(body, 'expires_in');
     const ttlMs = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn * 1000 : 3_600_000;
     this.token = { value, expiresAt: this.now() + ttlMs };
@@ -224,19 +285,48 @@ export class CasbClient {
     const header = error.response.headers['retry-after'] as unknown;
     const told = retryAfter(error);
     let delay = computed;
+    let capped = '';
     if (header === undefined || header === null) this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('missing').message}; waiting ${(computed / 1000).toFixed(3)} s`);
     else if (String(header).trim() === '') this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('empty').message}; waiting ${(computed / 1000).toFixed(3)} s`);
-    else if (told > 0 || /^\s*0+\s*$/.test(String(header))) delay = told;
-    else this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('invalid', String(header)).message}; waiting ${(computed / 1000).toFixed(3)} s`);
+    else if (told > 0 || /^\s*0+\s*$/.test(String(header))) {
+      // Capped: past 2^31 ms both timers (axios-retry's and the gate's) would fire at once.
+      delay = Math.min(told, this.retryAfterMaxMs);
+      if (told > delay) capped = ` (Retry-After asked for ${(told / 1000).toFixed(3)} s; capped at ${this.retryAfterMaxMs / 1000} s)`;
+    } else this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('invalid', String(header)).message}; waiting ${(computed / 1000).toFixed(3)} s`);
     // Every request of this input (same api key) waits, not only this one.
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay);
-    this.logger.warn(`429 Too Many Requests: pausing every request of this input for ${(delay / 1000).toFixed(3)} s`);
+    this.logger.warn(`429 Too Many Requests: pausing every request of this input for ${(delay / 1000).toFixed(3)} s${capped}`);
     return delay;
   }
 
   private failure(path: string, err: unknown): CollectorError {
     if (err instanceof CollectorError) return err;
-    return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describe(err)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
+    const status = err instanceof AxiosError ? (err.response?.status ?? 0) : 0;
+    if (err instanceof AxiosError && status >= 300 && status < 400) return this.redirectRefused(path, status, err);
+    return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describe(err, this.clip)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
+  }
+
+  private redirectRefused(path: string, status: number, err: AxiosError): CollectorError {
+    const location = err.response?.headers['location'] as unknown;
+    let target = 'without a Location';
+    if (typeof location === 'string' && location !== '') {
+      const same = originOf(location, this.options.baseUrl) === originOf(this.options.baseUrl, this.options.baseUrl);
+      target = `to ${JSON.stringify(this.clip(location))} (${same ? 'same origin' : 'another origin'})`;
+    }
+    return new CollectorError(
+      'CASB_REDIRECT_REFUSED',
+      `${path} answered ${status} with a redirect ${target}: redirects are never followed, since they would carry the api key, the token or client_secret elsewhere. Set ${this.prefix}.override_url_base to the address of the CASB API itself (now ${originOf(this.options.baseUrl, this.options.baseUrl) ?? this.options.baseUrl})`,
+      { cause: err },
+    );
+  }
+}
+
+/** `scheme://host:port` of a URL (relative ones resolved against `base`), or undefined when unreadable. */
+function originOf(url: string, base: string): string | undefined {
+  try {
+    return new URL(url, base).origin;
+  } catch {
+    return undefined;
   }
 }
 
@@ -246,29 +336,32 @@ function field(body: unknown, name: string): unknown {
     : undefined;
 }
 
-function parseJson(path: string, text: unknown): unknown {
+/** Cuts a server's text for a message, redacting it. */
+type Clip = (text: string) => string;
+
+function parseJson(path: string, text: unknown, clip: Clip): unknown {
   if (typeof text !== 'string') return text;
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new CollectorError('CASB_BAD_RESPONSE', `${path} answered with a body that is not JSON (${errorMessage(err)}): ${JSON.stringify(text.slice(0, 200))}`);
+    throw new CollectorError('CASB_BAD_RESPONSE', `${path} answered with a body that is not JSON (${errorMessage(err)}): ${JSON.stringify(clip(text))}`);
   }
 }
 
-function badResponse(path: string, what: string, body: unknown): CollectorError {
+function badResponse(path: string, what: string, body: unknown, clip: Clip): CollectorError {
   const text = JSON.stringify(body) ?? String(body);
-  return new CollectorError('CASB_BAD_RESPONSE', `${path} answered with an unexpected body (${what}): ${text.slice(0, 200)}`);
+  return new CollectorError('CASB_BAD_RESPONSE', `${path} answered with an unexpected body (${what}): ${clip(text)}`);
 }
 
-function responseText(err: AxiosError): string {
+function responseText(err: AxiosError, clip: Clip): string {
   const data = err.response?.data;
   const text = typeof data === 'string' ? data : (JSON.stringify(data) ?? '');
-  return text.slice(0, 200) || err.message;
+  return clip(text) || err.message;
 }
 
-function describe(err: unknown): string {
+function describe(err: unknown, clip: Clip): string {
   if (err instanceof AxiosError) {
-    if (err.response !== undefined) return `HTTP ${err.response.status}: ${responseText(err)}`;
+    if (err.response !== undefined) return `HTTP ${err.response.status}: ${responseText(err, clip)}`;
     return `${err.code ?? 'error'}: ${err.message}`;
   }
   return errorMessage(err);

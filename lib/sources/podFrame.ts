@@ -48,7 +48,7 @@ export function parsePodFrame(data: Buffer, isBinary: boolean, keyField: 'guid' 
   const scanned = SCANNERS[keyField](data);
   if ('error' in scanned) {
     const text = data.toString('utf8');
-    return { reason: notJsonReason(text, scanned.error), text };
+    return { reason: scanned.tooDeep === true ? scanned.error : notJsonReason(text, scanned.error), text };
   }
   const key = scanned.fields.get(keyField);
   if (typeof key !== 'string' || key === '') {

@@ -9,15 +9,21 @@ export interface ScannedObject {
 /** Why the text is not one JSON object. */
 export interface ScanError {
   readonly error: string;
+  /**
+   * True when the scan stopped at nesting deeper than {@link SCAN_JSON_MAX_DEPTH} levels (the
+   * rest was not read: the text may be valid JSON, which `JSON.parse` would accept).
+   */
+  readonly tooDeep?: true;
 }
 
-const MAX_DEPTH = 1000;
+/** Deepest nesting of objects and arrays that {@link scanJsonObject} reads (the top object is level 1). */
+export const SCAN_JSON_MAX_DEPTH = 1000;
 
 /**
  * The containers open at each depth (1 = object, 2 = array), shared by every scan: scans are
  * synchronous, and a fresh array per call cost an off-heap allocation per event.
  */
-const STACK = new Uint8Array(MAX_DEPTH + 1);
+const STACK = new Uint8Array(SCAN_JSON_MAX_DEPTH + 1);
 
 /** Character codes of the JSON grammar. */
 const enum Code {
@@ -55,7 +61,8 @@ const enum State {
 /**
  * Checks that `text` is exactly one JSON object (RFC 8259, the grammar `JSON.parse` accepts) and
  * returns its top-level members named in `wanted`, without building the object: a single pass,
- * iterative (nesting is bounded at 1000 levels, never the call stack), over the bytes as they
+ * iterative (nesting is bounded at {@link SCAN_JSON_MAX_DEPTH} levels, never the call stack; a
+ * deeper text is a {@link ScanError} with `tooDeep`), over the bytes as they
  * are (no string is made of the text). It is the cheap way to validate a
  * PoD frame and read its key and time (`JSON.parse` of a 3 KB event costs several times more and
  * allocates the whole tree); its verdicts and values are property-tested against `JSON.parse`.
@@ -203,10 +210,7 @@ function scanWith(text: Buffer, wanted: readonly string[], wantedBytes: readonly
         continue;
       }
     } else if (c === Code.OpenBrace || c === Code.OpenBracket) {
-      if (depth >= MAX_DEPTH) {
-        error = `nesting deeper than ${MAX_DEPTH}`;
-        break;
-      }
+      if (depth >= SCAN_JSON_MAX_DEPTH) return { ...failure(`nested deeper than ${SCAN_JSON_MAX_DEPTH} levels`, i, n), tooDeep: true };
       stack[++depth] = c === Code.OpenBrace ? 1 : 2;
       i++;
       state = c === Code.OpenBrace ? State.KeyOrClose : State.ValueOrClose;

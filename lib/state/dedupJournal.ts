@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { appendFile, open } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import type { DedupWindowState } from '../operators/dedupWindow';
+import { openPrivateFile, type PrivateFileOptions } from './openPrivateFile';
 import { writeFileAtomic } from './writeFileAtomic';
 
 /** What {@link DedupJournal.load} found. */
@@ -20,7 +20,8 @@ export interface DedupJournalContent {
  * (mode 0600): each commit appends only the keys delivered since the previous one (cheap, however
  * big the window), and the file is rewritten atomically with the live keys only when it has grown
  * to several times their number. Keys are appended only after the sink acknowledged their events,
- * so a key in the journal always means "delivered".
+ * so a key in the journal always means "delivered". The file is never opened through a symbolic
+ * link, and a mode open to other users is tightened (see {@link openPrivateFile}).
  */
 export class DedupJournal {
   private lineCount = 0;
@@ -28,6 +29,7 @@ export class DedupJournal {
   constructor(
     readonly file: string,
     private readonly now: () => number = Date.now,
+    private readonly options: PrivateFileOptions = {},
   ) {}
 
   /** Lines in the file now (live and expired). */
@@ -46,16 +48,22 @@ export class DedupJournal {
     let lines = 0;
     const now = this.now();
     try {
-      const reader = createInterface({ input: createReadStream(this.file, { encoding: 'utf8' }), crlfDelay: Infinity });
-      for await (const line of reader) {
-        if (line === '') continue;
-        lines++;
-        const entry = parseLine(line);
-        if (entry === undefined) skipped++;
-        else if (entry[1] > now) {
-          restore(entry[0], entry[1]);
-          restored++;
+      const handle = await openPrivateFile(this.file, constants.O_RDONLY, this.options);
+      const input = handle.createReadStream({ encoding: 'utf8' });
+      try {
+        for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+          if (line === '') continue;
+          lines++;
+          const entry = parseLine(line);
+          if (entry === undefined) skipped++;
+          else if (entry[1] > now) {
+            restore(entry[0], entry[1]);
+            restored++;
+          }
         }
+      } finally {
+        // Closes the handle too, whether the file was read to its end or `restore` threw.
+        input.destroy();
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -71,9 +79,9 @@ export class DedupJournal {
     if (entries.length === 0) return;
     const text = entries.map(line).join('');
     try {
-      await appendFile(this.file, text, { mode: 0o600 });
-      const handle = await open(this.file, 'r');
+      const handle = await openPrivateFile(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, this.options);
       try {
+        await handle.appendFile(text);
         await handle.sync();
       } finally {
         await handle.close();

@@ -7,6 +7,7 @@ import type { SecretRedactor } from '../log/secretRedactor';
 import type { DedupWindow } from '../operators/dedupWindow';
 import { DeadLetterFile } from './deadLetterFile';
 import { DedupJournal } from './dedupJournal';
+import { ensurePrivateDirectory } from './ensurePrivateDirectory';
 import { StateFile, type StateMigration } from './stateFile';
 
 /** What the store needs of a de-dup window. */
@@ -44,16 +45,23 @@ export class ServiceStore<S> {
     private readonly logger: Logger,
   ) {}
 
-  /** Creates the directory (0700; a failure is logged, the service runs without persistence). */
+  /**
+   * Creates the directory (0700; a failure is logged, the service runs without persistence). An
+   * existing one open to other users is tightened to 0700 (with a warning) when it is the
+   * collector's, and refused (`STATE_DIRECTORY_INSECURE`, thrown) when it is another user's.
+   */
   static async open<S>(options: ServiceStoreOptions<S>): Promise<ServiceStore<S>> {
     const { directory, logger, now } = options;
+    let created = true;
     try {
       await mkdir(directory, { recursive: true, mode: 0o700 });
     } catch (err) {
+      created = false;
       logger.error(
         `STATE_WRITE_FAILED: cannot create the state directory ${directory} (${DIRECTORY_SETTING}): ${errorMessage(err)}. Running without persistence until it is fixed.`,
       );
     }
+    if (created) await ensurePrivateDirectory(directory, DIRECTORY_SETTING, logger);
     const base = path.join(directory, options.base);
     return new ServiceStore(
       new StateFile<S>({
@@ -65,11 +73,12 @@ export class ServiceStore<S> {
         logger,
         now,
       }),
-      new DedupJournal(`${base}.dedup.jsonl`, now),
+      new DedupJournal(`${base}.dedup.jsonl`, now, { logger, setting: DIRECTORY_SETTING }),
       new DeadLetterFile({
         file: `${base}.deadletter.jsonl`,
         service: options.service,
         logger,
+        setting: DIRECTORY_SETTING,
         ...(options.redactor === undefined ? {} : { redactor: options.redactor }),
         now,
       }),

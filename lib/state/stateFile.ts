@@ -1,8 +1,10 @@
-import { readFile, rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import type * as t from 'io-ts';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { formatValidationErrors } from '../config/formatValidationErrors';
 import { silentLogger, type Logger } from '../log/logger';
+import { openPrivateFile } from './openPrivateFile';
 import { writeFileAtomic } from './writeFileAtomic';
 
 /** Upgrades the state of version `n` to version `n + 1`. */
@@ -33,7 +35,9 @@ interface Envelope {
  * written atomically with mode 0600. A file that is corrupt, truncated, of an unknown version or
  * of the wrong shape is reported (`STATE_UNREADABLE`), moved aside as
  * `<file>.corrupt-<time>` (kept for inspection, never deleted) and `load` returns `undefined`, so
- * the service starts from its config instead of crash-looping.
+ * the service starts from its config instead of crash-looping. It is never read through a symbolic
+ * link (refused, `STATE_UNREADABLE`; the next save replaces the link with a file), and a mode open
+ * to other users is tightened (see `openPrivateFile`).
  */
 export class StateFile<S> {
   private readonly logger: Logger;
@@ -52,7 +56,15 @@ export class StateFile<S> {
   async load(): Promise<S | undefined> {
     let text: string;
     try {
-      text = await readFile(this.options.file, 'utf8');
+      const handle = await openPrivateFile(this.options.file, constants.O_RDONLY, {
+        logger: this.logger,
+        ...(this.options.setting === undefined ? {} : { setting: this.options.setting }),
+      });
+      try {
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       this.logger.error(

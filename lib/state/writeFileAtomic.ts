@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 
@@ -6,7 +7,8 @@ import * as path from 'node:path';
  * Replaces `file` with `data` so that a crash at any moment leaves either the old content or the
  * new one, never a mix: write a temp file in the same directory (mode `mode`, default 0600),
  * fsync it, rename it over `file`, fsync the directory. On failure the temp file is removed and
- * the old file is untouched; the error is thrown.
+ * the old file is untouched; the error is thrown. A symbolic link at `file` is replaced by the
+ * new file (its target is never written).
  *
  * @example
  * await writeFileAtomic('state/pod-message.json', JSON.stringify(state));
@@ -15,7 +17,8 @@ export async function writeFileAtomic(file: string, data: string | Buffer, mode 
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx', mode);
+    // A new file only (O_EXCL), never through a link (O_NOFOLLOW): nothing planted at the name is used.
+    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
     try {
       await handle.writeFile(data);
       await handle.sync();

@@ -111,6 +111,38 @@ describe('security', function () {
     }
   });
 
+  it('warns at every start that ws:// and http:// base URLs send the PoD token and CASB secrets in clear (loopback exempt)', async () => {
+    const { dir, remove } = await tempDir();
+    const relay = await RelayLog.start(pki, lineKey);
+    const runs: CollectorProcess[] = [];
+    // Hosts that never resolve (RFC 6761): the warning is given at start, before any connection.
+    const run = async (podUrl: string, casbUrl: string): Promise<CollectorProcess> => {
+      await writeCollectorConfig(dir, { relayPort: relay.port, podUrl, casbUrl });
+      const p = new CollectorProcess(['run', '--config', 'config.yaml'], { cwd: dir, env: SECRET_ENV });
+      runs.push(p);
+      await waitFor(() => p.stdout.includes(' started with '), 'the start', 20_000);
+      p.kill('SIGTERM');
+      await p.exited;
+      return p;
+    };
+    const cleartext = /WARNING .*inputs\.proofpoint_on_demand\.services\.message\.override_url_base .*is ws:\/\/pod\.example\.invalid:9, not wss:\/\/: the PoD api_token and every event cross the network in clear text/;
+    const casbCleartext = /WARNING .*inputs\.proofpoint_casb\.override_url_base is http:\/\/casb\.example\.invalid:9, not https:\/\//;
+    try {
+      await writeCertFiles(path.join(dir, 'certs'), pki);
+      for (let start = 0; start < 2; start++) {
+        const p = await run('ws://pod.example.invalid:9', 'http://casb.example.invalid:9');
+        expect(p.stdout, `start ${start + 1}`).to.match(cleartext).and.match(casbCleartext);
+        for (const secret of Object.values(SECRETS)) expect(p.stdout.includes(secret), secret).to.equal(false);
+      }
+      const loopback = await run('ws://127.0.0.1:9', 'http://localhost:9');
+      expect(loopback.stdout).not.to.match(/clear text/);
+    } finally {
+      for (const p of runs) await p.dispose();
+      await relay.stop();
+      await remove();
+    }
+  });
+
   it('the container runs as a non-root user, with production dependencies only', async () => {
     const dockerfile = await readFile(path.join(__dirname, '..', '..', '..', 'Dockerfile'), 'utf8');
     const finalStage = dockerfile.slice(dockerfile.lastIndexOf('FROM '));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
@@ -115,5 +115,30 @@ describe('reliability: state trouble', function () {
     await runToTheEnd(collector);
     expect(collector.stdout).to.match(/INFO .*Upgraded .*proofpoint_on_demand-7-message\.json from state version 1 to 2/);
     expect(collector.stdout).not.to.match(/STATE_UNREADABLE/);
+  });
+  it('tightens a state directory open to others, refuses a de-dup journal that is a symbolic link (its target untouched), and keeps delivering', async () => {
+    const { dir: elsewhere, remove: removeElsewhere } = await tempDir();
+    try {
+      await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url });
+      const state = path.join(dir, 'state');
+      await mkdir(state);
+      await chmod(state, 0o777);
+      const victim = path.join(elsewhere, 'victim.txt');
+      await writeFile(victim, 'do not touch\n');
+      const link = path.join(state, 'proofpoint_on_demand-7-message.dedup.jsonl');
+      await symlink(victim, link);
+      const collector = start();
+      await runToTheEnd(collector);
+      expect((await stat(state)).mode & 0o777).to.equal(0o700);
+      expect(await readFile(victim, 'utf8')).to.equal('do not touch\n');
+      expect((await lstat(link)).isSymbolicLink()).to.equal(true);
+      expect(collector.stdout).to.match(/WARNING .*The state directory .*state \(globals\.persistence\.config\.directory_name\) had mode 0777, open to other users: tightened to 0700/);
+      expect(collector.stdout).to.match(/ERROR .*STATE_UNREADABLE: Cannot read the de-dup journal .*message\.dedup\.jsonl: .*is a symbolic link: the collector never follows one/);
+      expect(collector.stdout).to.match(/ERROR .*STATE_WRITE_FAILED: Cannot append to the de-dup journal .*message\.dedup\.jsonl: .*is a symbolic link/);
+      // The other service's journal is a file of its own, 0600.
+      expect((await stat(path.join(state, 'proofpoint_on_demand-7-maillog.dedup.jsonl'))).mode & 0o777).to.equal(0o600);
+    } finally {
+      await removeElsewhere();
+    }
   });
 });

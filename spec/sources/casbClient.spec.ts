@@ -2,8 +2,10 @@ import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CollectorError } from '../../lib/errors/collectorError';
 import { createLogger } from '../../lib/log/logger';
+import { SecretRedactor } from '../../lib/log/secretRedactor';
 import { ProofpointCasbSetupError } from '../../lib/sources/casbErrors';
 import { CasbClient, type CasbClientOptions } from '../../lib/sources/casbClient';
+import { sleep, waitFor } from '../helpers/waitFor';
 
 interface Seen {
   readonly at: number;
@@ -128,6 +130,34 @@ describe('CasbClient (real HTTP on loopback)', function () {
     }
   });
 
+  it('renews, without calling it a setup error, a fresh token that expired while its request waited out a 429', async () => {
+    let now = 1_000_000;
+    server.script(
+      auth('tok-A', 3600),
+      json(401, { error: 'expired' }),
+      auth('tok-B', 5),
+      (_req, res) => {
+        now += 10_000; // the 429 pause outlives tok-B's 5 s
+        json(429, { error: 'slow down' }, { 'retry-after': '0' })(_req, res);
+      },
+      json(401, { error: 'expired' }),
+      auth('tok-C', 3600),
+      json(200, { alerts: [{ id: 3 }] }),
+    );
+    const c = await connect({ now: () => now, renewBeforeMs: 0 });
+    expect(await c.alerts(0, 0, 1)).to.deep.equal([{ id: 3 }]);
+    expect(server.seen.map((s) => `${s.path} ${s.headers.authorization ?? ''}`.trim())).to.deep.equal([
+      '/v1/auth',
+      '/v1/alerts tok-A',
+      '/v1/auth',
+      '/v1/alerts tok-B',
+      '/v1/alerts tok-B',
+      '/v1/auth',
+      '/v1/alerts tok-C',
+    ]);
+    expect(logs.some((l) => /answered 401 after its token expired while waiting: renewing it/.test(l))).to.equal(true);
+  });
+
   it('reports refused credentials as ProofpointCasbSetupError 101 without leaking them', async () => {
     server.script(json(401, { error: 'bad client' }));
     const c = await connect();
@@ -138,6 +168,37 @@ describe('CasbClient (real HTTP on loopback)', function () {
       expect((err as CollectorError).code).to.equal('CASB_SETUP');
       expect((err as Error).message).to.include('/v1/auth answered 401').and.not.include('secret-abcdef');
     }
+  });
+
+  it('never logs the auth token, even holding \\ or " and echoed JSON-escaped in 5xx and 401 bodies', async () => {
+    const token = 'tok-A "echo" \\ end';
+    const echo = (status: number): Handler => json(status, { error: `token ${token} refused` });
+    server.script(auth(token), echo(500), echo(401), auth(token), echo(401));
+    const c = await connect();
+    let message = '';
+    try {
+      await c.alerts(0, 0, 1);
+      expect.fail('must throw');
+    } catch (err) {
+      expect((err as CollectorError).code).to.equal('CASB_SETUP');
+      message = (err as Error).message;
+    }
+    expect(message).to.include('refused');
+    expect(logs.join('\n')).to.include('HTTP 500');
+    for (const [name, text] of [['error', message], ['logs', logs.join('\n')]] as const) {
+      expect(text, name).not.to.include('echo');
+    }
+  });
+
+  it('registers every auth_token it receives, with the api key and client secret, in the redactor it is given', async () => {
+    server.script(auth('tok-first-1'), json(401, {}), auth('tok-second-2'), json(200, { alerts: [] }));
+    const redactor = new SecretRedactor();
+    const c = await connect({ redactor });
+    await c.alerts(0, 0, 1);
+    expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts', '/v1/auth', '/v1/alerts']);
+    // What the process logs or dead-letters through this redactor masks them all.
+    expect(redactor.redact('tok-first-1 tok-second-2 key-123456 secret-abcdef')).to.equal('*** *** *** ***');
+    expect(redactor.redact(JSON.stringify({ echo: 'tok-second-2' }))).to.equal('{"echo":"***"}');
   });
 
   it('obeys Retry-After in seconds and as an HTTP date, pausing every request of the input', async () => {
@@ -162,6 +223,39 @@ describe('CasbClient (real HTTP on loopback)', function () {
     expect(logs.filter((l) => /429 Too Many Requests: pausing every request of this input/.test(l))).to.have.length(2);
   });
 
+  it('caps an enormous Retry-After (10^9 s) at an hour and holds the pause instead of retrying at once', async () => {
+    server.script(auth(), json(429, {}, { 'retry-after': '1000000000' }), json(200, { alerts: [] }));
+    const c = await connect();
+    const pending = c.alerts(0, 0, 1).then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    await waitFor(() => logs.some((l) => l.includes('429 Too Many Requests')), 'the 429');
+    expect(logs.find((l) => l.includes('429 Too Many Requests'))).to.match(/pausing every request of this input for 3600\.000 s \(Retry-After asked for 1000000000\.000 s; capped at 3600 s\)/);
+    // Nothing to wait for: the point is that nothing happens (a timer past 2^31 ms fires at once).
+    await sleep(500);
+    expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts']);
+    await c.close();
+    expect(await pending).to.equal('rejected');
+  });
+
+  it('holds a capped Retry-After for the whole cap, in seconds or as a far HTTP date', async () => {
+    server.script(
+      auth(),
+      json(429, {}, { 'retry-after': '1000000000' }),
+      json(429, {}, { 'retry-after': 'Tue, 01 Jan 2200 00:00:00 GMT' }),
+      json(200, { alerts: [{ id: 9 }] }),
+    );
+    const c = await connect({ retryAfterMaxMs: 600 });
+    expect(await c.alerts(0, 0, 1)).to.deep.equal([{ id: 9 }]);
+    const at = server.seen.slice(1).map((s) => s.at);
+    expect(at[1]! - at[0]!).to.be.at.least(590);
+    expect(at[2]! - at[1]!).to.be.at.least(590);
+    const pauses = logs.filter((l) => l.includes('429 Too Many Requests'));
+    expect(pauses[0]).to.match(/for 0\.600 s \(Retry-After asked for 1000000000\.000 s; capped at 0\.6 s\)$/);
+    expect(pauses[1]).to.match(/for 0\.600 s \(Retry-After asked for \d+\.\d{3} s; capped at 0\.6 s\)$/);
+  });
+
   it("falls back to a capped backoff, with the seeds' messages, when Retry-After is missing, empty or unreadable", async () => {
     server.script(auth(), json(429, {}), json(429, {}, { 'retry-after': '' }), json(429, {}, { 'retry-after': 'soon' }), json(200, { alerts: [] }));
     const c = await connect();
@@ -170,6 +264,80 @@ describe('CasbClient (real HTTP on loopback)', function () {
     expect(warnings[0]).to.match(/WARNING .*CASB_RETRY_AFTER: Retry-After header not found; waiting/);
     expect(warnings[1]).to.match(/CASB_RETRY_AFTER: Retry-After header value is None; waiting/);
     expect(warnings[2]).to.match(/CASB_RETRY_AFTER: Retry-After header value is neither seconds nor an HTTP date: "soon"/);
+  });
+
+  describe('redirects', () => {
+    let other: ScriptedServer;
+    let otherUrl: string;
+    beforeEach(async () => {
+      // The "other origin": a second loopback server on another port, which must hear nothing.
+      other = new ScriptedServer().script(auth('tok-OTHER'), json(200, { alerts: [{ id: 'stolen' }] }));
+      otherUrl = await other.listen();
+    });
+    afterEach(() => other.close());
+
+    const redirect = (status: number, to: () => string): Handler => (_req, res) => {
+      res.writeHead(status, { location: to() });
+      res.end();
+    };
+
+    /** The call's rejection (a resolved call fails the test later, after the leak check). */
+    async function failureOf(call: () => Promise<unknown>): Promise<unknown> {
+      try {
+        await call();
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    }
+
+    function expectRefused(err: unknown, pathName: string, status: number): void {
+      expect(err).to.be.instanceOf(CollectorError);
+      const e = err as CollectorError;
+      expect(e.code).to.equal('CASB_REDIRECT_REFUSED');
+      expect(e.message).to.include(`${pathName} answered ${status} with a redirect`).and.include('inputs.proofpoint_casb.override_url_base');
+    }
+
+    function expectOtherOriginUntouched(): void {
+      const leaked = other.seen.filter((s) => s.headers['x-api-key'] !== undefined || s.headers.authorization !== undefined || JSON.stringify(s.body ?? '').includes('client_secret'));
+      expect(leaked, 'requests carrying x-api-key, Authorization or client_secret at the other origin').to.deep.equal([]);
+      expect(other.seen).to.have.length(0);
+    }
+
+    it('never follows a 307/308 of /v1/auth to another origin (it would re-send x-api-key and client_secret there)', async () => {
+      for (const status of [307, 308]) {
+        server.script(redirect(status, () => `${otherUrl}/v1/auth`));
+        const c = await connect();
+        const err = await failureOf(() => c.alerts(0, 0, 1));
+        expectOtherOriginUntouched();
+        expectRefused(err, '/v1/auth', status);
+        expect((err as Error).message).to.include(otherUrl);
+        // Not retried: one request, no loop.
+        expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth']);
+        await c.close();
+        await server.close();
+        server = new ScriptedServer();
+      }
+    });
+
+    it('never follows a redirect of /v1/alerts or /v2/events to another origin, another port or scheme (it would carry x-api-key and the token)', async () => {
+      server.script(auth('tok-A'), redirect(302, () => `${otherUrl}/v1/alerts`), redirect(307, () => `${otherUrl}/v2/events`), redirect(301, () => `${otherUrl.replace('http:', 'https:')}/v1/alerts`));
+      const c = await connect();
+      const errors = [await failureOf(() => c.alerts(0, 0, 1)), await failureOf(() => c.events(0, undefined)), await failureOf(() => c.alerts(0, 0, 1))];
+      expectOtherOriginUntouched();
+      expectRefused(errors[0], '/v1/alerts', 302);
+      expectRefused(errors[1], '/v2/events', 307);
+      expectRefused(errors[2], '/v1/alerts', 301);
+      expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts', '/v2/events', '/v1/alerts']);
+      expect(logs.join('\n')).not.to.include('tok-A');
+    });
+
+    it('refuses a redirect within the same origin too (the API never redirects; 301/302 would turn the POST into a GET)', async () => {
+      server.script(auth('tok-A'), redirect(307, () => '/v1/alerts-elsewhere'));
+      const c = await connect();
+      expectRefused(await failureOf(() => c.alerts(0, 0, 1)), '/v1/alerts', 307);
+      expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts']);
+    });
   });
 
   it('retries 5xx and resets with backoff, then gives up with CASB_REQUEST_FAILED', async () => {

@@ -63,6 +63,15 @@ describe('parsePodFrame', () => {
     expect(isRejectedFrame(parsePodFrame(frame(deep), false, 'guid'))).to.equal(true);
   });
 
+  it('says that valid JSON nested 2 000 deep is too deep, naming the limit (not "not a JSON object (object)")', () => {
+    const deep = `${'{"a":'.repeat(2000)}{"guid":"g","ts":1}${'}'.repeat(2000)}`;
+    expect(JSON.parse(deep)).to.be.an('object');
+    const result = parsePodFrame(frame(deep), false, 'guid');
+    expect(isRejectedFrame(result)).to.equal(true);
+    expect(result).to.have.property('reason').that.matches(/^nested deeper than 1000 levels at position \d+$/);
+    expect(result).to.have.property('text', deep);
+  });
+
   it('never throws, and what it accepts re-parses to an object with the key (property)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.json(), fc.uint8Array().map((a) => Buffer.from(a).toString('latin1'))), fc.boolean(), (text, binary) => {

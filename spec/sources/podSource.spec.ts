@@ -5,6 +5,7 @@ import { Subject, Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Valve } from '../../lib/flow/valve';
 import { createLogger } from '../../lib/log/logger';
+import { SecretRedactor } from '../../lib/log/secretRedactor';
 import { podSource, podStreamUrl, type PodSourceEvent, type PodSourceOptions } from '../../lib/sources/podSource';
 import { sleep, waitFor } from '../helpers/waitFor';
 
@@ -127,6 +128,17 @@ describe('podSource (real websocket on loopback)', function () {
     expect(errors[1]).to.match(/POD_HANDSHAKE_400: .* check inputs\.proofpoint_on_demand\.credentials\.cluster_id, the service name "message" and inputs\.proofpoint_on_demand\.services\.message\.start_time/);
     expect(errors[2]).to.match(/POD_HANDSHAKE_404: .* check inputs\.proofpoint_on_demand\.services\.message\.override_url_base/);
     expect(JSON.stringify(logs)).not.to.include('tok-123');
+  });
+
+  it('never logs a token holding \\ or " that a 401 body echoes JSON-escaped (and quoted again in the line)', async () => {
+    const token = 'tok-"echo"\\-123';
+    server = new TestServer((_req, socket) => reject(socket, '401 Unauthorized', JSON.stringify({ error: `invalid token ${token}` })), () => undefined);
+    start(await server.listen(), { apiToken: token, periodMs: 10, badSettingsRetryMs: 10_000, logger: createLogger({ write: (l) => logs.push(l), redactor: new SecretRedactor([token]) }) });
+    await waitFor(() => logs.some((l) => l.includes('POD_HANDSHAKE_401')), 'the 401');
+    expect(server.requests[0]!.headers.authorization).to.equal(`Bearer ${token}`);
+    const line = logs.find((l) => l.includes('POD_HANDSHAKE_401'))!;
+    expect(line).to.include('invalid token ***');
+    expect(logs.join('\n')).not.to.include('echo');
   });
 
   it('reports an unreachable endpoint, naming the URL setting', async () => {

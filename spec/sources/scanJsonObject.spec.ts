@@ -91,7 +91,7 @@ describe('scanJsonObject', () => {
 
   it('bounds nesting instead of using the call stack', () => {
     const deep = `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`;
-    expect(scan(deep, ['a'])).to.deep.equal({ error: 'nesting deeper than 1000 at position 1004' });
+    expect(scan(deep, ['a'])).to.deep.equal({ error: 'nested deeper than 1000 levels at position 1004', tooDeep: true });
   });
 
   it('agrees with JSON.parse on valid JSON texts (property)', () => {

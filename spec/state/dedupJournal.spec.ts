@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { appendFile, chmod, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { CollectorError } from '../../lib/errors/collectorError';
+import { createLogger } from '../../lib/log/logger';
 import { DedupJournal } from '../../lib/state/dedupJournal';
 import { tempDir } from '../helpers/tempDir';
 
@@ -48,5 +50,42 @@ describe('DedupJournal', () => {
     await journal.rewrite({ version: 1, entries: [['k1', 10]] });
     expect(journal.lines).to.equal(1);
     expect(await readFile(journal.file, 'utf8')).to.equal('["k1",10]\n');
+  });
+  it('never follows a journal that is a symbolic link: append and load are refused, naming it, and the target is untouched', async () => {
+    const { dir: elsewhere, remove: removeElsewhere } = await tempDir();
+    try {
+      const target = path.join(elsewhere, 'victim.txt');
+      await writeFile(target, 'do not touch\n');
+      const file = path.join(dir, 'j.jsonl');
+      await symlink(target, file);
+      const journal = new DedupJournal(file, () => 0);
+      const failure = await journal.append([['k', 10]]).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).to.be.instanceOf(CollectorError);
+      expect((failure as CollectorError).code).to.equal('STATE_WRITE_FAILED');
+      expect((failure as Error).message).to.include(file).and.match(/is a symbolic link/);
+      expect(await readFile(target, 'utf8')).to.equal('do not touch\n');
+      await writeFile(target, '["planted",99999999999999]\n');
+      const loading = await load(journal).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect((loading as CollectorError).code).to.equal('STATE_UNREADABLE');
+      expect((loading as Error).message).to.include(file).and.match(/is a symbolic link/);
+    } finally {
+      await removeElsewhere();
+    }
+  });
+
+  it('tightens a journal open to other users (0666) to 0600 at the next append, with a warning naming it', async () => {
+    const logs: string[] = [];
+    const file = path.join(dir, 'j.jsonl');
+    await writeFile(file, '');
+    await chmod(file, 0o666);
+    await new DedupJournal(file, () => 0, { logger: createLogger({ write: (l) => logs.push(l) }) }).append([['k', 10]]);
+    expect((await stat(file)).mode & 0o777).to.equal(0o600);
+    expect(logs.join('\n')).to.match(/WARNING .*j\.jsonl had mode 0666, open to other users: tightened to 0600/);
   });
 });

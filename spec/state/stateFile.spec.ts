@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as t from 'io-ts';
-import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CollectorError } from '../../lib/errors/collectorError';
 import { createLogger } from '../../lib/log/logger';
@@ -60,7 +60,7 @@ describe('StateFile', () => {
   ];
   for (const [what, content, message] of bad) {
     it(`reports a ${what} file, moves it aside and starts from the config`, async () => {
-      await writeFile(path.join(dir, 'svc.json'), content);
+      await writeFile(path.join(dir, 'svc.json'), content, { mode: 0o600 });
       expect(await store().load()).to.equal(undefined);
       expect(logs).to.have.length(1);
       expect(logs[0]).to.match(/ERROR .* STATE_UNREADABLE: /).and.match(message).and.match(/moved aside to .*svc\.json\.corrupt-2024-01-01T00-00-00-000Z\. Starting from the config\./);
@@ -97,6 +97,32 @@ describe('StateFile', () => {
     }
     await chmod(dir, 0o700);
     expect(await s.load()).to.deep.equal({ last: 1 });
+  });
+  it('never follows a symbolic link: a linked state file is refused (STATE_UNREADABLE naming it), and a save replaces the link, not its target', async () => {
+    const { dir: elsewhere, remove: removeElsewhere } = await tempDir();
+    try {
+      const target = path.join(elsewhere, 'target.json');
+      const planted = JSON.stringify({ version: 2, state: { last: 666 } });
+      await writeFile(target, planted);
+      await symlink(target, path.join(dir, 'svc.json'));
+      const s = store();
+      expect(await s.load()).to.equal(undefined);
+      expect(logs.join('\n')).to.match(/ERROR .*STATE_UNREADABLE: cannot read .*svc\.json: .*svc\.json is a symbolic link.*globals\.persistence\.config\.directory_name/);
+      await s.save({ last: 1 });
+      expect(await readFile(target, 'utf8')).to.equal(planted);
+      expect((await lstat(path.join(dir, 'svc.json'))).isFile()).to.equal(true);
+      expect((await stat(path.join(dir, 'svc.json'))).mode & 0o777).to.equal(0o600);
+    } finally {
+      await removeElsewhere();
+    }
+  });
+
+  it('tightens a state file open to other users (0666) to 0600 when it reads it, with a warning naming it', async () => {
+    await writeFile(path.join(dir, 'svc.json'), JSON.stringify({ version: 2, state: { last: 5 } }));
+    await chmod(path.join(dir, 'svc.json'), 0o666);
+    expect(await store().load()).to.deep.equal({ last: 5 });
+    expect((await stat(path.join(dir, 'svc.json'))).mode & 0o777).to.equal(0o600);
+    expect(logs.join('\n')).to.match(/WARNING .*svc\.json had mode 0666, open to other users: tightened to 0600/);
   });
 });
 

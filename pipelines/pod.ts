@@ -1,26 +1,26 @@
 import * as path from 'node:path';
-import { defer, filter, from, interval, map, mergeMap, Observable, Subject, tap } from 'rxjs';
+import { defer, filter, from, interval, map, mergeMap, Observable, tap } from 'rxjs';
 import type { CollectorConfig, PodInputConfig, PodServiceConfig } from '../lib/config/collectorConfig';
 import { configSecrets } from '../lib/config/collectorConfig';
 import { describeError } from '../lib/errors/collectorError';
 import { ByteArena } from '../lib/flow/byteArena';
-import { Valve } from '../lib/flow/valve';
+import { StreamFlow } from '../lib/flow/streamFlow';
 import type { Logger } from '../lib/log/logger';
-import { RepeatedErrorLog } from '../lib/log/repeatedErrorLog';
 import { SecretRedactor } from '../lib/log/secretRedactor';
-import { commitAcks, type CommitReason } from '../lib/operators/commitAcks';
-import { dedupWindow, type DedupEntry, type DedupWindow } from '../lib/operators/dedupWindow';
+import { commitAcks } from '../lib/operators/commitAcks';
+import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
+import type { Timed } from '../lib/operators/timed';
 import { normalizeTime } from '../lib/operators/normalizeTime';
 import { sortWithin } from '../lib/operators/sortWithin';
 import { devoSink, type SinkAck } from '../lib/sinks/devoSink';
 import type { DevoWriter } from '../lib/sinks/devoWriter';
 import { isRejectedFrame, parsePodFrame, podKeyField, type PodFrame } from '../lib/sources/podFrame';
 import { podSource, type PodSourceEvent } from '../lib/sources/podSource';
-import type { DeadLetterFile } from '../lib/state/deadLetterFile';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
 import { earlyForgetReporter } from './earlyForgetReporter';
-import { CURSOR_MAX_SKEW_MS, decidePodCatchUp } from './podCatchUp';
+import { decidePodCatchUp } from './podCatchUp';
+import { PodCommits, podCursor } from './podCommits';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
 import type { PipelineDeps, Service } from './service';
 
@@ -121,13 +121,12 @@ interface Context {
   readonly tuning: PodTuning;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The only way the cursor moves; the catch-up decision reads `store.state`. */
   readonly store: ServiceStore<PodState>;
-  readonly deadLetter: DeadLetterFile;
+  /** The state found at start. */
   readonly persisted: PodState | undefined;
   readonly dedup: DedupWindow<PodFrame>;
-  readonly arena: ByteArena;
   readonly stats: PullStats;
-  lastEventTime: number | undefined;
 }
 
 async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: PodServiceDeps): Promise<Context> {
@@ -147,16 +146,11 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   });
   const stats = new PullStats(now);
   const reportEarlyForget = earlyForgetReporter(logger, `inputs.proofpoint_on_demand.services.${service.name}`, service, now);
-  // Events wait up to a second (sort window, batch): their bytes wait in reused slabs, not in socket reads.
-  const arena = new ByteArena();
   const dedup = dedupWindow<PodFrame>({
     key: (f) => f.key,
     maxBytes: service.dedupMaxBytes,
     ...(service.dedupMaxKeys === undefined ? {} : { maxKeys: service.dedupMaxKeys }),
-    onDuplicate: (f) => {
-      stats.duplicates++;
-      arena.release(f.raw);
-    },
+    onDuplicate: () => stats.duplicates++,
     onEarlyForget: (age) => {
       stats.forgottenEarly++;
       reportEarlyForget(age);
@@ -165,36 +159,25 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   });
 
   logger.info('Reading persisted data');
-  const persisted = await store.stateFile.load();
+  const persisted = await store.load();
   logger.info(`Data retrieved from the persistence: ${persisted === undefined ? 'None' : JSON.stringify(persisted)}`);
   await store.restoreWindow(dedup);
-  const ctx: Context = {
-    input,
-    service,
-    deps,
-    tuning,
-    logger,
-    now,
-    store,
-    deadLetter: store.deadLetter,
-    persisted,
-    dedup,
-    arena,
-    stats,
-    lastEventTime: persisted?.lastEventTime ?? undefined,
-  };
+  const ctx: Context = { input, service, deps, tuning, logger, now, store, persisted, dedup, stats };
   // Mark the run as unclean until it stops cleanly: a crash from here on is detected at restart.
-  await save(ctx, 'error').catch((err: unknown) => logger.error(describeError(err)));
+  const marked = await store.commit([], dedup, podCursor(service, now(), persisted?.lastEventTime ?? undefined, 'error'));
+  if (marked.error !== undefined) logger.error(describeError(marked.error));
   return ctx;
 }
 
 function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<string>> {
-  const { service, deps, tuning, logger, stats, dedup, deadLetter, arena, now } = ctx;
+  const { service, deps, tuning, logger, stats, dedup, store, now } = ctx;
   const keyField = podKeyField(service.name);
-  const valve = new Valve({ maxBytes: tuning.valveMaxBytes, maxItems: tuning.valveMaxItems });
-  const flush$ = new Subject<void>();
-  const delivered: DedupEntry[] = [];
-  const commitErrors = new RepeatedErrorLog(logger);
+  // Backpressure (sink → source) and the session breaks (source → sort window).
+  const flow = new StreamFlow({ maxBytes: tuning.valveMaxBytes, maxItems: tuning.valveMaxItems });
+  // Events wait up to a second (sort window, batch): their bytes wait in reused slabs, not in
+  // socket reads. A copy is made once an event is kept, and released by the sink alone.
+  const arena = new ByteArena();
+  const commits = new PodCommits({ store, dedup, stats, logger, now, service, lastEventTime: ctx.persisted?.lastEventTime ?? undefined });
   let lastSessionEnd: number | undefined;
 
   const source$ = podSource({
@@ -203,7 +186,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     type: service.name,
     apiToken: ctx.input.apiToken,
     periodMs: service.periodMs,
-    valve,
+    valve: flow.valve,
     pingIntervalMs: tuning.pingIntervalMs,
     pongTimeoutMs: tuning.pongTimeoutMs,
     backoffMaxMs: tuning.backoffMaxMs,
@@ -216,7 +199,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
         now: now(),
         persisted: ctx.persisted,
         configuredStartTime: service.startTime,
-        lastEventTime: ctx.lastEventTime,
+        lastEventTime: store.state?.lastEventTime ?? undefined,
         lastSessionEnd,
       });
       (decision.sinceTime === undefined ? logger.debug : logger.info)(
@@ -230,8 +213,12 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     if (event.kind === 'open') stats.requests++;
     else if (event.kind === 'closed') {
       lastSessionEnd = now();
-      flush$.next();
+      flow.streamBroke();
     }
+  };
+  const deadLetter = (text: string, reason: string): void => {
+    stats.deadLettered++;
+    store.deadLetter.write(text, reason);
   };
 
   const frames$ = source$.pipe(
@@ -239,25 +226,24 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     filter((e): e is Extract<PodSourceEvent, { kind: 'frame' }> => e.kind === 'frame'),
     map((e) => {
       stats.received++;
-      return parsePodFrame(e.data, e.isBinary, keyField, arena);
+      return parsePodFrame(e.data, e.isBinary, keyField);
     }),
     filter((f): f is PodFrame => {
       if (!isRejectedFrame(f)) return true;
-      stats.deadLettered++;
-      deadLetter.write(f.text, f.reason);
+      deadLetter(f.text, f.reason);
       return false;
     }),
   );
   const events$ = frames$.pipe(
     dedup,
     normalizeTime('ts', (f, reason) => {
-      stats.deadLettered++;
-      deadLetter.write(f.raw.toString('utf8'), `EVENT_TIME_INVALID: ${reason}`);
-      arena.release(f.raw);
+      deadLetter(f.raw.toString('utf8'), `EVENT_TIME_INVALID: ${reason}`);
       // Not delivered: a corrected re-send of the event must pass the window.
       dedup.forget(f.key);
     }),
-    sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$ }),
+    // Kept from here on: copy the bytes out of the socket read (everything above ran within it).
+    map((e): Timed<PodFrame> => ({ time: e.time, value: { key: e.value.key, ts: e.value.ts, raw: arena.copy(e.value.raw) } })),
+    sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$: flow.breaks$ }),
     devoSink({
       writer: deps.writer,
       tag: service.tag,
@@ -265,27 +251,16 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       format: (f: PodFrame) => f.raw,
       ack: (f: PodFrame) => f.key,
       release: (body) => arena.release(body),
-      valve,
+      valve: flow.valve,
       ...(deps.batch === undefined ? {} : { batch: deps.batch }),
       ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
     }),
     commitAcks<SinkAck<string>>({
       intervalMs: tuning.commitIntervalMs,
-      apply: (ack) => {
-        stats.sent += ack.records.length;
-        // The cursor never runs ahead of the clock: an event stamped in the future (a wrong MTA
-        // clock, a hostile server) is delivered but does not move it, or the next catch-up would
-        // start after the events it must cover. Too early only costs de-duplicated replays.
-        const latestAllowed = now() + CURSOR_MAX_SKEW_MS;
-        for (const record of ack.records) {
-          const time = record.time;
-          if (time <= latestAllowed && (ctx.lastEventTime === undefined || time > ctx.lastEventTime)) ctx.lastEventTime = time;
-          const entry = dedup.confirm(record.value);
-          if (entry !== undefined) delivered.push(entry);
-        }
-      },
-      persist: (reason) => persist(ctx, delivered, reason),
-      onError: (err) => commitErrors.report(err),
+      apply: (ack) => commits.apply(ack),
+      persist: (reason) => commits.persist(reason),
+      onError: (err) => logger.error(describeError(err)),
+      ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
     }),
   );
 
@@ -298,25 +273,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       statsTimer.unsubscribe();
       subscription.unsubscribe();
       logStats('Statistics at close');
-      void deadLetter.flush();
+      void store.deadLetter.flush();
     };
   });
-}
-
-/** Persists the keys delivered since the last commit and the cursor, as of `reason`. */
-function persist(ctx: Context, delivered: DedupEntry[], reason: CommitReason): Promise<void> {
-  return ctx.store.commit(delivered, ctx.dedup, cursor(ctx, reason), ctx.service.dedupMaxKeys ?? Number.POSITIVE_INFINITY);
-}
-
-function save(ctx: Context, reason: CommitReason): Promise<void> {
-  return ctx.store.stateFile.save(cursor(ctx, reason));
-}
-
-function cursor(ctx: Context, reason: CommitReason): PodState {
-  return {
-    lastEventTime: ctx.lastEventTime ?? null,
-    cleanStop: reason === 'complete',
-    stoppedAt: reason === 'commit' ? null : ctx.now(),
-    configuredStartTime: ctx.service.startTime ?? null,
-  };
 }

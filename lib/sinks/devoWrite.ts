@@ -3,14 +3,12 @@ import type { ByteArena } from '../flow/byteArena';
 import type { Valve } from '../flow/valve';
 import { batchBy } from '../operators/batchBy';
 import type { Timed } from '../operators/timed';
-import { hasLineBreak, withoutLineBreaks } from './devoLine';
+import { checkLineTime, devoBody, DevoLineWriter } from './devoLine';
 import type { DevoWriter } from './devoWriter';
 
 /** Batch buffers kept for reuse. */
 const SPARE_SLABS = 4;
 
-/** 9999-12-31T23:59:59.999Z: the last time with a 24-character ISO form. */
-const MAX_TIME_MS = 253_402_300_799_999;
 
 /** Batch limits of {@link devoWrite}. */
 export interface DevoBatchOptions {
@@ -80,11 +78,7 @@ interface Line<A> {
 export function devoWrite<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFunction<Timed<T>, WrittenBatch<A>> {
   const { writer, tag, hostname, format, valve, release } = options;
   const project = options.ack ?? ((value: T) => value as unknown as A);
-  // `<14>` + ISO time (24 bytes) + ` host tag: `, written straight into the batch buffer.
-  const headerTail = Buffer.from(` ${hostname} ${tag}: `);
-  const headerBytes = 4 + 24 + headerTail.length;
-  const isoBytes = Buffer.alloc(24);
-  let isoTime = Number.NaN;
+  const lines = new DevoLineWriter(hostname, tag);
   const slabs: Buffer[] = [];
 
   /** One buffer per batch, the vendor's bytes copied (not re-encoded); buffers are recycled. */
@@ -94,21 +88,8 @@ export function devoWrite<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFu
     const records: Array<Timed<A>> = [];
     let offset = 0;
     for (const item of batch.items) {
-      const time = item.record.time;
-      if (time !== isoTime) {
-        isoTime = time;
-        isoBytes.write(new Date(time).toISOString(), 'latin1');
-      }
-      data[offset] = 0x3c; // <14>
-      data[offset + 1] = 0x31;
-      data[offset + 2] = 0x34;
-      data[offset + 3] = 0x3e;
-      data.set(isoBytes, offset + 4);
-      data.set(headerTail, offset + 28);
-      data.set(item.body, offset + headerBytes);
+      offset = lines.write(data, offset, item.record.time, item.body);
       release?.(item.body);
-      offset += item.bytes;
-      data[offset - 1] = 0x0a;
       records.push(item.record);
     }
     return { data, slab, records, bytes: batch.bytes };
@@ -124,12 +105,9 @@ export function devoWrite<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFu
       const subscription = source
         .pipe(
           map((record): Line<A> => {
-            if (!(record.time >= 0 && record.time <= MAX_TIME_MS)) {
-              throw new RangeError(`devoWrite: event time ${record.time} is not between 1970 and 9999 (UTC epoch ms)`);
-            }
-            const formatted = format(record.value);
-            const body = hasLineBreak(formatted) ? Buffer.from(withoutLineBreaks(formatted)) : typeof formatted === 'string' ? Buffer.from(formatted) : formatted;
-            const bytes = headerBytes + body.length + 1;
+            checkLineTime(record.time);
+            const body = devoBody(format(record.value));
+            const bytes = lines.lineBytes(body.length);
             heldItems++;
             heldBytes += bytes;
             valve?.acquire(1, bytes);

@@ -1,6 +1,7 @@
 import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
 import axiosRetry, { exponentialDelay, isNetworkError, retryAfter } from 'axios-retry';
 import Bottleneck from 'bottleneck';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { silentLogger, type Logger } from '../log/logger';
 import { redactingLogger } from '../log/redactingLogger';
@@ -42,6 +43,8 @@ export interface CasbClientOptions {
    */
   readonly redactor?: SecretRedactor;
   readonly now?: () => number;
+  /** The clock of the 429 pauses (axios, axios-retry and bottleneck keep their own timers). Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -268,7 +271,7 @@ export class CasbClient {
 
   private async gate(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
     const wait = this.pausedUntil - this.now();
-    if (wait > 0) await sleep(wait, config.signal instanceof AbortSignal ? config.signal : this.abort.signal);
+    if (wait > 0) await sleep(wait, config.signal instanceof AbortSignal ? config.signal : this.abort.signal, this.options.scheduler ?? asyncScheduler);
     this.requestCount++;
     return config;
   }
@@ -367,18 +370,18 @@ function describe(err: unknown, clip: Clip): string {
   return errorMessage(err);
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal, scheduler: SchedulerLike): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(new CollectorError('CASB_REQUEST_FAILED', 'cancelled'));
       return;
     }
-    const timer = setTimeout(() => {
+    const timer = scheduler.schedule(() => {
       signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
-      clearTimeout(timer);
+      timer.unsubscribe();
       reject(new CollectorError('CASB_REQUEST_FAILED', 'cancelled'));
     };
     signal.addEventListener('abort', onAbort, { once: true });

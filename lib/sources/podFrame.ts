@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import type { ByteArena } from '../flow/byteArena';
 import { jsonObjectScanner } from './scanJsonObject';
 
 /** A PoD event as it travels the pipeline: its key, its raw time field and its bytes. */
@@ -33,15 +32,13 @@ const SCANNERS = { guid: jsonObjectScanner(['ts', 'guid']), id: jsonObjectScanne
  * object, and its bytes are kept as they are, so Devo gets the event byte for byte; only a frame
  * holding a raw line break (which would split the syslog line) is re-serialised compactly.
  * Returns a {@link RejectedFrame} with the reason for anything else; never throws.
- *
- * With an `arena`, the kept bytes are copied into it (release them there once sent), so that the
- * socket read the frame arrived in is not held while the event waits in the pipeline; without
- * one they are a view of `data`.
+ * The kept bytes are a view of `data` (or a new buffer when re-serialised): a pipeline that holds
+ * events a while copies them out (the PoD pipeline uses a `ByteArena`).
  *
  * @example
  * parsePodFrame(Buffer.from('{"guid":"a","ts":"2024-05-22T12:10:03.058340-0700"}'), false, 'guid');
  */
-export function parsePodFrame(data: Buffer, isBinary: boolean, keyField: 'guid' | 'id', arena?: ByteArena): PodFrame | RejectedFrame {
+export function parsePodFrame(data: Buffer, isBinary: boolean, keyField: 'guid' | 'id'): PodFrame | RejectedFrame {
   if (isBinary && !isUtf8(data)) {
     return { reason: 'binary frame is not valid UTF-8', text: data.toString('latin1') };
   }
@@ -62,7 +59,6 @@ export function parsePodFrame(data: Buffer, isBinary: boolean, keyField: 'guid' 
     while (start < end && WHITESPACE.has(data[start]!)) start++;
     while (end > start && WHITESPACE.has(data[end - 1]!)) end--;
     raw = start === 0 && end === data.length ? data : data.subarray(start, end);
-    if (arena !== undefined) raw = arena.copy(raw);
   }
   return { key, ts: scanned.fields.get('ts'), raw };
 }

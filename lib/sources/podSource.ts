@@ -56,6 +56,8 @@ export interface PodSourceOptions {
   readonly pingIntervalMs?: number;
   /** A session with no pong for this long is dropped and replaced. Default 60 s. */
   readonly pongTimeoutMs?: number;
+  /** After our close frame, a server that does not answer it within this long is cut off. Default 5 s. */
+  readonly closeTimeoutMs?: number;
   /** Handshake timeout. Default 30 s. */
   readonly handshakeTimeoutMs?: number;
   /** Longest wait after repeated 409s or network failures. Default 10 min. */
@@ -175,7 +177,7 @@ function session(
     let paused = false;
     let pinger: Subscription | undefined;
     let valveSubscription: Subscription | undefined;
-    let terminator: ReturnType<typeof setTimeout> | undefined;
+    let terminator: Subscription | undefined;
     const where = `${options.type} session at ${options.urlBase}`;
     const closeGracefully = (): void => {
       if (ws.readyState === WebSocket.CONNECTING) {
@@ -187,7 +189,7 @@ function session(
       ws.resume();
       ws.close(1000, 'collector stopping');
       // A server that does not answer the close frame must not keep the socket (or the process) alive.
-      terminator = setTimeout(() => ws.terminate(), 5000);
+      terminator = scheduler.schedule(() => ws.terminate(), options.closeTimeoutMs ?? 5000);
     };
     const stopSubscription = stop$.subscribe(() => closeGracefully());
 
@@ -241,7 +243,7 @@ function session(
       pinger?.unsubscribe();
       valveSubscription?.unsubscribe();
       stopSubscription.unsubscribe();
-      clearTimeout(terminator);
+      terminator?.unsubscribe();
       if (!opened) {
         subscriber.error(
           failure ??

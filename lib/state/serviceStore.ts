@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as t from 'io-ts';
-import { describeError, errorMessage } from '../errors/collectorError';
+import { CollectorError, describeError, errorMessage } from '../errors/collectorError';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/secretRedactor';
-import type { DedupWindow } from '../operators/dedupWindow';
+import type { DedupEntry, DedupWindow } from '../operators/dedupWindow';
 import { DeadLetterFile } from './deadLetterFile';
 import { DedupJournal } from './dedupJournal';
 import { ensurePrivateDirectory } from './ensurePrivateDirectory';
@@ -12,6 +12,14 @@ import { StateFile, type StateMigration } from './stateFile';
 
 /** What the store needs of a de-dup window. */
 export type WindowState = Pick<DedupWindow<unknown>, 'restore' | 'size' | 'exportState'>;
+
+/** What a {@link ServiceStore.commit} could not persist: the caller offers it again at the next commit. */
+export interface CommitOutcome {
+  /** Delivered keys not appended to the journal. */
+  readonly unpersisted: readonly DedupEntry[];
+  /** The first failure (`STATE_WRITE_FAILED`), if any: the caller logs it. */
+  readonly error?: CollectorError;
+}
 
 /** The setting that names the state directory, for messages. */
 const DIRECTORY_SETTING = 'globals.persistence.config.directory_name';
@@ -34,13 +42,19 @@ export interface ServiceStoreOptions<S> {
 /**
  * Everything one service keeps in the state directory: its cursor ({@link StateFile}), the
  * delivered keys of its de-dup window ({@link DedupJournal}) and its dead letters
- * ({@link DeadLetterFile}). {@link commit} is the only way the cursor moves, after delivery:
- * keys first, then the cursor, so that a crash in between only re-filters delivered events.
+ * ({@link DeadLetterFile}). It is the only way a cursor moves: {@link load} at start,
+ * {@link reset} when the config starts the service over, {@link commit} after each delivery
+ * (keys first, then the cursor, so that a crash in between only re-filters delivered events).
+ * {@link state} is the cursor as last loaded or committed, for the parts that read it (a
+ * catch-up decision); nothing else writes it.
  */
 export class ServiceStore<S> {
+  private current: S | undefined;
+
   private constructor(
-    readonly stateFile: StateFile<S>,
-    readonly journal: DedupJournal,
+    private readonly stateFile: StateFile<S>,
+    private readonly journal: DedupJournal,
+    /** Where records that cannot be processed go. */
     readonly deadLetter: DeadLetterFile,
     private readonly logger: Logger,
   ) {}
@@ -86,6 +100,28 @@ export class ServiceStore<S> {
     );
   }
 
+  /** The cursor as last loaded, reset or committed (committed: handed to `commit`, even if its write failed). */
+  get state(): S | undefined {
+    return this.current;
+  }
+
+  /** Reads the persisted cursor (undefined when absent or unusable: see {@link StateFile.load}). */
+  async load(): Promise<S | undefined> {
+    this.current = await this.stateFile.load();
+    return this.current;
+  }
+
+  /**
+   * Starts the service over from `state`: the journal is emptied (what the old cursor delivered is
+   * not a duplicate of what the new one will pull) and `state` written. Throws
+   * `STATE_WRITE_FAILED` (the state in memory is `state` all the same).
+   */
+  async reset(state: S): Promise<void> {
+    this.current = state;
+    await this.journal.rewrite({ version: 1, entries: [] });
+    await this.stateFile.save(state);
+  }
+
   /** Puts the journal's live keys into `window`; an unreadable journal is logged, the window stays empty. */
   async restoreWindow(window: WindowState): Promise<void> {
     try {
@@ -98,24 +134,31 @@ export class ServiceStore<S> {
   }
 
   /**
-   * Persists what a delivery covers: appends the keys delivered since the last commit (they are
-   * taken from `delivered`, and put back if the append fails), compacts the journal when it has
-   * grown, writes the cursor when there is one, and flushes the dead letters. Throws the first
-   * failure (the caller logs it and tries again at the next commit).
+   * Persists what a delivery covers: appends `delivered` (the keys delivered since the last
+   * commit, as the window's `confirm` gave them) to the journal, compacts the journal when it has
+   * grown, writes `state` when there is one, and flushes the dead letters. Never throws: what it
+   * could not persist is returned with the first failure, and the caller offers those keys again
+   * at the next commit (with a cursor that covers them).
    */
-  async commit(delivered: Array<readonly [string, number]>, window: WindowState, state: S | undefined, maxPending: number): Promise<void> {
-    const keys = delivered.splice(0);
+  async commit(delivered: readonly DedupEntry[], window: WindowState, state: S | undefined): Promise<CommitOutcome> {
+    if (state !== undefined) this.current = state;
     try {
-      await this.journal.append(keys);
+      await this.journal.append(delivered);
     } catch (err) {
-      // Kept for the next commit (bounded: past the window's size they would be evicted anyway).
-      const later = delivered.splice(0);
-      for (const entry of keys.slice(-maxPending)) delivered.push(entry);
-      for (const entry of later) delivered.push(entry);
-      throw err;
+      return { unpersisted: delivered, error: asStateError(err) };
     }
-    if (this.journal.needsCompaction(window.size)) await this.journal.rewrite(window.exportState());
-    if (state !== undefined) await this.stateFile.save(state);
-    await this.deadLetter.flush();
+    try {
+      if (this.journal.needsCompaction(window.size)) await this.journal.rewrite(window.exportState());
+      if (state !== undefined) await this.stateFile.save(state);
+    } catch (err) {
+      return { unpersisted: [], error: asStateError(err) };
+    } finally {
+      await this.deadLetter.flush();
+    }
+    return { unpersisted: [] };
   }
+}
+
+function asStateError(err: unknown): CollectorError {
+  return err instanceof CollectorError ? err : new CollectorError('STATE_WRITE_FAILED', errorMessage(err), { cause: err });
 }

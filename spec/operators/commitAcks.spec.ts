@@ -1,107 +1,117 @@
 import { expect } from 'chai';
-import { Subject } from 'rxjs';
+import { type Observable } from 'rxjs';
 import { commitAcks, type CommitReason } from '../../lib/operators/commitAcks';
-import { sleep, waitFor } from '../helpers/waitFor';
+import { testScheduler } from '../helpers/marbles';
 
-describe('commitAcks', () => {
-  it('applies every ack, persists at most once per interval, and once more on complete', async () => {
-    const acks = new Subject<number>();
-    let cursor = 0;
-    const writes: Array<[CommitReason, number]> = [];
-    const passed: number[] = [];
-    let completed = false;
-    acks
-      .pipe(
-        commitAcks({
-          apply: (n) => (cursor = n),
-          persist: async (reason) => void writes.push([reason, cursor]),
-          intervalMs: 100,
-          onError: () => undefined,
-        }),
-      )
-      .subscribe({ next: (n) => passed.push(n), complete: () => (completed = true) });
-    acks.next(1);
-    acks.next(2);
-    acks.next(3);
-    await sleep(20);
-    expect(writes).to.deep.equal([['commit', 1]]);
-    await sleep(120);
-    expect(writes).to.deep.equal([['commit', 1], ['commit', 3]]);
-    acks.next(4);
-    acks.complete();
-    await waitFor(() => completed, 'completion');
-    expect(writes[writes.length - 1]).to.deep.equal(['complete', 4]);
-    expect(passed).to.deep.equal([1, 2, 3, 4]);
+/** A cursor that records, for each write, when it started (virtual ms), why, and the cursor it wrote. */
+function recorder(ts: ReturnType<typeof testScheduler>, write: (reason: CommitReason) => Observable<unknown>) {
+  let cursor = '';
+  const writes: Array<[number, CommitReason, string]> = [];
+  return {
+    writes,
+    options: {
+      apply: (ack: string) => (cursor = ack),
+      persist: (reason: CommitReason) => {
+        writes.push([ts.now(), reason, cursor]);
+        return write(reason);
+      },
+      onError: () => undefined,
+      scheduler: ts,
+    },
+  };
+}
+
+describe('commitAcks (virtual time)', () => {
+  it('passes acks through and completes an empty source after one last write', () => {
+    const ts = testScheduler();
+    const r = recorder(ts, () => ts.createColdObservable('--|'));
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('|').pipe(commitAcks({ ...r.options, intervalMs: 10 }))).toBe('--|');
+    });
+    expect(r.writes).to.deep.equal([[0, 'complete', '']]);
   });
 
-  it('writes the cursor once more on error, then forwards the error', async () => {
-    const acks = new Subject<number>();
-    const writes: CommitReason[] = [];
-    let error: unknown;
-    acks
-      .pipe(commitAcks({ apply: () => undefined, persist: async (r) => void writes.push(r), intervalMs: 10_000, onError: () => undefined }))
-      .subscribe({ error: (e) => (error = e) });
-    acks.next(1);
-    acks.error(new Error('source broke'));
-    await waitFor(() => error !== undefined, 'the error');
-    expect(writes).to.deep.equal(['commit', 'error']);
-    expect((error as Error).message).to.equal('source broke');
+  it('writes at once, then at most once per interval, one write at a time, and once more on complete', () => {
+    const ts = testScheduler();
+    const r = recorder(ts, () => ts.createColdObservable('--|'));
+    ts.run(({ cold, expectObservable }) => {
+      // a@0 writes at once; b@1, c@2 wait for the interval (10); d@20 writes at once; the source ends at 21.
+      expectObservable(cold('abc 17ms d|').pipe(commitAcks({ ...r.options, intervalMs: 10 }))).toBe('abc 17ms d 3ms |');
+    });
+    // The write started at 20 runs until 22; the last one starts then and ends at 24.
+    expect(r.writes).to.deep.equal([
+      [0, 'commit', 'a'],
+      [10, 'commit', 'c'],
+      [20, 'commit', 'd'],
+      [22, 'complete', 'd'],
+    ]);
   });
 
-  it('reports a failing write and keeps going', async () => {
-    const acks = new Subject<number>();
+  it('waits for a slow write before the next, even past the interval', () => {
+    const ts = testScheduler();
+    const r = recorder(ts, () => ts.createColdObservable('-----|'));
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('ab 10ms -').pipe(commitAcks({ ...r.options, intervalMs: 2 }))).toBe('ab 10ms -');
+    });
+    expect(r.writes).to.deep.equal([
+      [0, 'commit', 'a'],
+      [5, 'commit', 'b'],
+    ]);
+  });
+
+  it('writes the cursor once more on error, then forwards the error', () => {
+    const ts = testScheduler();
+    const r = recorder(ts, () => ts.createColdObservable('-|'));
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('a-#', undefined, new Error('source broke')).pipe(commitAcks({ ...r.options, intervalMs: 100 }))).toBe('a--#', undefined, new Error('source broke'));
+    });
+    expect(r.writes.map(([, reason, cursor]) => [reason, cursor])).to.deep.equal([
+      ['commit', 'a'],
+      ['error', 'a'],
+    ]);
+  });
+
+  it('reports a failing write and keeps going', () => {
+    const ts = testScheduler();
     const errors: unknown[] = [];
     let attempts = 0;
-    let completed = false;
-    acks
-      .pipe(
-        commitAcks({
-          apply: () => undefined,
-          persist: async () => {
-            attempts++;
-            if (attempts === 1) throw new Error('disk full');
-          },
-          intervalMs: 1,
-          onError: (e) => errors.push(e),
-        }),
-      )
-      .subscribe({ complete: () => (completed = true) });
-    acks.next(1);
-    await sleep(10);
-    acks.next(2);
-    acks.complete();
-    await waitFor(() => completed, 'completion');
+    const r = recorder(ts, () => (++attempts === 1 ? ts.createColdObservable('-#', undefined, new Error('disk full')) : ts.createColdObservable('-|')));
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('a--b|').pipe(commitAcks({ ...r.options, onError: (e) => errors.push(e), intervalMs: 1 }))).toBe('a--b-|');
+    });
     expect(errors.map((e) => (e as Error).message)).to.deep.equal(['disk full']);
-    expect(attempts).to.be.greaterThanOrEqual(2);
+    expect(r.writes.map(([at, reason]) => [at, reason])).to.deep.equal([
+      [0, 'commit'],
+      [3, 'commit'],
+      [4, 'complete'],
+    ]);
   });
 
   it('errors when apply throws', () => {
-    const acks = new Subject<number>();
-    let error: unknown;
-    acks
-      .pipe(
-        commitAcks({
-          apply: () => {
-            throw new Error('bad ack');
-          },
-          persist: async () => undefined,
-          intervalMs: 1,
-          onError: () => undefined,
-        }),
-      )
-      .subscribe({ error: (e) => (error = e) });
-    acks.next(1);
-    expect((error as Error).message).to.equal('bad ack');
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const options = {
+        apply: () => {
+          throw new Error('bad ack');
+        },
+        persist: () => cold('|'),
+        intervalMs: 1,
+        onError: () => undefined,
+        scheduler: ts,
+      };
+      expectObservable(cold('a').pipe(commitAcks(options))).toBe('#', undefined, new Error('bad ack'));
+    });
   });
 
-  it('cancels its timer on unsubscribe', async () => {
-    const acks = new Subject<number>();
-    const writes: CommitReason[] = [];
-    const sub = acks.pipe(commitAcks({ apply: () => undefined, persist: async (r) => void writes.push(r), intervalMs: 50, onError: () => undefined })).subscribe();
-    acks.next(1);
-    acks.next(2);
-    sub.unsubscribe();
-    await sleep(80);
-    expect(writes).to.deep.equal(['commit']);
+  it('unsubscribes from an endless source and cancels its pending timer', () => {
+    const ts = testScheduler();
+    const r = recorder(ts, () => ts.createColdObservable('|'));
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const acks = hot('ab-c-');
+      expectObservable(acks.pipe(commitAcks({ ...r.options, intervalMs: 50 })), '^--!').toBe('ab-');
+      expectSubscriptions(acks.subscriptions).toBe('^--!');
+    });
+    // b was applied but its write was due at 50: unsubscribed at 3, it never happens.
+    expect(r.writes).to.deep.equal([[0, 'commit', 'a']]);
   });
 });

@@ -9,7 +9,8 @@ import { CasbSimulator, type CasbSimulatorOptions } from '../../lib/simulators/c
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { DevoSender } from '../../lib/sinks/devoSender';
 import { CasbClient } from '../../lib/sources/casbClient';
-import { casbService, casbServices, casbStateBase, sharedCasbClient, type SharedCasbClient } from '../../pipelines/casb';
+import { sharedCasbClient, type SharedCasbClient } from '../../lib/sources/sharedCasbClient';
+import { casbService, casbServices, casbStateBase } from '../../pipelines/casb';
 import { isoUtc } from '../../pipelines/casbState';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';

@@ -3,7 +3,6 @@ import { from, lastValueFrom, Subject, toArray } from 'rxjs';
 import { Valve } from '../../lib/flow/valve';
 import type { Timed } from '../../lib/operators/timed';
 import { DevoReceiver } from '../../lib/simulators/devoReceiver';
-import { devoLine } from '../../lib/sinks/devoLine';
 import { DevoSender } from '../../lib/sinks/devoSender';
 import { Deferred } from '../../lib/flow/deferred';
 import { devoSink, type SinkAck } from '../../lib/sinks/devoSink';
@@ -58,18 +57,6 @@ function instantWriter(onData: (data: Buffer) => void): DevoWriter {
 }
 
 const ev = (time: number, body: string): Timed<string> => ({ time, value: body });
-
-describe('devoLine', () => {
-  it('writes the Devo syslog header with the UTC time in ms, host and tag', () => {
-    expect(devoLine(Date.UTC(2024, 4, 22, 19, 10, 3, 58), 'collector-7', 'mail.proofpoint.pod.message', '{"guid":"x"}')).to.equal(
-      '<14>2024-05-22T19:10:03.058Z collector-7 mail.proofpoint.pod.message: {"guid":"x"}\n',
-    );
-  });
-
-  it('never lets a raw line break split an event', () => {
-    expect(devoLine(0, 'h', 'a.b', '{\n"a":\r\n1}')).to.equal('<14>1970-01-01T00:00:00.000Z h a.b: { "a": 1}\n');
-  });
-});
 
 describe('devoSink', () => {
   it('writes each batch with one send and acknowledges it with its records, in order', async () => {

@@ -109,7 +109,7 @@ describe('podSource (real websocket on loopback)', function () {
   it("logs a 409 as the seeds do, and backs off exponentially", async () => {
     server = new TestServer((_req, socket) => reject(socket, '409 Conflict', 'Exceeded maximum number of sessions per token\r\n'), () => undefined);
     start(await server.listen(), { periodMs: 50, backoffMaxMs: 400 });
-    await waitFor(() => server!.requests.length >= 4, '4 attempts');
+    await waitFor(() => logs.filter((l) => l.includes('POD_HANDSHAKE_409')).length >= 4, '4 attempts, each logged');
     const errors = logs.filter((l) => l.includes('POD_HANDSHAKE_409'));
     expect(errors[0]).to.match(
       /ERROR .* -> POD_HANDSHAKE_409: Handshake status 409 Conflict -\+-\+- \{"date":"Fri, 09 Aug 2024 08:48:10 GMT","content-type":"text\/plain;charset=iso-8859-1","content-length":"47"\} -\+-\+- "Exceeded maximum number of sessions per token" - another session holds this api_token for type=message/,
@@ -122,7 +122,7 @@ describe('podSource (real websocket on loopback)', function () {
     const statuses = ['401 Unauthorized', '400 Bad Request', '404 Not Found'];
     server = new TestServer((_req, socket) => reject(socket, statuses[(server!.requests.length - 1) % 3]!, 'no'), () => undefined);
     start(await server.listen(), { periodMs: 10, badSettingsRetryMs: 150 });
-    await waitFor(() => server!.requests.length >= 3, '3 attempts');
+    await waitFor(() => logs.filter((l) => l.includes('POD_HANDSHAKE_')).length >= 3, '3 attempts, each logged');
     const errors = logs.filter((l) => l.includes('POD_HANDSHAKE_'));
     expect(errors[0]).to.match(/POD_HANDSHAKE_401: .* check inputs\.proofpoint_on_demand\.credentials\.api_token .*cluster_id.*Retrying in 0\.150 s/);
     expect(errors[1]).to.match(/POD_HANDSHAKE_400: .* check inputs\.proofpoint_on_demand\.credentials\.cluster_id, the service name "message" and inputs\.proofpoint_on_demand\.services\.message\.start_time/);

@@ -1,0 +1,203 @@
+import { isIP } from 'node:net';
+import * as tls from 'node:tls';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { CollectorError, errorMessage } from '../errors/collectorError';
+import type { Logger } from '../log/logger';
+import { describeTlsError, type DevoSettingNames } from './describeTlsError';
+
+/** What a {@link DevoConnection} needs: the relay, the credentials and the clock. */
+export interface DevoConnectionOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly ca: string | Buffer;
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly passphrase?: string;
+  /** False only for lab relays (the caller warns). */
+  readonly verifyServer: boolean;
+  readonly settings: DevoSettingNames;
+  readonly connectTimeoutMs: number;
+  /** A close or reset this soon after the handshake is reported as a rejected client certificate. */
+  readonly probationMs: number;
+  readonly logger: Logger;
+  readonly scheduler: SchedulerLike;
+}
+
+/** How a connection ended. */
+export interface DevoConnectionEnd {
+  /** It completed its TLS handshake. */
+  readonly opened: boolean;
+  /** ms from the handshake to the close (0 if it never opened). */
+  readonly lived: number;
+  /** The relay's EOF answered our half-close: it read everything we wrote. */
+  readonly confirmedByEof: boolean;
+}
+
+/** What a {@link DevoConnection} tells its owner. */
+export interface DevoConnectionEvents {
+  /** The TLS handshake is done: writes go out. */
+  readonly onOpen: () => void;
+  /** The socket took what was buffered (`write` had returned false). */
+  readonly onDrain: () => void;
+  /** A connection error, already described with the settings to check (the owner logs it). */
+  readonly onError: (error: CollectorError) => void;
+  /** The socket closed, however that happened; called once. */
+  readonly onClose: (end: DevoConnectionEnd) => void;
+}
+
+type State = 'connecting' | 'open' | 'closing' | 'closed';
+
+/**
+ * The life cycle of one mutual-TLS connection to a Devo relay, from connect to close: TLS 1.2+,
+ * the relay's certificate verified against `ca` and the host name, a handshake timeout, the read
+ * side watched (Devo sends nothing: an EOF, a reset or an alert means the connection is lost),
+ * and the graceful close Devo's SDK does: half-close, then wait for the relay's EOF, which
+ * confirms that it read everything. It knows nothing of what is written: {@link DevoSender} owns
+ * the queue, the resend window and the reconnects.
+ *
+ * `open` throws `DEVO_CERT_INVALID` when the certificate and key cannot be used together.
+ */
+export class DevoConnection {
+  private state: State = 'connecting';
+  private openedAt = 0;
+  private gotEof = false;
+  private halfClosed = false;
+  private timer: Subscription | undefined;
+
+  private constructor(
+    private readonly socket: tls.TLSSocket,
+    private readonly options: DevoConnectionOptions,
+    private readonly events: DevoConnectionEvents,
+  ) {}
+
+  /** Starts connecting. */
+  static open(options: DevoConnectionOptions, events: DevoConnectionEvents): DevoConnection {
+    const { host, port, settings } = options;
+    let socket: tls.TLSSocket;
+    try {
+      socket = tls.connect({
+        host,
+        port,
+        servername: isIP(host) === 0 ? host : undefined,
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        passphrase: options.passphrase,
+        minVersion: 'TLSv1.2',
+        rejectUnauthorized: options.verifyServer,
+        ...(options.verifyServer ? {} : { checkServerIdentity: () => undefined }),
+      });
+    } catch (err) {
+      throw new CollectorError('DEVO_CERT_INVALID', `Cannot use the client certificate in ${settings.cert} with the key in ${settings.key}: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    }
+    const connection = new DevoConnection(socket, options, events);
+    connection.watch();
+    return connection;
+  }
+
+  /** True once the handshake is done and until a half-close or the close. */
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  get isClosing(): boolean {
+    return this.state === 'closing';
+  }
+
+  /** ms since the handshake (0 before it). */
+  get age(): number {
+    return this.state === 'connecting' ? 0 : this.options.scheduler.now() - this.openedAt;
+  }
+
+  /** The negotiated TLS version, e.g. `TLSv1.3`. */
+  get protocol(): string {
+    return this.socket.getProtocol() ?? 'TLS';
+  }
+
+  /** Writes to the socket; false when its buffer is full (wait for `onDrain`). */
+  write(data: Buffer, onWritten: () => void): boolean {
+    return this.socket.write(data, (err) => {
+      if (err === null || err === undefined) onWritten();
+    });
+  }
+
+  /**
+   * Half-closes (what is buffered is still sent) and waits `eofTimeoutMs` for the relay's EOF;
+   * without it the socket is destroyed and `onNoEof` called first.
+   */
+  halfClose(eofTimeoutMs: number, onNoEof: () => void): void {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.halfClosed = true;
+    this.socket.end();
+    this.timer = this.options.scheduler.schedule(() => {
+      onNoEof();
+      this.socket.destroy();
+    }, eofTimeoutMs);
+  }
+
+  /** Closes at once (what the socket holds is lost). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private watch(): void {
+    const { socket, options, events } = this;
+    this.timer = options.scheduler.schedule(() => {
+      socket.destroy(new CollectorError('DEVO_CONNECT_TIMEOUT', `No TLS handshake with ${options.settings.address} within ${options.connectTimeoutMs} ms`));
+    }, options.connectTimeoutMs);
+    socket.setNoDelay(true);
+    socket.once('secureConnect', () => {
+      this.timer?.unsubscribe();
+      this.state = 'open';
+      this.openedAt = options.scheduler.now();
+      events.onOpen();
+    });
+    socket.on('data', () => undefined);
+    socket.on('drain', () => events.onDrain());
+    socket.on('end', () => {
+      this.gotEof = true;
+      if (!this.halfClosed && !this.suspectRejectedCertificate('closed the connection (EOF)')) {
+        options.logger.warn(`DEVO_CONNECTION_LOST: the Devo relay at ${options.host}:${options.port} closed the connection (EOF); reconnecting`);
+      }
+      socket.destroy();
+    });
+    socket.on('error', (err) => {
+      if (this.halfClosed && this.gotEof) return;
+      const described = err instanceof CollectorError ? err : describeTlsError(err, options.settings);
+      if (described.code !== 'DEVO_CONNECT_FAILED' || this.state !== 'open') events.onError(described);
+      else if (!this.suspectRejectedCertificate(`reset the connection (${errorMessage(err)})`)) {
+        events.onError(
+          new CollectorError('DEVO_CONNECTION_LOST', `The connection to the Devo relay at ${options.settings.address} broke: ${errorMessage(err)}; reconnecting`, { cause: err }),
+        );
+      }
+    });
+    socket.on('close', () => {
+      this.timer?.unsubscribe();
+      const opened = this.state !== 'connecting';
+      const lived = this.age;
+      this.state = 'closed';
+      events.onClose({ opened, lived, confirmedByEof: this.halfClosed && this.gotEof });
+    });
+  }
+
+  /**
+   * In TLS 1.3 the relay checks the client certificate after the client considers the handshake
+   * done, and a relay that rejects it may just close the socket: no alert reaches us. A relay
+   * that closes or resets a connection within `probationMs` of the handshake is reported as a
+   * (probable) rejection of the client certificate, which is what it almost always is.
+   */
+  private suspectRejectedCertificate(what: string): boolean {
+    const { options } = this;
+    if (this.state !== 'open' || this.age >= options.probationMs) return false;
+    this.events.onError(
+      new CollectorError(
+        'DEVO_TLS_CLIENT_CERT_REJECTED',
+        `The Devo relay at ${options.settings.address} ${what} right after the TLS handshake: it most likely rejected the client certificate in ${options.settings.cert} with the key in ${options.settings.key}. Download the domain's certificate and key again from Devo (Administration → Credentials → X.509).`,
+      ),
+    );
+    return true;
+  }
+}

@@ -1,0 +1,135 @@
+import type { SchedulerLike } from 'rxjs';
+import type { CollectorError } from '../errors/collectorError';
+import type { Logger } from '../log/logger';
+import type { DevoSettingNames } from './describeTlsError';
+import type { DevoConnectionOptions } from './devoConnection';
+
+/** Options of a `DevoSender`. */
+export interface DevoSenderOptions {
+  /** Devo relay host (`collector-us.devo.io`); the server certificate must match it. */
+  readonly host: string;
+  readonly port: number;
+  /** PEM of the CA chain that signs the relay's certificate (`chain`). */
+  readonly ca: string | Buffer;
+  /** PEM of the domain's client certificate (`cert`). */
+  readonly cert: string | Buffer;
+  /** PEM of the client certificate's private key (`key`). */
+  readonly key: string | Buffer;
+  readonly passphrase?: string;
+  /**
+   * Verify the relay's certificate against `ca` and its host name. Default true; false is only
+   * for lab relays, and the caller must warn loudly (the runner does, at every start).
+   */
+  readonly verifyServer?: boolean;
+  /** Setting names for error messages (default: the bare option names). */
+  readonly settings?: Partial<DevoSettingNames>;
+  /** Give up a connection attempt after this long. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** Close a connection idle this long, before the relay does (it closes at about 30 s). Default 25 s. */
+  readonly idleTimeoutMs?: number;
+  /** Replace a connection this old (Devo's SDK recycles hourly). Default 1 hour. */
+  readonly recycleAfterMs?: number;
+  /** After half-closing, wait this long for the relay's EOF. Default 5 s. */
+  readonly closeTimeoutMs?: number;
+  /** First reconnect delay; doubles per consecutive failure, with jitter. Default 500 ms. */
+  readonly backoffInitialMs?: number;
+  /** Longest reconnect delay. Default 30 s. */
+  readonly backoffMaxMs?: number;
+  /** A connection that lived this long resets the backoff. Default 10 s. */
+  readonly healthyAfterMs?: number;
+  /**
+   * A connection counts as able to deliver only once it has lived this long: in TLS 1.3 a relay
+   * rejects a client certificate after the handshake, and what was written before the rejection
+   * was never read. Default 500 ms (a round trip to a relay is far less).
+   */
+  readonly probationMs?: number;
+  /**
+   * Bytes of the latest writes held, undelivered, per connection: a write is delivered once this
+   * much was written after it (no socket buffer holds that much), and re-sent on the next
+   * connection when this one is lost first. Bounds the duplicates a relay crash causes. Default 8 MiB.
+   */
+  readonly resendWindowBytes?: number;
+  /**
+   * Longest time a write waits for its delivery to be confirmed: when the oldest undelivered write
+   * is this old, the connection is closed gracefully (half-close; the relay's EOF confirms it) and
+   * a new one opened. Bounds how much a crash of this process re-sends at low rates (above
+   * `resendWindowBytes` per this period, the volume confirms first). Default 10 s.
+   */
+  readonly confirmAfterMs?: number;
+  readonly logger?: Logger;
+  /** Called with each connection error (already logged). */
+  readonly onError?: (error: CollectorError) => void;
+  readonly scheduler?: SchedulerLike;
+  /** Source of jitter, for tests. Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** Counters of a `DevoSender`. */
+export interface DevoSenderStats {
+  /** Connections established (TLS handshake done). */
+  readonly connections: number;
+  /** Connections lost without a clean EOF. */
+  readonly connectionsLost: number;
+  /** Bytes taken by the socket (write callbacks). */
+  readonly bytesWritten: number;
+  /** Bytes confirmed read by the relay. */
+  readonly bytesDelivered: number;
+  /** Bytes written again after a lost connection. */
+  readonly bytesResent: number;
+  /** Bytes waiting to be written (held back while the socket is full). */
+  readonly bytesQueued: number;
+  /** Bytes handed to the socket whose write callback has not fired yet. */
+  readonly bytesInFlight: number;
+  /** Bytes written but not yet confirmed read (the resend window). */
+  readonly bytesUnconfirmed: number;
+}
+
+/** The options with every default applied (see {@link DevoSenderOptions} for each). */
+export interface ResolvedSenderOptions {
+  readonly idleTimeoutMs: number;
+  readonly recycleAfterMs: number;
+  readonly closeTimeoutMs: number;
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  readonly healthyAfterMs: number;
+  readonly probationMs: number;
+  readonly resendWindowBytes: number;
+  readonly confirmAfterMs: number;
+  readonly connection: DevoConnectionOptions;
+}
+
+/** Applies the defaults of {@link DevoSenderOptions}. */
+export function resolveSenderOptions(options: DevoSenderOptions, logger: Logger, scheduler: SchedulerLike): ResolvedSenderOptions {
+  const where = `${options.host}:${options.port}`;
+  const probationMs = options.probationMs ?? 500;
+  return {
+    idleTimeoutMs: options.idleTimeoutMs ?? 25_000,
+    recycleAfterMs: options.recycleAfterMs ?? 3_600_000,
+    closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
+    backoffInitialMs: options.backoffInitialMs ?? 500,
+    backoffMaxMs: options.backoffMaxMs ?? 30_000,
+    healthyAfterMs: options.healthyAfterMs ?? 10_000,
+    probationMs,
+    resendWindowBytes: options.resendWindowBytes ?? 8 * 1024 * 1024,
+    confirmAfterMs: options.confirmAfterMs ?? 10_000,
+    connection: {
+      host: options.host,
+      port: options.port,
+      ca: options.ca,
+      cert: options.cert,
+      key: options.key,
+      ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+      verifyServer: options.verifyServer !== false,
+      settings: {
+        address: options.settings?.address ?? `address (${where})`,
+        chain: options.settings?.chain ?? 'chain',
+        cert: options.settings?.cert ?? 'cert',
+        key: options.settings?.key ?? 'key',
+      },
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      probationMs,
+      logger,
+      scheduler,
+    },
+  };
+}

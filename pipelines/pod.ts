@@ -50,7 +50,7 @@ export interface PodTuning {
   readonly badSettingsRetryMs: number;
 }
 
-const DEFAULT_TUNING: PodTuning = {
+export const POD_DEFAULT_TUNING: PodTuning = {
   sortMaxDelayMs: 500,
   sortMaxItems: 1024,
   valveMaxBytes: 4 * 1024 * 1024,
@@ -132,7 +132,7 @@ interface Context {
 async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: PodServiceDeps): Promise<Context> {
   const logger = deps.logger.child(`InputProcess::PodPuller(proofpoint_on_demand,${input.inputId},${service.name},predefined)`);
   const now = deps.now ?? Date.now;
-  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const tuning = { ...POD_DEFAULT_TUNING, ...deps.tuning };
   const store = await ServiceStore.open<PodState>({
     directory: deps.stateDirectory,
     base: podFileBase(input.inputId, service.name),

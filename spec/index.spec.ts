@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
-import { createLogger, defaultServices, loadConfig, PodSimulator, startCollector } from '../lib/index';
+import { PodSimulator } from '../lib/api/simulators';
+import { createLogger, defaultServices, loadConfig, startCollector } from '../lib/index';
 import { writeCertFiles } from './helpers/certFiles';
 import { expectedKeys, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from './helpers/collectorFixture';
 import { sharedPki } from './helpers/pki';

@@ -98,7 +98,7 @@ const CasbInput = strictStruct(
 );
 
 /**
- * The Devo-style `config.yaml` as written by users (ARCHITECTURE.md, "config.yaml"). Every
+ * The Devo-style `config.yaml` as written by users (docs/ARCHITECTURE.md, "Contracts"). Every
  * mapping rejects unknown keys; defaults are applied after decoding, by `resolveConfig`.
  */
 export const ConfigFile = strictStruct(

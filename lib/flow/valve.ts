@@ -1,4 +1,4 @@
-import { BehaviorSubject, distinctUntilChanged, filter, firstValueFrom, type Observable } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
 
 /** Limits of a {@link Valve}. */
 export interface ValveLimits {
@@ -10,9 +10,9 @@ export interface ValveLimits {
 
 /**
  * Backpressure between a sink and its source. RxJS has none built in: the sink {@link acquire}s
- * each value it takes and {@link release}s it once delivered; the valve closes when the values in
- * flight reach a limit, and reopens when they fall to half of it. A websocket source pauses its
- * socket while the valve is closed; a REST source awaits {@link whenOpen} before the next page.
+ * each value it takes and {@link release}s it once the socket took it; the valve closes when the
+ * values held reach a limit, and reopens when they fall to half of it. A websocket source pauses
+ * its socket while the valve is closed (see `StreamFlow`, and docs/ARCHITECTURE.md, "Flow control").
  *
  * @example
  * const valve = new Valve({ maxBytes: 16 << 20, maxItems: 20_000 });
@@ -58,11 +58,5 @@ export class Valve {
     if (!this.state.value && this.bytes <= this.limits.maxBytes / 2 && this.items <= this.limits.maxItems / 2) {
       this.state.next(true);
     }
-  }
-
-  /** Resolves when the valve is (or becomes) open. */
-  whenOpen(): Promise<void> {
-    if (this.state.value) return Promise.resolve();
-    return firstValueFrom(this.state.pipe(filter(Boolean))).then(() => undefined);
   }
 }

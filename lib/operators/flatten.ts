@@ -30,7 +30,7 @@ export function flattenRecord(parent: JsonObject, field: string): JsonObject[] {
 
 /**
  * Flattens each value on `field` (see {@link flattenRecord}); every record keeps its parent's
- * event time. The shape is the Devo CASB collectors' (ARCHITECTURE.md, "Flattened records").
+ * event time. The shape is the Devo CASB collectors' (docs/ARCHITECTURE.md, "Contracts").
  *
  * Completes and errors with the source; unsubscribing unsubscribes from the source.
  *

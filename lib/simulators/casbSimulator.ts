@@ -162,7 +162,7 @@ function decodeCursor(token: string): number {
 }
 
 /**
- * A stand-in for the Proofpoint CASB REST API (ARCHITECTURE.md, "CASB REST API"): an HTTP server on
+ * A stand-in for the Proofpoint CASB REST API (docs/ARCHITECTURE.md, "Contracts"): an HTTP server on
  * loopback that serves deterministic synthetic alerts ({@link casbAlert}) and events
  * ({@link casbEvent}), with tokens that expire, rate limits (429 with every `Retry-After` form),
  * 5xx answers, reset connections and latency on demand. Used by end-to-end tests, the demo and the

@@ -84,7 +84,7 @@ interface Token {
 }
 
 /**
- * The Proofpoint CASB REST API, as ARCHITECTURE.md's contract gives it; the only module that
+ * The Proofpoint CASB REST API, as docs/ARCHITECTURE.md's contracts give it; the only module that
  * knows the vendor's request and response names (`/v1/auth`, `/v1/alerts`, `/v2/events`,
  * `auth_token`, `time_range`, `page_token`, `next_page_token`), so that they are easy to correct.
  *

@@ -24,18 +24,6 @@ describe('Valve', () => {
     expect(valve.isOpen).to.equal(false);
   });
 
-  it('resolves whenOpen at once when open, or when it reopens', async () => {
-    const valve = new Valve({ maxBytes: 10, maxItems: 10 });
-    await valve.whenOpen();
-    valve.acquire(1, 10);
-    let resumed = false;
-    const waiting = valve.whenOpen().then(() => (resumed = true));
-    await Promise.resolve();
-    expect(resumed).to.equal(false);
-    valve.release(1, 10);
-    await waiting;
-    expect(resumed).to.equal(true);
-  });
 
   it('never counts below zero', () => {
     const valve = new Valve({ maxBytes: 10, maxItems: 10 });

@@ -20,18 +20,20 @@ const START = Date.UTC(2024, 0, 1);
 
 type Alert = { id: string; timestamp: number };
 type Event = { id: string; timestamp: string };
+/** An answer of `GET /v2/events`, as the API gives it. */
+type EventsPage = { size: number; nextPageToken: string; content: Event[] };
 
 /**
  * A CASB API stand-in that serves what each test scripts: alerts filtered by the requested window
- * (plus, once, one stamped in 2099 whatever the window), events by page token. It records the
- * requests.
+ * (plus, once, one stamped in 2099 whatever the window), events by page token (`GET /v2/events`
+ * with `startTime` or `nextPage`). It records the requests.
  */
 class HostileCasb {
   readonly alertWindows: Array<{ from: number; to: number }> = [];
-  readonly eventRequests: Array<{ start_time: string; page_token?: string }> = [];
+  readonly eventRequests: Array<{ method: string; startTime: string | null; nextPage: string | null }> = [];
   alerts: Alert[] = [];
   futureAlertServed = false;
-  eventPages: Record<string, { events: Event[]; next_page_token?: string } | 'refuse'> = {};
+  eventPages: Record<string, EventsPage | 'refuse'> = {};
   private constructor(private readonly server: http.Server) {}
 
   static async start(): Promise<HostileCasb> {
@@ -40,17 +42,27 @@ class HostileCasb {
     server.on('request', (req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => casb.answer(req.url ?? '', body, res));
+      req.on('end', () => casb.answer(req.method ?? '', req.url ?? '', body, res));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return casb;
   }
 
-  private answer(url: string, body: string, res: http.ServerResponse): void {
+  private answer(method: string, url: string, body: string, res: http.ServerResponse): void {
     const json = (status: number, value: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(value));
     };
+    const { pathname, searchParams } = new URL(url, 'http://localhost');
+    if (pathname === '/v2/events') {
+      const startTime = searchParams.get('startTime');
+      const nextPage = searchParams.get('nextPage');
+      this.eventRequests.push({ method, startTime, nextPage });
+      if (method !== 'GET') return json(405, { error: 'Method Not Allowed' });
+      const page = this.eventPages[nextPage ?? `start:${String(startTime)}`];
+      if (page === 'refuse') return json(400, { error: 'invalid page token' });
+      return json(200, page ?? { size: 0, nextPageToken: nextPage ?? 'tok-start', content: [] });
+    }
     const request = JSON.parse(body || '{}') as Record<string, unknown>;
     if (url === '/v1/auth') return json(200, { auth_token: 'tok-1', expires_in: 3600 });
     if (url === '/v1/alerts') {
@@ -62,12 +74,6 @@ class HostileCasb {
         inWindow.push({ id: 'alert-from-2099', timestamp: FUTURE });
       }
       return json(200, { alerts: request['page'] === 0 ? inWindow : [] });
-    }
-    if (url === '/v2/events') {
-      this.eventRequests.push(request as { start_time: string; page_token?: string });
-      const page = this.eventPages[typeof request['page_token'] === 'string' ? request['page_token'] : `start:${String(request['start_time'])}`];
-      if (page === 'refuse') return json(400, { error: 'invalid page token' });
-      return json(200, page ?? { events: [] });
     }
     return json(404, {});
   }
@@ -168,14 +174,17 @@ describe('a hostile CASB server', function () {
   it('an event stamped in 2099 does not move start_time_in_utc: a refused token resumes from the latest real event', async () => {
     const real = '2024-06-01T10:00:00.000Z';
     casb.eventPages = {
-      'start:2024-01-01T00:00:00Z': { events: [{ id: 'e-1', timestamp: real }, { id: 'e-2099', timestamp: '2099-01-01T00:00:00.000Z' }], next_page_token: 'tok-next' },
+      'start:2024-01-01T00:00:00Z': { size: 2, nextPageToken: 'tok-next', content: [{ id: 'e-1', timestamp: real }, { id: 'e-2099', timestamp: '2099-01-01T00:00:00.000Z' }] },
       'tok-next': 'refuse',
     };
     const stop = run(service('events'));
-    await waitFor(() => casb.eventRequests.some((r) => r.page_token === undefined && r.start_time !== '2024-01-01T00:00:00Z'), 'a request resuming from start_time');
+    await waitFor(() => casb.eventRequests.some((r) => r.nextPage === null && r.startTime !== '2024-01-01T00:00:00Z'), 'a request resuming from startTime');
     await stop();
-    const resumed = casb.eventRequests.find((r) => r.page_token === undefined && r.start_time !== '2024-01-01T00:00:00Z')!;
-    expect(resumed.start_time).to.equal('2024-06-01T10:00:00Z');
+    expect(casb.eventRequests.every((r) => r.method === 'GET')).to.equal(true);
+    expect(casb.eventRequests[1]).to.deep.equal({ method: 'GET', startTime: null, nextPage: 'tok-next' });
+    const resumed = casb.eventRequests.find((r) => r.nextPage === null && r.startTime !== '2024-01-01T00:00:00Z')!;
+    expect(resumed.startTime).to.equal('2024-06-01T10:00:00Z');
+    expect(relay.counts.get('e-1')).to.be.at.least(1);
     const state = JSON.parse(await readFile(`${casbStateBase(dir, '9', 'events')}.json`, 'utf8')) as { state: { start_time_in_utc: string } };
     expect(Date.parse(state.state.start_time_in_utc)).to.be.at.most(Date.now());
   });

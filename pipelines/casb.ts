@@ -162,6 +162,8 @@ interface Context {
 }
 
 const FLATTEN_FIELD: Record<CasbServiceConfig['name'], string> = { alerts: 'related_events', events: 'additionalProperties' };
+/** The field holding a record's unique key: de-dup, acknowledgement and journal. */
+const KEY_FIELD: Record<CasbServiceConfig['name'], string> = { alerts: 'id', events: 'eventId' };
 const PULLER: Record<CasbServiceConfig['name'], string> = { alerts: 'ProofpointCasbAlertsPuller', events: 'ProofpointCasbEventsPuller' };
 
 /**
@@ -228,7 +230,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
     store,
     deadLetter: store.deadLetter,
     dedup: dedupWindow<JsonObject>({
-      key: recordKey,
+      key: (r) => recordKey(service.name, r),
       maxBytes: service.dedupMaxBytes,
       onDuplicate: () => ctx.stats.duplicates++,
       onEarlyForget: (age) => {
@@ -297,7 +299,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
           ctx.stats.deadLettered++;
           ctx.deadLetter.write(JSON.stringify(r), `EVENT_TIME_INVALID: ${reason}`);
           // Not delivered: a corrected re-send of the record must pass the window.
-          ctx.dedup.forget(recordKey(r));
+          ctx.dedup.forget(recordKey(ctx.service.name, r));
         }),
         sortWithin<JsonObject>({ maxDelayMs: 60_000, maxItems: 100_000 }),
         flatten(field),
@@ -307,7 +309,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
           tag: ctx.service.tag,
           hostname: ctx.deps.hostname,
           format: (v: JsonObject) => JSON.stringify(v),
-          ack: (v: JsonObject) => recordKey(v),
+          ack: (v: JsonObject) => recordKey(ctx.service.name, v),
           ...(ctx.deps.batch === undefined ? {} : { batch: ctx.deps.batch }),
           ...(ctx.deps.scheduler === undefined ? {} : { scheduler: ctx.deps.scheduler }),
         }),
@@ -325,17 +327,18 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
   );
 }
 
-function recordKey(record: JsonObject): string {
-  return String(record['id']);
+function recordKey(service: CasbServiceConfig['name'], record: JsonObject): string {
+  return String(record[KEY_FIELD[service]]);
 }
 
-/** A record must be a JSON object with an `id`; anything else is dead-lettered. */
+/** A record must be a JSON object with its key (`id` for alerts, `eventId` for events); anything else is dead-lettered. */
 function checkRecord(ctx: Context, record: unknown): boolean {
+  const key = KEY_FIELD[ctx.service.name];
   const reason =
     typeof record !== 'object' || record === null || Array.isArray(record)
       ? 'not a JSON object'
-      : !['string', 'number'].includes(typeof (record as JsonObject)['id']) || (record as JsonObject)['id'] === ''
-        ? 'no id (the record\'s unique key)'
+      : !['string', 'number'].includes(typeof (record as JsonObject)[key]) || (record as JsonObject)[key] === ''
+        ? `no ${key} (the record's unique key)`
         : undefined;
   if (reason === undefined) return true;
   ctx.stats.deadLettered++;

@@ -9,17 +9,18 @@ import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { DevoSender } from '../../lib/sinks/devoSender';
 import { CasbClient } from '../../lib/sources/casbClient';
 import { casbService, casbStateBase, sharedCasbClient } from '../../pipelines/casb';
+import { casbRecordKey } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
-import { waitFor } from '../helpers/waitFor';
+import { sleep, waitFor } from '../helpers/waitFor';
 
 const CREDENTIALS = { apiKey: 'hostile-key-123456', clientId: 'c', clientSecret: 'hostile-secret-abcdef' };
 const FUTURE = Date.UTC(2099, 0, 1);
 const START = Date.UTC(2024, 0, 1);
 
-type Alert = { id: string; timestamp: number };
-type Event = { id: string; timestamp: string };
+type Alert = { id?: string; eventId?: string; timestamp: number };
+type Event = { eventId?: string; id?: string; timestamp: string };
 /** An answer of `GET /v2/events`, as the API gives it. */
 type EventsPage = { size: number; nextPageToken: string; content: Event[] };
 
@@ -105,7 +106,7 @@ describe('a hostile CASB server', function () {
   beforeEach(async () => {
     ({ dir, remove } = await tempDir());
     logs = [];
-    relay = await RelayLog.start(pki, (b) => String(b['id']));
+    relay = await RelayLog.start(pki, casbRecordKey);
     sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50, confirmAfterMs: 200 });
     casb = await HostileCasb.start();
   });
@@ -174,7 +175,7 @@ describe('a hostile CASB server', function () {
   it('an event stamped in 2099 does not move start_time_in_utc: a refused token resumes from the latest real event', async () => {
     const real = '2024-06-01T10:00:00.000Z';
     casb.eventPages = {
-      'start:2024-01-01T00:00:00Z': { size: 2, nextPageToken: 'tok-next', content: [{ id: 'e-1', timestamp: real }, { id: 'e-2099', timestamp: '2099-01-01T00:00:00.000Z' }] },
+      'start:2024-01-01T00:00:00Z': { size: 2, nextPageToken: 'tok-next', content: [{ eventId: 'flevent_1', timestamp: real }, { eventId: 'flevent_2099', timestamp: '2099-01-01T00:00:00.000Z' }] },
       'tok-next': 'refuse',
     };
     const stop = run(service('events'));
@@ -184,8 +185,63 @@ describe('a hostile CASB server', function () {
     expect(casb.eventRequests[1]).to.deep.equal({ method: 'GET', startTime: null, nextPage: 'tok-next' });
     const resumed = casb.eventRequests.find((r) => r.nextPage === null && r.startTime !== '2024-01-01T00:00:00Z')!;
     expect(resumed.startTime).to.equal('2024-06-01T10:00:00Z');
-    expect(relay.counts.get('e-1')).to.be.at.least(1);
+    expect(relay.counts.get('flevent_1')).to.be.at.least(1);
     const state = JSON.parse(await readFile(`${casbStateBase(dir, '9', 'events')}.json`, 'utf8')) as { state: { start_time_in_utc: string } };
     expect(Date.parse(state.state.start_time_in_utc)).to.be.at.most(Date.now());
+  });
+
+  /** Polls the state files of a service until `ready` holds of them (or 5 s pass), and returns them. */
+  async function storedWhen(name: 'alerts' | 'events', ready: (files: Awaited<ReturnType<typeof stored>>) => boolean): Promise<Awaited<ReturnType<typeof stored>>> {
+    let files = await stored(name);
+    for (const deadline = Date.now() + 5000; !ready(files) && Date.now() < deadline; files = await stored(name)) await sleep(20);
+    return files;
+  }
+
+  /** The journal's keys and the dead letters of a service. */
+  async function stored(name: 'alerts' | 'events'): Promise<{ journal: Set<string>; dead: Array<{ reason: string; record: string }> }> {
+    const lines = async (suffix: string) => (await readFile(`${casbStateBase(dir, '9', name)}${suffix}`, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    return {
+      journal: new Set((await lines('.dedup.jsonl')).map((l) => (JSON.parse(l) as [string, number])[0])),
+      dead: (await lines('.deadletter.jsonl')).map((l) => JSON.parse(l) as { reason: string; record: string }),
+    };
+  }
+
+  it('events are de-duplicated and acknowledged on eventId, not id; one without eventId is dead-lettered naming eventId', async () => {
+    const at = '2024-06-01T10:00:00.000Z';
+    casb.eventPages = {
+      'start:2024-01-01T00:00:00Z': {
+        size: 3,
+        nextPageToken: 'p2',
+        content: [{ eventId: 'flevent_a', id: 'same', timestamp: at }, { eventId: 'flevent_b', id: 'same', timestamp: at }, { id: 'no-event-id', timestamp: at }],
+      },
+      p2: { size: 2, nextPageToken: 'p3', content: [{ eventId: 'flevent_a', id: 'other', timestamp: at }, { eventId: 'flevent_c', timestamp: at }] },
+    };
+    const stop = run(service('events'));
+    await waitFor(() => relay.counts.has('flevent_c') && casb.eventRequests.some((r) => r.nextPage === 'p3'), 'the second page delivered and the caught-up page');
+    await storedWhen('events', (f) => f.dead.length > 0 && f.journal.size >= 3);
+    await stop();
+    const files = await stored('events');
+    expect(Object.fromEntries(relay.counts)).to.deep.equal({ flevent_a: 1, flevent_b: 1, flevent_c: 1 });
+    expect(files.journal).to.deep.equal(new Set(['flevent_a', 'flevent_b', 'flevent_c']));
+    expect(files.dead).to.have.length(1);
+    expect(files.dead[0]!.reason).to.equal("no eventId (the record's unique key)");
+    expect(files.dead[0]!.record).to.include('no-event-id');
+  });
+
+  it('alerts stay keyed on id: one without id is dead-lettered naming id, an eventId does not make two alerts one', async () => {
+    const t = START + 3_600_000;
+    casb.futureAlertServed = true;
+    casb.alerts = [{ id: 'a-1', eventId: 'flevent_x', timestamp: t }, { id: 'a-2', eventId: 'flevent_x', timestamp: t }, { eventId: 'flevent_y', timestamp: t }];
+    const stop = run(service('alerts'));
+    await waitFor(() => relay.lines.length >= 2, 'both alerts with an id');
+    await storedWhen('alerts', (f) => f.dead.length > 0 && f.journal.size >= 2);
+    await stop();
+    const files = await stored('alerts');
+    // By id explicitly: the relay's casbRecordKey reads an eventId first, which these alerts carry.
+    expect(relay.lines.map((l) => (JSON.parse(l.body) as { id?: string }).id).sort()).to.deep.equal(['a-1', 'a-2']);
+    expect(files.journal).to.deep.equal(new Set(['a-1', 'a-2']));
+    expect(files.dead).to.have.length(1);
+    expect(files.dead[0]!.reason).to.equal("no id (the record's unique key)");
+    expect(files.dead[0]!.record).to.include('flevent_y');
   });
 });

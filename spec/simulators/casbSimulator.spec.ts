@@ -33,8 +33,8 @@ interface Alert {
   readonly timestamp: number;
 }
 interface Event {
-  readonly id: string;
-  readonly timestamp: number;
+  readonly eventId: string;
+  readonly timestamp: string;
 }
 interface EventsBody {
   readonly size: number;
@@ -96,6 +96,7 @@ function eventsCall(sim: CasbSimulator, token: string, startTime: number, pageTo
 }
 
 const ids = (records: ReadonlyArray<{ id: string }>) => records.map((r) => r.id);
+const eventIdsOf = (events: readonly Event[]) => events.map((e) => e.eventId);
 const alertIds = (indexes: number[], seed = 'alerts') => indexes.map((i) => casbAlertId(i, seed));
 const eventIds = (from: number, to: number, seed = 'events') => Array.from({ length: to - from }, (_, k) => casbEventId(from + k, seed));
 
@@ -319,18 +320,19 @@ describe('CasbSimulator (real HTTP on loopback)', function () {
       expect(first.status).to.equal(200);
       expect(Object.keys(first.body)).to.deep.equal(['size', 'nextPageToken', 'content']);
       expect(first.body.size).to.equal(50);
-      expect(ids(first.body.content)).to.deep.equal(eventIds(0, 50));
+      expect(eventIdsOf(first.body.content)).to.deep.equal(eventIds(0, 50));
       const second = await eventsCall(sim, token, T0, first.body.nextPageToken);
-      expect(ids(second.body.content)).to.deep.equal(eventIds(50, 100));
+      expect(eventIdsOf(second.body.content)).to.deep.equal(eventIds(50, 100));
       const third = await eventsCall(sim, token, T0, second.body.nextPageToken);
       expect(third.body.size).to.equal(20);
-      expect(ids(third.body.content)).to.deep.equal(eventIds(100, 120));
+      expect(eventIdsOf(third.body.content)).to.deep.equal(eventIds(100, 120));
       const empty = await eventsCall(sim, token, T0, third.body.nextPageToken);
       expect(empty.body).to.deep.equal({ size: 0, nextPageToken: third.body.nextPageToken, content: [] });
       const again = await eventsCall(sim, token, T0, empty.body.nextPageToken);
       expect(again.body).to.deep.equal(empty.body);
       const all = [...first.body.content, ...second.body.content, ...third.body.content];
-      for (let i = 1; i < all.length; i++) expect(all[i]!.timestamp).to.be.above(all[i - 1]!.timestamp);
+      for (let i = 1; i < all.length; i++) expect(Date.parse(all[i]!.timestamp)).to.be.above(Date.parse(all[i - 1]!.timestamp));
+      expect(all.map((e) => e.timestamp)).to.deep.equal(Array.from({ length: 120 }, (_, i) => new Date(casbRecordTime(eventTimeline, i)).toISOString()));
       expect(sim.stats.eventsServed).to.equal(120);
       expect(sim.stats.requests).to.deep.equal({ '/v1/auth': 1, '/v2/events': 5 });
     });
@@ -341,13 +343,13 @@ describe('CasbSimulator (real HTTP on loopback)', function () {
       const startTime = T0 + 30_500;
       const res = await eventsCall(sim, token, startTime);
       expect(casbIndexAtOrAfter(eventTimeline, startTime)).to.equal(31);
-      expect(ids(res.body.content)).to.deep.equal(eventIds(31, 81));
+      expect(eventIdsOf(res.body.content)).to.deep.equal(eventIds(31, 81));
       const both = await get<EventsBody>(sim, '/v2/events', `startTime=${new Date(T0 + 999_999).toISOString()}&nextPage=${encodeURIComponent(res.body.nextPageToken)}`, { authorization: token });
-      expect(ids(both.body.content)).to.deep.equal(eventIds(81, 120));
+      expect(eventIdsOf(both.body.content)).to.deep.equal(eventIds(81, 120));
       const dayBefore = await get<EventsBody>(sim, '/v2/events', 'startTime=2024-05-21', { authorization: token });
-      expect(ids(dayBefore.body.content)).to.deep.equal(eventIds(0, 50));
+      expect(eventIdsOf(dayBefore.body.content)).to.deep.equal(eventIds(0, 50));
       const zeroOffset = await get<EventsBody>(sim, '/v2/events', `startTime=${encodeURIComponent('2024-05-22T12:30:10.000+00:00')}`, { authorization: token });
-      expect(ids(zeroOffset.body.content)[0]).to.equal(casbEventId(10, 'events'));
+      expect(eventIdsOf(zeroOffset.body.content)[0]).to.equal(casbEventId(10, 'events'));
     });
 
     it('realtime: an empty page keeps the position and a later call with the token sees the new events', async () => {
@@ -355,26 +357,26 @@ describe('CasbSimulator (real HTTP on loopback)', function () {
       const token = await login(sim);
       clock = T0 + 5_500;
       const first = await eventsCall(sim, token, T0);
-      expect(ids(first.body.content)).to.deep.equal(eventIds(0, 6));
+      expect(eventIdsOf(first.body.content)).to.deep.equal(eventIds(0, 6));
       const caughtUp = await eventsCall(sim, token, T0, first.body.nextPageToken);
       expect(caughtUp.body.size).to.equal(0);
       expect(caughtUp.body.content).to.deep.equal([]);
       expect(caughtUp.body.nextPageToken).to.equal(first.body.nextPageToken);
       clock = T0 + 9_000;
       const later = await eventsCall(sim, token, T0, caughtUp.body.nextPageToken);
-      expect(ids(later.body.content)).to.deep.equal(eventIds(6, 10));
+      expect(eventIdsOf(later.body.content)).to.deep.equal(eventIds(6, 10));
       clock = T0 + 100_000;
       const full = await eventsCall(sim, token, T0, later.body.nextPageToken);
-      expect(ids(full.body.content)).to.deep.equal(eventIds(10, 60));
+      expect(eventIdsOf(full.body.content)).to.deep.equal(eventIds(10, 60));
     });
 
     it('backlog: serves events with future timestamps, up to total only', async () => {
       const sim = await start({ mode: 'backlog', pageSize: 40, events: { timeline: { ...eventTimeline, startTime: T0 + 3_600_000 }, total: 70 } });
       const token = await login(sim);
       const first = await eventsCall(sim, token, T0);
-      expect(ids(first.body.content)).to.deep.equal(eventIds(0, 40));
+      expect(eventIdsOf(first.body.content)).to.deep.equal(eventIds(0, 40));
       const second = await eventsCall(sim, token, T0, first.body.nextPageToken);
-      expect(ids(second.body.content)).to.deep.equal(eventIds(40, 70));
+      expect(eventIdsOf(second.body.content)).to.deep.equal(eventIds(40, 70));
       expect((await eventsCall(sim, token, T0, second.body.nextPageToken)).body.content).to.deep.equal([]);
     });
 
@@ -386,7 +388,7 @@ describe('CasbSimulator (real HTTP on loopback)', function () {
       let next: string | undefined;
       for (let page = 1; page <= 4; page++) {
         const res = await eventsCall(sim, token, T0, next);
-        expect(ids(res.body.content)).to.deep.equal(eventIds(10 * (page - 1), 10 * page));
+        expect(eventIdsOf(res.body.content)).to.deep.equal(eventIds(10 * (page - 1), 10 * page));
         next = res.body.nextPageToken;
         const cursor = tokenJson(next);
         expect(cursor).to.have.keys('lineNumber', 'currentKey');
@@ -402,7 +404,7 @@ describe('CasbSimulator (real HTTP on loopback)', function () {
       // Page 3 ended at index 30, the first of the 12:35 file: nothing of it read, -1 as in Devo's logs
       // (checked in the loop); so does a page from startTime 12:33:20 (index 20).
       const atFileStart = await get<EventsBody>(sim, '/v2/events', `startTime=${new Date(T0 + 200_000).toISOString()}`, { authorization: token });
-      expect(ids(atFileStart.body.content)[0]).to.equal(casbEventId(20, 'events'));
+      expect(eventIdsOf(atFileStart.body.content)[0]).to.equal(casbEventId(20, 'events'));
       expect(tokenJson(atFileStart.body.nextPageToken)).to.deep.include({ lineNumber: -1 });
       // Deterministic: the same position gives the same token.
       const again = await start({ mode: 'backlog', pageSize: 10, events: { timeline, total: 100 } });

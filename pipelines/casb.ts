@@ -118,15 +118,17 @@ interface Context {
 }
 
 const FLATTEN_FIELD: Record<CasbServiceConfig['name'], string> = { alerts: 'related_events', events: 'additionalProperties' };
+/** The field holding a record's unique key: de-dup, acknowledgement and journal. */
+const KEY_FIELD: Record<CasbServiceConfig['name'], string> = { alerts: 'id', events: 'eventId' };
 const PULLER: Record<CasbServiceConfig['name'], string> = { alerts: 'ProofpointCasbAlertsPuller', events: 'ProofpointCasbEventsPuller' };
 
 /**
  * One CASB service as one pipeline: the pull cycles ({@link pullCycles}) emit pages, and each
- * page goes `records → check (bad → dead letter) → dedupWindow(id, 1 h) → normalizeTime('timestamp')
+ * page goes `records → check (bad → dead letter) → dedupWindow(id | eventId, 1 h) → normalizeTime('timestamp')
  * → sortWithin → flatten(related_events | additionalProperties) → @devo_pulling_id → devoWrite`;
  * once written the next page is fetched, and once delivered its keys and state are committed, in
  * page order. Alerts pull `[last_event_time, now]` newest first until a short page and move their
- * cursor when the window is done; events follow the next page token until an empty page and
+ * cursor when the window is done; events follow `nextPageToken` until an empty page and
  * commit the token after every page. Every `request_period_in_seconds`.
  */
 export function casbService(input: CasbInputConfig, service: CasbServiceConfig, deps: CasbServiceDeps): Service {
@@ -162,7 +164,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
   });
   const reportEarlyForget = earlyForgetReporter(logger, `inputs.proofpoint_casb.services.${service.name}`, service, now);
   const dedup = dedupWindow<JsonObject>({
-    key: recordKey,
+    key: (r) => recordKey(service.name, r),
     maxBytes: service.dedupMaxBytes,
     onEarlyForget: reportEarlyForget,
     ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
@@ -221,12 +223,12 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
     const duplicatesBefore = dedup.duplicates;
     const forgottenBefore = dedup.evicted;
     return from(page.records).pipe(
-      filter((record): record is JsonObject => checkRecord(record, deadLetter)),
+      filter((record): record is JsonObject => checkRecord(service.name, record, deadLetter)),
       dedup,
       normalizeTime('timestamp', (r, reason) => {
         deadLetter(JSON.stringify(r), `EVENT_TIME_INVALID: ${reason}`);
         // Not delivered: a corrected re-send of the record must pass the window.
-        dedup.forget(recordKey(r));
+        dedup.forget(recordKey(service.name, r));
       }),
       sortWithin<JsonObject>({ maxDelayMs: 60_000, maxItems: 100_000 }),
       flatten(field),
@@ -236,7 +238,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
         tag: service.tag,
         hostname: deps.hostname,
         format: (v: JsonObject) => JSON.stringify(v),
-        ack: (v: JsonObject) => recordKey(v),
+        ack: (v: JsonObject) => recordKey(service.name, v),
         ...(deps.batch === undefined ? {} : { batch: deps.batch }),
         ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
       }),
@@ -276,17 +278,18 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
   );
 }
 
-function recordKey(record: JsonObject): string {
-  return String(record['id']);
+function recordKey(service: CasbServiceConfig['name'], record: JsonObject): string {
+  return String(record[KEY_FIELD[service]]);
 }
 
-/** A record must be a JSON object with an `id`; anything else is dead-lettered. */
-function checkRecord(record: unknown, deadLetter: (text: string, reason: string) => void): boolean {
+/** A record must be a JSON object with its key (`id` for alerts, `eventId` for events); anything else is dead-lettered. */
+function checkRecord(service: CasbServiceConfig['name'], record: unknown, deadLetter: (text: string, reason: string) => void): boolean {
+  const key = KEY_FIELD[service];
   const reason =
     typeof record !== 'object' || record === null || Array.isArray(record)
       ? 'not a JSON object'
-      : !['string', 'number'].includes(typeof (record as JsonObject)['id']) || (record as JsonObject)['id'] === ''
-        ? "no id (the record's unique key)"
+      : !['string', 'number'].includes(typeof (record as JsonObject)[key]) || (record as JsonObject)[key] === ''
+        ? `no ${key} (the record's unique key)`
         : undefined;
   if (reason === undefined) return true;
   deadLetter(JSON.stringify(record) ?? String(record), reason);

@@ -14,7 +14,7 @@ export type CasbAlertsState = t.TypeOf<typeof CasbAlertsState>;
 
 /**
  * The events service's state, with the Devo collector's names: where the next page starts
- * (`last_page_token`, the `next_page_token` of the last delivered page) and the time of the
+ * (`last_page_token`, the `nextPageToken` of the last delivered page) and the time of the
  * latest delivered event (`start_time_in_utc`), used when no token is known or a token is refused.
  */
 export const CasbEventsState = t.type({

@@ -40,10 +40,10 @@ function groupOf(timeline: CasbTimeline): number {
 }
 
 /**
- * A version-4-shaped UUID (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`) for `index` in `domain`. The 64
- * bits at bytes 0-5 and 10-11 are a bijection of the index, so two indexes never share an id.
+ * 16 deterministic bytes for `index` in `domain`: bytes 0-5 and 10-11 are a 64-bit bijection of the
+ * index, so two indexes never share them; the others are pseudo-random.
  */
-function uuid(domain: string, index: number, seed: string): string {
+function idBytes(domain: string, index: number, seed: string): Uint8Array {
   checkIndex(index);
   const offset = (BigInt(hash32(`id-hi|${domain}|${seed}`)) << 32n) | BigInt(hash32(`id-lo|${domain}|${seed}`));
   const head = mix64(BigInt(index) + offset);
@@ -53,6 +53,15 @@ function uuid(domain: string, index: number, seed: string): string {
   for (let i = 0; i < 6; i++) bytes[i] = Number((head >> BigInt(56 - 8 * i)) & 0xffn);
   bytes[10] = Number((head >> 8n) & 0xffn);
   bytes[11] = Number(head & 0xffn);
+  return bytes;
+}
+
+/**
+ * A version-4-shaped UUID (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`) for `index` in `domain`, from
+ * {@link idBytes} (the version bits are outside its bijective bytes: two indexes never share an id).
+ */
+function uuid(domain: string, index: number, seed: string): string {
+  const bytes = idBytes(domain, index, seed);
   bytes[6] = (bytes[6]! & 0x0f) | 0x40;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = Buffer.from(bytes).toString('hex');
@@ -162,14 +171,15 @@ export function casbAlertId(index: number, seed = ''): string {
 }
 
 /**
- * The id of synthetic event `index`: a UUID-shaped string (version 4 layout), deterministic in
- * `(index, seed)`; two indexes of one seed never share an id.
+ * The `eventId` of synthetic event `index`, shaped as the API's (`flevent_` and 32 lowercase hex
+ * digits, e.g. `flevent_9ab748ff5e42cf17677276a963495ca2`), deterministic in `(index, seed)`; two
+ * indexes of one seed never share an id.
  *
  * @example
- * casbEventId(0, 'demo'); // e.g. '91c0…-…'
+ * casbEventId(0, 'demo'); // e.g. 'flevent_91c0…'
  */
 export function casbEventId(index: number, seed = ''): string {
-  return uuid('event', index, seed);
+  return `flevent_${Buffer.from(idBytes('event', index, seed)).toString('hex')}`;
 }
 
 /**
@@ -188,7 +198,7 @@ export function casbRelatedEventCount(index: number, seed = ''): number {
 }
 
 /**
- * How many `additionalProperties` event `index` carries: 0-2. Each block of 3 consecutive indexes
+ * How many `additionalProperties` (`{ key, value }`) event `index` carries: 0-2. Each block of 3 consecutive indexes
  * (`3b … 3b+2`) holds each count exactly once, in an order chosen by `(seed, b)`. An event with none
  * has no such field (`b` even) or `additionalProperties: []` (`b` odd). Flattened, event `index`
  * gives `max(1, count)` records.
@@ -274,10 +284,36 @@ const ALERT_KINDS: ReadonlyArray<{ readonly type: string; readonly title: string
     description: 'A new inbox rule forwards or deletes messages matching financial keywords, a common step of business email compromise after an account takeover.',
   },
 ];
-const DEVICE_TYPES = ['desktop', 'laptop', 'mobile', 'tablet', 'server'];
-const OPERATING_SYSTEMS = ['Windows 11', 'macOS 14', 'iOS 17', 'Android 14', 'Ubuntu 22.04'];
-const CATEGORIES = ['authentication', 'authentication', 'data_access', 'data_access', 'sharing', 'data_access', 'administration', 'email', 'application', 'authentication'];
-const PROPERTY_NAMES = ['sharing_link', 'file_hash', 'mfa_method', 'device_id', 'target_user', 'folder_path', 'session_id', 'risk_score'];
+/** Event actions as the API spells them, and what their `resource` is. */
+const EVENT_ACTIONS: ReadonlyArray<{ readonly action: string; readonly resource: 'login' | 'file' | 'mailbox' | 'admin' | 'application' }> = [
+  { action: 'Successful Login', resource: 'login' },
+  { action: 'Successful Login', resource: 'login' },
+  { action: 'Failed Login', resource: 'login' },
+  { action: 'File Download', resource: 'file' },
+  { action: 'File Upload', resource: 'file' },
+  { action: 'File Shared Externally', resource: 'file' },
+  { action: 'File Deleted', resource: 'file' },
+  { action: 'Permission Changed', resource: 'admin' },
+  { action: 'Mailbox Rule Created', resource: 'mailbox' },
+  { action: 'Third-Party App Authorized', resource: 'application' },
+  { action: 'Password Reset', resource: 'admin' },
+];
+/** Country, state and city, spelled as the API's `geographicalContext*` fields. */
+const GEO: ReadonlyArray<readonly [string, string, string]> = [
+  ['United States of America', 'Virginia', 'Ashburn'],
+  ['United States of America', 'Washington', 'Seattle'],
+  ['United States of America', 'New York', 'New York'],
+  ['Germany', 'Berlin', 'Berlin'],
+  ['France', 'Île-de-France', 'Paris'],
+  ['United Kingdom', 'England', 'London'],
+  ['India', 'Karnataka', 'Bengaluru'],
+  ['Japan', 'Tokyo', 'Tokyo'],
+  ['Brazil', 'São Paulo', 'São Paulo'],
+  ['Switzerland', 'Zürich', 'Zürich'],
+  ['Nigeria', 'Lagos', 'Lagos'],
+];
+/** Keys of `additionalProperties` entries (`userIsVAP` as in the API's sample). */
+const PROPERTY_KEYS = ['userIsVAP', 'sharingLink', 'fileHash', 'mfaMethod', 'deviceId', 'targetUser', 'folderPath', 'sessionId', 'riskScore'];
 
 interface Person {
   readonly email: string;
@@ -369,67 +405,86 @@ export function casbAlert(index: number, timeline: CasbTimeline): Record<string,
 }
 
 /**
- * Synthetic event `index` on `timeline`, as the CASB API returns it in `events` (about 0.5-0.9 KB of
- * JSON). Deterministic in `(index, timeline)`:
- * `{ id, timestamp, tenant, user: { email, id, name }, cloud_app, activity, ip, location: { country,
- * city }, user_agent, device: { type, os, managed }, session_id, category, resource, status, risk_score,
- * additionalProperties }`, where `id` is {@link casbEventId},
- * `timestamp` is {@link casbRecordTime} (epoch ms, a number) and `additionalProperties` holds
- * {@link casbAdditionalPropertyCount} entries `{ name, value }` (string values); with none it is
- * absent or `[]` (see {@link casbAdditionalPropertyCount}). No field name starts with `@`.
+ * Synthetic event `index` on `timeline`, as `GET /v2/events` returns it in `content` (shaped after
+ * the API's public sample, about 0.4-0.9 KB of JSON). Deterministic in `(index, timeline)`:
+ * `{ eventId, cloudService, timestamp, resource, action, userEmail, requestIp,
+ * geographicalContextCountry, geographicalContextState, geographicalContextCity, userAgent,
+ * systemEvent, additionalProperties }`, where `eventId` is {@link casbEventId}, `timestamp` is
+ * {@link casbRecordTime} as ISO-8601 UTC with milliseconds (`2020-06-29T18:31:01.867Z`),
+ * `systemEvent` a boolean and `additionalProperties` holds {@link casbAdditionalPropertyCount}
+ * entries `{ key, value }` (string values); with none it is absent or `[]` (see
+ * {@link casbAdditionalPropertyCount}). No field name starts with `@`.
  *
  * @example
  * const event = casbEvent(3, { startTime: Date.UTC(2024, 0, 1), intervalMs: 500, seed: 'demo' });
- * event.id === casbEventId(3, 'demo'); // true
+ * event.eventId === casbEventId(3, 'demo'); // true
+ * event.timestamp;                          // '2024-01-01T00:00:01.500Z'
  */
 export function casbEvent(index: number, timeline: CasbTimeline): Record<string, unknown> {
   const timestamp = casbRecordTime(timeline, index);
   const seed = timeline.seed ?? '';
   const rand = new SeededRandom(`event|${seed}|${index}`);
   const user = person(rand);
-  const activity = rand.pick(ACTIVITIES);
+  const kind = rand.pick(EVENT_ACTIONS);
+  const cloudService = rand.pick(CLOUD_APPS);
+  const [country, state, city] = rand.pick(GEO);
+  const systemEvent = rand.int(10) === 0;
   const event: Record<string, unknown> = {
-    id: casbEventId(index, seed),
-    timestamp,
-    tenant: tenantOf(seed),
-    user: { email: user.email, id: user.id, name: user.name },
-    cloud_app: rand.pick(CLOUD_APPS),
-    activity,
-    ip: ipv4(rand),
-    location: location(rand),
-    user_agent: rand.pick(USER_AGENTS),
-    device: { type: rand.pick(DEVICE_TYPES), os: rand.pick(OPERATING_SYSTEMS), managed: rand.int(3) > 0 },
-    session_id: `ses-${rand.hex(24)}`,
-    category: CATEGORIES[ACTIVITIES.indexOf(activity) % CATEGORIES.length],
-    resource: resource(rand, index),
-    status: activity === 'login_failed' ? 'failure' : rand.pick(['success', 'success', 'success', 'failure']),
-    risk_score: rand.int(101),
+    eventId: casbEventId(index, seed),
+    cloudService,
+    timestamp: new Date(timestamp).toISOString(),
+    resource: eventResource(kind.resource, rand, index),
+    action: kind.action,
+    userEmail: user.email,
+    requestIp: ipv4(rand),
+    geographicalContextCountry: country,
+    geographicalContextState: state,
+    geographicalContextCity: city,
+    userAgent: systemEvent ? rand.pick(['akka-http/10.1.11', 'Microsoft Graph Connector/1.0', 'Google-Apps-Script']) : rand.pick(USER_AGENTS),
+    systemEvent,
   };
   const count = casbAdditionalPropertyCount(index, seed);
   if (count > 0) {
-    const names = rand.permutation(PROPERTY_NAMES.length).slice(0, count).map((i) => PROPERTY_NAMES[i]!);
-    event['additionalProperties'] = names.map((name) => ({ name, value: propertyValue(name, rand, index) }));
+    const keys = rand.permutation(PROPERTY_KEYS.length).slice(0, count).map((i) => PROPERTY_KEYS[i]!);
+    event['additionalProperties'] = keys.map((key) => ({ key, value: propertyValue(key, rand, index) }));
   } else if (Math.floor(index / 3) % 2 === 1) {
     event['additionalProperties'] = [];
   }
   return event;
 }
 
-function propertyValue(name: string, rand: SeededRandom, index: number): string {
-  switch (name) {
-    case 'sharing_link':
+function eventResource(kind: (typeof EVENT_ACTIONS)[number]['resource'], rand: SeededRandom, index: number): string {
+  switch (kind) {
+    case 'login':
+      return 'Login Service';
+    case 'file':
+      return `/Shared Documents/${rand.pick(RESOURCE_WORDS)}-${index}.${rand.pick(EXTENSIONS)}`;
+    case 'mailbox':
+      return 'Inbox Rules';
+    case 'admin':
+      return rand.pick(['User Management', 'Sharing Settings', 'Security Settings']);
+    case 'application':
+      return `OAuth App ${rand.pick(RESOURCE_WORDS)}-${rand.between(100, 9999)}`;
+  }
+}
+
+function propertyValue(key: string, rand: SeededRandom, index: number): string {
+  switch (key) {
+    case 'userIsVAP':
+      return rand.int(8) === 0 ? 'true' : 'false';
+    case 'sharingLink':
       return `https://share.example.com/s/${rand.hex(20)}`;
-    case 'file_hash':
+    case 'fileHash':
       return rand.hex(64);
-    case 'mfa_method':
+    case 'mfaMethod':
       return rand.pick(['push', 'totp', 'sms', 'none']);
-    case 'device_id':
+    case 'deviceId':
       return `dev-${rand.hex(12)}`;
-    case 'target_user':
+    case 'targetUser':
       return person(rand).email;
-    case 'folder_path':
+    case 'folderPath':
       return `/Shared Documents/${rand.pick(RESOURCE_WORDS)}/${index}`;
-    case 'session_id':
+    case 'sessionId':
       return rand.hex(32);
     default:
       return String(rand.between(1, 100));

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { parseEventTime } from '../time/parseEventTime';
-import { casbAlert, casbEvent, casbIndexAtOrAfter, casbVisibleCount, casbWindowRange, type CasbStream, type CasbTimeline } from './casbRecords';
+import { casbAlert, casbEvent, casbIndexAtOrAfter, casbRecordTime, casbVisibleCount, casbWindowRange, type CasbStream, type CasbTimeline } from './casbRecords';
 import { boundPort, serverUrl, startListening } from './listenOn';
+import { hash32 } from './seededRandom';
 
 /** The records of one CASB stream in {@link CasbSimulatorOptions}. */
 export interface CasbStreamOptions {
@@ -34,7 +35,7 @@ export interface CasbSimulatorOptions {
   readonly clientSecret: string;
   /** Alerts served by `POST /v1/alerts`. */
   readonly alerts?: CasbStreamOptions;
-  /** Events served by `POST /v2/events`. */
+  /** Events served by `GET /v2/events`. */
   readonly events?: CasbStreamOptions;
   /**
    * `realtime` (default): a record is visible once `now() >= its time`. `backlog`: every record up to
@@ -92,11 +93,17 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const AUTH_PATH = '/v1/auth';
 const ALERTS_PATH = '/v1/alerts';
 const EVENTS_PATH = '/v2/events';
+/** The method of each call; another method on these paths is a 405. */
+const METHODS: Readonly<Record<string, 'GET' | 'POST'>> = { [AUTH_PATH]: 'POST', [ALERTS_PATH]: 'POST', [EVENTS_PATH]: 'GET' };
 const FAILURE_STATUSES = [500, 502, 503] as const;
 const ALTERNATE: readonly Exclude<CasbRetryAfterStyle, 'alternate'>[] = ['seconds', 'date', 'missing'];
 /** ISO-8601 date-time in UTC: `Z`, or a zero offset. */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]00:?00)$/i;
-const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+/** A bare date (`2020-06-28`, as the public client sends `startTime`): midnight UTC. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** The offset (first index) of a page token's file: `…+<partition>+<offset>.json.gz`. */
+const FILE_OFFSET = /\+(\d{1,16})\.json\.gz$/;
+const MINUTE_MS = 60_000;
 
 type Answer = { readonly status: number; readonly body: unknown; readonly headers?: Readonly<Record<string, string>> } | 'reset';
 
@@ -140,25 +147,51 @@ function credential(name: string, value: unknown): string {
   return value;
 }
 
-/** The opaque `next_page_token` for the events position `next`: base64url of `{"v":1,"next":n}`. */
-function encodeCursor(next: number): string {
-  return Buffer.from(JSON.stringify({ v: 1, next })).toString('base64url');
+/**
+ * The opaque `nextPageToken` of events position `next` (the index served next), in the style of
+ * the tokens Devo's CASB collector logs: standard base64 of
+ * `{"lineNumber":n,"currentKey":"tenant_<t>/year=…/month=…/day=…/hour=…/minute=…/fl_events_keyed_tenant+<p>+<offset>.json.gz"}`.
+ * The key names the minute "file" of event `next` (its first event's index is `offset`) and
+ * `lineNumber` the last line of it already served (-1: none), so `next = offset + lineNumber + 1`;
+ * tenant and partition derive from the timeline's seed.
+ */
+function encodeCursor(timeline: CasbTimeline, next: number): string {
+  const minute = Math.floor(casbRecordTime(timeline, next) / MINUTE_MS) * MINUTE_MS;
+  const offset = casbIndexAtOrAfter(timeline, minute);
+  const seed = timeline.seed ?? '';
+  const d = new Date(minute);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const tenant = `tenant_${hash32(`tenant|${seed}`).toString(16).padStart(8, '0')}`;
+  const partition = hash32(`partition|${seed}`) % 8;
+  const currentKey = `${tenant}/year=${d.getUTCFullYear()}/month=${two(d.getUTCMonth() + 1)}/day=${two(d.getUTCDate())}/hour=${two(d.getUTCHours())}/minute=${two(d.getUTCMinutes())}/fl_events_keyed_tenant+${partition}+${offset}.json.gz`;
+  return Buffer.from(JSON.stringify({ lineNumber: next - offset - 1, currentKey })).toString('base64');
 }
 
-/** The position a page token encodes; throws a {@link BadRequest} for anything this simulator did not issue. */
-function decodeCursor(token: string): number {
-  const invalid = new BadRequest('page_token', `not a page token: ${describe(token)}`);
-  if (!BASE64URL.test(token)) throw invalid;
+/**
+ * The position a page token encodes; throws a {@link BadRequest} (field `nextPage`) for anything
+ * but a token this simulator issues for `timeline` (the token is re-encoded and compared).
+ */
+function decodeCursor(timeline: CasbTimeline, token: string): number {
+  const invalid = new BadRequest('nextPage', `not a page token: ${describe(token)}`);
+  const text = Buffer.from(token, 'base64').toString('utf8');
   let cursor: unknown;
   try {
-    cursor = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    cursor = JSON.parse(text);
   } catch {
     throw invalid;
   }
-  if (!isObject(cursor) || cursor['v'] !== 1) throw invalid;
-  const next = cursor['next'];
-  if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < 0) throw invalid;
-  return next;
+  if (!isObject(cursor)) throw invalid;
+  const line = cursor['lineNumber'];
+  const key = cursor['currentKey'];
+  const offset = typeof key === 'string' ? FILE_OFFSET.exec(key)?.[1] : undefined;
+  if (typeof line !== 'number' || !Number.isSafeInteger(line) || line < -1 || offset === undefined) throw invalid;
+  const next = Number(offset) + line + 1;
+  try {
+    if (Number.isSafeInteger(next) && encodeCursor(timeline, next) === token) return next;
+  } catch {
+    // a position too far to have a time: not one of ours
+  }
+  throw invalid;
 }
 
 /**
@@ -171,14 +204,17 @@ function decodeCursor(token: string): number {
  * Every answer is JSON (`content-type: application/json; charset=utf-8`); errors are
  * `{ error: <HTTP reason>, message?, field? }`. A request goes through these checks in order:
  * 1. `x-api-key` is not the API key: 403 `{ "error": "Forbidden" }`.
- * 2. Not `POST` to `/v1/auth`, `/v1/alerts` or `/v2/events` (the query string is ignored): 404.
+ * 2. A path other than `/v1/auth`, `/v1/alerts`, `/v2/events` (the query string aside): 404; another
+ *    method than the call's (`POST`, `POST`, `GET`), e.g. the old guess `POST /v2/events`: 405 with
+ *    an `Allow` header.
  * 3. `maxRequestsPerSecond`: 429 with `Retry-After: 1`.
  * 4. Calls other than `/v1/auth` are *counted* (1, 2, 3, …); the n-th gets a 429 when
  *    `n % rateLimitEvery === 0`, else a failure when `n % failEvery === 0` (500, 502, 503, reset, in turn).
  * 5. Calls other than `/v1/auth` need `Authorization: <auth_token>` (the raw token: `Bearer <token>`
  *    is a 401) of a token issued here that has not expired (`now() < issued + tokenTtlSeconds`): else 401.
- * 6. The body must be a JSON object (else 400, `field: "body"`; over 1 MiB 413), with valid fields
- *    (else 400 naming the field in `field` and `message`).
+ * 6. A POST's body must be a JSON object (else 400, `field: "body"`; over 1 MiB 413), with valid fields
+ *    (else 400 naming the field in `field` and `message`); a GET's query parameters likewise (its
+ *    body, if any, is ignored).
  *
  * Calls:
  * - `POST /v1/auth` `{ client_id, client_secret }` → 200 `{ auth_token, expires_in }` (a new random
@@ -189,14 +225,17 @@ function decodeCursor(token: string): number {
  *   short (or empty) page is the last. The ids of a page are
  *   `casbAlertsInWindow(sim.alertStream, from, to, mode === 'realtime' ? now : undefined)
  *   .slice(page * pageSize, (page + 1) * pageSize).map((i) => casbAlertId(i, sim.alertStream.timeline.seed))`.
- * - `POST /v2/events` `{ start_time, page_token? }` (`start_time` an ISO-8601 UTC date-time, `Z` or a
- *   zero offset, always required; `page_token` a string from this simulator, or absent or `null`) →
- *   200 `{ events: [...], next_page_token }`, oldest first (ascending index). Without a token the
- *   page starts at `casbIndexAtOrAfter(timeline, start_time)`, with one at the position it encodes
- *   (`start_time` is then ignored). A page holds the next up-to-`pageSize` visible events and
- *   `next_page_token` encodes the position after them; when nothing new is visible, `events` is `[]`
- *   and `next_page_token` is the very token of that position (resume from it later). A token is
- *   base64url of `{"v":1,"next":<index>}`, opaque to clients; anything else is a 400.
+ * - `GET /v2/events?startTime={ISO-8601 UTC}` (a date-time with `Z` or a zero offset, or a bare
+ *   date for midnight UTC) or `GET /v2/events?nextPage={token}` (a token from this simulator;
+ *   `startTime` is then ignored) → 200 `{ size, nextPageToken, content: [...] }`, oldest first
+ *   (ascending index). Without a token the page starts at `casbIndexAtOrAfter(timeline, startTime)`,
+ *   with one at the position it encodes. A page holds the next up-to-`pageSize` visible events
+ *   ({@link casbEvent}), `size` is their number and `nextPageToken` encodes the position after
+ *   them; when nothing new is visible, `size` is 0, `content` is `[]` and `nextPageToken` is the
+ *   very token of that position (resume from it later). Tokens are opaque base64 JSON in the style
+ *   of Devo's logs (`{"lineNumber":…,"currentKey":"tenant_…/year=…/…/fl_events_keyed_tenant+…json.gz"}`);
+ *   anything else, a repeated or empty parameter is a 400 naming `startTime` or `nextPage`; other
+ *   query parameters are ignored.
  *
  * Visibility: in `realtime` mode the visible records of a stream are those with `time <= now()`, in
  * `backlog` mode all of them; always only indexes `0 … total-1` (see {@link casbVisibleCount}), so
@@ -206,7 +245,8 @@ function decodeCursor(token: string): number {
  * const casb = await CasbSimulator.start({ apiKey: 'k', clientId: 'c', clientSecret: 's', mode: 'backlog', events: { total: 120 } });
  * const auth = await (await fetch(`${casb.url}/v1/auth`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
  *   body: JSON.stringify({ client_id: 'c', client_secret: 's' }) })).json();
- * // POST /v2/events with headers { 'x-api-key': 'k', authorization: auth.auth_token } ...
+ * const page = await (await fetch(`${casb.url}/v2/events?startTime=2024-01-01T00:00:00Z`,
+ *   { headers: { 'x-api-key': 'k', authorization: auth.auth_token } })).json(); // { size, nextPageToken, content }
  * await casb.stop(); // closes the server and every connection and timer
  */
 export class CasbSimulator {
@@ -366,16 +406,20 @@ export class CasbSimulator {
   // The API
 
   private handle(req: http.IncomingMessage, raw: Buffer | undefined): Answer {
-    let path: string;
+    let url: URL;
     try {
-      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      path = req.url ?? '/';
+      url = new URL('http://localhost/');
+      url.pathname = req.url ?? '/';
     }
+    const path = url.pathname;
     this.requestCounts[path] = (this.requestCounts[path] ?? 0) + 1;
     if (req.headers['x-api-key'] !== this.apiKey) return json(403, { error: 'Forbidden' });
-    if (req.method !== 'POST' || (path !== AUTH_PATH && path !== ALERTS_PATH && path !== EVENTS_PATH)) {
-      return error(404, `no such call: ${req.method ?? ''} ${path}`);
+    const method = METHODS[path];
+    if (method === undefined) return error(404, `no such call: ${req.method ?? ''} ${path}`);
+    if (req.method !== method) {
+      return json(405, { error: 'Method Not Allowed', message: `${req.method ?? ''} ${path}: this call is ${method} ${path}` }, { allow: method });
     }
     const now = this.now();
     if (this.maxRequestsPerSecond > 0) {
@@ -392,8 +436,9 @@ export class CasbSimulator {
       if (this.failEvery > 0 && n % this.failEvery === 0) return this.failure();
       if (!this.authorized(req.headers.authorization, now)) return error(401, 'missing, unknown or expired token');
     }
-    if (raw === undefined) return error(413, `request body over ${MAX_BODY_BYTES} bytes`);
     try {
+      if (path === EVENTS_PATH) return this.eventsPage(url.searchParams, now);
+      if (raw === undefined) return error(413, `request body over ${MAX_BODY_BYTES} bytes`);
       let body: unknown;
       try {
         body = JSON.parse(raw.toString('utf8'));
@@ -402,8 +447,7 @@ export class CasbSimulator {
       }
       if (!isObject(body)) throw new BadRequest('body', `expected a JSON object, got ${describe(body)}`);
       if (path === AUTH_PATH) return this.auth(body, now);
-      if (path === ALERTS_PATH) return this.alertsPage(body, now);
-      return this.eventsPage(body, now);
+      return this.alertsPage(body, now);
     } catch (err) {
       if (err instanceof BadRequest) return json(400, { error: 'Bad Request', field: err.field, message: `${err.field}: ${err.message}` });
       // A simulator bug (or a request it cannot serve, e.g. an index past 2^53): answer, never crash the process.
@@ -478,20 +522,29 @@ export class CasbSimulator {
     return json(200, { alerts });
   }
 
-  private eventsPage(body: Record<string, unknown>, now: number): Answer {
-    const startTime = body['start_time'];
-    const parsed = typeof startTime === 'string' && ISO_UTC.test(startTime) ? parseEventTime(startTime) : undefined;
-    if (typeof parsed !== 'number') throw new BadRequest('start_time', `expected an ISO-8601 UTC date-time such as "2024-01-01T00:00:00Z", got ${describe(startTime)}`);
-    const token = body['page_token'];
+  private eventsPage(query: URLSearchParams, now: number): Answer {
+    const param = (name: string): string | undefined => {
+      const values = query.getAll(name);
+      if (values.length > 1) throw new BadRequest(name, `given ${values.length} times`);
+      return values[0];
+    };
+    const token = param('nextPage');
     let position: number;
-    if (token === undefined || token === null) position = casbIndexAtOrAfter(this.events.timeline, parsed);
-    else if (typeof token === 'string') position = decodeCursor(token);
-    else throw new BadRequest('page_token', `expected a string, got ${describe(token)}`);
+    if (token !== undefined) {
+      position = decodeCursor(this.events.timeline, token);
+    } else {
+      const startTime = param('startTime');
+      const parsed = startTime === undefined ? undefined : ISO_UTC.test(startTime) ? parseEventTime(startTime) : ISO_DATE.test(startTime) ? parseEventTime(`${startTime}T00:00:00Z`) : undefined;
+      if (typeof parsed !== 'number') {
+        throw new BadRequest('startTime', `expected an ISO-8601 UTC date-time such as "2024-01-01T00:00:00Z" (or a nextPage token), got ${describe(startTime)}`);
+      }
+      position = casbIndexAtOrAfter(this.events.timeline, parsed);
+    }
     const visible = casbVisibleCount(this.events, this.realtime ? now : undefined);
     const end = Math.max(position, Math.min(position + this.pageSize, visible, Number.MAX_SAFE_INTEGER));
-    const events: Array<Record<string, unknown>> = [];
-    for (let i = position; i < end; i++) events.push(casbEvent(i, this.events.timeline));
-    this.counters.eventsServed += events.length;
-    return json(200, { events, next_page_token: encodeCursor(end) });
+    const content: Array<Record<string, unknown>> = [];
+    for (let i = position; i < end; i++) content.push(casbEvent(i, this.events.timeline));
+    this.counters.eventsServed += content.length;
+    return json(200, { size: content.length, nextPageToken: encodeCursor(this.events.timeline, end), content });
   }
 }

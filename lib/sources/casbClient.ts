@@ -71,12 +71,21 @@ export function casbHttpStatus(err: unknown): number | undefined {
   return undefined;
 }
 
-/** One page of `/v2/events`. */
+/**
+ * One page of `/v2/events`: the answer's `content` and `nextPageToken`. `events` is empty when the
+ * server is caught up (`size: 0`); `nextPageToken` is then where the next cycle resumes (undefined
+ * when the answer has none: keep the current position).
+ */
 export interface CasbEventsPage {
   readonly events: readonly unknown[];
   /** Where the next page (or, after an empty page, the next cycle) starts. */
   readonly nextPageToken: string | undefined;
 }
+
+/** A request of the API: a JSON body to POST, or query parameters to GET (no body). */
+type CasbRequest =
+  | { readonly method: 'POST'; readonly body: unknown }
+  | { readonly method: 'GET'; readonly params: Readonly<Record<string, string>> };
 
 interface Token {
   readonly value: string;
@@ -86,7 +95,8 @@ interface Token {
 /**
  * The Proofpoint CASB REST API, as docs/ARCHITECTURE.md's contracts give it; the only module that
  * knows the vendor's request and response names (`/v1/auth`, `/v1/alerts`, `/v2/events`,
- * `auth_token`, `time_range`, `page_token`, `next_page_token`), so that they are easy to correct.
+ * `auth_token`, `time_range`, `startTime`, `nextPage`, `size`, `nextPageToken`, `content`), so
+ * that they are easy to correct.
  *
  * Every request of the input goes through one bottleneck limiter (`requestsPerSecond`), retries
  * included. A 429 pauses every request of the input for its `Retry-After` (seconds or an HTTP
@@ -134,7 +144,8 @@ export class CasbClient {
       this.http = axios.create({
         baseURL: options.baseUrl,
         timeout: options.timeoutMs ?? 30_000,
-        headers: { 'x-api-key': options.apiKey, 'content-type': 'application/json', accept: 'application/json' },
+        // content-type only on the POSTs that carry a JSON body (a GET has none).
+        headers: { 'x-api-key': options.apiKey, accept: 'application/json' },
         signal: this.abort.signal,
         // A redirect would re-send x-api-key, the token or client_secret wherever it points: never
         // followed (a 3xx is an error, CASB_REDIRECT_REFUSED). The API itself never redirects.
@@ -166,24 +177,58 @@ export class CasbClient {
   /** `POST /v1/alerts`: page `page` (from 0, newest first) of the alerts with `from <= timestamp <= to` (epoch ms). */
   alerts(page: number, from: number, to: number, signal?: AbortSignal): Promise<readonly unknown[]> {
     return this.redacted(async () => {
-      const body = await this.call('/v1/alerts', { page, time_range: { from, to } }, signal);
+      const body = await this.call('/v1/alerts', { method: 'POST', body: { page, time_range: { from, to } } }, signal);
       const alerts = field(body, 'alerts');
       if (!Array.isArray(alerts)) throw badResponse('/v1/alerts', 'no "alerts" list', body, this.clip);
       return alerts;
     });
   }
 
-  /** `POST /v2/events`: the page after `pageToken` (or from `startTime`, epoch ms), oldest first. */
+  /**
+   * `GET /v2/events?startTime={ISO-8601 UTC, to the second}` for the first page (no `pageToken`),
+   * `GET /v2/events?nextPage={pageToken}` after it (no body either way), oldest first. Reads
+   * `{ size, nextPageToken, content }`:
+   * - `content` (the events) is required; `nextPageToken` must be a string, and may be missing
+   *   (or `null`, or empty) only on an empty page, which then keeps the current position;
+   * - `size` must be a count when present; when it disagrees with `content`, `content` wins (its
+   *   events are delivered, and only an empty `content` means caught up) and a warning names both.
+   * The earlier guess's names, `events` and `next_page_token`, are read when the observed ones are
+   * absent. Any other body is `CASB_BAD_RESPONSE`.
+   *
+   * @example
+   * const first = await client.events(Date.parse('2024-01-01T00:00:00Z'), undefined);
+   * const next = await client.events(0, first.nextPageToken); // startTime is not sent with a token
+   */
   events(startTime: number, pageToken: string | undefined, signal?: AbortSignal): Promise<CasbEventsPage> {
     return this.redacted(async () => {
-      const request = { start_time: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...(pageToken === undefined ? {} : { page_token: pageToken }) };
-      const body = await this.call('/v2/events', request, signal);
-      const events = field(body, 'events');
-      if (!Array.isArray(events)) throw badResponse('/v2/events', 'no "events" list', body, this.clip);
-      const next = field(body, 'next_page_token');
-      if (next !== undefined && next !== null && typeof next !== 'string') throw badResponse('/v2/events', '"next_page_token" is not a string', body, this.clip);
-      return { events, nextPageToken: typeof next === 'string' && next !== '' ? next : undefined };
+      const params: Record<string, string> = pageToken === undefined ? { startTime: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z') } : { nextPage: pageToken };
+      const body = await this.call('/v2/events', { method: 'GET', params }, signal);
+      return this.eventsPage(body);
     });
+  }
+
+  /** Reads an answer of `/v2/events` (see {@link CasbClient.events}). */
+  private eventsPage(body: unknown): CasbEventsPage {
+    const path = '/v2/events';
+    const contentName = has(body, 'content') || !has(body, 'events') ? 'content' : 'events';
+    const events = field(body, contentName);
+    if (!Array.isArray(events)) throw badResponse(path, `no "${contentName}" list`, body, this.clip);
+    const tokenName = has(body, 'nextPageToken') || !has(body, 'next_page_token') ? 'nextPageToken' : 'next_page_token';
+    const next = field(body, tokenName);
+    if (next !== undefined && next !== null && typeof next !== 'string') throw badResponse(path, `"${tokenName}" is not a string`, body, this.clip);
+    const nextPageToken = typeof next === 'string' && next !== '' ? next : undefined;
+    // Without a token, a page of events leaves no way on: asking again would serve the same page.
+    if (nextPageToken === undefined && events.length > 0) throw badResponse(path, `${events.length} event(s) without a "${tokenName}"`, body, this.clip);
+    const size = field(body, 'size');
+    if (size !== undefined && size !== null && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) {
+      throw badResponse(path, '"size" is not a count', body, this.clip);
+    }
+    if (typeof size === 'number' && size !== events.length) {
+      this.logger.warn(
+        `${path} answered "size": ${size} with ${events.length} event(s) in "${contentName}": going by "${contentName}" (${events.length === 0 ? 'caught up' : 'its events are delivered and paging goes on'})`,
+      );
+    }
+    return { events, nextPageToken };
   }
 
   /** Cancels every request in flight or waiting, and stops the limiter. */
@@ -205,12 +250,12 @@ export class CasbClient {
     }
   }
 
-  private async call(path: string, body: unknown, signal: AbortSignal | undefined): Promise<unknown> {
+  private async call(path: string, request: CasbRequest, signal: AbortSignal | undefined): Promise<unknown> {
     let token = await this.validToken();
     let renewals = 0;
     for (;;) {
       try {
-        return await this.post(path, body, token.value, signal);
+        return await this.send(path, request, token.value, signal);
       } catch (err) {
         if (!(err instanceof AxiosError) || err.response?.status !== 401) throw this.failure(path, err);
         // A token that expired while its request waited (429 pauses, retries) says nothing about
@@ -229,11 +274,12 @@ export class CasbClient {
   }
 
 
-  private async post(path: string, body: unknown, token: string, signal: AbortSignal | undefined): Promise<unknown> {
-    const response = await this.http.post<string>(path, JSON.stringify(body), {
-      headers: { Authorization: token },
-      signal: signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]),
-    });
+  private async send(path: string, request: CasbRequest, token: string, signal: AbortSignal | undefined): Promise<unknown> {
+    const cancel = signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]);
+    const response =
+      request.method === 'GET'
+        ? await this.http.get<string>(path, { params: request.params, headers: { Authorization: token }, signal: cancel })
+        : await this.http.post<string>(path, JSON.stringify(request.body), { headers: { Authorization: token, 'content-type': 'application/json' }, signal: cancel });
     return parseJson(path, response.data, this.clip);
   }
 
@@ -247,7 +293,9 @@ export class CasbClient {
   private async authenticate(): Promise<Token> {
     let body: unknown;
     try {
-      const response = await this.http.post<string>('/v1/auth', JSON.stringify({ client_id: this.options.clientId, client_secret: this.options.clientSecret }));
+      const response = await this.http.post<string>('/v1/auth', JSON.stringify({ client_id: this.options.clientId, client_secret: this.options.clientSecret }), {
+        headers: { 'content-type': 'application/json' },
+      });
       body = parseJson('/v1/auth', response.data, this.clip);
     } catch (err) {
       if (err instanceof AxiosError && (err.response?.status === 401 || err.response?.status === 403)) {
@@ -333,10 +381,12 @@ function originOf(url: string, base: string): string | undefined {
   }
 }
 
+function has(body: unknown, name: string): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.prototype.hasOwnProperty.call(body, name);
+}
+
 function field(body: unknown, name: string): unknown {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.prototype.hasOwnProperty.call(body, name)
-    ? (body as Record<string, unknown>)[name]
-    : undefined;
+  return has(body, name) ? (body as Record<string, unknown>)[name] : undefined;
 }
 
 /** Cuts a server's text for a message, redacting it. */

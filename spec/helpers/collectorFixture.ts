@@ -52,9 +52,14 @@ ${pod}${casb}`,
   );
 }
 
-/** How the test relay keys a line: PoD by guid/id, CASB by id and flattening index. */
+/** The unique key of a CASB record as the pipeline keys it: `eventId` for events, `id` for alerts. */
+export function casbRecordKey(body: Record<string, unknown>): string {
+  return String('eventId' in body ? body['eventId'] : body['id']);
+}
+
+/** How the test relay keys a line: PoD by guid/id, CASB by eventId (events) or id (alerts) and flattening index. */
 export function lineKey(body: Record<string, unknown>): unknown {
-  return 'ts' in body ? (body['guid'] ?? body['id']) : `${String(body['id'])}#${String(body['related_events_index'] ?? body['additionalProperties_index'] ?? '-')}`;
+  return 'ts' in body ? (body['guid'] ?? body['id']) : `${casbRecordKey(body)}#${String(body['related_events_index'] ?? body['additionalProperties_index'] ?? '-')}`;
 }
 
 /** The keys the relay must end up with for `pod` events per PoD service and `casb` records per CASB stream. */
@@ -66,7 +71,7 @@ export function expectedKeys(pod: number, casb: number, timeline?: CasbTimeline)
   }
   for (let i = 0; i < casb && timeline !== undefined; i++) {
     for (const [parent, field] of [[casbAlert(i, timeline), 'related_events'], [casbEvent(i, timeline), 'additionalProperties']] as const) {
-      for (const r of flattenRecord(parent, field)) keys.add(`${String(r['id'])}#${String(r[`${field}_index`] ?? '-')}`);
+      for (const r of flattenRecord(parent, field)) keys.add(`${casbRecordKey(r)}#${String(r[`${field}_index`] ?? '-')}`);
     }
   }
   return keys;
@@ -92,7 +97,7 @@ export async function committedKeys(stateDir: string): Promise<Set<string>> {
   return keys;
 }
 
-/** The parent key of a relay line key (CASB lines are `id#index`). */
+/** The parent key of a relay line key (CASB lines are `eventId#index` or `id#index`). */
 export function parentKey(key: string): string {
   return key.split('#')[0]!;
 }

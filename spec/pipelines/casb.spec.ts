@@ -12,6 +12,7 @@ import { CasbClient } from '../../lib/sources/casbClient';
 import { sharedCasbClient, type SharedCasbClient } from '../../lib/sources/sharedCasbClient';
 import { casbService, casbServices, casbStateBase } from '../../pipelines/casb';
 import { isoUtc } from '../../pipelines/casbState';
+import { casbRecordKey, lineKey } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
@@ -50,8 +51,8 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
   beforeEach(async () => {
     ({ dir, remove } = await tempDir());
     logs = [];
-    // Key each line by its full body: a flattened parent gives several distinct lines.
-    relay = await RelayLog.start(pki, (b) => `${String(b['id'])}#${String(b['related_events_index'] ?? b['additionalProperties_index'] ?? '-')}`);
+    // Key each line by its record's key (alerts' id, events' eventId) and flattening index: a flattened parent gives several distinct lines.
+    relay = await RelayLog.start(pki, lineKey);
     sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50, confirmAfterMs: 300 });
   });
   afterEach(async () => {
@@ -130,11 +131,26 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     expect(eventLines.map((l) => withoutPullingId(l.body)).sort()).to.deep.equal([...expectedEvents].sort());
     for (const line of relay.lines) {
       expect(line.host).to.equal('casb-host');
-      expect(line.time).to.equal(new Date((JSON.parse(line.body) as { timestamp: number }).timestamp).toISOString());
+      expect(line.time).to.equal(new Date((JSON.parse(line.body) as { timestamp: number | string }).timestamp).toISOString());
     }
+    // Events carry the API's ISO timestamp, which is the line's time as it is.
+    for (const line of eventLines) expect(line.time).to.equal((JSON.parse(line.body) as { timestamp: string }).timestamp);
+    // Events were de-duplicated and acknowledged on eventId: their journal holds exactly those keys.
+    const eventJournal = await readFile(`${casbStateBase(dir, '9', 'events')}.dedup.jsonl`, 'utf8');
+    const journalled = new Set(eventJournal.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as [string, number])[0]));
+    expect(journalled).to.deep.equal(new Set(Array.from({ length: 330 }, (_, i) => String(casbEvent(i, eventTimeline)['eventId']))));
     // The flattened shape: parent fields, the child in place, then index and count, then the pulling id.
     const flat = alertLines.map((l) => JSON.parse(l.body) as Record<string, unknown>).find((r) => r['related_events_count'] === 3)!;
     expect(Object.keys(flat).slice(-3)).to.deep.equal(['related_events_index', 'related_events_count', '@devo_pulling_id']);
+    // Events flatten on additionalProperties: one line per { key, value }, the camelCase fields kept.
+    const flatEvents = eventLines.map((l) => JSON.parse(l.body) as Record<string, unknown>).filter((r) => r['additionalProperties_count'] === 2);
+    expect(flatEvents.length).to.be.greaterThan(0);
+    for (const event of flatEvents) {
+      expect(Object.keys(event).slice(0, 3)).to.deep.equal(['eventId', 'cloudService', 'timestamp']);
+      expect(Object.keys(event).slice(-4)).to.deep.equal(['additionalProperties', 'additionalProperties_index', 'additionalProperties_count', '@devo_pulling_id']);
+      expect(event['additionalProperties']).to.have.keys('key', 'value');
+    }
+    expect(new Set(flatEvents.map((e) => e['additionalProperties_index']))).to.deep.equal(new Set([0, 1]));
 
     const stats = sim.stats;
     expect(stats.rateLimited).to.be.greaterThan(0);
@@ -191,7 +207,7 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
       const journal = await readFile(`${casbStateBase(dir, '9', service)}.dedup.jsonl`, 'utf8').catch(() => '');
       for (const line of journal.split('\n').filter((l) => l !== '')) committed.add((JSON.parse(line) as [string, number])[0]);
     }
-    const uncommitted = relay.lines.filter((l) => !committed.has(String((JSON.parse(l.body) as { id: string }).id))).length;
+    const uncommitted = relay.lines.filter((l) => !committed.has(casbRecordKey(JSON.parse(l.body) as Record<string, unknown>))).length;
     a = run(alerts(timeline.startTime));
     e = run(events(timeline.startTime));
     await waitFor(() => relay.unique >= expected, 'every record', 40_000);

@@ -18,6 +18,10 @@ import { keysOf } from '../helpers/jsonKeys';
 
 const timeline: CasbTimeline = { startTime: Date.UTC(2024, 4, 22, 19, 10, 3, 58), intervalMs: 37.3, seed: 'spec' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** The API's event ids: `flevent_9ab748ff5e42cf17677276a963495ca2`. */
+const FLEVENT = /^flevent_[0-9a-f]{32}$/;
+/** ISO-8601 UTC with milliseconds, as the API stamps events: `2020-06-29T18:31:01.867Z`. */
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 
@@ -100,7 +104,7 @@ describe('casbRecords', () => {
   });
 
   describe('ids', () => {
-    it('are UUID-shaped, deterministic and unique per seed', () => {
+    it('are UUID-shaped (alerts) or flevent_ and 32 hex digits (events), deterministic and unique per seed', () => {
       const alerts = new Set<string>();
       const events = new Set<string>();
       for (let i = 0; i < 20_000; i++) {
@@ -109,15 +113,16 @@ describe('casbRecords', () => {
       }
       expect(alerts.size).to.equal(20_000);
       expect(events.size).to.equal(20_000);
-      for (const id of [...alerts].slice(0, 200)) {
-        expect(id).to.match(UUID);
-        expect(events.has(id)).to.equal(false);
-      }
+      for (const id of [...alerts].slice(0, 200)) expect(id).to.match(UUID);
+      for (const id of [...events].slice(0, 200)) expect(id).to.match(FLEVENT);
       expect(casbAlertId(5, 'spec')).to.equal(casbAlertId(5, 'spec'));
       expect(casbAlertId(5, 'spec')).not.to.equal(casbAlertId(5, 'other'));
       expect(casbAlertId(5)).to.equal(casbAlertId(5, ''));
-      expect(casbEventId(Number.MAX_SAFE_INTEGER)).to.match(UUID);
+      expect(casbEventId(5, 'spec')).to.equal(casbEventId(5, 'spec'));
+      expect(casbEventId(5, 'spec')).not.to.equal(casbEventId(5, 'other'));
+      expect(casbEventId(Number.MAX_SAFE_INTEGER)).to.match(FLEVENT);
       expect(() => casbAlertId(-1)).to.throw(RangeError);
+      expect(() => casbEventId(1.5)).to.throw(RangeError);
     });
   });
 
@@ -177,18 +182,40 @@ describe('casbRecords', () => {
 
   describe('casbEvent', () => {
     const events = Array.from({ length: 480 }, (_, i) => casbEvent(i, timeline));
+    /** The fields of the API's public sample, in its order. */
+    const FIELDS = [
+      'eventId',
+      'cloudService',
+      'timestamp',
+      'resource',
+      'action',
+      'userEmail',
+      'requestIp',
+      'geographicalContextCountry',
+      'geographicalContextState',
+      'geographicalContextCity',
+      'userAgent',
+      'systemEvent',
+    ];
 
-    it('carries its id, its timestamp (epoch ms) and the documented fields', () => {
+    it("has the API's shape: eventId, an ISO millisecond timestamp, the camelCase fields of its sample, in its order", () => {
       events.forEach((event, i) => {
-        expect(event['id']).to.equal(casbEventId(i, 'spec'));
-        expect(event['timestamp']).to.equal(casbRecordTime(timeline, i));
-        expect(event).to.include.keys('tenant', 'user', 'cloud_app', 'activity', 'ip', 'user_agent');
-        expect(event['user']).to.include.keys('email', 'id');
+        expect(event['eventId']).to.equal(casbEventId(i, 'spec'));
+        expect(event['timestamp']).to.match(ISO_MS);
+        expect(event['timestamp']).to.equal(new Date(casbRecordTime(timeline, i)).toISOString());
+        expect(Object.keys(event).filter((k) => k !== 'additionalProperties')).to.deep.equal(FIELDS);
+        for (const key of FIELDS.filter((k) => k !== 'systemEvent')) expect(event[key], key).to.be.a('string').that.is.not.empty;
+        expect(event['systemEvent']).to.be.a('boolean');
+        expect(event['userEmail']).to.match(/^[a-z]+\.[a-z]+@[a-z.]+$/);
+        expect(event['requestIp']).to.match(/^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}$/);
+        expect(event).not.to.have.property('id');
       });
+      expect(new Set(events.map((e) => e['systemEvent']))).to.deep.equal(new Set([true, false]));
       expect(casbEvent(3, timeline)).to.deep.equal(events[3]);
+      expect(casbEvent(3, { ...timeline, seed: 'other' })).not.to.deep.equal(events[3]);
     });
 
-    it('has 0-2 additional properties { name, value }, each count once per block of 3; none as absent or []', () => {
+    it('has 0-2 additional properties { key, value }, each count once per block of 3; none as absent or []', () => {
       const counts = [0, 0, 0];
       let absent = 0;
       let empty = 0;
@@ -204,11 +231,14 @@ describe('casbRecords', () => {
           }
           return;
         }
+        expect(Object.keys(event).at(-1)).to.equal('additionalProperties');
         expect(props).to.be.an('array').with.length(count);
         for (const prop of props as Array<Record<string, unknown>>) {
-          expect(prop).to.have.keys('name', 'value');
+          expect(prop).to.have.keys('key', 'value');
+          expect(prop['key']).to.match(/^[a-z][A-Za-z]+$/);
           expect(prop['value']).to.be.a('string');
         }
+        expect(new Set((props as Array<{ key: string }>).map((p) => p.key)).size).to.equal(count);
       });
       expect(counts).to.deep.equal([160, 160, 160]);
       expect(absent).to.equal(80);
@@ -216,12 +246,13 @@ describe('casbRecords', () => {
     });
   });
 
-  it('no record has a field name starting with @, and sizes are 0.5-2 KB', () => {
+  it('no record has a field name starting with @; alerts are 0.5-2 KB, events 0.35-1 KB (the API\'s sample is about 0.5 KB)', () => {
     for (let i = 0; i < 2000; i++) {
-      for (const record of [casbAlert(i, timeline), casbEvent(i, timeline)]) {
-        expect(keysOf(record).filter((key) => key.startsWith('@'))).to.deep.equal([]);
-        expect(bytes(record)).to.be.within(500, 2048);
-      }
+      const alert = casbAlert(i, timeline);
+      const event = casbEvent(i, timeline);
+      for (const record of [alert, event]) expect(keysOf(record).filter((key) => key.startsWith('@'))).to.deep.equal([]);
+      expect(bytes(alert)).to.be.within(500, 2048);
+      expect(bytes(event)).to.be.within(350, 1024);
     }
   });
 });

@@ -9,8 +9,15 @@ import { sleep, waitFor } from '../helpers/waitFor';
 
 interface Seen {
   readonly at: number;
+  readonly method: string;
+  /** The path without the query string. */
   readonly path: string;
+  /** The raw query string, without `?` (`''` when none). */
+  readonly query: string;
   readonly headers: IncomingMessage['headers'];
+  /** The body as received (`''` when none). */
+  readonly raw: string;
+  /** The body parsed as JSON (undefined when none). */
   readonly body: unknown;
 }
 type Handler = (req: Seen, res: ServerResponse) => void;
@@ -26,7 +33,17 @@ class ScriptedServer {
       let text = '';
       req.on('data', (d: Buffer) => (text += d.toString()));
       req.on('end', () => {
-        const seen = { at: Date.now(), path: req.url ?? '', headers: req.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+        const url = req.url ?? '';
+        const q = url.indexOf('?');
+        const seen: Seen = {
+          at: Date.now(),
+          method: req.method ?? '',
+          path: q < 0 ? url : url.slice(0, q),
+          query: q < 0 ? '' : url.slice(q + 1),
+          headers: req.headers,
+          raw: text,
+          body: text === '' ? undefined : (JSON.parse(text) as unknown),
+        };
         this.seen.push(seen);
         const handler = this.handlers.length > 1 ? this.handlers.shift()! : this.handlers[0]!;
         handler(seen, res);
@@ -88,17 +105,157 @@ describe('CasbClient (real HTTP on loopback)', function () {
   }
 
   it('authenticates once with x-api-key and client credentials, then sends the raw token on every call', async () => {
-    server.script(auth('tok-A'), json(200, { alerts: [{ id: 1 }] }), json(200, { events: [], next_page_token: 'n1' }));
+    server.script(auth('tok-A'), json(200, { alerts: [{ id: 1 }] }), json(200, { size: 0, nextPageToken: 'n1', content: [] }));
     const c = await connect();
     expect(await c.alerts(2, 1000, 2000)).to.deep.equal([{ id: 1 }]);
     expect(await c.events(Date.UTC(2024, 0, 1), 'p0')).to.deep.equal({ events: [], nextPageToken: 'n1' });
-    expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts', '/v2/events']);
+    expect(server.seen.map((s) => `${s.method} ${s.path}`)).to.deep.equal(['POST /v1/auth', 'POST /v1/alerts', 'GET /v2/events']);
     expect(server.seen.every((s) => s.headers['x-api-key'] === 'key-123456')).to.equal(true);
     expect(server.seen[0]!.body).to.deep.equal({ client_id: 'cid', client_secret: 'secret-abcdef' });
+    expect(server.seen[0]!.headers['content-type']).to.equal('application/json');
     expect(server.seen[1]!.headers.authorization).to.equal('tok-A');
+    expect(server.seen[1]!.headers['content-type']).to.equal('application/json');
     expect(server.seen[1]!.body).to.deep.equal({ page: 2, time_range: { from: 1000, to: 2000 } });
-    expect(server.seen[2]!.body).to.deep.equal({ start_time: '2024-01-01T00:00:00Z', page_token: 'p0' });
+    expect(server.seen[2]!.headers.authorization).to.equal('tok-A');
     expect(c.requests).to.equal(3);
+  });
+
+  describe('GET /v2/events (the publicly observed form)', () => {
+    /** An opaque token with the base64 characters a query string must escape (+, /, =). */
+    const TOKEN = 'eyJsaW5lTnVtYmVyIjo0MSwiY3VycmVudEtleSI6InRlbmFudF80ZjFj+L3llYXI/9MjAyMy==';
+
+    function expectNoBody(seen: Seen): void {
+      expect(seen.raw, 'body').to.equal('');
+      expect(seen.headers['content-length'], 'content-length').to.equal(undefined);
+      expect(seen.headers['transfer-encoding'], 'transfer-encoding').to.equal(undefined);
+      expect(seen.headers['content-type'], 'content-type').to.equal(undefined);
+    }
+
+    it('asks for the first page with startTime (ISO-8601 UTC, to the second) only, and no body', async () => {
+      server.script(auth('tok-A'), json(200, { size: 0, nextPageToken: 'n1', content: [] }));
+      const c = await connect();
+      await c.events(Date.UTC(2024, 0, 16, 12, 5, 0, 867), undefined);
+      const seen = server.seen[1]!;
+      expect(seen.method).to.equal('GET');
+      expect(seen.path).to.equal('/v2/events');
+      expect(seen.query).to.equal('startTime=2024-01-16T12:05:00Z');
+      expect([...new URLSearchParams(seen.query).keys()]).to.deep.equal(['startTime']);
+      expect(seen.headers['x-api-key']).to.equal('key-123456');
+      expect(seen.headers.authorization).to.equal('tok-A');
+      expect(seen.headers.accept).to.match(/^application\/json/);
+      expectNoBody(seen);
+    });
+
+    it('asks for the next page with nextPage only, the token escaped so that the server reads it back byte for byte', async () => {
+      server.script(auth('tok-A'), json(200, { size: 0, nextPageToken: TOKEN, content: [] }));
+      const c = await connect();
+      await c.events(Date.UTC(2024, 0, 1), TOKEN);
+      const seen = server.seen[1]!;
+      expect(`${seen.method} ${seen.path}`).to.equal('GET /v2/events');
+      expect(seen.query).to.equal(`nextPage=${encodeURIComponent(TOKEN)}`);
+      // A raw + would read back as a space, a raw = or / is at the server's mercy.
+      expect(seen.query.slice('nextPage='.length)).not.to.match(/[+/=]/);
+      const params = new URLSearchParams(seen.query);
+      expect([...params.keys()]).to.deep.equal(['nextPage']);
+      expect(params.get('nextPage')).to.equal(TOKEN);
+      expect(seen.headers.authorization).to.equal('tok-A');
+      expectNoBody(seen);
+    });
+
+    it('reads { size, nextPageToken, content }: the events of content, the token as given', async () => {
+      const content = [
+        { eventId: 'flevent_9ab748ff5e42cf17677276a963495ca2', timestamp: '2020-06-29T18:31:01.867Z', additionalProperties: [{ key: 'userIsVAP', value: 'false' }] },
+        { eventId: 'flevent_66f841926e9ce1960a97d161b3f13900', timestamp: '2020-06-29T22:03:36.603Z' },
+      ];
+      server.script(auth(), json(200, { size: 2, nextPageToken: TOKEN, content }));
+      const c = await connect();
+      expect(await c.events(0, undefined)).to.deep.equal({ events: content, nextPageToken: TOKEN });
+      expect(logs.filter((l) => l.includes('WARNING'))).to.deep.equal([]);
+    });
+
+    it('size 0 with an empty content is caught up: no events, and the token to resume from (none when absent, null or empty)', async () => {
+      server.script(
+        auth(),
+        json(200, { size: 0, nextPageToken: TOKEN, content: [] }),
+        json(200, { size: 0, content: [] }),
+        json(200, { size: 0, nextPageToken: null, content: [] }),
+        json(200, { size: 0, nextPageToken: '', content: [] }),
+      );
+      const c = await connect();
+      expect(await c.events(0, 'here')).to.deep.equal({ events: [], nextPageToken: TOKEN });
+      for (let i = 0; i < 3; i++) expect(await c.events(0, 'here')).to.deep.equal({ events: [], nextPageToken: undefined });
+    });
+
+    it('goes by content when size disagrees with it, and says so', async () => {
+      server.script(
+        auth(),
+        json(200, { size: 5, nextPageToken: 't1', content: [{ eventId: 'a' }] }),
+        json(200, { size: 0, nextPageToken: 't2', content: [{ eventId: 'b' }, { eventId: 'c' }] }),
+        json(200, { size: 3, nextPageToken: 't3', content: [] }),
+      );
+      const c = await connect();
+      expect(await c.events(0, undefined)).to.deep.equal({ events: [{ eventId: 'a' }], nextPageToken: 't1' });
+      expect(await c.events(0, 't1')).to.deep.equal({ events: [{ eventId: 'b' }, { eventId: 'c' }], nextPageToken: 't2' });
+      expect(await c.events(0, 't2')).to.deep.equal({ events: [], nextPageToken: 't3' });
+      const warnings = logs.filter((l) => l.includes('WARNING'));
+      expect(warnings).to.have.length(3);
+      expect(warnings[0]).to.match(/\/v2\/events answered "size": 5 with 1 event\(s\) in "content": going by "content" \(its events are delivered and paging goes on\)$/);
+      expect(warnings[1]).to.match(/"size": 0 with 2 event\(s\) in "content"/);
+      expect(warnings[2]).to.match(/"size": 3 with 0 event\(s\) in "content": going by "content" \(caught up\)$/);
+    });
+
+    it('reads the earlier guess\'s names (events, next_page_token) when the observed ones are absent', async () => {
+      server.script(
+        auth(),
+        json(200, { events: [{ eventId: 'a' }], next_page_token: 'old-1' }),
+        json(200, { content: [{ eventId: 'b' }], events: [{ eventId: 'x' }], nextPageToken: 'new-2', next_page_token: 'old-2' }),
+      );
+      const c = await connect();
+      expect(await c.events(0, undefined)).to.deep.equal({ events: [{ eventId: 'a' }], nextPageToken: 'old-1' });
+      expect(await c.events(0, 'old-1')).to.deep.equal({ events: [{ eventId: 'b' }], nextPageToken: 'new-2' });
+    });
+
+    it('rejects answers that break the contract with CASB_BAD_RESPONSE naming what is wrong', async () => {
+      const cases: Array<[unknown, RegExp]> = [
+        ['<html>oops</html>', /not JSON/],
+        [null, /no "content" list/],
+        [[], /no "content" list/],
+        [{ size: 1, nextPageToken: 't' }, /no "content" list/],
+        [{ size: 0, nextPageToken: 't', content: {} }, /no "content" list/],
+        [{ events: 'none' }, /no "events" list/],
+        [{ size: 0, nextPageToken: 5, content: [] }, /"nextPageToken" is not a string/],
+        [{ next_page_token: ['t'], events: [] }, /"next_page_token" is not a string/],
+        [{ size: 1, content: [{ eventId: 'a' }] }, /1 event\(s\) without a "nextPageToken"/],
+        [{ size: 1, nextPageToken: '', content: [{ eventId: 'a' }] }, /1 event\(s\) without a "nextPageToken"/],
+        [{ size: '0', nextPageToken: 't', content: [] }, /"size" is not a count/],
+        [{ size: -1, nextPageToken: 't', content: [] }, /"size" is not a count/],
+        [{ size: 1.5, nextPageToken: 't', content: [{}] }, /"size" is not a count/],
+      ];
+      server.script(auth(), ...cases.map(([body]): Handler => (typeof body === 'string' ? (_req, res) => res.end(body) : json(200, body))));
+      const c = await connect();
+      for (const [body, reason] of cases) {
+        try {
+          await c.events(0, undefined);
+          expect.fail(`must throw for ${JSON.stringify(body)}`);
+        } catch (err) {
+          expect((err as CollectorError).code, JSON.stringify(body)).to.equal('CASB_BAD_RESPONSE');
+          expect((err as Error).message, JSON.stringify(body)).to.match(/^\/v2\/events answered with /).and.match(reason);
+        }
+      }
+    });
+
+    it('re-sends the same GET, without a body, after a 401 (new token) and after a 503', async () => {
+      server.script(auth('tok-A'), json(401, {}), auth('tok-B'), json(503, {}), json(200, { size: 0, nextPageToken: 't', content: [] }));
+      const c = await connect();
+      await c.events(0, TOKEN);
+      const calls = server.seen.filter((s) => s.path === '/v2/events');
+      expect(calls.map((s) => `${s.method} ${s.query} ${String(s.headers.authorization)}`)).to.deep.equal([
+        `GET nextPage=${encodeURIComponent(TOKEN)} tok-A`,
+        `GET nextPage=${encodeURIComponent(TOKEN)} tok-B`,
+        `GET nextPage=${encodeURIComponent(TOKEN)} tok-B`,
+      ]);
+      calls.forEach(expectNoBody);
+    });
   });
 
   it('renews the token before expires_in runs out', async () => {
@@ -328,7 +485,7 @@ describe('CasbClient (real HTTP on loopback)', function () {
       expectRefused(errors[0], '/v1/alerts', 302);
       expectRefused(errors[1], '/v2/events', 307);
       expectRefused(errors[2], '/v1/alerts', 301);
-      expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts', '/v2/events', '/v1/alerts']);
+      expect(server.seen.map((s) => `${s.method} ${s.path}`)).to.deep.equal(['POST /v1/auth', 'POST /v1/alerts', 'GET /v2/events', 'POST /v1/alerts']);
       expect(logs.join('\n')).not.to.include('tok-A');
     });
 
@@ -378,7 +535,7 @@ describe('CasbClient (real HTTP on loopback)', function () {
   });
 
   it('rejects bodies that break the contract with CASB_BAD_RESPONSE', async () => {
-    server.script(auth(), (_req, res) => res.end('<html>oops</html>'), json(200, { items: [] }), json(200, { events: [], next_page_token: 5 }));
+    server.script(auth(), (_req, res) => res.end('<html>oops</html>'), json(200, { items: [] }), json(200, { size: 0, content: [], nextPageToken: 5 }));
     const c = await connect();
     for (const call of [() => c.alerts(0, 0, 1), () => c.alerts(0, 0, 1), () => c.events(0, undefined)]) {
       try {

@@ -6,53 +6,14 @@ import { CollectorError, errorMessage } from '../errors/collectorError';
 import { silentLogger, type Logger } from '../log/logger';
 import { redactingLogger } from '../log/redactingLogger';
 import { SecretRedactor } from '../log/secretRedactor';
+import type { CasbClientOptions } from './casbClientOptions';
+import { CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
 import { ProofpointCasbInitVariablesError, ProofpointCasbSetupError, RetryAfterError } from './casbErrors';
+import { badResponse, decodeAlerts, decodeEventsPage, describeFailure, field, parseJson, responseText, type CasbEventsPage } from './casbResponses';
 
-/** Options of a {@link CasbClient}: one per CASB input (one api key). */
-export interface CasbClientOptions {
-  /** `https://api.protect.proofpoint.com` or an override. */
-  readonly baseUrl: string;
-  readonly apiKey: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** Pace of every request of the input, retries included. Default 1. */
-  readonly requestsPerSecond?: number;
-  /** Timeout of one request. Default 30 s. */
-  readonly timeoutMs?: number;
-  /** Retries of a request after a 429, a 5xx, a reset or a timeout. Default 6. */
-  readonly retries?: number;
-  /** First retry delay (doubling, with jitter). Default 1 s. */
-  readonly backoffInitialMs?: number;
-  /** Longest computed retry delay (a server's Retry-After is obeyed even when longer, up to `retryAfterMaxMs`). Default 60 s. */
-  readonly backoffMaxMs?: number;
-  /**
-   * Longest pause a 429's `Retry-After` imposes; a longer one is capped (and logged as such).
-   * Default {@link CASB_RETRY_AFTER_MAX_MS} (1 hour); at most 2^31 - 1 ms, Node's longest timer.
-   */
-  readonly retryAfterMaxMs?: number;
-  /** A token is renewed this long before its `expires_in` runs out. Default 60 s. */
-  readonly renewBeforeMs?: number;
-  /** Prefix of the setting names in messages. Default `inputs.proofpoint_casb`. */
-  readonly settingPrefix?: string;
-  readonly logger?: Logger;
-  /**
-   * Where the client registers its secrets: the api key, the client secret and every
-   * `auth_token` it receives (pass the process's, so that dead letters and other logs mask the
-   * token too). The client's own log lines and error messages are redacted with it. Default: one
-   * of its own.
-   */
-  readonly redactor?: SecretRedactor;
-  readonly now?: () => number;
-  /** The clock of the 429 pauses (axios, axios-retry and bottleneck keep their own timers). Default `asyncScheduler`. */
-  readonly scheduler?: SchedulerLike;
-}
-
-/**
- * Longest pause a 429's `Retry-After` can impose on a CASB input: 1 hour. A server asking for more
- * (`Retry-After: 1000000000`, or a date years ahead) gets this, logged; the pause is held for the
- * whole of it (an uncapped value past 2^31 ms would overflow Node's timers, which then fire at once).
- */
-export const CASB_RETRY_AFTER_MAX_MS = 3_600_000;
+export type { CasbClientOptions } from './casbClientOptions';
+export { CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
+export { casbHttpStatus, type CasbEventsPage } from './casbResponses';
 
 /** Node's longest timer: a setTimeout beyond it fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -62,25 +23,6 @@ const MAX_EXPIRED_RENEWALS = 3;
 
 /** Most alerts in one page of `/v1/alerts`: a shorter page is the window's last. */
 export const CASB_ALERTS_PAGE_SIZE = 50;
-
-/** The HTTP status behind a client error, if the server answered. */
-export function casbHttpStatus(err: unknown): number | undefined {
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (err instanceof AxiosError) return err.response?.status;
-  if (cause instanceof AxiosError) return cause.response?.status;
-  return undefined;
-}
-
-/**
- * One page of `/v2/events`: the answer's `content` and `nextPageToken`. `events` is empty when the
- * server is caught up (`size: 0`); `nextPageToken` is then where the next cycle resumes (undefined
- * when the answer has none: keep the current position).
- */
-export interface CasbEventsPage {
-  readonly events: readonly unknown[];
-  /** Where the next page (or, after an empty page, the next cycle) starts. */
-  readonly nextPageToken: string | undefined;
-}
 
 /** A request of the API: a JSON body to POST, or query parameters to GET (no body). */
 type CasbRequest =
@@ -165,7 +107,7 @@ export class CasbClient {
       retryCondition: (error) => this.retryable(error),
       retryDelay: (count, error) => this.retryDelay(count, error),
       onRetry: (count, error, config) =>
-        this.logger.warn(`${config.url ?? ''} failed (${describe(error, this.clip)}); retry ${count} of ${options.retries ?? 6}`),
+        this.logger.warn(`${config.url ?? ''} failed (${describeFailure(error, this.clip)}); retry ${count} of ${options.retries ?? 6}`),
     });
   }
 
@@ -178,9 +120,7 @@ export class CasbClient {
   alerts(page: number, from: number, to: number, signal?: AbortSignal): Promise<readonly unknown[]> {
     return this.redacted(async () => {
       const body = await this.call('/v1/alerts', { method: 'POST', body: { page, time_range: { from, to } } }, signal);
-      const alerts = field(body, 'alerts');
-      if (!Array.isArray(alerts)) throw badResponse('/v1/alerts', 'no "alerts" list', body, this.clip);
-      return alerts;
+      return decodeAlerts(body, this.clip);
     });
   }
 
@@ -203,32 +143,8 @@ export class CasbClient {
     return this.redacted(async () => {
       const params: Record<string, string> = pageToken === undefined ? { startTime: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z') } : { nextPage: pageToken };
       const body = await this.call('/v2/events', { method: 'GET', params }, signal);
-      return this.eventsPage(body);
+      return decodeEventsPage(body, this.clip, this.logger);
     });
-  }
-
-  /** Reads an answer of `/v2/events` (see {@link CasbClient.events}). */
-  private eventsPage(body: unknown): CasbEventsPage {
-    const path = '/v2/events';
-    const contentName = has(body, 'content') || !has(body, 'events') ? 'content' : 'events';
-    const events = field(body, contentName);
-    if (!Array.isArray(events)) throw badResponse(path, `no "${contentName}" list`, body, this.clip);
-    const tokenName = has(body, 'nextPageToken') || !has(body, 'next_page_token') ? 'nextPageToken' : 'next_page_token';
-    const next = field(body, tokenName);
-    if (next !== undefined && next !== null && typeof next !== 'string') throw badResponse(path, `"${tokenName}" is not a string`, body, this.clip);
-    const nextPageToken = typeof next === 'string' && next !== '' ? next : undefined;
-    // Without a token, a page of events leaves no way on: asking again would serve the same page.
-    if (nextPageToken === undefined && events.length > 0) throw badResponse(path, `${events.length} event(s) without a "${tokenName}"`, body, this.clip);
-    const size = field(body, 'size');
-    if (size !== undefined && size !== null && (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)) {
-      throw badResponse(path, '"size" is not a count', body, this.clip);
-    }
-    if (typeof size === 'number' && size !== events.length) {
-      this.logger.warn(
-        `${path} answered "size": ${size} with ${events.length} event(s) in "${contentName}": going by "${contentName}" (${events.length === 0 ? 'caught up' : 'its events are delivered and paging goes on'})`,
-      );
-    }
-    return { events, nextPageToken };
   }
 
   /** Cancels every request in flight or waiting, and stops the limiter. */
@@ -354,7 +270,7 @@ export class CasbClient {
     if (err instanceof CollectorError) return err;
     const status = err instanceof AxiosError ? (err.response?.status ?? 0) : 0;
     if (err instanceof AxiosError && status >= 300 && status < 400) return this.redirectRefused(path, status, err);
-    return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describe(err, this.clip)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
+    return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describeFailure(err, this.clip)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
   }
 
   private redirectRefused(path: string, status: number, err: AxiosError): CollectorError {
@@ -379,45 +295,6 @@ function originOf(url: string, base: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function has(body: unknown, name: string): boolean {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) && Object.prototype.hasOwnProperty.call(body, name);
-}
-
-function field(body: unknown, name: string): unknown {
-  return has(body, name) ? (body as Record<string, unknown>)[name] : undefined;
-}
-
-/** Cuts a server's text for a message, redacting it. */
-type Clip = (text: string) => string;
-
-function parseJson(path: string, text: unknown, clip: Clip): unknown {
-  if (typeof text !== 'string') return text;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new CollectorError('CASB_BAD_RESPONSE', `${path} answered with a body that is not JSON (${errorMessage(err)}): ${JSON.stringify(clip(text))}`);
-  }
-}
-
-function badResponse(path: string, what: string, body: unknown, clip: Clip): CollectorError {
-  const text = JSON.stringify(body) ?? String(body);
-  return new CollectorError('CASB_BAD_RESPONSE', `${path} answered with an unexpected body (${what}): ${clip(text)}`);
-}
-
-function responseText(err: AxiosError, clip: Clip): string {
-  const data = err.response?.data;
-  const text = typeof data === 'string' ? data : (JSON.stringify(data) ?? '');
-  return clip(text) || err.message;
-}
-
-function describe(err: unknown, clip: Clip): string {
-  if (err instanceof AxiosError) {
-    if (err.response !== undefined) return `HTTP ${err.response.status}: ${responseText(err, clip)}`;
-    return `${err.code ?? 'error'}: ${err.message}`;
-  }
-  return errorMessage(err);
 }
 
 function sleep(ms: number, signal: AbortSignal, scheduler: SchedulerLike): Promise<void> {

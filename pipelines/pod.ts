@@ -50,6 +50,7 @@ export interface PodTuning {
   readonly badSettingsRetryMs: number;
 }
 
+/** The defaults of {@link PodTuning} (the README states them; a spec keeps the two in step). */
 export const POD_DEFAULT_TUNING: PodTuning = {
   sortMaxDelayMs: 500,
   sortMaxItems: 1024,
@@ -97,12 +98,13 @@ export function podServices(config: CollectorConfig, writer: DevoWriter, logger:
 }
 
 /**
- * One PoD service as one pipeline:
+ * One PoD service as one pipeline (docs/ARCHITECTURE.md, "The shape"):
  * `podSource → parse (bad → dead letter) → dedupWindow(guid|id, 1 h) → normalizeTime('ts') →
- * sortWithin → devoSink → commitAcks`. Events are forwarded as the vendor sent them, tagged
- * `mail.proofpoint.pod.<service>` (or `override_tag_base`), the header time being the event's
- * `ts` in UTC. The cursor (last delivered event time) and the delivered de-dup keys are persisted
- * only after the sink acknowledged them; the sort window is flushed as soon as a session closes.
+ * copy into the arena → sortWithin → devoSink → commitAcks`. Events are forwarded as the vendor
+ * sent them, tagged `mail.proofpoint.pod.<service>` (or `override_tag_base`), the header time
+ * being the event's `ts` in UTC. The flow control is one {@link StreamFlow}: the sink's valve
+ * pauses the socket, a session's end flushes the sort window. The cursor (last delivered event
+ * time) and the delivered de-dup keys are persisted only once the relay confirmed reading them.
  * On stop the socket closes, everything held is flushed and delivered, and a clean stop is
  * recorded, so that a restart within the hour needs no `sinceTime`.
  */

@@ -4,6 +4,7 @@ export { SecretRedactor } from './log/secretRedactor';
 export { parseEventTime, type ParsedTime } from './time/parseEventTime';
 export { ConfigError } from './config/configError';
 export { decodeConfig, loadConfig, type LoadConfigOptions } from './config/loadConfig';
+export { checkStateDirectoryWritable } from './state/checkStateDirectoryWritable';
 export { loadDevoCredentials, type DevoCredentials } from './config/devoCredentials';
 export type {
   CollectorConfig,

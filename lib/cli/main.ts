@@ -10,6 +10,7 @@ import { loadConfig } from '../config/loadConfig';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { createLogger } from '../log/logger';
 import { SecretRedactor } from '../log/secretRedactor';
+import { checkStateDirectoryWritable } from '../state/checkStateDirectoryWritable';
 import type { CommandIo } from './simulateCommand';
 import { UsageError } from './usageError';
 
@@ -17,7 +18,8 @@ const HELP = `proofpoint-devo-collector: Proofpoint On Demand and CASB to Devo
 
 Usage:
   proofpoint-devo-collector run --config FILE [--certs DIR]
-      Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0.
+      Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0. Exits 1 at
+      once when the state directory cannot be written (STATE_DIRECTORY_UNWRITABLE).
   proofpoint-devo-collector validate --config FILE [--certs DIR]
       Check the config file and the certificates it names; exit 0, or 1 with one line per problem.
   proofpoint-devo-collector simulate pod [--port N] [--token T] [--cluster C] [--types message,maillog,audit]
@@ -99,6 +101,8 @@ async function run(args: string[]): Promise<number> {
   const config = await loadConfig(file, loadOptions(flags));
   const redactor = new SecretRedactor(configSecrets(config));
   const logger = createLogger({ debug: config.collector.debug, redactor, write: stdout });
+  // Before anything is pulled: events delivered without their cursors saved are pulled again.
+  await checkStateDirectoryWritable(config.stateDirectory);
   const collector = await startCollector(config, { logger, services: defaultServices });
   if (collector.services.length === 0) {
     logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);

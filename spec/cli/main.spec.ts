@@ -24,6 +24,19 @@ export function runCli(
   });
 }
 
+/** Runs the built CLI as another user (root only), as the container's user runs it. */
+function runCliAs(uid: number, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, uid, gid: uid, env: { PATH: process.env['PATH'] ?? '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('CLI', () => {
   let dir: string;
   let remove: () => Promise<void>;
@@ -108,6 +121,53 @@ inputs: {}
     const { code, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir });
     expect(code).to.equal(1);
     expect(stderr).to.include(`outputs.devo_1.config.cert: file not found: ${path.join(dir, 'certs', 'nope.crt')}`);
+  });
+
+  it('run exits 1 before starting anything when the state directory cannot be written, saying what to do', async () => {
+    await writeFile(path.join(dir, 'not-a-directory'), 'a file');
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo, persistence: { type: filesystem, config: { directory_name: not-a-directory/state } } }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: c, api_token: t-123456 }
+    services: { message: {} }
+`,
+    );
+    const { code, stdout, stderr } = await runCli(['run', '--config', 'config.yaml'], { cwd: dir });
+    expect(code).to.equal(1);
+    expect(stderr).to.include(
+      `STATE_DIRECTORY_UNWRITABLE: The state directory ${path.join(dir, 'not-a-directory', 'state')} (globals.persistence.config.directory_name) is not writable: cannot create it`,
+    );
+    expect(stdout).not.to.match(/started with|Service /);
+  });
+
+  it('run, as the container user (uid 1000), exits 1 on a root-owned state directory and tells the chown', async function () {
+    // Only root can start a process as another user; a non-root run is covered by the spec of the check.
+    if (process.geteuid?.() !== 0) this.skip();
+    const { chmod, chown, mkdir } = await import('node:fs/promises');
+    await chmod(dir, 0o755);
+    await chown(path.join(dir, 'certs', 'client.key'), 1000, 1000);
+    await mkdir(path.join(dir, 'state'), { mode: 0o755 }); // as Docker creates a missing bind-mount source: root's
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: c, api_token: t-123456 }
+    services: { message: {} }
+`,
+    );
+    const { code, stderr } = await runCliAs(1000, ['run', '--config', 'config.yaml'], dir);
+    expect(code).to.equal(1);
+    expect(stderr).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it .*EACCES/);
+    expect(stderr).to.include(`The collector runs as uid 1000: run \`chown 1000:1000 ${path.join(dir, 'state')}\``);
   });
 
   it('demo (npm start) runs the simulators and the pipelines, and the receiver writes what Devo would get', async function () {

@@ -4,6 +4,8 @@ export { SecretRedactor } from './log/secretRedactor';
 export { parseEventTime, type ParsedTime } from './time/parseEventTime';
 export { ConfigError } from './config/configError';
 export { decodeConfig, loadConfig, type LoadConfigOptions } from './config/loadConfig';
+export { checkWithoutEnvironment, type CheckWithoutEnvironmentOptions, type CheckWithoutEnvironmentResult } from './config/checkWithoutEnvironment';
+export { logInertSettings } from './config/inertSettings';
 export { checkStateDirectoryWritable } from './state/checkStateDirectoryWritable';
 export { loadDevoCredentials, type DevoCredentials } from './config/devoCredentials';
 export type {
@@ -13,6 +15,9 @@ export type {
   PodServiceConfig,
   CasbInputConfig,
   CasbServiceConfig,
+  RequestsLimit,
+  InFlightLimits,
+  InertSetting,
 } from './config/collectorConfig';
 export type { Timed } from './operators/timed';
 export type { DeadLetter } from './operators/deadLetter';

@@ -3,12 +3,23 @@ import type * as t from 'io-ts';
 /** Setting names whose values are never printed. */
 const SECRET_KEYS = new Set(['api_token', 'api_key', 'client_secret', 'key_passphrase']);
 
-/** The dotted path of an io-ts error context (`inputs.proofpoint_casb.services.alerts`). */
+/** Whether the setting at a dotted path holds a secret, whose value is never printed. */
+export function isSecretSetting(path: string): boolean {
+  return SECRET_KEYS.has(path.slice(path.lastIndexOf('.') + 1));
+}
+
+/**
+ * The dotted path of an io-ts error context (`inputs.proofpoint_casb.services.alerts`), with list
+ * items as `[i]` (`inputs.proofpoint_casb.requests_limits[0].period`).
+ */
 export function contextPath(context: t.Context): string {
-  return context
-    .map((entry) => entry.key)
-    .filter((key) => key !== '')
-    .join('.');
+  let path = '';
+  context.forEach((entry, i) => {
+    if (entry.key === '') return;
+    const inList = (context[i - 1]?.type as { readonly _tag?: string } | undefined)?._tag === 'ArrayType';
+    path += inList ? `[${entry.key}]` : path === '' ? entry.key : `.${entry.key}`;
+  });
+  return path;
 }
 
 /**
@@ -46,3 +57,4 @@ export function formatValidationErrors(errors: t.Errors): string[] {
   }
   return lines;
 }
+

@@ -55,9 +55,11 @@ export function decodeConfigTree(tree: unknown, options: DecodeConfigTreeOptions
     ),
     ...substituted.missing.map((m) => `${m.path}: environment variable ${m.name} is not set`),
   ];
+  const emptyVariables = new Map<string, string[]>();
+  for (const e of substituted.empty) emptyVariables.set(e.path, [...(emptyVariables.get(e.path) ?? []), e.name]);
   const decoded = ConfigFile.decode(substituted.value);
   if (decoded._tag === 'Left') {
-    problems.push(...formatValidationErrors(options.environment ? decoded.left : withoutReferenced(decoded.left, references)));
+    problems.push(...formatValidationErrors(options.environment ? decoded.left : withoutReferenced(decoded.left, references), { emptyVariables }));
     return { problems, references };
   }
   const resolved = resolveConfig(decoded.right, {

@@ -19,6 +19,11 @@ export interface SubstitutedTree {
   readonly value: unknown;
   /** References to variables the environment does not define (only when resolving). */
   readonly missing: VariableReference[];
+  /**
+   * References to variables that are defined but empty or blank (only when resolving): Docker
+   * Compose's `${NAME:-}` passes an unset variable so.
+   */
+  readonly empty: VariableReference[];
   readonly malformed: MalformedReference[];
   /** Every well-formed reference, resolved or not. */
   readonly references: VariableReference[];
@@ -44,7 +49,7 @@ const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\{/g;
 
 /**
  * Replaces `${NAME}` in every string of a parsed YAML tree with the environment variable `NAME`
- * (for secrets in containers). `$${` is a literal `${`. Undefined variables and
+ * (for secrets in containers). `$${` is a literal `${`. Undefined and empty variables and
  * malformed references are collected with the path of the setting, not thrown, so that all are
  * reported at once.
  *
@@ -58,6 +63,7 @@ export function substituteEnv(
 ): SubstitutedTree {
   const resolve = options.resolve ?? true;
   const missing: VariableReference[] = [];
+  const empty: VariableReference[] = [];
   const malformed: MalformedReference[] = [];
   const references: VariableReference[] = [];
   let tooDeep: string | undefined;
@@ -82,6 +88,7 @@ export function substituteEnv(
           missing.push({ path, name });
           return whole;
         }
+        if (value.trim() === '') empty.push({ path, name });
         return value;
       });
     }
@@ -96,5 +103,5 @@ export function substituteEnv(
     return node;
   };
   const value = walk(tree, '', 0);
-  return { value, missing, malformed, references, ...(tooDeep === undefined ? {} : { tooDeep }) };
+  return { value, missing, empty, malformed, references, ...(tooDeep === undefined ? {} : { tooDeep }) };
 }

@@ -254,6 +254,18 @@ inputs:
     });
   });
 
+  it('says an environment variable is empty or unset when its empty value is refused (Compose ${VAR:-})', async () => {
+    const file = await write(VALID.replace('cluster_id: acme_hosted', 'cluster_id: "${CID}"'));
+    const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: '', CID: '  ' }, baseDir: dir }));
+    expect(problems).to.deep.equal([
+      "inputs.proofpoint_on_demand.credentials.cluster_id: environment variable CID is empty or unset (Docker Compose's ${CID:-} makes an unset variable empty): set it where the collector runs",
+      "inputs.proofpoint_on_demand.credentials.api_token: environment variable POD_TOKEN is empty or unset (Docker Compose's ${POD_TOKEN:-} makes an unset variable empty): set it where the collector runs",
+    ]);
+    // An empty variable inside a longer value that is still valid is no problem.
+    const inside = await write(VALID.replace('cluster_id: acme_hosted', 'cluster_id: "acme${SUFFIX}"'));
+    expect((await loadConfig(inside, { env: { POD_TOKEN: 'tok-abcdef', SUFFIX: '' }, baseDir: dir })).pod?.clusterId).to.equal('acme');
+  });
+
   it('reports a malformed ${NAME} reference, without printing a secret around it; $${ is a literal ${', async () => {
     const file = await write(
       VALID.replace('cluster_id: acme_hosted', 'cluster_id: "${POD-CLUSTER}"').replace('api_token: "${POD_TOKEN}"', 'api_token: "s3cret${POD_TOKEN"').replace('client_id: cid', () => 'client_id: "c$${id}"'),

@@ -94,7 +94,7 @@ describe('the container recipe (Dockerfile, README, docker-compose.yml)', () => 
     const commands = await readmeDockerCommands();
     const before = commands.slice(0, commands.findIndex((c) => c.startsWith('docker run ')));
     const steps = before.flatMap((c) => c.split(/\s*&&\s*/));
-    const mkdir = steps.findIndex((c) => /^mkdir -p state$/.test(c));
+    const mkdir = steps.findIndex((c) => /^mkdir -p (-m 0?700 )?state$/.test(c));
     const chownState = steps.findIndex((c) => /^(sudo )?chown 1000:1000 state$/.test(c));
     expect(mkdir, 'mkdir -p state').to.be.at.least(0);
     expect(chownState, 'chown 1000:1000 state, after it is made').to.be.greaterThan(mkdir);

@@ -1,5 +1,7 @@
 # proofpoint-devo-collector container: the same steps as the README (npm ci, npm run build).
-FROM node:20-bookworm-slim AS build
+# Node 24, the current LTS line (Node 20 reached end of life in April 2026); the code also runs on
+# Node 20.9 or later (package.json "engines"), and CI runs the suite on both.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -8,7 +10,7 @@ COPY lib ./lib
 COPY pipelines ./pipelines
 RUN npx tsc -p tsconfig.json
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -17,10 +19,13 @@ COPY --from=build /app/dist/lib ./dist/lib
 COPY --from=build /app/dist/pipelines ./dist/pipelines
 COPY config/config.example.yaml ./config/config.example.yaml
 RUN mkdir -p /app/config /app/certs /app/state && chown node:node /app/state
-# Non-root; config and certs are mounted read-only, the state directory read-write.
+# Non-root: the image's user "node" is uid 1000 and gid 1000. Config and certs are mounted
+# read-only (the key must be readable by uid 1000), the state directory read-write (owned by uid
+# 1000: Docker creates a missing bind-mount source as root, and run then exits 1 saying so).
 USER node
 VOLUME ["/app/config", "/app/certs", "/app/state"]
-# Exec form: node is the process that receives SIGTERM (it flushes, persists and exits 0).
+# Exec form: node is the process that receives SIGTERM (it flushes, persists and exits 0; run it
+# with a stop timeout above 10 s, Docker's default: docker run --stop-timeout 30).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/lib/cli/main.js"]
 CMD ["run", "--config", "config/config.yaml"]

@@ -21,6 +21,7 @@
 export { CollectorError, type ErrorCode } from './errors/collectorError';
 export { ConfigError } from './config/configError';
 export { decodeConfig, loadConfig, type LoadConfigOptions } from './config/loadConfig';
+export { checkWithoutEnvironment, type CheckWithoutEnvironmentOptions, type CheckWithoutEnvironmentResult } from './config/checkWithoutEnvironment';
 export type {
   CasbInputConfig,
   CasbServiceConfig,
@@ -28,6 +29,9 @@ export type {
   DevoOutputConfig,
   PodInputConfig,
   PodServiceConfig,
+  InertSetting,
+  InFlightLimits,
+  RequestsLimit,
 } from './config/collectorConfig';
 export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogLevel, type LogMessage } from './log/logger';
 export { startCollector, type Collector, type RunnerDeps, type ServiceFactory } from '../pipelines/runner';

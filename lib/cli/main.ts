@@ -5,11 +5,14 @@ import { parseArgs } from 'node:util';
 import { defaultServices } from '../../pipelines/defaultServices';
 import { startCollector } from '../../pipelines/runner';
 import { configSecrets, type CollectorConfig } from '../config/collectorConfig';
+import { checkWithoutEnvironment } from '../config/checkWithoutEnvironment';
 import { ConfigError } from '../config/configError';
+import { logInertSettings } from '../config/inertSettings';
 import { loadConfig } from '../config/loadConfig';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { createLogger } from '../log/logger';
 import { SecretRedactor } from '../log/secretRedactor';
+import { checkStateDirectoryWritable } from '../state/checkStateDirectoryWritable';
 import type { CommandIo } from './simulateCommand';
 import { UsageError } from './usageError';
 
@@ -17,9 +20,12 @@ const HELP = `proofpoint-devo-collector: Proofpoint On Demand and CASB to Devo
 
 Usage:
   proofpoint-devo-collector run --config FILE [--certs DIR]
-      Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0.
-  proofpoint-devo-collector validate --config FILE [--certs DIR]
+      Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0. Exits 1 at
+      once when the state directory cannot be written (STATE_DIRECTORY_UNWRITABLE).
+  proofpoint-devo-collector validate --config FILE [--certs DIR] [--no-environment]
       Check the config file and the certificates it names; exit 0, or 1 with one line per problem.
+      --no-environment (for CI): check \${NAME} references for syntax only, without the
+      environment variables, and do not read the certificate files.
   proofpoint-devo-collector simulate pod [--port N] [--token T] [--cluster C] [--types message,maillog,audit]
         [--rate N] [--total N] [--mode realtime|blast] [--duplicates P] [--disorder N]
         [--drop-every N] [--large-every N] [--malformed-every N]
@@ -37,6 +43,7 @@ Usage:
 Options:
   --config FILE   Devo-style config.yaml (see config/config.example.yaml)
   --certs DIR     where relative chain/cert/key paths resolve (default ./certs)
+  --no-environment  (validate) without environment variables and certificate files
 
 Relative paths: certificates under --certs, the state directory under the current directory.
 \${NAME} in the config is replaced by the environment variable NAME.`;
@@ -61,6 +68,14 @@ function configFlags(args: string[]) {
   }).values;
 }
 
+function validateFlags(args: string[]) {
+  return parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, certs: { type: 'string' }, 'no-environment': { type: 'boolean' } },
+    strict: true,
+  }).values;
+}
+
 function requireConfig(value: string | undefined): string {
   if (value === undefined) throw new UsageError('--config FILE is required');
   return value;
@@ -78,8 +93,17 @@ function commandIo(): CommandIo {
 }
 
 async function validate(args: string[]): Promise<number> {
-  const flags = configFlags(args);
+  const flags = validateFlags(args);
   const file = requireConfig(flags.config);
+  if (flags['no-environment'] === true) {
+    const { config, references } = await checkWithoutEnvironment(file, {
+      baseDir: process.cwd(),
+      ...(flags.certs === undefined ? {} : { certsDir: flags.certs }),
+    });
+    const unchecked = references.length === 0 ? '' : ` ${references.length} setting(s) with \${NAME} references checked for syntax only.`;
+    stdout(`${file}: valid without the environment (certificate files not read).${unchecked}${config === undefined ? '' : ` ${describeServices(config)}`}`);
+    return 0;
+  }
   const config = await loadConfig(file, loadOptions(flags));
   stdout(`${file}: valid. ${describeServices(config)}`);
   return 0;
@@ -99,6 +123,9 @@ async function run(args: string[]): Promise<number> {
   const config = await loadConfig(file, loadOptions(flags));
   const redactor = new SecretRedactor(configSecrets(config));
   const logger = createLogger({ debug: config.collector.debug, redactor, write: stdout });
+  // Before anything is pulled: events delivered without their cursors saved are pulled again.
+  await checkStateDirectoryWritable(config.stateDirectory);
+  logInertSettings(config, logger);
   const collector = await startCollector(config, { logger, services: defaultServices });
   if (collector.services.length === 0) {
     logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);

@@ -23,6 +23,12 @@ export interface DevoOutputConfig {
   readonly recycleAfterMs: number;
   /** Only for lab relays with self-made certificates; logged as a warning at every start. */
   readonly insecureSkipServerVerification: boolean;
+  /**
+   * Period of the sender statistics traces, ms: `globals.sender_stats_period_in_sec`, else this
+   * output's `period_sender_stats_in_seconds` (the global one wins, as in Devo's SDK), else
+   * 600 s (Devo's collector documents these traces "every 10 minutes by default").
+   */
+  readonly senderStatsPeriodMs: number;
 }
 
 /** The PoD services. */
@@ -64,6 +70,14 @@ export interface CasbServiceConfig {
   readonly tag: string;
 }
 
+/** One limit of a CASB input's limiter: at most `requests` requests in any `periodMs`. */
+export interface RequestsLimit {
+  /** The period, ms (`period`: seconds, or `1h`, `1d`…). */
+  readonly periodMs: number;
+  /** Most requests in one period (`number_of_requests`), retries included. */
+  readonly requests: number;
+}
+
 export interface CasbInputConfig {
   readonly inputId: string;
   readonly enabled: boolean;
@@ -73,7 +87,40 @@ export interface CasbInputConfig {
   /** `https://api.protect.proofpoint.com` unless overridden. */
   readonly urlBase: string;
   readonly requestsPerSecond: number;
+  /**
+   * `requests_limits`: budgets that every request of the input, retries included, must also fit
+   * (on top of `requestsPerSecond`), e.g. `[{ periodMs: 86_400_000, requests: 1000 }]` for the
+   * CASB v1 budget of about 1000 queries a day. Empty (the default): no budget but the pace.
+   */
+  readonly requestsLimits: readonly RequestsLimit[];
   readonly services: readonly CasbServiceConfig[];
+}
+
+/**
+ * How much the collector may hold in memory between its sources and the Devo connection, all
+ * services together: Devo's collector bounds its one internal queue so, and blocks the pullers
+ * when it is full (`queue_max_size_in_messages`, `queue_max_size_in_mb`).
+ */
+export interface InFlightLimits {
+  /**
+   * Most events held at once: read from a source and not yet written to the Devo connection
+   * (`globals.queue_max_size_in_messages`; default 10 000, range 1-100 000). Shared by the
+   * services: each one's bounds (PoD valve and sort window, CASB page) must add up to no more.
+   */
+  readonly maxEvents: number;
+  /**
+   * Most bytes of those events (`globals.queue_max_size_in_mb` × 1 MiB; default 1024 MiB, range
+   * 1-5120 MiB), shared as `maxEvents` is.
+   */
+  readonly maxBytes: number;
+}
+
+/** A setting of the file accepted for compatibility with Devo's collector that does nothing here. */
+export interface InertSetting {
+  /** Its path in the file, e.g. `globals.queue_wrap_max_size_in_messages`. */
+  readonly path: string;
+  /** Why it has no effect here, and what does that job instead. */
+  readonly reason: string;
 }
 
 /**
@@ -94,6 +141,10 @@ export interface CollectorConfig {
   readonly output: DevoOutputConfig;
   readonly pod?: PodInputConfig;
   readonly casb?: CasbInputConfig;
+  /** Bounds of what is held in memory (`globals.queue_max_size_in_*`). */
+  readonly inFlight: InFlightLimits;
+  /** The settings of the file that have no effect here, in file order (logged once at start). */
+  readonly inertSettings: readonly InertSetting[];
 }
 
 /** The secrets of a configuration, to be redacted from every log line. */

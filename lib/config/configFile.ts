@@ -4,9 +4,12 @@ import {
   Bool,
   DevoTag,
   Identifier,
+  IntegerBetween,
   IsoTime,
   NonEmptyString,
+  NonNegativeInt,
   OneOf,
+  PeriodSeconds,
   Port,
   PositiveInt,
   PositiveNumber,
@@ -20,10 +23,34 @@ const Persistence = strictStruct(
   {},
 );
 
+/**
+ * `globals`: besides `id`, `name` and `persistence`, the local overrides that Devo's collector SDK
+ * accepts, with its ranges (API-NOTES.md, "Devo collector config.yaml"), so that a Devo user's
+ * file validates as it is. What each one does here is in the README's configuration table.
+ */
 const Globals = strictStruct(
   'a mapping with id and name',
   { id: Identifier(1, 5), name: Identifier(1, 10) },
-  { debug: Bool, multiprocessing: Bool, persistence: Persistence },
+  {
+    debug: Bool,
+    multiprocessing: Bool,
+    persistence: Persistence,
+    queue_max_size_in_mb: IntegerBetween(1, 5120),
+    queue_max_size_in_messages: IntegerBetween(1, 100_000),
+    queue_max_elapsed_time_in_sec: IntegerBetween(1, 600),
+    queue_wrap_max_size_in_messages: IntegerBetween(1, 500),
+    queue_generate_metrics: Bool,
+    sender_concurrent_connections: PositiveInt,
+    sender_stats_period_in_sec: PositiveInt,
+    sender_activate_final_queue: Bool,
+    generate_collector_details: Bool,
+    balanced_output: Bool,
+    max_consumers_for_multiprocessing: PositiveInt,
+    max_consumers_for_multithreading: PositiveInt,
+    devo_sender_threshold_for_using_gzip_in_transport_layer: PositiveNumber,
+    devo_sender_compression_level: IntegerBetween(0, 9),
+    devo_sender_compression_buffer_in_bytes: PositiveInt,
+  },
 );
 
 const DevoPlatformConfig = strictStruct(
@@ -45,10 +72,30 @@ const DevoPlatformConfig = strictStruct(
     idle_timeout_in_seconds: PositiveInt,
     recycle_period_in_seconds: PositiveInt,
     insecure_skip_server_verification: Bool,
+    // Devo's sender settings (accepted so that Devo's configs validate).
+    connecting_retries: NonNegativeInt,
+    connecting_initial_wait_in_seconds: PositiveNumber,
+    connecting_max_wait_in_seconds: PositiveNumber,
+    sending_timeout: PositiveNumber,
+    sending_retries: NonNegativeInt,
+    sending_initial_wait_in_seconds: PositiveNumber,
+    sending_max_wait_in_seconds: PositiveNumber,
+    period_sender_stats_in_seconds: PositiveInt,
+    concurrent_connections: PositiveInt,
   },
 );
 
 const Output = strictStruct('a mapping with type and config', { type: OneOf('devo_platform'), config: DevoPlatformConfig }, {});
+
+/** One entry of an input's `requests_limits`: at most `number_of_requests` per `period`. */
+const RequestsLimit = strictStruct(
+  'a mapping with period and number_of_requests',
+  { period: PeriodSeconds, number_of_requests: PositiveInt },
+  {},
+);
+
+/** An input's `requests_limits`, as Devo's collector SDK takes it. */
+const RequestsLimits = t.array(RequestsLimit, 'a list of {period, number_of_requests}');
 
 const PodService = strictStruct(
   'a mapping (may be empty: {})',
@@ -74,7 +121,12 @@ const PodInput = strictStruct(
       audit: PodService,
     }),
   },
-  { enabled: Bool, override_url_base: UrlBase('wss:', 'ws:') },
+  {
+    enabled: Bool,
+    override_url_base: UrlBase('wss:', 'ws:'),
+    requests_per_second: PositiveNumber,
+    requests_limits: RequestsLimits,
+  },
 );
 
 const CasbService = strictStruct(
@@ -94,7 +146,12 @@ const CasbInput = strictStruct(
     ),
     services: strictStruct('a mapping of services (alerts, events)', {}, { alerts: CasbService, events: CasbService }),
   },
-  { enabled: Bool, override_url_base: UrlBase('https:', 'http:'), requests_per_second: PositiveNumber },
+  {
+    enabled: Bool,
+    override_url_base: UrlBase('https:', 'http:'),
+    requests_per_second: PositiveNumber,
+    requests_limits: RequestsLimits,
+  },
 );
 
 /**

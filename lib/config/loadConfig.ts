@@ -1,14 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import * as yaml from 'js-yaml';
-import { CollectorError, errorMessage } from '../errors/collectorError';
 import type { CollectorConfig } from './collectorConfig';
 import { ConfigError } from './configError';
-import { ConfigFile } from './configFile';
+import { decodeConfigTree } from './decodeConfigTree';
 import { loadDevoCredentials } from './devoCredentials';
-import { formatValidationErrors } from './formatValidationErrors';
-import { resolveConfig } from './resolveConfig';
-import { substituteEnv } from './substituteEnv';
+import { readConfigTree } from './readConfigTree';
 
 /** Options of {@link loadConfig} and {@link decodeConfig}. */
 export interface LoadConfigOptions {
@@ -30,20 +25,15 @@ export interface LoadConfigOptions {
  */
 export function decodeConfig(tree: unknown, options: LoadConfigOptions & { readonly source?: string } = {}): CollectorConfig {
   const source = options.source ?? 'config';
-  const baseDir = path.resolve(options.baseDir ?? '.');
-  const { value, missing, tooDeep } = substituteEnv(tree, options.env ?? {});
-  if (tooDeep !== undefined) throw new ConfigError(source, [`${tooDeep || '(top level)'}: nested deeper than any setting (a YAML alias that refers to itself?)`]);
-  const problems = missing.map((m) => `${m.path}: environment variable ${m.name} is not set`);
-  const decoded = ConfigFile.decode(value);
-  if (decoded._tag === 'Left') problems.push(...formatValidationErrors(decoded.left));
-  if (problems.length > 0 || decoded._tag === 'Left') throw new ConfigError(source, problems);
-  const resolved = resolveConfig(decoded.right, {
+  const { config, problems } = decodeConfigTree(tree, {
+    env: options.env ?? {},
+    environment: true,
     source,
-    baseDir,
-    certsDir: path.resolve(baseDir, options.certsDir ?? 'certs'),
+    baseDir: path.resolve(options.baseDir ?? '.'),
+    ...(options.certsDir === undefined ? {} : { certsDir: options.certsDir }),
   });
-  if (resolved.config === undefined || resolved.problems.length > 0) throw new ConfigError(source, resolved.problems);
-  return resolved.config;
+  if (config === undefined || problems.length > 0) throw new ConfigError(source, problems);
+  return config;
 }
 
 /**
@@ -55,21 +45,7 @@ export function decodeConfig(tree: unknown, options: LoadConfigOptions & { reado
  * const config = await loadConfig('config/config.yaml', { env: process.env });
  */
 export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<CollectorConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new CollectorError('CONFIG_UNREADABLE', `Cannot read the config file ${file}: ${errorMessage(err)} (check --config)`, { cause: err });
-  }
-  let tree: unknown;
-  try {
-    tree = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
-  } catch (err) {
-    const e = err as { mark?: { line: number; column: number }; reason?: string };
-    const where = e.mark === undefined ? file : `${file}:${e.mark.line + 1}:${e.mark.column + 1}`;
-    throw new ConfigError(file, [`${where}: not valid YAML: ${e.reason ?? errorMessage(err)}`]);
-  }
-  const config = decodeConfig(tree, { ...options, source: file });
+  const config = decodeConfig(await readConfigTree(file), { ...options, source: file });
   const { problems } = await loadDevoCredentials(config.output);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;

@@ -9,6 +9,7 @@ import type {
   PodServiceName,
 } from './collectorConfig';
 import type { ConfigFile } from './configFile';
+import { findInertSettings } from './inertSettings';
 
 /** Where relative paths of a config file point. */
 export interface ConfigPaths {
@@ -30,6 +31,19 @@ export const CASB_URL_BASE = 'https://api.protect.proofpoint.com';
  * hour of 340 events/s (a busy tenant's maillog). Memory is only taken as keys arrive.
  */
 export const DEDUP_MAX_SIZE_IN_MB = 256;
+
+/** Default of `globals.queue_max_size_in_messages`: Devo's bound of its internal queue, in events. */
+export const QUEUE_MAX_SIZE_IN_MESSAGES = 10_000;
+/** Default of `globals.queue_max_size_in_mb`: Devo's bound of its internal queue, in MiB. */
+export const QUEUE_MAX_SIZE_IN_MB = 1024;
+
+/**
+ * Default period of the sender statistics traces, seconds: Devo's collector documents them
+ * "every 10 minutes by default" (its SDK's own default is 300 s).
+ */
+export const SENDER_STATS_PERIOD_IN_SEC = 600;
+
+const MIB = 1024 * 1024;
 
 const CASB_TAGS: Record<CasbServiceName, string> = { alerts: 'casb.proofpoint.alert', events: 'casb.proofpoint.event' };
 
@@ -67,7 +81,16 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
     idleTimeoutMs: (o.idle_timeout_in_seconds ?? 25) * 1000,
     recycleAfterMs: (o.recycle_period_in_seconds ?? 3600) * 1000,
     insecureSkipServerVerification: o.insecure_skip_server_verification ?? false,
+    senderStatsPeriodMs: (file.globals.sender_stats_period_in_sec ?? o.period_sender_stats_in_seconds ?? SENDER_STATS_PERIOD_IN_SEC) * 1000,
   };
+
+  const g = file.globals;
+  const maxMessages = g.queue_max_size_in_messages ?? QUEUE_MAX_SIZE_IN_MESSAGES;
+  if (g.queue_wrap_max_size_in_messages !== undefined && g.queue_wrap_max_size_in_messages >= maxMessages) {
+    problems.push(
+      `globals.queue_wrap_max_size_in_messages: expected a number below globals.queue_max_size_in_messages (${maxMessages}), got ${g.queue_wrap_max_size_in_messages}`,
+    );
+  }
 
   const directory = file.globals.persistence?.config.directory_name ?? 'state';
   const config: CollectorConfig = {
@@ -82,8 +105,10 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
     output: devo,
     ...optional('pod', resolvePod(file)),
     ...optional('casb', resolveCasb(file)),
+    inFlight: { maxEvents: maxMessages, maxBytes: (g.queue_max_size_in_mb ?? QUEUE_MAX_SIZE_IN_MB) * MIB },
+    inertSettings: findInertSettings(file),
   };
-  return { config, problems };
+  return problems.length > 0 ? { problems } : { config, problems };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -108,7 +133,7 @@ function resolvePod(file: ConfigFile): PodInputConfig | undefined {
           periodMs: (s.period_in_seconds ?? 60) * 1000,
           tag: s.override_tag_base ?? `mail.proofpoint.pod.${name}`,
           urlBase: s.override_url_base ?? input.override_url_base ?? POD_URL_BASE,
-          dedupMaxBytes: (s.dedup_max_size_in_mb ?? DEDUP_MAX_SIZE_IN_MB) * 1024 * 1024,
+          dedupMaxBytes: (s.dedup_max_size_in_mb ?? DEDUP_MAX_SIZE_IN_MB) * MIB,
           ...(s.dedup_max_keys === undefined ? {} : { dedupMaxKeys: s.dedup_max_keys }),
           ...(s.start_time === undefined ? {} : { startTime: s.start_time }),
         },
@@ -129,6 +154,7 @@ function resolveCasb(file: ConfigFile): CasbInputConfig | undefined {
     clientSecret: input.credentials.client_secret,
     urlBase: input.override_url_base ?? CASB_URL_BASE,
     requestsPerSecond: input.requests_per_second ?? 1,
+    requestsLimits: (input.requests_limits ?? []).map((l) => ({ periodMs: l.period * 1000, requests: l.number_of_requests })),
     services: names.flatMap((name) => {
       const s = input.services[name];
       if (s === undefined) return [];
@@ -136,7 +162,7 @@ function resolveCasb(file: ConfigFile): CasbInputConfig | undefined {
         {
           name,
           requestPeriodMs: (s.request_period_in_seconds ?? 600) * 1000,
-          dedupMaxBytes: (s.dedup_max_size_in_mb ?? DEDUP_MAX_SIZE_IN_MB) * 1024 * 1024,
+          dedupMaxBytes: (s.dedup_max_size_in_mb ?? DEDUP_MAX_SIZE_IN_MB) * MIB,
           tag: s.override_tag_base ?? CASB_TAGS[name],
           ...(s.initial_start_time_in_utc === undefined ? {} : { initialStartTime: s.initial_start_time_in_utc }),
         },

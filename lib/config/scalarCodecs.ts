@@ -36,6 +36,37 @@ export const PositiveInt = scalar('a positive integer', (u) => {
   return n !== undefined && n >= 1 ? n : undefined;
 });
 
+/** An integer from `min` to `max`, both included (Devo's ranges, e.g. `queue_max_size_in_mb`: 1-5120). */
+export function IntegerBetween(min: number, max: number): t.Type<number, number, unknown> {
+  return scalar(`an integer from ${min} to ${max}`, (u) => {
+    const n = toInteger(u);
+    return n !== undefined && n >= min && n <= max ? n : undefined;
+  });
+}
+
+/** An integer ≥ 0 (a number of retries, where 0 means none). */
+export const NonNegativeInt = scalar('an integer of 0 or more', (u) => {
+  const n = toInteger(u);
+  return n !== undefined && n >= 0 ? n : undefined;
+});
+
+/** Seconds in a unit of a {@link PeriodSeconds}. */
+const PERIOD_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * A period, decoded to seconds: a positive integer of seconds (`3600`) or a positive integer with
+ * a unit, `s`, `m`, `h` or `d` (`1h`, `1d`), as in a `requests_limits` entry.
+ */
+export const PeriodSeconds = scalar('a period: seconds (3600) or a number with s, m, h or d (1h, 1d)', (u) => {
+  const seconds = toInteger(u);
+  if (seconds !== undefined) return seconds >= 1 ? seconds : undefined;
+  if (typeof u !== 'string') return undefined;
+  const match = /^\s*(\d+)\s*([smhd])\s*$/i.exec(u);
+  if (match === null) return undefined;
+  const n = Number(match[1]) * PERIOD_UNITS[match[2]!.toLowerCase()]!;
+  return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
+});
+
 /** A number > 0 (fractions allowed). */
 export const PositiveNumber = scalar('a positive number', (u) => {
   const n = typeof u === 'string' && u.trim() !== '' ? Number(u) : u;

@@ -40,7 +40,7 @@ describe('the public API (package.json exports)', function () {
       }));
     `);
     expect(result).to.deep.equal({
-      main: ['CollectorError', 'ConfigError', 'createLogger', 'decodeConfig', 'defaultServices', 'loadConfig', 'silentLogger', 'startCollector'],
+      main: ['CollectorError', 'ConfigError', 'checkWithoutEnvironment', 'createLogger', 'decodeConfig', 'defaultServices', 'loadConfig', 'silentLogger', 'startCollector'],
       operators: [
         'DevoSender',
         'StreamFlow',

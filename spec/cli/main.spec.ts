@@ -24,6 +24,19 @@ export function runCli(
   });
 }
 
+/** Runs the built CLI as another user (root only), as the container's user runs it. */
+function runCliAs(uid: number, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, uid, gid: uid, env: { PATH: process.env['PATH'] ?? '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('CLI', () => {
   let dir: string;
   let remove: () => Promise<void>;
@@ -38,6 +51,7 @@ describe('CLI', () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).to.equal(0);
     expect(stdout).to.match(/run --config FILE/).and.match(/validate --config FILE/).and.match(/simulate devo/);
+    expect(stdout).to.match(/validate --config FILE \[--certs DIR\] \[--no-environment\]/).and.match(/--no-environment \(for CI\): check \$\{NAME\} references for syntax only/);
   });
 
   it('exits 2 with usage on an unknown command or option', async () => {
@@ -108,6 +122,121 @@ inputs: {}
     const { code, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir });
     expect(code).to.equal(1);
     expect(stderr).to.include(`outputs.devo_1.config.cert: file not found: ${path.join(dir, 'certs', 'nope.crt')}`);
+  });
+
+  it('validate --no-environment checks a file in CI: no variables, no certificate files', async () => {
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo, queue_max_size_in_messages: 10000, queue_max_size_in_mb: 1024 }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: absent.crt, key: absent.key } }
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: "\${CLUSTER}", api_token: "\${TOKEN}" }
+    services: { message: {} }
+`,
+    );
+    const offline = await runCli(['validate', '--config', 'config.yaml', '--no-environment'], { cwd: dir });
+    expect(offline.stderr).to.equal('');
+    expect(offline.code).to.equal(0);
+    expect(offline.stdout).to.equal(
+      'config.yaml: valid without the environment (certificate files not read). 2 setting(s) with ${NAME} references checked for syntax only. Enabled services: pod/message.\n',
+    );
+    // Without the flag, the same file needs its variables and certificates.
+    const online = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir });
+    expect(online.code).to.equal(1);
+    expect(online.stderr).to.include('environment variable TOKEN is not set');
+  });
+
+  it('validate --no-environment still exits 1 on a bad setting or a malformed reference', async () => {
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo, queue_max_size_in_mb: 9999 }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: "\${CLUSTER", api_token: "\${TOKEN}" }
+    services: { message: {} }
+`,
+    );
+    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml', '--no-environment'], { cwd: dir });
+    expect(code).to.equal(1);
+    expect(stdout).to.equal('');
+    expect(stderr.trimEnd().split('\n')).to.deep.equal([
+      'config.yaml: 2 problem(s):',
+      'inputs.proofpoint_on_demand.credentials.cluster_id: malformed reference "${CLUSTER": write ${NAME} (letters, digits and _, not starting with a digit), or $${ for a literal ${',
+      'globals.queue_max_size_in_mb: expected an integer from 1 to 5120, got 9999',
+    ]);
+  });
+
+  it('run logs once, at start, each Devo setting that has no effect here', async () => {
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo, queue_max_size_in_mb: 1024, queue_max_size_in_messages: 10000, queue_max_elapsed_time_in_sec: 60, queue_wrap_max_size_in_messages: 100 }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key, sending_retries: 5 } }
+inputs: {}
+`,
+    );
+    const { code, stdout } = await runCli(['run', '--config', 'config.yaml'], { cwd: dir });
+    expect(code).to.equal(1);
+    const inert = stdout.split('\n').filter((l) => l.includes("is accepted for compatibility with Devo's collector but has no effect here"));
+    expect(inert.map((l) => l.replace(/^.* -> (\S+) is accepted.*$/, '$1'))).to.deep.equal([
+      'globals.queue_max_elapsed_time_in_sec',
+      'globals.queue_wrap_max_size_in_messages',
+      'outputs.devo_1.config.sending_retries',
+    ]);
+    expect(inert.every((l) => / WARNING MainProcess::MainThread -> /.test(l))).to.equal(true);
+  });
+
+  it('run exits 1 before starting anything when the state directory cannot be written, saying what to do', async () => {
+    await writeFile(path.join(dir, 'not-a-directory'), 'a file');
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo, persistence: { type: filesystem, config: { directory_name: not-a-directory/state } } }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: c, api_token: t-123456 }
+    services: { message: {} }
+`,
+    );
+    const { code, stdout, stderr } = await runCli(['run', '--config', 'config.yaml'], { cwd: dir });
+    expect(code).to.equal(1);
+    expect(stderr).to.include(
+      `STATE_DIRECTORY_UNWRITABLE: The state directory ${path.join(dir, 'not-a-directory', 'state')} (globals.persistence.config.directory_name) is not writable: cannot create it`,
+    );
+    expect(stdout).not.to.match(/started with|Service /);
+  });
+
+  it('run, as the container user (uid 1000), exits 1 on a root-owned state directory and tells the chown', async function () {
+    // Only root can start a process as another user; a non-root run is covered by the spec of the check.
+    if (process.geteuid?.() !== 0) this.skip();
+    const { chmod, chown, mkdir } = await import('node:fs/promises');
+    await chmod(dir, 0o755);
+    await chown(path.join(dir, 'certs', 'client.key'), 1000, 1000);
+    await mkdir(path.join(dir, 'state'), { mode: 0o755 }); // as Docker creates a missing bind-mount source: root's
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: demo }
+outputs:
+  devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: c, api_token: t-123456 }
+    services: { message: {} }
+`,
+    );
+    const { code, stderr } = await runCliAs(1000, ['run', '--config', 'config.yaml'], dir);
+    expect(code).to.equal(1);
+    expect(stderr).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it .*EACCES/);
+    expect(stderr).to.include(`The collector runs as uid 1000: run \`chown 1000:1000 ${path.join(dir, 'state')}\``);
   });
 
   it('demo (npm start) runs the simulators and the pipelines, and the receiver writes what Devo would get', async function () {

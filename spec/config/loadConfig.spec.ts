@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { checkWithoutEnvironment } from '../../lib/config/checkWithoutEnvironment';
 import { ConfigError } from '../../lib/config/configError';
 import { decodeConfig, loadConfig } from '../../lib/config/loadConfig';
 import { CollectorError } from '../../lib/errors/collectorError';
@@ -83,6 +84,10 @@ describe('loadConfig', () => {
         },
       ],
     });
+    expect(config.inFlight).to.deep.equal({ maxEvents: 10_000, maxBytes: 1024 * 1024 * 1024 });
+    expect(config.output.senderStatsPeriodMs).to.equal(600_000);
+    expect(config.casb?.requestsLimits).to.deep.equal([]);
+    expect(config.inertSettings).to.deep.equal([]);
     expect(config.casb?.enabled).to.equal(false);
     expect(config.casb?.services).to.deep.equal([
       { name: 'alerts', requestPeriodMs: 600_000, tag: 'casb.proofpoint.alert', dedupMaxBytes: 256 * 1024 * 1024, initialStartTime: Date.UTC(2024, 0, 1) },
@@ -96,6 +101,209 @@ describe('loadConfig', () => {
     const config = await loadConfig(file, { env, baseDir: dir });
     expect(config.pod?.services.map((s) => s.name)).to.deep.equal(['message', 'maillog']);
     expect(config.casb?.services.map((s) => s.name)).to.deep.equal(['alerts', 'events']);
+  });
+
+  describe("Devo's collector settings", () => {
+    /** A Devo user's config: every local override of Devo's SDK, its sender and input settings. */
+    const DEVO_USER = `
+globals:
+  id: not_u
+  name: pp_coll
+  debug: false
+  multiprocessing: false
+  queue_max_size_in_mb: 512
+  queue_max_size_in_messages: 5000
+  queue_max_elapsed_time_in_sec: 60
+  queue_wrap_max_size_in_messages: 100
+  queue_generate_metrics: false
+  sender_concurrent_connections: 1
+  sender_stats_period_in_sec: 120
+  sender_activate_final_queue: false
+  generate_collector_details: false
+  balanced_output: false
+  max_consumers_for_multiprocessing: 2
+  max_consumers_for_multithreading: 500
+  devo_sender_threshold_for_using_gzip_in_transport_layer: 1.1
+  devo_sender_compression_level: 6
+  devo_sender_compression_buffer_in_bytes: 51200
+  persistence: { type: filesystem, config: { directory_name: state } }
+outputs:
+  devo_1:
+    type: devo_platform
+    config:
+      address: localhost
+      port: 6514
+      type: SSL
+      chain: chain.crt
+      cert: client.crt
+      key: client.key
+      connecting_retries: 5
+      connecting_initial_wait_in_seconds: 2
+      connecting_max_wait_in_seconds: 60
+      sending_timeout: 5
+      sending_retries: 5
+      sending_initial_wait_in_seconds: 2
+      sending_max_wait_in_seconds: 60
+      period_sender_stats_in_seconds: 300
+      concurrent_connections: 1
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    requests_per_second: 1
+    requests_limits: [{ period: 1d, number_of_requests: 1000 }]
+    credentials: { cluster_id: c, api_token: t-123456 }
+    services: { message: {} }
+  proofpoint_casb:
+    id: "2"
+    requests_per_second: 2
+    requests_limits:
+      - { period: 1d, number_of_requests: 1000 }
+      - { period: 3600, number_of_requests: 100 }
+      - { period: 15m, number_of_requests: 30 }
+    credentials: { api_key: k-123456, client_id: i, client_secret: s-123456 }
+    services: { alerts: {} }
+`;
+
+    it("accepts a Devo user's config with every setting of Devo's SDK, and resolves those that mean something here", async () => {
+      const config = await loadConfig(await write(DEVO_USER), { baseDir: dir });
+      expect(config.inFlight).to.deep.equal({ maxEvents: 5000, maxBytes: 512 * 1024 * 1024 });
+      // The global setting overrides the output's, as in Devo's SDK.
+      expect(config.output.senderStatsPeriodMs).to.equal(120_000);
+      expect(config.casb?.requestsPerSecond).to.equal(2);
+      expect(config.casb?.requestsLimits).to.deep.equal([
+        { periodMs: 86_400_000, requests: 1000 },
+        { periodMs: 3_600_000, requests: 100 },
+        { periodMs: 900_000, requests: 30 },
+      ]);
+      expect(config.inertSettings.map((s) => s.path)).to.deep.equal([
+        'globals.queue_max_elapsed_time_in_sec',
+        'globals.queue_wrap_max_size_in_messages',
+        'globals.queue_generate_metrics',
+        'globals.sender_concurrent_connections',
+        'globals.sender_activate_final_queue',
+        'globals.generate_collector_details',
+        'globals.balanced_output',
+        'globals.max_consumers_for_multiprocessing',
+        'globals.max_consumers_for_multithreading',
+        'globals.devo_sender_threshold_for_using_gzip_in_transport_layer',
+        'globals.devo_sender_compression_level',
+        'globals.devo_sender_compression_buffer_in_bytes',
+        'outputs.devo_1.config.connecting_retries',
+        'outputs.devo_1.config.connecting_initial_wait_in_seconds',
+        'outputs.devo_1.config.connecting_max_wait_in_seconds',
+        'outputs.devo_1.config.sending_timeout',
+        'outputs.devo_1.config.sending_retries',
+        'outputs.devo_1.config.sending_initial_wait_in_seconds',
+        'outputs.devo_1.config.sending_max_wait_in_seconds',
+        'outputs.devo_1.config.concurrent_connections',
+        'outputs.devo_1.config.period_sender_stats_in_seconds',
+        'inputs.proofpoint_on_demand.requests_per_second',
+        'inputs.proofpoint_on_demand.requests_limits',
+      ]);
+      expect(config.inertSettings.every((s) => s.reason.length > 20)).to.equal(true);
+    });
+
+    it("takes the output's period_sender_stats_in_seconds when no global overrides it", async () => {
+      const config = await loadConfig(await write(DEVO_USER.replace('  sender_stats_period_in_sec: 120\n', '')), { baseDir: dir });
+      expect(config.output.senderStatsPeriodMs).to.equal(300_000);
+      expect(config.inertSettings.map((s) => s.path)).not.to.include('outputs.devo_1.config.period_sender_stats_in_seconds');
+    });
+
+    it("rejects values outside Devo's types and ranges, each naming its setting", async () => {
+      const text = DEVO_USER.replace('queue_max_size_in_mb: 512', 'queue_max_size_in_mb: 5121')
+        .replace('queue_max_size_in_messages: 5000', 'queue_max_size_in_messages: 0')
+        .replace('queue_max_elapsed_time_in_sec: 60', 'queue_max_elapsed_time_in_sec: 601')
+        .replace('queue_wrap_max_size_in_messages: 100', 'queue_wrap_max_size_in_messages: 501')
+        .replace('queue_generate_metrics: false', 'queue_generate_metrics: sometimes')
+        .replace('sender_stats_period_in_sec: 120', 'sender_stats_period_in_sec: 0')
+        .replace('devo_sender_compression_level: 6', 'devo_sender_compression_level: 10')
+        .replace('connecting_retries: 5', 'connecting_retries: -1')
+        .replace('sending_timeout: 5', 'sending_timeout: 0')
+        .replace('- { period: 3600, number_of_requests: 100 }', '- { period: soon, number_of_requests: 0 }')
+        .replace('- { period: 15m, number_of_requests: 30 }', '- { period: 15m, number_of_requests: 30, burst: 2 }');
+      const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: dir }));
+      expect(problems).to.deep.equal([
+        'globals.queue_max_size_in_mb: expected an integer from 1 to 5120, got 5121',
+        'globals.queue_max_size_in_messages: expected an integer from 1 to 100000, got 0',
+        'globals.queue_max_elapsed_time_in_sec: expected an integer from 1 to 600, got 601',
+        'globals.queue_wrap_max_size_in_messages: expected an integer from 1 to 500, got 501',
+        'globals.queue_generate_metrics: expected true or false, got "sometimes"',
+        'globals.sender_stats_period_in_sec: expected a positive integer, got 0',
+        'globals.devo_sender_compression_level: expected an integer from 0 to 9, got 10',
+        'outputs.devo_1.config.connecting_retries: expected an integer of 0 or more, got -1',
+        'outputs.devo_1.config.sending_timeout: expected a positive number, got 0',
+        'inputs.proofpoint_casb.requests_limits[1].period: expected a period: seconds (3600) or a number with s, m, h or d (1h, 1d), got "soon"',
+        'inputs.proofpoint_casb.requests_limits[1].number_of_requests: expected a positive integer, got 0',
+        'inputs.proofpoint_casb.requests_limits[2].burst: unknown setting (expected one of: period, number_of_requests)',
+      ]);
+    });
+
+    it('requires queue_wrap_max_size_in_messages below queue_max_size_in_messages, as Devo does', async () => {
+      const text = DEVO_USER.replace('queue_max_size_in_messages: 5000', 'queue_max_size_in_messages: 100');
+      const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: dir }));
+      expect(problems).to.deep.equal(['globals.queue_wrap_max_size_in_messages: expected a number below globals.queue_max_size_in_messages (100), got 100']);
+    });
+
+    it('still rejects a truly unknown key, with a "did you mean" hint', async () => {
+      const text = DEVO_USER.replace('sender_stats_period_in_sec: 120', 'sender_stats_period_in_secs: 120').replace('requests_limits: [{', 'request_limits: [{');
+      const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: dir }));
+      expect(problems).to.deep.equal([
+        'globals.sender_stats_period_in_secs: unknown setting (did you mean "sender_stats_period_in_sec"?)',
+        'inputs.proofpoint_on_demand.request_limits: unknown setting (did you mean "requests_limits"?)',
+      ]);
+    });
+  });
+
+  it('says an environment variable is empty or unset when its empty value is refused (Compose ${VAR:-})', async () => {
+    const file = await write(VALID.replace('cluster_id: acme_hosted', 'cluster_id: "${CID}"'));
+    const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: '', CID: '  ' }, baseDir: dir }));
+    expect(problems).to.deep.equal([
+      "inputs.proofpoint_on_demand.credentials.cluster_id: environment variable CID is empty or unset (Docker Compose's ${CID:-} makes an unset variable empty): set it where the collector runs",
+      "inputs.proofpoint_on_demand.credentials.api_token: environment variable POD_TOKEN is empty or unset (Docker Compose's ${POD_TOKEN:-} makes an unset variable empty): set it where the collector runs",
+    ]);
+    // An empty variable inside a longer value that is still valid is no problem.
+    const inside = await write(VALID.replace('cluster_id: acme_hosted', 'cluster_id: "acme${SUFFIX}"'));
+    expect((await loadConfig(inside, { env: { POD_TOKEN: 'tok-abcdef', SUFFIX: '' }, baseDir: dir })).pod?.clusterId).to.equal('acme');
+  });
+
+  it('reports a malformed ${NAME} reference, without printing a secret around it; $${ is a literal ${', async () => {
+    const file = await write(
+      VALID.replace('cluster_id: acme_hosted', 'cluster_id: "${POD-CLUSTER}"').replace('api_token: "${POD_TOKEN}"', 'api_token: "s3cret${POD_TOKEN"').replace('client_id: cid', () => 'client_id: "c$${id}"'),
+    );
+    const problems = await problemsOf(() => loadConfig(file, { env: {}, baseDir: dir }));
+    expect(problems).to.deep.equal([
+      'inputs.proofpoint_on_demand.credentials.cluster_id: malformed reference "${POD-CLUSTER}": write ${NAME} (letters, digits and _, not starting with a digit), or $${ for a literal ${',
+      'inputs.proofpoint_on_demand.credentials.api_token: malformed reference: write ${NAME} (letters, digits and _, not starting with a digit), or $${ for a literal ${',
+    ]);
+    const literal = await write(VALID.replace('client_id: cid', () => 'client_id: "c$${id}"'));
+    expect((await loadConfig(literal, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir })).casb?.clientId).to.equal('c${id}');
+  });
+
+  describe('checkWithoutEnvironment (validate --no-environment)', () => {
+    it('checks every setting without the environment variables or the certificate files', async () => {
+      await rm(path.join(dir, 'certs'), { recursive: true });
+      const file = await write(VALID.replace('port: 6514', 'port: "${DEVO_PORT}"').replace('cluster_id: acme_hosted', 'cluster_id: "${CID}"'));
+      const { references, config } = await checkWithoutEnvironment(file, { baseDir: dir });
+      expect(references).to.deep.equal(['outputs.devo_1.config.port', 'inputs.proofpoint_on_demand.credentials.cluster_id', 'inputs.proofpoint_on_demand.credentials.api_token']);
+      // A typed setting that holds a reference is known only at run time: the rest cannot be resolved.
+      expect(config).to.equal(undefined);
+      const plain = await write(VALID);
+      expect((await checkWithoutEnvironment(plain, { baseDir: dir })).config?.pod?.apiToken).to.equal('${POD_TOKEN}');
+    });
+
+    it('still reports bad settings, unknown keys and malformed references', async () => {
+      const file = await write(
+        VALID.replace('port: 6514', 'port: 70000')
+          .replace('cluster_id: acme_hosted', 'cluster_id: "${CID"')
+          .replace('  name: pp_coll', '  name: pp_coll\n  queue_max_size_in_mb: "${QUEUE_MB}"\n  queue_max_size_in_mbs: 5'),
+      );
+      const problems = await problemsOf(() => checkWithoutEnvironment(file, { baseDir: dir }));
+      expect(problems).to.deep.equal([
+        'inputs.proofpoint_on_demand.credentials.cluster_id: malformed reference "${CID": write ${NAME} (letters, digits and _, not starting with a digit), or $${ for a literal ${',
+        'globals.queue_max_size_in_mbs: unknown setting (did you mean "queue_max_size_in_mb"?)',
+        'outputs.devo_1.config.port: expected a port number (1-65535), got 70000',
+      ]);
+    });
   });
 
   it('reports every problem at once, one line each, with path, expectation and what was found', async () => {

@@ -80,7 +80,7 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
   }
 
   function input(services: CasbServiceConfig[]): CasbInputConfig {
-    return { inputId: '9', enabled: true, ...CREDENTIALS, urlBase: sim.url, requestsPerSecond: 50, services };
+    return { inputId: '9', enabled: true, ...CREDENTIALS, urlBase: sim.url, requestsPerSecond: 50, requestsLimits: [], services };
   }
 
   function run(service: CasbServiceConfig) {

@@ -120,7 +120,7 @@ describe('a hostile CASB server', function () {
   });
 
   function run(service: CasbServiceConfig): () => Promise<void> {
-    const input: CasbInputConfig = { inputId: '9', enabled: true, ...CREDENTIALS, urlBase: casb.url, requestsPerSecond: 50, services: [service] };
+    const input: CasbInputConfig = { inputId: '9', enabled: true, ...CREDENTIALS, urlBase: casb.url, requestsPerSecond: 50, requestsLimits: [], services: [service] };
     const client = sharedCasbClient(() => new CasbClient({ baseUrl: casb.url, ...CREDENTIALS, requestsPerSecond: 50, backoffInitialMs: 20, backoffMaxMs: 100 }));
     const stop$ = new Subject<void>();
     let finished!: () => void;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
@@ -52,14 +52,26 @@ describe('reliability: state trouble', function () {
     expect(new Set(relay.counts.keys())).to.deep.equal(expectedKeys(1500, 0));
   }
 
-  it('keeps delivering when the state directory cannot be written, and says so', async () => {
+  it('keeps delivering when the state directory stops being writable after the start, and says so (retried, not fatal)', async () => {
+    await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url });
+    const collector = start();
+    await waitFor(() => relay.unique >= 300, 'the first events', 30_000);
+    // The directory goes away and a file takes its name: every later state write fails.
+    await rename(path.join(dir, 'state'), path.join(dir, 'state-moved'));
+    await writeFile(path.join(dir, 'state'), 'a file');
+    await runToTheEnd(collector);
+    expect(collector.stdout).to.match(/ERROR .*STATE_WRITE_FAILED: .*proofpoint_on_demand-7-message\./);
+    expect(collector.stdout).not.to.match(/STATE_DIRECTORY_UNWRITABLE/);
+    expect(collector.stderr).to.equal('');
+  });
+
+  it('refuses to start when the state directory cannot be written, rather than deliver what it cannot commit', async () => {
     await writeFile(path.join(dir, 'not-a-directory'), 'a file');
     await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, stateDirectory: 'not-a-directory/state' });
     const collector = start();
-    await runToTheEnd(collector);
-    expect(collector.stdout).to.match(/ERROR .*STATE_WRITE_FAILED: cannot create the state directory .*not-a-directory\/state \(globals\.persistence\.config\.directory_name\)/);
-    expect(collector.stdout).to.match(/ERROR .*STATE_WRITE_FAILED: Cannot write .*proofpoint_on_demand-7-message\.json/);
-    expect(collector.stderr).to.equal('');
+    expect((await collector.exited).code).to.equal(1);
+    expect(collector.stderr).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*not-a-directory\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create it: ENOTDIR/);
+    expect(relay.unique).to.equal(0);
   });
 
   it('survives a full disk (file size limit): no crash, no torn state file, clear errors', async () => {

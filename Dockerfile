@@ -24,6 +24,9 @@ RUN mkdir -p /app/config /app/certs /app/state && chown node:node /app/state
 # 1000: Docker creates a missing bind-mount source as root, and run then exits 1 saying so).
 USER node
 VOLUME ["/app/config", "/app/certs", "/app/state"]
+# /metrics, /health, /ready and /status, when the config sets globals.http_server (the example
+# config does, on 0.0.0.0:9464).
+EXPOSE 9464
 # Exec form: node is the process that receives SIGTERM (it flushes, persists and exits 0; run it
 # with a stop timeout above 10 s, Docker's default: docker run --stop-timeout 30).
 STOPSIGNAL SIGTERM

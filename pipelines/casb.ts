@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { concatMap, defer, filter, from, map, mergeMap, type Observable, toArray } from 'rxjs';
+import { concatMap, defer, filter, from, map, mergeMap, type Observable, tap, toArray } from 'rxjs';
 import type * as t from 'io-ts';
 import type { CasbInputConfig, CasbServiceConfig, CollectorConfig } from '../lib/config/collectorConfig';
 import { configSecrets } from '../lib/config/collectorConfig';
@@ -7,13 +7,14 @@ import { describeError } from '../lib/errors/collectorError';
 import type { Logger } from '../lib/log/logger';
 import { RepeatedErrorLog } from '../lib/log/repeatedErrorLog';
 import { SecretRedactor } from '../lib/log/secretRedactor';
+import { Valve } from '../lib/flow/valve';
 import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
 import { finalizeAsync } from '../lib/operators/finalizeAsync';
 import { flatten, type JsonObject } from '../lib/operators/flatten';
 import { normalizeTime } from '../lib/operators/normalizeTime';
 import { sortWithin } from '../lib/operators/sortWithin';
 import type { Timed } from '../lib/operators/timed';
-import { devoWrite } from '../lib/sinks/devoWrite';
+import { devoWrite, type WrittenBatch } from '../lib/sinks/devoWrite';
 import type { DevoWriter } from '../lib/sinks/devoWriter';
 import { CasbClient, type CasbClientOptions } from '../lib/sources/casbClient';
 import { ProofpointCasbInitVariablesError } from '../lib/sources/casbErrors';
@@ -25,23 +26,37 @@ import { pullCycles, type CasbPage } from './casbPullCycles';
 import { decideCasbStart, type CasbState } from './casbStart';
 import { CASB_STATE_VERSION, CasbAlertsState, CasbEventsState, isoUtc, pythonRepr } from './casbState';
 import { earlyForgetReporter } from './earlyForgetReporter';
+import { inFlightShare } from './inFlightShare';
+import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
+import { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import type { PipelineDeps, Service } from './service';
 
 /** Internal limits of a CASB pipeline; the defaults suit production. */
 export interface CasbTuning {
   /** Safety bound on the pages of one cycle (the next cycle goes on). Default 10 000. */
   readonly maxPagesPerCycle: number;
+  /** Most records of a page the sort window holds. Default 100 000 (or the service's share of the queue limits). */
+  readonly sortMaxItems: number;
   /** Passed to the client: timeouts, retries, backoff. */
   readonly client: Partial<Pick<CasbClientOptions, 'timeoutMs' | 'retries' | 'backoffInitialMs' | 'backoffMaxMs' | 'renewBeforeMs'>>;
 }
 
-const DEFAULT_TUNING: CasbTuning = { maxPagesPerCycle: 10_000, client: {} };
+const DEFAULT_TUNING: CasbTuning = { maxPagesPerCycle: 10_000, sortMaxItems: 100_000, client: {} };
 
 /** What a CASB service needs besides its config. */
 export interface CasbServiceDeps extends PipelineDeps {
   /** The input's client (one limiter per api key), shared by its services. */
   readonly client: SharedCasbClient;
   readonly tuning?: Partial<CasbTuning>;
+}
+
+/** Options of {@link casbServices}. */
+export interface CasbServicesOptions {
+  readonly tuning?: Partial<CasbTuning>;
+  /** Where the services report (metrics, status). Default: telemetry of their own. */
+  readonly telemetry?: CollectorTelemetry;
+  /** Wall clock. Default `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** Base name of a service's files in the state directory. */
@@ -58,7 +73,9 @@ function casbFileBase(inputId: string, service: string): string {
  * sender, with one client for the input. Throws `ProofpointCasbInitVariablesError` 1 (no
  * service) or 2 (an initial start time after `now`).
  */
-export function casbServices(config: CollectorConfig, writer: DevoWriter, logger: Logger, tuning?: Partial<CasbTuning>, now: () => number = Date.now): Service[] {
+export function casbServices(config: CollectorConfig, writer: DevoWriter, logger: Logger, options: CasbServicesOptions = {}): Service[] {
+  const { tuning, telemetry } = options;
+  const now = options.now ?? Date.now;
   const input = config.casb;
   if (input === undefined || !input.enabled) return [];
   if (input.services.length === 0) {
@@ -74,6 +91,10 @@ export function casbServices(config: CollectorConfig, writer: DevoWriter, logger
   }
   const redactor = new SecretRedactor(configSecrets(config));
   const clientLogger = logger.child(`InputProcess::ProofpointCasbClient(proofpoint_casb,${input.inputId})`);
+  const serviceTelemetry = new Map(
+    input.services.map((s) => [s.name, telemetry?.service('proofpoint_casb', input.inputId, s.name) ?? new ServiceTelemetry('proofpoint_casb', input.inputId, s.name, now)]),
+  );
+  const inputTelemetry = telemetry?.casbInput(input.inputId);
   const client = sharedCasbClient(
     () =>
       new CasbClient({
@@ -82,9 +103,20 @@ export function casbServices(config: CollectorConfig, writer: DevoWriter, logger
         clientId: input.clientId,
         clientSecret: input.clientSecret,
         requestsPerSecond: input.requestsPerSecond,
+        requestsLimits: input.requestsLimits,
         logger: clientLogger,
         redactor,
         now,
+        telemetry: {
+          response: (path, outcome) => {
+            // The authentications are the input's, not a service's: counted by tokenRenewed.
+            const service = path === '/v1/alerts' ? serviceTelemetry.get('alerts') : path === '/v2/events' ? serviceTelemetry.get('events') : undefined;
+            service?.outcome(outcome);
+            if (service !== undefined) service.connected = outcome.startsWith('2');
+          },
+          rateLimited: () => inputTelemetry !== undefined && inputTelemetry.rateLimited++,
+          tokenRenewed: () => inputTelemetry !== undefined && inputTelemetry.tokenRenewals++,
+        },
         ...tuning?.client,
       }),
   );
@@ -95,10 +127,11 @@ export function casbServices(config: CollectorConfig, writer: DevoWriter, logger
       client,
       redactor,
       now,
+      telemetry: serviceTelemetry.get(service.name)!,
       stateDirectory: config.stateDirectory,
       hostname: config.output.hostname,
       batch: config.output.batch,
-      ...(tuning === undefined ? {} : { tuning }),
+      tuning: { sortMaxItems: Math.min(DEFAULT_TUNING.sortMaxItems, inFlightShare(config).maxEvents), ...tuning },
     }),
   );
 }
@@ -113,6 +146,7 @@ interface Context {
   /** The only way the cursor moves. */
   readonly store: ServiceStore<CasbState>;
   readonly dedup: DedupWindow<JsonObject>;
+  readonly telemetry: ServiceTelemetry;
   /** Where the first pull cycle starts. */
   readonly start: CasbState;
 }
@@ -147,8 +181,9 @@ export function casbService(input: CasbInputConfig, service: CasbServiceConfig, 
 
 async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps: CasbServiceDeps, client: CasbClient): Promise<Context> {
   const puller = `${PULLER[service.name]}(proofpoint_casb,${input.inputId},${service.name},predefined)`;
-  const logger = deps.logger.child(`InputProcess::${puller}`);
   const now = deps.now ?? Date.now;
+  const telemetry = deps.telemetry ?? new ServiceTelemetry('proofpoint_casb', input.inputId, service.name, now);
+  const logger = telemetry.logger(deps.logger.child(`InputProcess::${puller}`), deps.redactor);
   const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
   logger.info(`${puller} Starting the execution of pre_pull()`);
   const store = await ServiceStore.open<CasbState>({
@@ -166,7 +201,11 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
   const dedup = dedupWindow<JsonObject>({
     key: (r) => recordKey(service.name, r),
     maxBytes: service.dedupMaxBytes,
-    onEarlyForget: reportEarlyForget,
+    onDuplicate: () => telemetry.counters.duplicates++,
+    onEarlyForget: (age) => {
+      telemetry.counters.forgottenEarly++;
+      reportEarlyForget(age);
+    },
     ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
   });
 
@@ -194,35 +233,38 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
   }
   logger.info(`${puller} Finalizing the execution of pre_pull()`);
   logger.info(`Starting data collection every ${service.requestPeriodMs / 1000} seconds`);
-  return { service, deps, tuning, logger, now, client, store, dedup, start: start.state };
+  return { service, deps, tuning, logger, now, client, store, dedup, telemetry, start: start.state };
 }
 
 function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
-  const { service, deps, dedup, store } = ctx;
+  const { service, deps, dedup, store, telemetry } = ctx;
+  const { counters } = telemetry;
   const field = FLATTEN_FIELD[service.name];
   const pending = new PendingKeys();
   const commitErrors = new RepeatedErrorLog(ctx.logger);
   const pagesDeps = { client: ctx.client, logger: ctx.logger, maxPagesPerCycle: ctx.tuning.maxPagesPerCycle };
+  // What the page in progress holds, for the telemetry: in the sort window, and in the write stage until written.
+  let sorting = 0;
+  const sinkHeld = new Valve({ maxBytes: Number.MAX_SAFE_INTEGER, maxItems: Number.MAX_SAFE_INTEGER });
+  telemetry.holding(() => ({ sortWindow: sorting, sink: sinkHeld.inFlight.items, dedupKeys: dedup.size, dedupBytes: dedup.bytes }));
+  const deadLetter = (text: string, reason: string) => {
+    counters.deadLettered++;
+    store.deadLetter.write(text, reason);
+  };
   const pages$ = pullCycles({
     start: ctx.start,
     pages: (cycle, position) => (service.name === 'alerts' ? alertPages(pagesDeps, cycle, position as CasbAlertsState) : eventPages(pagesDeps, cycle, position as CasbEventsState)),
     periodMs: service.requestPeriodMs,
     logger: ctx.logger,
     now: ctx.now,
+    telemetry,
     stop$,
     ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
   });
 
   /** The page's records through the write stage: emits the written batches once all are written. */
-  const writePage = (page: CasbPage) => {
-    const deadLetter = (text: string, reason: string) => {
-      page.stats.deadLettered++;
-      store.deadLetter.write(text, reason);
-    };
-    // The window counts for the whole service; each page's share goes to its cycle's figures.
-    const duplicatesBefore = dedup.duplicates;
-    const forgottenBefore = dedup.evicted;
-    return from(page.records).pipe(
+  const writePage = (page: CasbPage) =>
+    from(page.records).pipe(
       filter((record): record is JsonObject => checkRecord(service.name, record, deadLetter)),
       dedup,
       normalizeTime('timestamp', (r, reason) => {
@@ -230,7 +272,10 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
         // Not delivered: a corrected re-send of the record must pass the window.
         dedup.forget(recordKey(service.name, r));
       }),
-      sortWithin<JsonObject>({ maxDelayMs: 60_000, maxItems: 100_000 }),
+    ).pipe(
+      tap(() => sorting++),
+      sortWithin<JsonObject>({ maxDelayMs: 60_000, maxItems: ctx.tuning.sortMaxItems }),
+      tap(() => sorting--),
       flatten(field),
       map((r): Timed<JsonObject> => ({ time: r.time, value: { ...r.value, '@devo_pulling_id': String(page.pullingId) } })),
       devoWrite({
@@ -239,32 +284,35 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
         hostname: deps.hostname,
         format: (v: JsonObject) => JSON.stringify(v),
         ack: (v: JsonObject) => recordKey(service.name, v),
+        valve: sinkHeld,
         ...(deps.batch === undefined ? {} : { batch: deps.batch }),
         ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
       }),
       toArray(),
       map((batches) => {
-        page.stats.duplicates += dedup.duplicates - duplicatesBefore;
-        page.stats.forgottenEarly += dedup.evicted - forgottenBefore;
         page.written.resolve();
         return batches;
       }),
     );
-  };
 
   /** Persists what a delivered page covers: its keys in the journal, then its state. Never throws. */
-  const commit = async (page: CasbPage, delivered: ReadonlyArray<Timed<string>>): Promise<void> => {
-    page.stats.sent += delivered.length;
+  const commit = async (page: CasbPage, batches: ReadonlyArray<WrittenBatch<string>>): Promise<void> => {
     const seen = new Set<string>();
-    for (const record of delivered) {
-      if (seen.has(record.value)) continue;
-      seen.add(record.value);
-      const entry = dedup.confirm(record.value);
-      if (entry !== undefined) pending.add(entry);
+    for (const batch of batches) {
+      counters.sent += batch.records.length;
+      counters.bytesSent += batch.bytes;
+      for (const record of batch.records) {
+        if (record.time <= ctx.now()) telemetry.delivered(record.time);
+        if (seen.has(record.value)) continue;
+        seen.add(record.value);
+        const entry = dedup.confirm(record.value);
+        if (entry !== undefined) pending.add(entry);
+      }
     }
     if (page.nextState !== undefined) ctx.logger.info('Updating the persistence');
     const outcome = await store.commit(pending.take(), dedup, page.nextState);
     pending.putBack(outcome.unpersisted);
+    telemetry.committed(outcome.error === undefined);
     if (outcome.error !== undefined) commitErrors.report(outcome.error);
   };
 
@@ -272,9 +320,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
     // One page at a time through the write stage; earlier pages may still wait for delivery.
     concatMap((page) => writePage(page).pipe(map((batches) => ({ page, batches })))),
     // Commits follow delivery, in page order.
-    concatMap(({ page, batches }) =>
-      from(Promise.all(batches.map((b) => b.delivered))).pipe(concatMap(() => from(commit(page, batches.flatMap((b) => b.records))))),
-    ),
+    concatMap(({ page, batches }) => from(Promise.all(batches.map((b) => b.delivered))).pipe(concatMap(() => from(commit(page, batches))))),
   );
 }
 

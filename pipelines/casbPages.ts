@@ -28,14 +28,14 @@ export async function* alertPages(deps: CasbPagesDeps, cycle: PullCycle, state: 
   deps.logger.info(`Retrieving/sending alerts event(s) having timestamp between ${isoUtc(window.from)} and ${isoUtc(window.to)}`);
   for (let page = 0; page < deps.maxPagesPerCycle; page++) {
     const alerts = await deps.client.alerts(page, window.from, window.to, cycle.signal);
-    cycle.stats.requests++;
-    cycle.stats.received += alerts.length;
+    cycle.counters.requests++;
+    cycle.counters.received += alerts.length;
     total += alerts.length;
     const folded = alertsPage(window, progress, alerts);
-    cycle.stats.duplicates += folded.skipped;
+    cycle.counters.duplicates += folded.skipped;
     progress = folded.progress;
     const last = alerts.length < CASB_ALERTS_PAGE_SIZE;
-    yield { pullingId: cycle.pullingId, records: folded.records, nextState: last ? alertsNextState(state, progress) : undefined, written: new Deferred(), stats: cycle.stats };
+    yield { pullingId: cycle.pullingId, records: folded.records, nextState: last ? alertsNextState(state, progress) : undefined, written: new Deferred() };
     if (last) break;
   }
   deps.logger.info(`Retrieved ${total} alerts event(s) from ${isoUtc(window.from)} to ${isoUtc(window.to)}`);
@@ -61,10 +61,10 @@ export async function* eventPages(deps: CasbPagesDeps, cycle: PullCycle, start: 
       state = { ...state, last_page_token: null };
       continue;
     }
-    cycle.stats.requests++;
-    cycle.stats.received += result.events.length;
+    cycle.counters.requests++;
+    cycle.counters.received += result.events.length;
     state = eventsNextState(state, result.events, result.nextPageToken, cycle.pullingId);
-    yield { pullingId: cycle.pullingId, records: result.events, nextState: state, written: new Deferred(), stats: cycle.stats };
+    yield { pullingId: cycle.pullingId, records: result.events, nextState: state, written: new Deferred() };
     if (result.events.length === 0) {
       deps.logger.info('No more new events events found');
       break;

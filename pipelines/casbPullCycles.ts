@@ -3,12 +3,14 @@ import { describeError } from '../lib/errors/collectorError';
 import type { Deferred } from '../lib/flow/deferred';
 import type { Logger } from '../lib/log/logger';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
+import type { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import type { CasbState } from './casbStart';
 
-/** One pull cycle: its `@devo_pulling_id` (its start, epoch ms), its counters and its cancellation. */
+/** One pull cycle: its `@devo_pulling_id` (its start, epoch ms), the service's counters and its cancellation. */
 export interface PullCycle {
   readonly pullingId: number;
-  readonly stats: PullStats;
+  /** The service's counters; the cycle's figures are their growth since the cycle started. */
+  readonly counters: ServiceTelemetry['counters'];
   readonly signal: AbortSignal;
 }
 
@@ -23,8 +25,6 @@ export interface CasbPage {
    * the Devo connection, and only then is the next page fetched.
    */
   readonly written: Deferred;
-  /** The counters of the page's cycle. */
-  readonly stats: PullStats;
 }
 
 /** Options of {@link pullCycles}. */
@@ -37,6 +37,8 @@ export interface PullCyclesOptions {
   readonly periodMs: number;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The service's telemetry: its counters, and the time spent waiting for pages to be written. */
+  readonly telemetry: ServiceTelemetry;
   /** Stops after the page in progress; the stream then completes. */
   readonly stop$: Observable<void>;
   readonly scheduler?: SchedulerLike;
@@ -79,7 +81,8 @@ export function pullCycles(options: PullCyclesOptions): Observable<CasbPage> {
     const loop = async (): Promise<void> => {
       while (!over()) {
         const started = now();
-        const cycle: PullCycle = { pullingId: started, stats: new PullStats(now), signal: abort.signal };
+        const cycle: PullCycle = { pullingId: started, counters: options.telemetry.counters, signal: abort.signal };
+        const stats = new PullStats(cycle.counters, now);
         const heading = `Statistics for this pull cycle (@devo_pulling_id=${cycle.pullingId})`;
         logger.info('Pull Started');
         try {
@@ -87,16 +90,22 @@ export function pullCycles(options: PullCyclesOptions): Observable<CasbPage> {
             current = page;
             position = page.nextState ?? position;
             subscriber.next(page);
-            await page.written.promise;
-            logger.info(formatPullStats(cycle.stats.peek(), `(Partial) ${heading}`));
+            // Waiting for the page to be written is the backpressure of a paged source.
+            options.telemetry.paused(true);
+            try {
+              await page.written.promise;
+            } finally {
+              options.telemetry.paused(false);
+            }
+            logger.info(formatPullStats(stats.peek(), `(Partial) ${heading}`));
             if (over()) break;
           }
-          logger.info(formatPullStats(cycle.stats.peek(), heading));
+          logger.info(formatPullStats(stats.peek(), heading));
           if (!stopping) logger.info('The data is up to date!');
         } catch (err) {
           if (over()) break;
           logger.error(`${describeError(err)}. The next pull cycle tries again`);
-          logger.info(formatPullStats(cycle.stats.peek(), heading));
+          logger.info(formatPullStats(stats.peek(), heading));
         }
         if (over()) break;
         const elapsed = now() - started;

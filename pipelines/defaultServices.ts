@@ -5,7 +5,7 @@ import type { ServiceFactory } from './runner';
  * The services of every enabled input of a config: the PoD services, then the CASB ones. The
  * CASB pipeline (and its HTTP stack) is loaded only when a CASB input is enabled.
  */
-export const defaultServices: ServiceFactory = (config, sender, logger) => [
-  ...podServices(config, sender, logger),
-  ...(config.casb?.enabled === true ? (require('./casb') as typeof import('./casb')).casbServices(config, sender, logger) : []),
+export const defaultServices: ServiceFactory = (config, sender, logger, telemetry) => [
+  ...podServices(config, sender, logger, telemetry),
+  ...(config.casb?.enabled === true ? (require('./casb') as typeof import('./casb')).casbServices(config, sender, logger, { telemetry }) : []),
 ];

@@ -18,7 +18,10 @@ import { isRejectedFrame, parsePodFrame, podKeyField, type PodFrame } from '../l
 import { podSource, type PodSourceEvent } from '../lib/sources/podSource';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
+import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
+import { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import { earlyForgetReporter } from './earlyForgetReporter';
+import { inFlightShare } from './inFlightShare';
 import { decidePodCatchUp } from './podCatchUp';
 import { PodCommits, podCursor } from './podCommits';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
@@ -50,6 +53,13 @@ export interface PodTuning {
   readonly badSettingsRetryMs: number;
 }
 
+/**
+ * What the figures of a PoD statistics line count: a stream has no cycle, so the events sent in a
+ * period are not those received in it.
+ */
+export const POD_STATS_NOTE =
+  '(Requests are session attempts, failed handshakes included; sent counts the events whose delivery Devo confirmed in this period, whenever they were received.)';
+
 /** The defaults of {@link PodTuning} (the README states them; a spec keeps the two in step). */
 export const POD_DEFAULT_TUNING: PodTuning = {
   sortMaxDelayMs: 500,
@@ -78,18 +88,34 @@ function podFileBase(inputId: string, service: string): string {
 }
 
 /**
+ * The bounds of a PoD service under the config's queue limits: the sink's valve and the sort
+ * window stay within the service's share of them (see {@link inFlightShare}).
+ */
+export function podTuningFor(config: CollectorConfig): Partial<PodTuning> {
+  const share = inFlightShare(config);
+  return {
+    valveMaxItems: Math.min(POD_DEFAULT_TUNING.valveMaxItems, share.maxEvents),
+    valveMaxBytes: Math.min(POD_DEFAULT_TUNING.valveMaxBytes, share.maxBytes),
+    sortMaxItems: Math.min(POD_DEFAULT_TUNING.sortMaxItems, Math.max(1, Math.floor(share.maxEvents / 4))),
+  };
+}
+
+/**
  * The services of the config's PoD input (none when it is absent or disabled), on the shared
  * sender.
  */
-export function podServices(config: CollectorConfig, writer: DevoWriter, logger: Logger): Service[] {
+export function podServices(config: CollectorConfig, writer: DevoWriter, logger: Logger, telemetry?: CollectorTelemetry): Service[] {
   const input = config.pod;
   if (input === undefined || !input.enabled) return [];
   const redactor = new SecretRedactor(configSecrets(config));
+  const tuning = podTuningFor(config);
   return input.services.map((service) =>
     podService(input, service, {
+      tuning,
       writer,
       logger,
       redactor,
+      ...(telemetry === undefined ? {} : { telemetry: telemetry.service('proofpoint_on_demand', input.inputId, service.name) }),
       stateDirectory: config.stateDirectory,
       hostname: config.output.hostname,
       batch: config.output.batch,
@@ -128,12 +154,13 @@ interface Context {
   /** The state found at start. */
   readonly persisted: PodState | undefined;
   readonly dedup: DedupWindow<PodFrame>;
-  readonly stats: PullStats;
+  readonly telemetry: ServiceTelemetry;
 }
 
 async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: PodServiceDeps): Promise<Context> {
-  const logger = deps.logger.child(`InputProcess::PodPuller(proofpoint_on_demand,${input.inputId},${service.name},predefined)`);
   const now = deps.now ?? Date.now;
+  const telemetry = deps.telemetry ?? new ServiceTelemetry('proofpoint_on_demand', input.inputId, service.name, now);
+  const logger = telemetry.logger(deps.logger.child(`InputProcess::PodPuller(proofpoint_on_demand,${input.inputId},${service.name},predefined)`), deps.redactor);
   const tuning = { ...POD_DEFAULT_TUNING, ...deps.tuning };
   const store = await ServiceStore.open<PodState>({
     directory: deps.stateDirectory,
@@ -146,15 +173,15 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
     ...(deps.redactor === undefined ? {} : { redactor: deps.redactor }),
     now,
   });
-  const stats = new PullStats(now);
+  const { counters } = telemetry;
   const reportEarlyForget = earlyForgetReporter(logger, `inputs.proofpoint_on_demand.services.${service.name}`, service, now);
   const dedup = dedupWindow<PodFrame>({
     key: (f) => f.key,
     maxBytes: service.dedupMaxBytes,
     ...(service.dedupMaxKeys === undefined ? {} : { maxKeys: service.dedupMaxKeys }),
-    onDuplicate: () => stats.duplicates++,
+    onDuplicate: () => counters.duplicates++,
     onEarlyForget: (age) => {
-      stats.forgottenEarly++;
+      counters.forgottenEarly++;
       reportEarlyForget(age);
     },
     ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
@@ -164,7 +191,7 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   const persisted = await store.load();
   logger.info(`Data retrieved from the persistence: ${persisted === undefined ? 'None' : JSON.stringify(persisted)}`);
   await store.restoreWindow(dedup);
-  const ctx: Context = { input, service, deps, tuning, logger, now, store, persisted, dedup, stats };
+  const ctx: Context = { input, service, deps, tuning, logger, now, store, persisted, dedup, telemetry };
   // Mark the run as unclean until it stops cleanly: a crash from here on is detected at restart.
   const marked = await store.commit([], dedup, podCursor(service, now(), persisted?.lastEventTime ?? undefined, 'error'));
   if (marked.error !== undefined) logger.error(describeError(marked.error));
@@ -172,14 +199,17 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
 }
 
 function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<string>> {
-  const { service, deps, tuning, logger, stats, dedup, store, now } = ctx;
+  const { service, deps, tuning, logger, telemetry, dedup, store, now } = ctx;
+  const { counters } = telemetry;
   const keyField = podKeyField(service.name);
   // Backpressure (sink → source) and the session breaks (source → sort window).
   const flow = new StreamFlow({ maxBytes: tuning.valveMaxBytes, maxItems: tuning.valveMaxItems });
   // Events wait up to a second (sort window, batch): their bytes wait in reused slabs, not in
   // socket reads. A copy is made once an event is kept, and released by the sink alone.
   const arena = new ByteArena();
-  const commits = new PodCommits({ store, dedup, stats, logger, now, service, lastEventTime: ctx.persisted?.lastEventTime ?? undefined });
+  const commits = new PodCommits({ store, dedup, telemetry, logger, now, service, lastEventTime: ctx.persisted?.lastEventTime ?? undefined });
+  let sorting = 0;
+  telemetry.holding(() => ({ sortWindow: sorting, sink: flow.valve.inFlight.items, dedupKeys: dedup.size, dedupBytes: dedup.bytes }));
   let lastSessionEnd: number | undefined;
 
   const source$ = podSource({
@@ -195,6 +225,10 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     badSettingsRetryMs: tuning.badSettingsRetryMs,
     logger,
     stop$,
+    onAttempt: (outcome) => {
+      counters.requests++;
+      telemetry.outcome(outcome);
+    },
     ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
     sinceTime: () => {
       const decision = decidePodCatchUp({
@@ -212,14 +246,17 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   });
 
   const onSessionEvent = (event: PodSourceEvent): void => {
-    if (event.kind === 'open') stats.requests++;
-    else if (event.kind === 'closed') {
+    if (event.kind === 'open') {
+      if (lastSessionEnd !== undefined) telemetry.reconnects++;
+      telemetry.connected = true;
+    } else if (event.kind === 'closed') {
+      telemetry.connected = false;
       lastSessionEnd = now();
       flow.streamBroke();
     }
   };
   const deadLetter = (text: string, reason: string): void => {
-    stats.deadLettered++;
+    counters.deadLettered++;
     store.deadLetter.write(text, reason);
   };
 
@@ -227,7 +264,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     tap(onSessionEvent),
     filter((e): e is Extract<PodSourceEvent, { kind: 'frame' }> => e.kind === 'frame'),
     map((e) => {
-      stats.received++;
+      counters.received++;
       return parsePodFrame(e.data, e.isBinary, keyField);
     }),
     filter((f): f is PodFrame => {
@@ -244,8 +281,12 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       dedup.forget(f.key);
     }),
     // Kept from here on: copy the bytes out of the socket read (everything above ran within it).
-    map((e): Timed<PodFrame> => ({ time: e.time, value: { key: e.value.key, ts: e.value.ts, raw: arena.copy(e.value.raw) } })),
+    map((e): Timed<PodFrame> => {
+      sorting++;
+      return { time: e.time, value: { key: e.value.key, ts: e.value.ts, raw: arena.copy(e.value.raw) } };
+    }),
     sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$: flow.breaks$ }),
+    tap(() => sorting--),
     devoSink({
       writer: deps.writer,
       tag: service.tag,
@@ -268,11 +309,16 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
 
   return new Observable<SinkAck<string>>((subscriber) => {
     const period = tuning.statsIntervalMs ?? service.periodMs;
-    const logStats = (heading: string) => logger.info(formatPullStats(stats.take(), heading));
+    const stats = new PullStats(counters, now);
+    const logStats = (heading: string) => logger.info(formatPullStats(stats.take(), heading, POD_STATS_NOTE));
     const statsTimer = interval(period, deps.scheduler).subscribe(() => logStats(`Statistics for the last ${period / 1000} s`));
+    const pauses = flow.valve.open$.subscribe((open) => telemetry.paused(!open));
     const subscription = events$.subscribe(subscriber);
     return () => {
       statsTimer.unsubscribe();
+      pauses.unsubscribe();
+      telemetry.paused(false);
+      telemetry.connected = false;
       subscription.unsubscribe();
       logStats('Statistics at close');
       void store.deadLetter.flush();

@@ -6,7 +6,7 @@ import type { DedupWindow } from '../lib/operators/dedupWindow';
 import type { SinkAck } from '../lib/sinks/devoSink';
 import { PendingKeys } from '../lib/state/pendingKeys';
 import type { ServiceStore } from '../lib/state/serviceStore';
-import type { PullStats } from '../lib/stats/pullStats';
+import type { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import { CURSOR_MAX_SKEW_MS } from './podCatchUp';
 import type { PodState } from './podState';
 
@@ -15,7 +15,8 @@ export interface PodCommitsDeps {
   /** The only writer of the cursor. */
   readonly store: ServiceStore<PodState>;
   readonly dedup: Pick<DedupWindow<unknown>, 'confirm' | 'restore' | 'size' | 'exportState'>;
-  readonly stats: PullStats;
+  /** Counts what is sent and when the state was written. */
+  readonly telemetry: ServiceTelemetry;
   readonly logger: Logger;
   readonly now: () => number;
   readonly service: Pick<PodServiceConfig, 'startTime'>;
@@ -41,14 +42,19 @@ export class PodCommits {
 
   /** Folds one delivered batch in. */
   apply(ack: SinkAck<string>): void {
-    this.deps.stats.sent += ack.records.length;
+    const { telemetry } = this.deps;
+    telemetry.counters.sent += ack.records.length;
+    telemetry.counters.bytesSent += ack.bytes;
     // The cursor never runs ahead of the clock: an event stamped in the future (a wrong MTA
     // clock, a hostile server) is delivered but does not move it, or the next catch-up would
     // start after the events it must cover. Too early only costs de-duplicated replays.
     const latestAllowed = this.deps.now() + CURSOR_MAX_SKEW_MS;
     for (const record of ack.records) {
       const time = record.time;
-      if (time <= latestAllowed && (this.lastEventTime === undefined || time > this.lastEventTime)) this.lastEventTime = time;
+      if (time <= latestAllowed) {
+        if (this.lastEventTime === undefined || time > this.lastEventTime) this.lastEventTime = time;
+        telemetry.delivered(time);
+      }
       const entry = this.deps.dedup.confirm(record.value);
       if (entry !== undefined) this.pending.add(entry);
     }
@@ -59,6 +65,7 @@ export class PodCommits {
     const { store, dedup, service, now } = this.deps;
     const outcome = await store.commit(this.pending.take(), dedup, podCursor(service, now(), this.lastEventTime, reason));
     this.pending.putBack(outcome.unpersisted);
+    this.deps.telemetry.committed(outcome.error === undefined);
     if (outcome.error !== undefined) this.errors.report(outcome.error);
   }
 }

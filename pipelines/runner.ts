@@ -5,11 +5,17 @@ import { loadDevoCredentials } from '../lib/config/devoCredentials';
 import { ConfigError } from '../lib/config/configError';
 import { describeError } from '../lib/errors/collectorError';
 import type { Logger } from '../lib/log/logger';
-import { DevoSender } from '../lib/sinks/devoSender';
+import { HttpEndpoint } from '../lib/http/httpEndpoint';
+import { DevoSender, type DevoSenderOptions } from '../lib/sinks/devoSender';
+import { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
+import { startSeedTraces } from '../lib/telemetry/seedTraces';
 import type { Service } from './service';
 
-/** Builds the services of a config that share one sender. */
-export type ServiceFactory = (config: CollectorConfig, sender: DevoSender, logger: Logger) => Service[];
+/**
+ * Builds the services of a config that share one sender; each registers its telemetry with
+ * `telemetry` (so that `/metrics`, `/ready` and `/status` see it).
+ */
+export type ServiceFactory = (config: CollectorConfig, sender: DevoSender, logger: Logger, telemetry: CollectorTelemetry) => Service[];
 
 /** What {@link startCollector} needs besides the config. */
 export interface RunnerDeps {
@@ -18,6 +24,12 @@ export interface RunnerDeps {
   readonly services: ServiceFactory;
   /** Longest wait for the pipelines to flush on stop. Default 8 s. */
   readonly stopTimeoutMs?: number;
+  /** Serve `/metrics`, `/health`, `/ready` and `/status` here (overrides the config's `globals.http_server`). */
+  readonly http?: { readonly address: string; readonly port: number };
+  /** `/ready` stays 200 while connecting to Devo has failed for less than this. Default 30 s. */
+  readonly readinessGraceMs?: number;
+  /** Timings of the Devo sender, for tests and special relays (the defaults suit Devo). */
+  readonly senderTuning?: Partial<Pick<DevoSenderOptions, 'idleProbeMs' | 'confirmAfterMs' | 'probationMs' | 'backoffInitialMs' | 'backoffMaxMs'>>;
 }
 
 /** A running collector. */
@@ -28,6 +40,10 @@ export interface Collector {
   readonly done: Promise<void>;
   /** Stops the sources, flushes the sink, persists state and closes the connection. */
   stop(): Promise<void>;
+  /** What `/metrics`, `/ready` and `/status` read. */
+  readonly telemetry: CollectorTelemetry;
+  /** The HTTP endpoint's URL (`http://address:port`), when it is on. */
+  readonly httpUrl: string | undefined;
 }
 
 /**
@@ -53,7 +69,10 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
     );
   }
   cleartextWarnings(config, logger);
+  const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
   const sender = new DevoSender({
+    ...deps.senderTuning,
+    telemetry: telemetry.sender,
     host: out.address,
     port: out.port,
     ca: credentials.ca,
@@ -71,34 +90,57 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
     },
     logger: logger.child(`OutputProcess::DevoSender(${out.name})`),
   });
-  const services = deps.services(config, sender, logger);
+  const services = deps.services(config, sender, logger, telemetry);
+  const http = deps.http ?? config.httpServer;
+  const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, telemetry });
+  if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
+  const traces = startSeedTraces({ logger, sender: telemetry.sender, outputName: out.name, senderPeriodMs: config.output.senderStatsPeriodMs });
   if (services.length > 0) sender.open();
   const stop$ = new Subject<void>();
+  const stateOf = (service: Service) => telemetry.services.find((t) => t.name === service.name);
   const supervised: Observable<unknown>[] = services.map((service) =>
-    defer(() => service.run(stop$)).pipe(
+    defer(() => {
+      const state = stateOf(service);
+      if (state !== undefined && state.state !== 'stopping') state.state = 'running';
+      return service.run(stop$);
+    }).pipe(
       retry({
         delay: (err: unknown, attempt) => {
           const delay = Math.min(60_000, 1000 * 2 ** Math.min(attempt - 1, 6));
+          const state = stateOf(service);
+          if (state !== undefined) state.state = 'backoff';
           logger.error(`Service ${service.name} failed: ${describeError(err)}. Restarting it in ${delay / 1000} s`);
           return timer(delay);
         },
       }),
-      finalize(() => logger.info(`Service ${service.name} stopped`)),
+      finalize(() => {
+        const state = stateOf(service);
+        if (state !== undefined) state.state = 'stopped';
+        logger.info(`Service ${service.name} stopped`);
+      }),
     ),
   );
   let stopping: Promise<void> | undefined;
   let pipelinesFinished!: () => void;
   const pipelinesDone = new Promise<void>((resolve) => (pipelinesFinished = resolve));
   const subscription = merge(...supervised).subscribe({ complete: () => pipelinesFinished(), error: () => pipelinesFinished() });
-  const done = pipelinesDone.then(() => sender.close());
+  const done = pipelinesDone.then(async () => {
+    await sender.close();
+    traces.unsubscribe();
+    await endpoint?.close();
+  });
 
   logger.info(`Collector ${config.collector.name} (${config.collector.id}) started with ${services.length} service(s): ${services.map((s) => s.name).join(', ') || 'none'}`);
   return {
     services: services.map((s) => s.name),
     done,
+    telemetry,
+    httpUrl: endpoint?.url,
     stop(): Promise<void> {
       stopping ??= (async () => {
         logger.info('Stopping: closing sources, flushing the sink, persisting state');
+        telemetry.stopping = true;
+        for (const s of telemetry.services) if (s.state === 'running' || s.state === 'starting') s.state = 'stopping';
         stop$.next();
         stop$.complete();
         // What the pipelines flush now is confirmed by a half-close as soon as it is written.

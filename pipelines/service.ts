@@ -1,6 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Logger } from '../lib/log/logger';
 import type { SecretRedactor } from '../lib/log/secretRedactor';
+import type { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import type { DevoBatchOptions } from '../lib/sinks/devoWrite';
 import type { DevoWriter } from '../lib/sinks/devoWriter';
 
@@ -25,6 +26,8 @@ export interface PipelineDeps {
   /** Host name in the syslog header. */
   readonly hostname: string;
   readonly batch?: DevoBatchOptions;
+  /** Where the service reports (counters, state, last error). Default: telemetry of its own. */
+  readonly telemetry?: ServiceTelemetry;
   /** Masks secrets in dead-letter files. */
   readonly redactor?: SecretRedactor;
   /** Wall clock for state decisions. Default `Date.now`. */

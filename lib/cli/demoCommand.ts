@@ -25,12 +25,14 @@ const DEMO_CASB_SECRET = 'demo-casb-secret-not-a-secret';
 export async function demoCommand(args: string[], io: CommandIo): Promise<number> {
   const flags = parseArgs({
     args,
-    options: { dir: { type: 'string', default: 'demo' }, duration: { type: 'string' }, rate: { type: 'string', default: '20' } },
+    options: { dir: { type: 'string', default: 'demo' }, duration: { type: 'string' }, rate: { type: 'string', default: '20' }, 'http-port': { type: 'string', default: '0' } },
     strict: true,
   }).values;
   const dir = path.resolve(flags.dir);
   const duration = flags.duration === undefined ? undefined : Number(flags.duration);
   if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration: expected seconds > 0, got "${flags.duration}"`);
+  const httpPort = Number(flags['http-port']);
+  if (!(Number.isInteger(httpPort) && httpPort >= 0 && httpPort <= 65535)) throw new UsageError(`--http-port: expected a port (0: any free one), got "${flags['http-port']}"`);
   await mkdir(dir, { recursive: true });
   const receivedFile = path.join(dir, 'received.log');
   await writeFile(receivedFile, '');
@@ -64,6 +66,7 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
 globals:
   id: "1"
   name: demo
+  http_server: { address: 127.0.0.1, port: ${httpPort} }
   persistence: { type: filesystem, config: { directory_name: ${JSON.stringify(path.join(dir, 'state'))} } }
 outputs:
   devo_1:
@@ -100,6 +103,7 @@ inputs:
   const collector = await startCollector(config, { logger, services: defaultServices });
   io.out(`demo: PoD simulator at ${pod.url}, CASB simulator at ${casb.url}, Devo receiver at localhost:${receiver.port}; the collector runs ${collector.services.join(', ')}`);
   io.out(`demo: events received by the Devo receiver are written to ${receivedFile} (Ctrl-C to stop)`);
+  io.out(`demo: metrics, health and status at ${collector.httpUrl ?? '(off)'} (/metrics, /ready, /status; or: proofpoint-devo-collector status --url ${collector.httpUrl ?? ''})`);
 
   const status = () => {
     const s = pod.stats;

@@ -19,8 +19,11 @@ import { UsageError } from './usageError';
 const HELP = `proofpoint-devo-collector: Proofpoint On Demand and CASB to Devo
 
 Usage:
-  proofpoint-devo-collector run --config FILE [--certs DIR]
-      Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0. Exits 1 at
+  proofpoint-devo-collector run --config FILE [--certs DIR] [--http ADDRESS:PORT]
+      Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0.
+      --http (or globals.http_server) serves /metrics, /health, /ready and /status.
+  proofpoint-devo-collector status --url http://HOST:PORT [--watch] [--interval SECONDS]
+      Show a running collector's /status as tables (--watch: refresh until Ctrl-C). Exits 1 at
       once when the state directory cannot be written (STATE_DIRECTORY_UNWRITABLE).
   proofpoint-devo-collector validate --config FILE [--certs DIR] [--no-environment]
       Check the config file and the certificates it names; exit 0, or 1 with one line per problem.
@@ -36,7 +39,7 @@ Usage:
       The Proofpoint CASB REST API: auth with expiring tokens, alerts and events pages, 429s, 5xx...
   proofpoint-devo-collector simulate devo [--port N] [--host H] [--pki DIR] [--out FILE]
       A Devo-compatible TLS receiver requiring client certificates; writes one line per event.
-  proofpoint-devo-collector demo [--dir DIR] [--duration SECONDS] [--rate N]
+  proofpoint-devo-collector demo [--dir DIR] [--duration SECONDS] [--rate N] [--http-port N]
       Throwaway certificates, the simulators, a local receiver and the pipelines (npm start).
   proofpoint-devo-collector --help | --version
 
@@ -58,14 +61,6 @@ function stderr(line: string): void {
 
 function loadOptions(flags: { certs?: string | undefined }) {
   return { env: process.env, baseDir: process.cwd(), ...(flags.certs === undefined ? {} : { certsDir: flags.certs }) };
-}
-
-function configFlags(args: string[]) {
-  return parseArgs({
-    args,
-    options: { config: { type: 'string', short: 'c' }, certs: { type: 'string' } },
-    strict: true,
-  }).values;
 }
 
 function validateFlags(args: string[]) {
@@ -117,16 +112,26 @@ function describeServices(config: CollectorConfig): string {
   return names.length === 0 ? 'No enabled service.' : `Enabled services: ${names.join(', ')}.`;
 }
 
+/** `--http ADDR:PORT` (`0.0.0.0:9464`, `[::]:9464`, or `9464` for loopback). */
+function httpFlag(value: string | undefined): { address: string; port: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (match === null || !(port >= 1 && port <= 65535)) throw new UsageError(`--http expects ADDRESS:PORT (e.g. 0.0.0.0:9464) or PORT, got ${JSON.stringify(value)}`);
+  return { address: match[1] === undefined || match[1] === '' ? '127.0.0.1' : match[1], port };
+}
+
 async function run(args: string[]): Promise<number> {
-  const flags = configFlags(args);
+  const flags = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, certs: { type: 'string' }, http: { type: 'string' } }, strict: true }).values;
   const file = requireConfig(flags.config);
+  const http = httpFlag(flags.http);
   const config = await loadConfig(file, loadOptions(flags));
   const redactor = new SecretRedactor(configSecrets(config));
   const logger = createLogger({ debug: config.collector.debug, redactor, write: stdout });
   // Before anything is pulled: events delivered without their cursors saved are pulled again.
   await checkStateDirectoryWritable(config.stateDirectory);
   logInertSettings(config, logger);
-  const collector = await startCollector(config, { logger, services: defaultServices });
+  const collector = await startCollector(config, { logger, services: defaultServices, ...(http === undefined ? {} : { http }) });
   if (collector.services.length === 0) {
     logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);
     await collector.stop();
@@ -169,6 +174,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./simulateCommand.js')).simulateCommand(args, commandIo());
       case 'demo':
         return await (await import('./demoCommand.js')).demoCommand(args, commandIo());
+      case 'status':
+        return await (await import('./statusCommand.js')).statusCommand(args, commandIo());
       case '--version':
       case '-v':
         stdout(await version());

@@ -138,6 +138,8 @@ export interface CollectorConfig {
   };
   /** Absolute path of the state directory (`globals.persistence.config.directory_name`). */
   readonly stateDirectory: string;
+  /** Where `/metrics`, `/health`, `/ready` and `/status` are served (`globals.http_server`); off when absent. */
+  readonly httpServer?: { readonly address: string; readonly port: number };
   readonly output: DevoOutputConfig;
   readonly pod?: PodInputConfig;
   readonly casb?: CasbInputConfig;

@@ -6,6 +6,7 @@ import {
   Identifier,
   IntegerBetween,
   IsoTime,
+  ListenPort,
   NonEmptyString,
   NonNegativeInt,
   OneOf,
@@ -28,6 +29,9 @@ const Persistence = strictStruct(
  * accepts, with its ranges (API-NOTES.md, "Devo collector config.yaml"), so that a Devo user's
  * file validates as it is. What each one does here is in the README's configuration table.
  */
+/** `globals.http_server`: where `/metrics`, `/health`, `/ready` and `/status` are served. */
+const HttpServer = strictStruct('a mapping with address and port', { port: ListenPort }, { address: NonEmptyString });
+
 const Globals = strictStruct(
   'a mapping with id and name',
   { id: Identifier(1, 5), name: Identifier(1, 10) },
@@ -35,6 +39,7 @@ const Globals = strictStruct(
     debug: Bool,
     multiprocessing: Bool,
     persistence: Persistence,
+    http_server: HttpServer,
     queue_max_size_in_mb: IntegerBetween(1, 5120),
     queue_max_size_in_messages: IntegerBetween(1, 100_000),
     queue_max_elapsed_time_in_sec: IntegerBetween(1, 600),

@@ -102,6 +102,7 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
       multiprocessing: file.globals.multiprocessing ?? false,
     },
     stateDirectory: path.resolve(paths.baseDir, directory),
+    ...optional('httpServer', g.http_server === undefined ? undefined : { address: g.http_server.address ?? '127.0.0.1', port: g.http_server.port }),
     output: devo,
     ...optional('pod', resolvePod(file)),
     ...optional('casb', resolveCasb(file)),

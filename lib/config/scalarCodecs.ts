@@ -79,6 +79,12 @@ export const Port = scalar('a port number (1-65535)', (u) => {
   return n !== undefined && n >= 1 && n <= 65535 ? n : undefined;
 });
 
+/** A TCP port to listen on, 0-65535 (0: any free one). */
+export const ListenPort = scalar('a port number (0-65535; 0: any free one)', (u) => {
+  const n = toInteger(u);
+  return n !== undefined && n >= 0 && n <= 65535 ? n : undefined;
+});
+
 /** `true` or `false`. */
 export const Bool = scalar('true or false', toBoolean);
 

@@ -1,33 +1,29 @@
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { CollectorError } from '../errors/collectorError';
-import { Deferred } from '../flow/deferred';
 import { silentLogger, type Logger } from '../log/logger';
 import { DeliveryConfirmation } from './deliveryConfirmation';
 import { DevoConnection, type DevoConnectionEnd } from './devoConnection';
 import { resolveSenderOptions, type DevoSenderOptions, type DevoSenderStats, type ResolvedSenderOptions } from './devoSenderOptions';
-import type { DevoReceipt, DevoWriter } from './devoWriter';
-import { failWrite, type PendingWrite } from './resendWindow';
+import type { DevoReceipt, DevoWriter, SendOptions } from './devoWriter';
+import { failWrite, pendingWrite, type PendingWrite } from './resendWindow';
+import { ReconnectSchedule } from './reconnectSchedule';
 import { WriteQueue } from './writeQueue';
+import { SenderTelemetry } from '../telemetry/senderTelemetry';
 
 export type { DevoSenderOptions, DevoSenderStats } from './devoSenderOptions';
 
-type CloseReason = 'idle' | 'recycle' | 'confirm' | 'shutdown';
+type CloseReason = 'idle' | 'recycle' | 'confirm' | 'probe' | 'shutdown';
 
 /**
- * One TLS connection to a Devo relay, shared by the sinks of every service of an output. Writes
- * are queued in order; each {@link send} returns a {@link DevoReceipt}: `written` on the socket's
- * write callback (a full socket waits for `'drain'`), `delivered` once the relay certainly read
- * the bytes. Devo's protocol has no acknowledgement, so delivery is known in two ways only: the
- * relay's EOF answering our half-close confirms everything written on that connection, and a
- * write with `resendWindowBytes` written after it cannot still sit in a socket buffer. The
- * connection is therefore cycled gracefully when a write has waited `confirmAfterMs`, when it is
- * idle, every `recycleAfterMs`, and, once {@link drain} or {@link close} is called, as soon as
- * nothing is being written.
- *
- * The connection opens on the first write, is mutual TLS 1.2+ with the server verified against
- * `ca` and the host name, and is replaced with capped exponential backoff and jitter when it
- * fails or the relay closes it (EOF and resets on the read side are watched); what it had not
- * delivered is written again on the next.
+ * The write path to a Devo relay, shared by the sinks of every service of an output: writes are
+ * queued in order on one mutual-TLS connection ({@link DevoConnection}); each {@link send}
+ * returns a {@link DevoReceipt}: `written` on the socket's write callback (a full socket waits for
+ * `'drain'`), `delivered` once the relay certainly read the bytes ({@link DeliveryConfirmation}:
+ * its EOF answered our half-close, or a resend window was written after them). The connection is
+ * cycled to confirm what waited `confirmAfterMs`, when idle, every `recycleAfterMs`, and, once
+ * {@link drain} or {@link close} is called, as soon as nothing is being written; it is replaced
+ * with backoff when it fails ({@link ReconnectSchedule}), and what it had not delivered is
+ * written again on the next (docs/ARCHITECTURE.md, "Delivery, state and guarantees").
  *
  * @example
  * const sender = new DevoSender({ host: 'collector-us.devo.io', port: 443, ca, cert, key });
@@ -38,18 +34,19 @@ type CloseReason = 'idle' | 'recycle' | 'confirm' | 'shutdown';
 export class DevoSender implements DevoWriter {
   private readonly logger: Logger;
   private readonly scheduler: SchedulerLike;
-  private readonly random: () => number;
+  private readonly reconnects: ReconnectSchedule;
   private readonly o: ResolvedSenderOptions;
+  private readonly telemetry: SenderTelemetry;
 
   private readonly queue = new WriteQueue();
   private readonly confirmation: DeliveryConfirmation;
   private connection: DevoConnection | undefined;
   private waitingDrain = false;
-  private failures = 0;
   /** The last connection ended as planned: the next one is logged at debug level. */
   private plannedReconnect = false;
-  private retryTimer: Subscription | undefined;
   private idleTimer: Subscription | undefined;
+  /** The open connection is a probe: it closes at once unless there is something to write. */
+  private probing = false;
   /** Confirm by half-close as soon as nothing is being written (the writers are stopping). */
   private draining = false;
   private shuttingDown = false;
@@ -57,13 +54,19 @@ export class DevoSender implements DevoWriter {
   private finalClose = false;
   private closePromise: Promise<void> | undefined;
   private settledWaiters: Array<() => void> = [];
-  private counters = { connections: 0, connectionsLost: 0, bytesWritten: 0, bytesResent: 0 };
 
   constructor(private readonly options: DevoSenderOptions) {
     this.logger = options.logger ?? silentLogger;
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.random = options.random ?? Math.random;
     this.o = resolveSenderOptions(options, this.logger, this.scheduler);
+    this.reconnects = new ReconnectSchedule({ ...this.o, scheduler: this.scheduler, random: options.random ?? Math.random, logger: this.logger }, (probe) => {
+      if (this.connection !== undefined || this.finalClose || (probe && this.shuttingDown)) return;
+      this.probing = probe;
+      this.connect();
+    });
+    this.telemetry = options.telemetry ?? new SenderTelemetry(() => this.scheduler.now());
+    this.telemetry.queuedLines = () => this.queue.queuedLines;
+    this.telemetry.unconfirmedBytes = () => this.confirmation.bytes;
     this.confirmation = new DeliveryConfirmation({
       ...this.o,
       scheduler: this.scheduler,
@@ -74,8 +77,12 @@ export class DevoSender implements DevoWriter {
 
   /** Counters since creation. */
   get stats(): DevoSenderStats {
+    const t = this.telemetry;
     return {
-      ...this.counters,
+      connections: t.connections,
+      connectionsLost: t.connectionsLost,
+      bytesWritten: t.bytesWritten,
+      bytesResent: t.bytesResent,
       bytesQueued: this.queue.queuedBytes,
       bytesInFlight: this.queue.inflightBytes,
       bytesDelivered: this.confirmation.delivered,
@@ -89,17 +96,17 @@ export class DevoSender implements DevoWriter {
    * An idle connection still closes after `idleTimeoutMs`.
    */
   open(): void {
-    if (this.connection === undefined && this.retryTimer === undefined && !this.shuttingDown) this.connect();
+    if (this.connection === undefined && !this.reconnects.waiting && !this.shuttingDown) this.connect();
   }
 
   /**
    * Queues `data` (whole syslog lines). See {@link DevoReceipt} for what its two promises mean;
-   * both reject with `DEVO_SENDER_CLOSED` when the sender is closing or closes first. `onRelease`
-   * is called once the sender no longer holds `data` (it keeps undelivered writes, to write them
+   * both reject with `DEVO_SENDER_CLOSED` when the sender is closing or closes first.
+   * `options.onRelease` is called once the sender no longer holds `data` (it keeps undelivered writes, to write them
    * again if the connection is lost), so that the caller can reuse its memory.
    */
-  send(data: Buffer, onRelease?: () => void): DevoReceipt {
-    const write: PendingWrite = { data, written: new Deferred(), delivered: new Deferred(), release: onRelease, writtenAt: 0 };
+  send(data: Buffer, options: SendOptions = {}): DevoReceipt {
+    const write = pendingWrite(data, this.scheduler.now(), options);
     if (this.shuttingDown) {
       failWrite(write, new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender is closed; nothing more can be sent.'));
     } else {
@@ -141,8 +148,7 @@ export class DevoSender implements DevoWriter {
     this.checkIdle();
     await this.whenSettled(timeoutMs);
     this.finalClose = true;
-    this.retryTimer?.unsubscribe();
-    this.retryTimer = undefined;
+    this.reconnects.cancel();
     const connection = this.connection;
     if (connection !== undefined) {
       const closed = new Promise<void>((resolve) => this.settledWaiters.push(resolve));
@@ -183,7 +189,7 @@ export class DevoSender implements DevoWriter {
 
   private kick(): void {
     if (this.connection?.isOpen === true) this.pump();
-    else if (this.connection === undefined && this.retryTimer === undefined && this.queue.hasQueued && !this.finalClose) this.connect();
+    else if (this.connection === undefined && !this.reconnects.waiting && this.queue.hasQueued && !this.finalClose) this.connect();
   }
 
   private connect(): void {
@@ -203,8 +209,9 @@ export class DevoSender implements DevoWriter {
       });
     } catch (err) {
       this.report(err as CollectorError);
-      this.failures++;
-      this.scheduleReconnect();
+      this.telemetry.failed();
+      this.reconnects.failed();
+      this.reconnects.retry();
       return;
     }
     this.connection = connection;
@@ -212,12 +219,18 @@ export class DevoSender implements DevoWriter {
 
   private onOpen(connection: DevoConnection): void {
     if (connection !== this.connection) return;
-    this.counters.connections++;
+    this.telemetry.opened();
     this.confirmation.opened();
     const text = `Connected to Devo at ${this.options.host}:${this.options.port} (${connection.protocol})`;
     if (this.plannedReconnect) this.logger.debug(text);
     else this.logger.info(text);
     this.pump();
+    if (this.probing && this.queue.isIdle && this.confirmation.isEmpty) {
+      // The relay is reachable: that was all a probe had to learn.
+      this.closeGracefully('probe');
+      return;
+    }
+    this.probing = false;
     this.checkIdle();
   }
 
@@ -237,8 +250,8 @@ export class DevoSender implements DevoWriter {
 
   private onWritten(connection: DevoConnection, write: PendingWrite): void {
     if (connection !== this.connection || !this.queue.written(write)) return;
-    this.counters.bytesWritten += write.data.length;
     this.confirmation.written(write);
+    this.telemetry.written(write.writtenAt - write.queuedAt, write.data.length, write.lines);
     this.checkIdle();
   }
 
@@ -289,34 +302,36 @@ export class DevoSender implements DevoWriter {
     this.waitingDrain = false;
     this.plannedReconnect = clean;
     const resend = this.confirmation.closed(clean);
-    if (clean) this.failures = 0;
+    // An idle or confirming close answered by EOF is not a failure; any other end is.
+    this.telemetry.closed(clean || (end.confirmedByEof && end.opened));
+    if (clean) this.reconnects.succeeded();
     else {
-      if (end.opened) this.counters.connectionsLost++;
-      this.failures = end.lived >= this.o.healthyAfterMs ? 1 : this.failures + 1;
+      if (end.opened) this.telemetry.connectionsLost++;
+      this.reconnects.failed(end.lived);
       const resendBytes = resend.reduce((sum, w) => sum + w.data.length, 0);
       if (resendBytes > 0 && !this.finalClose) {
-        this.counters.bytesResent += resendBytes;
+        this.telemetry.bytesResent += resendBytes;
         this.logger.warn(`Re-sending the last ${resendBytes} bytes written on the lost connection (the relay may not have read them)`);
       }
       this.queue.requeue(resend);
     }
-    if (!this.queue.hasQueued || this.finalClose) {
+    const probed = this.probing;
+    this.probing = false;
+    if (clean || (probed && end.confirmedByEof)) {
+      if (this.queue.hasQueued && !this.finalClose) this.kick();
+      else {
+        this.wakeSettled();
+        if (!this.shuttingDown) this.reconnects.probe();
+      }
+      return;
+    }
+    // A lost connection is replaced even with nothing to send (unless stopping), so that the
+    // sender knows, and says (readiness), when the relay is back.
+    if (this.finalClose || (this.shuttingDown && !this.queue.hasQueued)) {
       this.wakeSettled();
       return;
     }
-    if (clean) this.kick();
-    else this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.retryTimer !== undefined || this.finalClose) return;
-    const exp = Math.min(this.o.backoffMaxMs, this.o.backoffInitialMs * 2 ** Math.max(0, this.failures - 1));
-    const delay = Math.round(exp / 2 + (exp / 2) * this.random());
-    this.logger.info(`Reconnecting to Devo in ${delay} ms (attempt ${this.failures + 1})`);
-    this.retryTimer = this.scheduler.schedule(() => {
-      this.retryTimer = undefined;
-      this.kick();
-    }, delay);
+    this.reconnects.retry();
   }
 
   private report(error: CollectorError): void {

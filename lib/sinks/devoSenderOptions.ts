@@ -2,6 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { CollectorError } from '../errors/collectorError';
 import type { Logger } from '../log/logger';
 import type { DevoSettingNames } from './describeTlsError';
+import type { SenderTelemetry } from '../telemetry/senderTelemetry';
 import type { DevoConnectionOptions } from './devoConnection';
 
 /** Options of a `DevoSender`. */
@@ -27,6 +28,11 @@ export interface DevoSenderOptions {
   readonly connectTimeoutMs?: number;
   /** Close a connection idle this long, before the relay does (it closes at about 30 s). Default 25 s. */
   readonly idleTimeoutMs?: number;
+  /**
+   * While idle (no connection, nothing to send), open a connection this often and close it at
+   * once, so that a relay that went down is noticed (readiness) without data to send. Default 30 s.
+   */
+  readonly idleProbeMs?: number;
   /** Replace a connection this old (Devo's SDK recycles hourly). Default 1 hour. */
   readonly recycleAfterMs?: number;
   /** After half-closing, wait this long for the relay's EOF. Default 5 s. */
@@ -57,6 +63,8 @@ export interface DevoSenderOptions {
    */
   readonly confirmAfterMs?: number;
   readonly logger?: Logger;
+  /** Where the sender reports its connection and writes (metrics, readiness, traces). Default: its own. */
+  readonly telemetry?: SenderTelemetry;
   /** Called with each connection error (already logged). */
   readonly onError?: (error: CollectorError) => void;
   readonly scheduler?: SchedulerLike;
@@ -87,6 +95,7 @@ export interface DevoSenderStats {
 /** The options with every default applied (see {@link DevoSenderOptions} for each). */
 export interface ResolvedSenderOptions {
   readonly idleTimeoutMs: number;
+  readonly idleProbeMs: number;
   readonly recycleAfterMs: number;
   readonly closeTimeoutMs: number;
   readonly backoffInitialMs: number;
@@ -104,6 +113,7 @@ export function resolveSenderOptions(options: DevoSenderOptions, logger: Logger,
   const probationMs = options.probationMs ?? 500;
   return {
     idleTimeoutMs: options.idleTimeoutMs ?? 25_000,
+    idleProbeMs: options.idleProbeMs ?? 30_000,
     recycleAfterMs: options.recycleAfterMs ?? 3_600_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
     backoffInitialMs: options.backoffInitialMs ?? 500,

@@ -117,8 +117,11 @@ export function devoWrite<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFu
           // Assemble at once: the events' bodies can be collected while the batch waits its turn.
           map((batch) => assemble(batch)),
           concatMap(({ data, slab, records, bytes }) => {
-            const receipt = writer.send(data, () => {
-              if (slab.length === maxBytes && slabs.length < SPARE_SLABS) slabs.push(slab);
+            const receipt = writer.send(data, {
+              lines: records.length,
+              onRelease: () => {
+                if (slab.length === maxBytes && slabs.length < SPARE_SLABS) slabs.push(slab);
+              },
             });
             return defer(() => receipt.written).pipe(
               map((): WrittenBatch<A> => {

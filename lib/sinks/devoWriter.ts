@@ -19,10 +19,18 @@ export interface DevoReceipt {
   readonly delivered: Promise<void>;
 }
 
+/** What a writer may be told with a buffer. */
+export interface SendOptions {
+  /** Called once the writer no longer holds the buffer (its memory may then be reused). */
+  readonly onRelease?: () => void;
+  /** Syslog lines in the buffer, for the statistics. */
+  readonly lines?: number;
+}
+
 /**
  * What the Devo sink writes to: a {@link DevoSender}, or anything that takes whole buffers of
- * syslog lines and tells when they were written and when delivered. `onRelease`, when given,
- * must be called once the writer no longer holds `data` (its memory may then be reused).
+ * syslog lines and tells when they were written and when delivered. `options.onRelease`, when
+ * given, must be called once the writer no longer holds `data` (its memory may then be reused).
  *
  * @example
  * const receipt = sender.send(Buffer.from('<14>2024-05-22T19:10:03.058Z host my.app.tag: {}\n'));
@@ -30,5 +38,5 @@ export interface DevoReceipt {
  * await receipt.delivered; // the relay read it: now the cursor may move
  */
 export interface DevoWriter {
-  send(data: Buffer, onRelease?: () => void): DevoReceipt;
+  send(data: Buffer, options?: SendOptions): DevoReceipt;
 }

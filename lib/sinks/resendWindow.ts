@@ -1,4 +1,4 @@
-import type { Deferred } from '../flow/deferred';
+import { Deferred } from '../flow/deferred';
 
 /** One buffer handed to a sender, from `send` until it is delivered or given up. */
 export interface PendingWrite {
@@ -7,8 +7,17 @@ export interface PendingWrite {
   readonly delivered: Deferred;
   /** Tells the buffer's owner that its memory may be reused; called once, then cleared. */
   release: (() => void) | undefined;
+  /** When it was handed to the sender (scheduler time). */
+  readonly queuedAt: number;
   /** When its write callback fired (scheduler time); 0 before. */
   writtenAt: number;
+  /** Syslog lines in `data` (for the statistics; 0 when the writer did not say). */
+  readonly lines: number;
+}
+
+/** A write of `data` handed to a sender at `now`. */
+export function pendingWrite(data: Buffer, now: number, options: { readonly onRelease?: () => void; readonly lines?: number } = {}): PendingWrite {
+  return { data, written: new Deferred(), delivered: new Deferred(), release: options.onRelease, queuedAt: now, writtenAt: 0, lines: options.lines ?? 0 };
 }
 
 /** Marks a write delivered and gives its buffer back. */

@@ -14,6 +14,11 @@ export class WriteQueue {
     return this.queuedTotal;
   }
 
+  /** Syslog lines waiting to be handed to a socket. */
+  get queuedLines(): number {
+    return this.queued.reduce((sum, w) => sum + w.lines, 0);
+  }
+
   /** Bytes handed to the socket whose write callback has not fired. */
   get inflightBytes(): number {
     return this.inflight.reduce((sum, w) => sum + w.data.length, 0);

@@ -11,7 +11,7 @@ import { CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
 import { ProofpointCasbInitVariablesError, ProofpointCasbSetupError, RetryAfterError } from './casbErrors';
 import { badResponse, decodeAlerts, decodeEventsPage, describeFailure, field, parseJson, responseText, type CasbEventsPage } from './casbResponses';
 
-export type { CasbClientOptions } from './casbClientOptions';
+export type { CasbClientOptions, CasbClientTelemetry } from './casbClientOptions';
 export { CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
 export { casbHttpStatus, type CasbEventsPage } from './casbResponses';
 
@@ -57,6 +57,7 @@ interface Token {
 export class CasbClient {
   private readonly http: AxiosInstance;
   private readonly limiter: Bottleneck;
+  private readonly budgets: Bottleneck[];
   private readonly logger: Logger;
   private readonly redactor: SecretRedactor;
   private readonly now: () => number;
@@ -83,6 +84,14 @@ export class CasbClient {
     const rps = options.requestsPerSecond ?? 1;
     try {
       this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / rps) });
+      // Each budget (`requests_limits`) is a limiter of its own, chained: a request waits for all of them.
+      this.budgets = (options.requestsLimits ?? []).map(
+        (limit) => new Bottleneck({ reservoir: limit.requests, reservoirRefreshAmount: limit.requests, reservoirRefreshInterval: limit.periodMs }),
+      );
+      this.budgets.reduce((previous, budget) => {
+        previous.chain(budget);
+        return budget;
+      }, this.limiter);
       this.http = axios.create({
         baseURL: options.baseUrl,
         timeout: options.timeoutMs ?? 30_000,
@@ -101,6 +110,17 @@ export class CasbClient {
     }
     // Every attempt, retries included, waits for the input's pace and for any 429 pause.
     this.http.interceptors.request.use((config) => this.limiter.schedule(() => this.gate(config)));
+    // Every attempt's outcome, retries included (registered before axios-retry, which retries in its own handler).
+    this.http.interceptors.response.use(
+      (response) => {
+        options.telemetry?.response(response.config.url ?? '', String(response.status));
+        return response;
+      },
+      (error: unknown) => {
+        if (error instanceof AxiosError) options.telemetry?.response(error.config?.url ?? '', error.response === undefined ? 'error' : String(error.response.status));
+        return Promise.reject(error);
+      },
+    );
     axiosRetry(this.http, {
       retries: options.retries ?? 6,
       shouldResetTimeout: true,
@@ -151,6 +171,7 @@ export class CasbClient {
   async close(): Promise<void> {
     this.abort.abort();
     await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    for (const budget of this.budgets) await budget.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
 
   /** The first 200 characters of a server's text for a message, redacted (no piece of a secret at the cut). */
@@ -229,6 +250,7 @@ export class CasbClient {
     const expiresIn = field(body, 'expires_in');
     const ttlMs = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn * 1000 : 3_600_000;
     this.token = { value, expiresAt: this.now() + ttlMs };
+    this.options.telemetry?.tokenRenewed();
     this.logger.debug(`Authenticated; the token expires in ${Math.round(ttlMs / 1000)} s`);
     return this.token;
   }
@@ -249,6 +271,7 @@ export class CasbClient {
   private retryDelay(count: number, error: AxiosError): number {
     const computed = Math.min(this.backoffMaxMs, exponentialDelay(count - 1, undefined, this.backoffInitialMs));
     if (error.response?.status !== 429) return computed;
+    this.options.telemetry?.rateLimited();
     const header = error.response.headers['retry-after'] as unknown;
     const told = retryAfter(error);
     let delay = computed;

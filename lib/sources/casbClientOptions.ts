@@ -11,6 +11,8 @@ export interface CasbClientOptions {
   readonly clientSecret: string;
   /** Pace of every request of the input, retries included. Default 1. */
   readonly requestsPerSecond?: number;
+  /** Budgets every request (retries included) must also fit: at most `requests` per `periodMs` (`requests_limits`). */
+  readonly requestsLimits?: ReadonlyArray<{ readonly periodMs: number; readonly requests: number }>;
   /** Timeout of one request. Default 30 s. */
   readonly timeoutMs?: number;
   /** Retries of a request after a 429, a 5xx, a reset or a timeout. Default 6. */
@@ -37,6 +39,8 @@ export interface CasbClientOptions {
    */
   readonly redactor?: SecretRedactor;
   readonly now?: () => number;
+  /** Where the client reports each attempt's outcome, its 429 pauses and its new tokens (metrics). */
+  readonly telemetry?: CasbClientTelemetry;
   /** The clock of the 429 pauses (axios, axios-retry and bottleneck keep their own timers). Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
 }
@@ -47,3 +51,13 @@ export interface CasbClientOptions {
  * whole of it (an uncapped value past 2^31 ms would overflow Node's timers, which then fire at once).
  */
 export const CASB_RETRY_AFTER_MAX_MS = 3_600_000;
+
+/** What a `CasbClient` reports (see `CasbClientOptions.telemetry`). */
+export interface CasbClientTelemetry {
+  /** One HTTP attempt (retries included) of `path` ended: its status, or `error` without an answer. */
+  response(path: string, outcome: string): void;
+  /** A 429 paused every request of the input. */
+  rateLimited(): void;
+  /** A token was obtained from `/v1/auth` (the first one included). */
+  tokenRenewed(): void;
+}

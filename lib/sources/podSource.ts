@@ -67,6 +67,11 @@ export interface PodSourceOptions {
   /** Prefix of the setting names in messages. Default `inputs.proofpoint_on_demand`. */
   readonly settingPrefix?: string;
   readonly logger?: Logger;
+  /**
+   * Called with the outcome of every session attempt: `101` (the handshake succeeded), the HTTP
+   * status of a refused handshake (`409`, `401`, …), or `error` (no answer).
+   */
+  readonly onAttempt?: (outcome: string) => void;
   readonly scheduler?: SchedulerLike;
   readonly random?: () => number;
 }
@@ -171,6 +176,8 @@ function session(
       perMessageDeflate: true,
     });
     let opened = false;
+    /** The server answered the handshake with a status (a refusal). */
+    let answered = false;
     let failure: CollectorError | undefined;
     let lastError: Error | undefined;
     let lastPong = scheduler.now();
@@ -194,6 +201,8 @@ function session(
     const stopSubscription = stop$.subscribe(() => closeGracefully());
 
     ws.on('unexpected-response', (_req, res: IncomingMessage) => {
+      options.onAttempt?.(String(res.statusCode ?? 0));
+      answered = true;
       readBody(res).then((body) => {
         failure = handshakeError(res, body, options, prefix);
         ws.terminate();
@@ -201,6 +210,7 @@ function session(
     });
     ws.on('open', () => {
       opened = true;
+      options.onAttempt?.('101');
       lastPong = scheduler.now();
       logger.info(
         sinceTime === undefined
@@ -245,6 +255,7 @@ function session(
       stopSubscription.unsubscribe();
       terminator?.unsubscribe();
       if (!opened) {
+        if (!answered) options.onAttempt?.('error');
         subscriber.error(
           failure ??
             new CollectorError(

@@ -1,51 +1,54 @@
+import { ServiceCounters, type CountersSnapshot } from './serviceCounters';
+
 /** Figures of one statistics period (see {@link PullStats.take}). */
-export interface PullStatsSnapshot {
-  /** Requests made (REST) or connections opened (websocket). */
-  readonly requests: number;
-  readonly received: number;
-  readonly duplicates: number;
-  readonly deadLettered: number;
-  readonly sent: number;
-  /** De-dup keys forgotten before the hour (the window is too small for the rate). */
-  readonly forgottenEarly: number;
+export interface PullStatsSnapshot extends CountersSnapshot {
   readonly seconds: number;
 }
 
 /**
- * The counters the Devo collectors log per pull cycle: requests, events received, duplicates
- * filtered out, events dead-lettered, events generated and sent. {@link take} returns the
- * figures since the previous call and resets them, so counters never grow without bound.
+ * One statistics period over a service's {@link ServiceCounters}: the figures the Devo collectors
+ * log per pull cycle (requests, events received, duplicates filtered out, dead-lettered, events
+ * generated and sent), as the differences since the period started. {@link take} returns them
+ * and starts the next period.
+ *
+ * @example
+ * const counters = new ServiceCounters();
+ * const period = new PullStats(counters);
+ * counters.received += 3;
+ * period.take(); // { received: 3, …, seconds }
  */
 export class PullStats {
-  requests = 0;
-  received = 0;
-  duplicates = 0;
-  deadLettered = 0;
-  sent = 0;
-  forgottenEarly = 0;
+  private base: CountersSnapshot;
   private since: number;
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    readonly counters: ServiceCounters = new ServiceCounters(),
+    private readonly now: () => number = Date.now,
+  ) {
+    this.base = counters.snapshot();
     this.since = now();
   }
 
-  /** The figures since the previous `take` (or creation), without a reset (for partial lines). */
+  /** The figures of the period so far, without starting another (for partial lines). */
   peek(): PullStatsSnapshot {
+    const c = this.counters;
+    const b = this.base;
     return {
-      requests: this.requests,
-      received: this.received,
-      duplicates: this.duplicates,
-      deadLettered: this.deadLettered,
-      sent: this.sent,
-      forgottenEarly: this.forgottenEarly,
+      requests: c.requests - b.requests,
+      received: c.received - b.received,
+      duplicates: c.duplicates - b.duplicates,
+      deadLettered: c.deadLettered - b.deadLettered,
+      sent: c.sent - b.sent,
+      bytesSent: c.bytesSent - b.bytesSent,
+      forgottenEarly: c.forgottenEarly - b.forgottenEarly,
       seconds: Math.max(0, (this.now() - this.since) / 1000),
     };
   }
 
-  /** The figures since the previous `take` (or creation), and a reset. */
+  /** The figures of the period, and the start of the next one. */
   take(): PullStatsSnapshot {
     const snapshot = this.peek();
-    this.requests = this.received = this.duplicates = this.deadLettered = this.sent = this.forgottenEarly = 0;
+    this.base = this.counters.snapshot();
     this.since = this.now();
     return snapshot;
   }
@@ -54,9 +57,10 @@ export class PullStats {
 /**
  * The seeds' statistics line, e.g. `Statistics for this pull cycle (@devo_pulling_id=1673878580026):Number of requests made: 1; Number of events received: 0; Number of duplicated events filtered out: 0; Number of events generated and sent: 0; Average of events per second: 0.000.`
  * The number of dead-lettered events, and of de-dup keys forgotten before the hour, are added
- * when there are any.
+ * when there are any; `note`, when given, follows the line (it says what the figures count when
+ * they do not describe the same events).
  */
-export function formatPullStats(s: PullStatsSnapshot, heading: string): string {
+export function formatPullStats(s: PullStatsSnapshot, heading: string, note?: string): string {
   const rate = s.seconds > 0 ? s.sent / s.seconds : 0;
   const dead =
     (s.deadLettered > 0 ? ` Number of events dead-lettered: ${s.deadLettered};` : '') +
@@ -64,6 +68,6 @@ export function formatPullStats(s: PullStatsSnapshot, heading: string): string {
   return (
     `${heading}:Number of requests made: ${s.requests}; Number of events received: ${s.received}; ` +
     `Number of duplicated events filtered out: ${s.duplicates};${dead} Number of events generated and sent: ${s.sent}; ` +
-    `Average of events per second: ${rate.toFixed(3)}.`
+    `Average of events per second: ${rate.toFixed(3)}.${note === undefined ? '' : ` ${note}`}`
   );
 }

@@ -61,7 +61,7 @@ const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
   '`inputs.proofpoint_casb.services.<alerts\\|events>.request_period_in_seconds`': (c) => String(c.casb!.services[0]!.requestPeriodMs / 1000),
 };
 /** Default cells that state no value. */
-const NO_VALUE = new Set(['', 'required', 'none', "machine's"]);
+const NO_VALUE = new Set(['', 'required', 'none', "machine's", 'off; address `127.0.0.1`']);
 
 describe('the docs and the code in step', () => {
   it('the README lists every error code, and nothing else, in "Error codes"', async () => {

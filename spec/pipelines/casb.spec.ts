@@ -261,6 +261,7 @@ describe('casbServices', () => {
       source: 'test',
       collector: { id: '1', name: 'n', debug: false, multiprocessing: false },
       stateDirectory: '/tmp/none',
+      inFlight: { maxEvents: 10_000, maxBytes: 1 << 30 },
       output: { hostname: 'h', batch: { maxEvents: 1, maxBytes: 1, maxDelayMs: 1 } },
       casb: {
         inputId: '1',

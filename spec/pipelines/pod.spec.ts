@@ -132,6 +132,12 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     const dead = (await readFile(`${podStateBase(dir, '12345', 'message')}.deadletter.jsonl`, 'utf8')).trimEnd().split('\n');
     expect(dead).to.have.length(stats.malformedSent);
     expect(logs.some((l) => /Statistics at close:.*Number of duplicated events filtered out: \d+;.*Number of events dead-lettered: \d+;/.test(l))).to.equal(true);
+    // Statistics that add up: requests count every session attempt (the 409s too), and the line says what sent counts.
+    const close = logs.find((l) => l.includes('Statistics at close:'))!;
+    const attempts = Object.values(stats.handshakes).reduce((a, b) => a + b, 0) - 1; // less the holder's own session
+    expect(Number(/Number of requests made: (\d+);/.exec(close)?.[1])).to.equal(attempts);
+    expect(stats.handshakes[409]).to.be.greaterThan(0);
+    expect(close).to.match(/\(Requests are session attempts, failed handshakes included; sent counts the events whose delivery Devo confirmed in this period, whenever they were received\.\)$/);
     const saved = await state();
     expect(saved.state).to.include({ cleanStop: true, lastEventTime: podEventTime(timeline, total - 1) });
   });

@@ -526,6 +526,17 @@ describe('CasbClient (real HTTP on loopback)', function () {
     expect(Date.now() - started).to.be.at.least(200);
   });
 
+  it('holds requests past a requests_limits budget until its period renews, every budget applying', async () => {
+    server.script(auth(), json(200, { alerts: [] }));
+    const c = await connect({ requestsPerSecond: 100, requestsLimits: [{ periodMs: 60_000, requests: 100 }, { periodMs: 700, requests: 3 }] });
+    const started = Date.now();
+    await Promise.all([0, 1, 2, 3, 4].map((page) => c.alerts(page, 0, 1)));
+    // 6 requests (the authentication too), 3 per 700 ms: the last 3 wait for the second period.
+    expect(server.seen).to.have.length(6);
+    expect(server.seen[3]!.at - started).to.be.at.least(600);
+    expect(server.seen[2]!.at - started).to.be.below(600);
+  });
+
   it('paces requests to requestsPerSecond', async () => {
     server.script(auth(), json(200, { alerts: [] }));
     const c = await connect({ requestsPerSecond: 5 });

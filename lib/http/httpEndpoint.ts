@@ -1,0 +1,132 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
+import type { CollectorTelemetry } from '../telemetry/collectorTelemetry';
+import type { PrometheusMetrics } from '../telemetry/prometheusMetrics';
+
+/** Options of {@link HttpEndpoint.start}. */
+export interface HttpEndpointOptions {
+  /** Default `127.0.0.1`; `0.0.0.0` to be scraped from elsewhere (a container). */
+  readonly address?: string;
+  /** Default 0: any free port (see {@link HttpEndpoint.port}). */
+  readonly port?: number;
+  readonly telemetry: CollectorTelemetry;
+  /**
+   * `/health` answers 503 when the event loop was stuck this long (a timer due every second
+   * fired this late). Default 10 s.
+   */
+  readonly stuckAfterMs?: number;
+  readonly scheduler?: SchedulerLike;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The collector's HTTP endpoint, off unless configured (`globals.http_server`, `run --http`):
+ * - `GET /metrics`: Prometheus text (prom-client, loaded with the endpoint);
+ * - `GET /health`: liveness, 200 while the process is responsive, 503 after its event loop was
+ *   stuck;
+ * - `GET /ready`: readiness, 200 only when the Devo connection is up (or was within the grace
+ *   period), every service runs and state can be written; otherwise 503 with a JSON body naming
+ *   the failing check (and while stopping);
+ * - `GET /status`: a JSON document per service (see `CollectorStatus`), for `status` and people.
+ * Nothing it serves holds a secret. Anything else is 404; a method other than GET (or HEAD) is 405.
+ *
+ * @example
+ * const endpoint = await HttpEndpoint.start({ address: '0.0.0.0', port: 9464, telemetry });
+ * // curl http://localhost:9464/ready
+ * await endpoint.close();
+ */
+export class HttpEndpoint {
+  private lastTick: number;
+  private stuckUntil = 0;
+  private readonly ticker: Subscription;
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly options: HttpEndpointOptions,
+    private readonly metrics: PrometheusMetrics,
+    private readonly scheduler: SchedulerLike,
+  ) {
+    this.lastTick = scheduler.now();
+    // A heartbeat: when it fires late by more than the threshold, the event loop was stuck.
+    this.ticker = interval(1000, scheduler).subscribe(() => {
+      const now = this.scheduler.now();
+      if (now - this.lastTick > (this.options.stuckAfterMs ?? 10_000)) this.stuckUntil = now + 30_000;
+      this.lastTick = now;
+    });
+    server.on('request', (req, res) => void this.answer(req, res));
+  }
+
+  /** Starts listening; resolves once the port is bound (rejects when it cannot be, e.g. in use). */
+  static async start(options: HttpEndpointOptions): Promise<HttpEndpoint> {
+    // prom-client is loaded only when the endpoint is on.
+    const { PrometheusMetrics: Metrics } = require('../telemetry/prometheusMetrics') as typeof import('../telemetry/prometheusMetrics');
+    const server = http.createServer();
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.address ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return new HttpEndpoint(server, options, new Metrics(options.telemetry), options.scheduler ?? asyncScheduler);
+  }
+
+  /** The bound port. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** `http://address:port` */
+  get url(): string {
+    const { address, port } = this.server.address() as AddressInfo;
+    return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  }
+
+  /** Stops listening and closes the open connections. */
+  close(): Promise<void> {
+    this.ticker.unsubscribe();
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      send(405, JSON_TYPE, '{"error":"method not allowed"}\n');
+      return;
+    }
+    const { telemetry } = this.options;
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    try {
+      switch (path) {
+        case '/metrics':
+          send(200, this.metrics.contentType, await this.metrics.text());
+          return;
+        case '/health': {
+          const stuck = this.scheduler.now() < this.stuckUntil;
+          send(stuck ? 503 : 200, JSON_TYPE, `${JSON.stringify(stuck ? { status: 'unresponsive', detail: 'the event loop was stuck' } : { status: 'ok' })}\n`);
+          return;
+        }
+        case '/ready': {
+          const readiness = telemetry.readiness();
+          send(readiness.ready ? 200 : 503, JSON_TYPE, `${JSON.stringify(readiness.ready ? { status: 'ready' } : { status: 'not ready', ...readiness })}\n`);
+          return;
+        }
+        case '/status':
+          send(200, JSON_TYPE, `${JSON.stringify(telemetry.status(), null, 2)}\n`);
+          return;
+        default:
+          send(404, JSON_TYPE, `${JSON.stringify({ error: 'not found', paths: ['/metrics', '/health', '/ready', '/status'] })}\n`);
+      }
+    } catch (err) {
+      send(500, JSON_TYPE, `${JSON.stringify({ error: err instanceof Error ? err.message : String(err) })}\n`);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import type { CountersSnapshot } from '../stats/serviceCounters';
+import { SenderTelemetry } from './senderTelemetry';
+import { ServiceTelemetry, type Held, type LastError, type ServiceState } from './serviceTelemetry';
+
+/** Options of a {@link CollectorTelemetry}. */
+export interface CollectorTelemetryOptions {
+  /**
+   * `/ready` stays 200 while connecting to Devo has been failing for less than this; then 503.
+   * Default 30 s (a reconnect after a relay restart takes a few seconds).
+   */
+  readonly readinessGraceMs?: number;
+  readonly now?: () => number;
+}
+
+/** The figures of a CASB input's client (one api key): its 429 pauses and token renewals. */
+export interface CasbInputTelemetry {
+  rateLimited: number;
+  tokenRenewals: number;
+}
+
+/** The result of the readiness check: ready, or the first failing check. */
+export type Readiness =
+  | { readonly ready: true }
+  | { readonly ready: false; readonly check: 'stopping' | 'devo_connection' | 'service' | 'state'; readonly detail: string; readonly service?: string };
+
+/** One service in `/status`. */
+export interface ServiceStatus {
+  readonly name: string;
+  readonly input: string;
+  readonly inputId: string;
+  readonly state: ServiceState;
+  readonly connected: boolean;
+  /** ISO-8601 of the latest delivered event, or null. */
+  readonly lastEventTime: string | null;
+  /** Seconds from the latest delivered event to now, or null. */
+  readonly lagSeconds: number | null;
+  readonly lastError: (Omit<LastError, 'at'> & { readonly at: string }) | null;
+  readonly lastCommit: string | null;
+  readonly commitFailures: number;
+  readonly pausedSeconds: number;
+  readonly held: Held;
+  readonly counters: CountersSnapshot;
+  readonly requests: Readonly<Record<string, number>>;
+}
+
+/** The `/status` document. */
+export interface CollectorStatus {
+  readonly collector: { readonly id: string; readonly name: string; readonly startedAt: string; readonly stopping: boolean };
+  readonly ready: Readiness;
+  readonly output: {
+    readonly connected: boolean;
+    readonly failingSince: string | null;
+    readonly linesWritten: number;
+    readonly bytesWritten: number;
+    readonly queuedLines: number;
+    readonly unconfirmedBytes: number;
+  };
+  readonly services: readonly ServiceStatus[];
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+/**
+ * The telemetry of one collector process: one {@link ServiceTelemetry} per service, the output's
+ * {@link SenderTelemetry}, the CASB inputs' figures, and the readiness rule. What `/metrics`,
+ * `/health`, `/ready` and `/status` show is read from here; it never holds a secret (the last
+ * errors are redacted by the services' loggers).
+ */
+export class CollectorTelemetry {
+  readonly sender: SenderTelemetry;
+  /** The collector is stopping: not ready. */
+  stopping = false;
+  private readonly serviceList: ServiceTelemetry[] = [];
+  private readonly casb = new Map<string, CasbInputTelemetry>();
+  private readonly now: () => number;
+  private readonly graceMs: number;
+  private readonly startedAt: number;
+
+  constructor(
+    readonly collector: { readonly id: string; readonly name: string },
+    options: CollectorTelemetryOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.graceMs = options.readinessGraceMs ?? 30_000;
+    this.startedAt = this.now();
+    this.sender = new SenderTelemetry(this.now);
+  }
+
+  /** Registers (or finds) the telemetry of a service. */
+  service(input: string, inputId: string, service: string): ServiceTelemetry {
+    const found = this.serviceList.find((s) => s.input === input && s.inputId === inputId && s.service === service);
+    if (found !== undefined) return found;
+    const created = new ServiceTelemetry(input, inputId, service, this.now);
+    this.serviceList.push(created);
+    return created;
+  }
+
+  get services(): readonly ServiceTelemetry[] {
+    return this.serviceList;
+  }
+
+  /** The figures of a CASB input's client (created on first use). */
+  casbInput(inputId: string): CasbInputTelemetry {
+    let found = this.casb.get(inputId);
+    if (found === undefined) {
+      found = { rateLimited: 0, tokenRenewals: 0 };
+      this.casb.set(inputId, found);
+    }
+    return found;
+  }
+
+  get casbInputs(): ReadonlyMap<string, CasbInputTelemetry> {
+    return this.casb;
+  }
+
+  /**
+   * Ready when: not stopping; connecting to Devo has not been failing for longer than the grace
+   * period (a connection closed cleanly when idle is not a failure); every service runs (none in
+   * a restart back-off, none stopped); and no service's last state write failed.
+   */
+  readiness(): Readiness {
+    if (this.stopping) return { ready: false, check: 'stopping', detail: 'the collector is stopping' };
+    const failingSince = this.sender.failingSince;
+    if (failingSince !== undefined && this.now() - failingSince >= this.graceMs) {
+      return { ready: false, check: 'devo_connection', detail: `no connection to the Devo relay since ${new Date(failingSince).toISOString()}` };
+    }
+    for (const s of this.serviceList) {
+      if (s.state !== 'running' && s.state !== 'starting') return { ready: false, check: 'service', service: s.name, detail: `${s.name} is ${s.state}` };
+    }
+    for (const s of this.serviceList) {
+      if (s.lastCommitFailed) return { ready: false, check: 'state', service: s.name, detail: `${s.name} cannot write its state (STATE_WRITE_FAILED)` };
+    }
+    return { ready: true };
+  }
+
+  /** The `/status` document. */
+  status(): CollectorStatus {
+    const now = this.now();
+    return {
+      collector: { ...this.collector, startedAt: new Date(this.startedAt).toISOString(), stopping: this.stopping },
+      ready: this.readiness(),
+      output: {
+        connected: this.sender.connected,
+        failingSince: iso(this.sender.failingSince),
+        linesWritten: this.sender.linesWritten,
+        bytesWritten: this.sender.bytesWritten,
+        queuedLines: this.sender.queuedLines(),
+        unconfirmedBytes: this.sender.unconfirmedBytes(),
+      },
+      services: this.serviceList.map((s) => ({
+        name: s.name,
+        input: s.input,
+        inputId: s.inputId,
+        state: s.state,
+        connected: s.connected,
+        lastEventTime: iso(s.lastDeliveredEventTime),
+        lagSeconds: s.lastDeliveredEventTime === undefined ? null : Math.max(0, (now - s.lastDeliveredEventTime) / 1000),
+        lastError: s.lastError === undefined ? null : { ...s.lastError, at: new Date(s.lastError.at).toISOString() },
+        lastCommit: iso(s.lastCommitAt),
+        commitFailures: s.commitFailures,
+        pausedSeconds: s.pausedSeconds,
+        held: s.holds,
+        counters: s.counters.snapshot(),
+        requests: Object.fromEntries(s.outcomes),
+      })),
+    };
+  }
+}

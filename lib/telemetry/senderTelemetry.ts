@@ -1,0 +1,58 @@
+/** Upper bounds (seconds) of the batch write latency histogram's buckets. */
+export const WRITE_LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30] as const;
+
+/**
+ * What a Devo sender reports about its connection and its writes: read by `/metrics`,
+ * `/status`, the readiness check and the seeds' sender traces. The sender writes it.
+ */
+export class SenderTelemetry {
+  /** A connection is open now. */
+  connected = false;
+  /** Connections established since start. */
+  connections = 0;
+  /** Connections lost without a clean EOF, and failed attempts. */
+  failures = 0;
+  /** Open connections lost without a clean EOF. */
+  connectionsLost = 0;
+  /** Bytes written again after a lost connection. */
+  bytesResent = 0;
+  /** Since when connecting has been failing (UTC ms); undefined while the last attempt or connection went well. */
+  failingSince: number | undefined;
+  /** Syslog lines the socket took since start. */
+  linesWritten = 0;
+  bytesWritten = 0;
+  /** Lines queued, not yet handed to the socket (read from the sender). */
+  queuedLines: () => number = () => 0;
+  /** Bytes written and not yet confirmed read by the relay: the resend window (read from the sender). */
+  unconfirmedBytes: () => number = () => 0;
+  /** Receives each batch's write latency in seconds (from `send` to the write callback), when set (the metrics' histogram). */
+  latencyObserver: ((seconds: number) => void) | undefined;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** A connection completed its handshake. */
+  opened(): void {
+    this.connected = true;
+    this.connections++;
+    this.failingSince = undefined;
+  }
+
+  /** The connection closed: `clean` (our half-close answered by EOF, or an idle close) or lost. */
+  closed(clean: boolean): void {
+    this.connected = false;
+    if (!clean) this.failed();
+  }
+
+  /** A connection attempt failed, or a connection was lost. */
+  failed(): void {
+    this.failures++;
+    this.failingSince ??= this.now();
+  }
+
+  /** A batch of `lines` lines, `bytes` bytes, was taken by the socket `latencyMs` after `send`. */
+  written(latencyMs: number, bytes: number, lines: number): void {
+    this.linesWritten += lines;
+    this.bytesWritten += bytes;
+    this.latencyObserver?.(latencyMs / 1000);
+  }
+}

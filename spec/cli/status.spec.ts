@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { statusCommand } from '../../lib/cli/statusCommand';
+import { HttpEndpoint } from '../../lib/http/httpEndpoint';
+import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
+
+describe('proofpoint-devo-collector status (against a real /status)', function () {
+  this.timeout(10_000);
+  let endpoint: HttpEndpoint | undefined;
+  afterEach(async () => {
+    await endpoint?.close();
+    endpoint = undefined;
+  });
+
+  async function serve(): Promise<CollectorTelemetry> {
+    const telemetry = new CollectorTelemetry({ id: '1', name: 'acme' });
+    const message = telemetry.service('proofpoint_on_demand', '7', 'message');
+    message.state = 'running';
+    message.connected = true;
+    message.counters.received = 12_345;
+    message.counters.sent = 12_000;
+    message.delivered(Date.now() - 45_000);
+    const alerts = telemetry.service('proofpoint_casb', '3', 'alerts');
+    alerts.state = 'backoff';
+    alerts.lastError = { code: 'CASB_SETUP', message: 'check inputs.proofpoint_casb.credentials', at: Date.UTC(2024, 0, 1) };
+    endpoint = await HttpEndpoint.start({ telemetry });
+    return telemetry;
+  }
+
+  it('prints the readiness, the output and one row per service, then the last problems', async () => {
+    await serve();
+    const lines: string[] = [];
+    const code = await statusCommand(['--url', endpoint!.url], { out: (l) => lines.push(l), stopSignal: new Promise(() => undefined) });
+    expect(code).to.equal(0);
+    expect(lines[0]).to.match(/^acme \(1\) at http:\/\/127\.0\.0\.1:\d+: NOT READY \(service: casb\/alerts is backoff\); started /);
+    const header = lines.findIndex((l) => l.startsWith('SERVICE'));
+    expect(lines[header]).to.match(/^SERVICE\s+STATE\s+SOURCE\s+LAG\s+RECEIVED\s+DUPLICATES\s+DEAD\s+SENT\s+HELD\s+PAUSED\s+LAST COMMIT$/);
+    expect(lines[header + 1]).to.match(/^pod\/message\s+running\s+up\s+45 s\s+12,345\s+0\s+0\s+12,000\s+0\s+0 s\s+-$/);
+    expect(lines[header + 2]).to.match(/^casb\/alerts\s+backoff\s+down\s+-\s+0/);
+    expect(lines.slice(-1)[0]).to.equal('  casb/alerts 2024-01-01T00:00:00.000Z CASB_SETUP: check inputs.proofpoint_casb.credentials');
+  });
+
+  it('exits 1 with a hint when the collector cannot be reached', async () => {
+    const lines: string[] = [];
+    const code = await statusCommand(['--url', 'http://127.0.0.1:1'], { out: (l) => lines.push(l), stopSignal: new Promise(() => undefined) });
+    expect(code).to.equal(1);
+    expect(lines.join('\n')).to.match(/Cannot reach http:\/\/127\.0\.0\.1:1\/status: .*globals\.http_server or --http/);
+  });
+
+  it('--watch refreshes until interrupted', async () => {
+    const telemetry = await serve();
+    const lines: string[] = [];
+    let stop!: () => void;
+    const stopSignal = new Promise<void>((resolve) => (stop = resolve));
+    const running = statusCommand(['--url', endpoint!.url, '--watch', '--interval', '0.1'], { out: (l) => lines.push(l), stopSignal });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    telemetry.services[0]!.counters.sent = 13_000;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    stop();
+    expect(await running).to.equal(0);
+    expect(lines.some((l) => /^pod\/message .* 12,000 /.test(l))).to.equal(true);
+    expect(lines.some((l) => /^pod\/message .* 13,000 /.test(l))).to.equal(true);
+  });
+});

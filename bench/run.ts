@@ -1,9 +1,10 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeThrowawayPki, type ThrowawayPkiFiles } from '../lib/cli/writeThrowawayPki';
+import type { PodEventType } from '../lib/simulators/podEvents';
 import { renderChart } from './benchChart';
 
 /** One measured run. */
@@ -26,6 +27,10 @@ export interface BenchResult {
   readonly rssMiB: number;
   /** CPU time of the forwarder per event (user + system), in µs. */
   readonly cpuMicrosPerEvent: number;
+  /** CPU seconds of the forwarder per wall second, over the run (2 = two cores busy). */
+  readonly cpuPerWallSecond: number;
+  /** The share of the forwarder's CPU spent on its busiest thread (1 = everything on one thread). */
+  readonly busiestThreadShare: number;
 }
 
 /** The whole report (`--json`). */
@@ -67,6 +72,28 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU seconds of each thread of a process, by thread id, from /proc/<pid>/task/<tid>/stat. */
+async function threadCpuSeconds(pid: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    try {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** The busiest thread's share of the CPU the threads used between two readings. */
+function busiestShare(before: Map<string, number>, after: Map<string, number>): number {
+  const used = [...after].map(([tid, cpu]) => cpu - (before.get(tid) ?? 0)).filter((d) => d > 0);
+  const total = used.reduce((a, b) => a + b, 0);
+  return total > 0 ? Math.max(...used) / total : NaN;
+}
+
 /** Peak and current RSS of a process, from /proc (VmHWM, VmRSS), in MiB. */
 async function rss(pid: number): Promise<{ peak: number; now: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -93,15 +120,24 @@ interface ScenarioOptions {
   /** Keys to preload into the de-dup window (journal) before the run. */
   readonly preloadKeys?: number;
   readonly profileDir?: string;
+  /** PoD services, one session each (default `message`). */
+  readonly types?: readonly PodEventType[];
+  /** Run them with `multiprocessing: true`. */
+  readonly multiprocessing?: boolean;
+  /** With `multiprocessing`: `shared`, the workers write through one connection in the main thread. */
+  readonly workerOutput?: 'own' | 'shared';
+  /** Idle runs (`total` 0): how long to stay connected before reading the RSS. */
+  readonly idleSeconds?: number;
 }
 
 async function scenario(work: string, pki: ThrowawayPkiFiles, o: ScenarioOptions): Promise<BenchResult> {
   const dir = await mkdtemp(path.join(work, `${o.name.replace(/[^a-z0-9]+/gi, '_')}-${o.forwarder}-`));
+  const types = o.types ?? ['message'];
   const duplicates = o.total > 0 ? Math.floor(o.total / 100) : 0;
-  const expected = o.forwarder === 'pipeline' ? o.total : o.total + duplicates;
+  const expected = types.length * (o.forwarder === 'pipeline' ? o.total : o.total + duplicates);
   const certs = { ca: pki.chain, cert: pki.serverCert, key: pki.serverKey };
   const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [JSON.stringify({ ...certs, expected: Math.max(1, expected) })]);
-  const source = fork(path.join(__dirname, 'benchSource.js'), [JSON.stringify({ total: o.total, rate: o.rate, duplicates: 0.01 })]);
+  const source = fork(path.join(__dirname, 'benchSource.js'), [JSON.stringify({ total: o.total, rate: o.rate, duplicates: 0.01, types })]);
   const children: ChildProcess[] = [receiver, source];
   try {
     const { port: relayPort } = await once<{ port: number }>(receiver, (m) => 'port' in m, 'the receiver', 10_000);
@@ -111,7 +147,7 @@ async function scenario(work: string, pki: ThrowawayPkiFiles, o: ScenarioOptions
     if (o.forwarder === 'pipeline') {
       await writeFile(
         path.join(dir, 'config.yaml'),
-        `globals: { id: "1", name: bench }
+        `globals: { id: "1", name: bench, multiprocessing: ${o.multiprocessing === true} }
 outputs:
   devo_1:
     type: devo_platform
@@ -122,7 +158,7 @@ inputs:
     credentials: { cluster_id: bench_hosted, api_token: bench }
     override_url_base: ${url}
     services:
-      message: { period_in_seconds: 1${o.dedupMaxKeys === undefined ? '' : `, dedup_max_keys: ${o.dedupMaxKeys}`} }
+${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undefined ? '' : `, dedup_max_keys: ${o.dedupMaxKeys}`} }`).join('\n')}
 `,
       );
       if (o.preloadKeys !== undefined) {
@@ -132,7 +168,8 @@ inputs:
         for (let i = 0; i < o.preloadKeys; i++) lines.push(`["preloaded-${i.toString(36).padStart(26, '0')}",${expires}]\n`);
         await writeFile(path.join(dir, 'state', 'proofpoint_on_demand-1-message.dedup.jsonl'), lines.join(''));
       }
-      const args = [...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), CLI, 'run', '--config', 'config.yaml'];
+      const command = o.workerOutput === 'shared' ? [path.join(__dirname, 'benchCollector.js'), JSON.stringify({ config: 'config.yaml', workerOutput: 'shared' })] : [CLI, 'run', '--config', 'config.yaml'];
+      const args = [...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), ...command];
       forwarder = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     } else {
       forwarder = fork(path.join(__dirname, 'benchFloor.js'), [JSON.stringify({ url, port: relayPort, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey })]);
@@ -140,14 +177,15 @@ inputs:
     children.push(forwarder);
     if (o.total === 0) {
       // Idle: connected, nothing to forward.
-      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      const idleSeconds = o.idleSeconds ?? 10;
+      await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
       const memory = await rss(forwarder.pid!);
       return {
         scenario: o.name,
         forwarder: o.forwarder,
         framesSent: 0,
         eventsReceived: 0,
-        seconds: 10,
+        seconds: idleSeconds,
         framesPerSec: 0,
         eventsPerSec: 0,
         mibPerSec: 0,
@@ -157,10 +195,13 @@ inputs:
         peakRssMiB: memory.peak,
         rssMiB: memory.now,
         cpuMicrosPerEvent: NaN,
+        cpuPerWallSecond: NaN,
+        busiestThreadShare: NaN,
       };
     }
     const started = once<{ started: number }>(source, (m) => 'started' in m, 'the session', 60_000);
     const cpuBefore = await started.then(() => cpuSeconds(forwarder.pid!));
+    const threadsBefore = await threadCpuSeconds(forwarder.pid!);
     const received = await once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number; p99: number }>(
       receiver,
       (m) => m['done'] === true,
@@ -170,8 +211,9 @@ inputs:
     const { started: startedAt } = await started;
     const memory = await rss(forwarder.pid!);
     const cpu = (await cpuSeconds(forwarder.pid!)) - cpuBefore;
+    const threadsAfter = await threadCpuSeconds(forwarder.pid!);
     const seconds = (received.lastAt - startedAt) / 1000;
-    const framesSent = o.total + duplicates;
+    const framesSent = types.length * (o.total + duplicates);
     const sustained = Math.max(0.001, (received.at90 - received.at10) / 1000);
     return {
       scenario: o.name,
@@ -184,6 +226,8 @@ inputs:
       mibPerSec: (0.8 * received.bytes) / 1024 / 1024 / sustained,
       wholeRunFramesPerSec: framesSent / seconds,
       cpuMicrosPerEvent: (cpu * 1e6) / framesSent,
+      cpuPerWallSecond: cpu / seconds,
+      busiestThreadShare: busiestShare(threadsBefore, threadsAfter),
       p50Ms: received.p50,
       p99Ms: received.p99,
       peakRssMiB: memory.peak,
@@ -222,7 +266,9 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '5000' },
       'latency-seconds': { type: 'string', default: '20' },
       'dedup-keys': { type: 'string', default: '1000000' },
-      scenarios: { type: 'string', default: 'throughput,latency,dedup,idle' },
+      'workers-n': { type: 'string', default: '100000' },
+      'idle-seconds': { type: 'string', default: '10' },
+      scenarios: { type: 'string', default: 'throughput,latency,dedup,idle,workers' },
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       rounds: { type: 'string', default: '3' },
@@ -275,7 +321,20 @@ async function main(): Promise<void> {
       const keys = Number(flags['dedup-keys']);
       await runOne({ name: `dedup ${keys} keys`, forwarder: 'pipeline', total: n, rate: 0, dedupMaxKeys: keys + n + 10_000, preloadKeys: keys });
     }
-    if (wanted.has('idle')) await runOne({ name: 'idle', forwarder: 'pipeline', total: 0, rate: 0 });
+    const idleSeconds = Number(flags['idle-seconds']);
+    if (wanted.has('idle')) await runOne({ name: 'idle', forwarder: 'pipeline', total: 0, rate: 0, idleSeconds });
+    if (wanted.has('workers')) {
+      // multiprocessing: three PoD services at full speed, on one thread and on three workers.
+      const types = ['message', 'maillog', 'audit'] as const;
+      const total = Number(flags['workers-n']);
+      for (const multiprocessing of [false, true]) {
+        await runOne({ name: `workers: 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total, rate: 0, types, multiprocessing });
+      }
+      await runOne({ name: 'workers: 3 services, multiprocessing true, shared output', forwarder: 'pipeline', total, rate: 0, types, multiprocessing: true, workerOutput: 'shared' });
+      for (const multiprocessing of [false, true]) {
+        await runOne({ name: `idle, 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total: 0, rate: 0, types, multiprocessing, idleSeconds });
+      }
+    }
 
     const find = (scenarioName: string, forwarder: string) => results.find((r) => r.scenario === scenarioName && r.forwarder === forwarder);
     const ratios: Record<string, number> = {};
@@ -300,6 +359,18 @@ async function main(): Promise<void> {
         console.log(`\nthroughput rounds: pipeline/floor ${ratiosText} (the median round is in the table); pipeline peak RSS at most ${peak.toFixed(1)} MiB`);
       }
       for (const [k, v] of Object.entries(ratios)) console.log(`\n${k}: ${(v * 100).toFixed(1)}%`);
+      const workers = results.filter((r) => r.scenario.startsWith('workers:'));
+      if (workers.length > 0) {
+        console.log('\nmultiprocessing (3 PoD services at full speed):');
+        for (const r of workers) {
+          console.log(
+            `  ${r.scenario}: ${r.eventsPerSec.toFixed(0)} events/s, ${r.cpuPerWallSecond.toFixed(2)} CPU s per wall s, busiest thread ${(r.busiestThreadShare * 100).toFixed(0)}% of the collector's CPU, peak RSS ${r.peakRssMiB.toFixed(1)} MiB`,
+          );
+        }
+        const idle = (mp: boolean) => find(`idle, 3 services, multiprocessing ${mp}`, 'pipeline');
+        const [single, multi] = [idle(false), idle(true)];
+        if (single !== undefined && multi !== undefined) console.log(`  idle RSS: ${single.rssMiB.toFixed(1)} MiB on one thread, ${multi.rssMiB.toFixed(1)} MiB with 3 workers: ${((multi.rssMiB - single.rssMiB) / 3).toFixed(1)} MiB per worker`);
+      }
       console.log(`\nJSON: ${path.join(out, 'bench.json')}; chart: ${path.join(out, 'bench.svg')}`);
     }
   } finally {

@@ -1,3 +1,4 @@
+import type { ResourceLimits } from 'node:worker_threads';
 import { defer, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
 import { cleartextWarnings } from '../lib/config/cleartextWarnings';
 import type { CollectorConfig } from '../lib/config/collectorConfig';
@@ -6,16 +7,25 @@ import { ConfigError } from '../lib/config/configError';
 import { describeError } from '../lib/errors/collectorError';
 import type { Logger } from '../lib/log/logger';
 import { HttpEndpoint } from '../lib/http/httpEndpoint';
-import { DevoSender, type DevoSenderOptions } from '../lib/sinks/devoSender';
+import type { DevoWriter } from '../lib/sinks/devoWriter';
 import { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
 import { startSeedTraces } from '../lib/telemetry/seedTraces';
+import { outputSender, type SenderTuning } from './outputSender';
 import type { Service } from './service';
+import { startWorkers } from './workerSupervisor';
 
 /**
  * Builds the services of a config that share one sender; each registers its telemetry with
  * `telemetry` (so that `/metrics`, `/ready` and `/status` see it).
  */
-export type ServiceFactory = (config: CollectorConfig, sender: DevoSender, logger: Logger, telemetry: CollectorTelemetry) => Service[];
+export type ServiceFactory = (config: CollectorConfig, sender: DevoWriter, logger: Logger, telemetry: CollectorTelemetry) => Service[];
+
+/** What the runner writes through: a `DevoSender`, or a worker's link to the main thread's (`RemoteWriter`). */
+export interface OutputWriter extends DevoWriter {
+  open(): void;
+  drain(): void;
+  close(timeoutMs?: number): Promise<void>;
+}
 
 /** What {@link startCollector} needs besides the config. */
 export interface RunnerDeps {
@@ -28,8 +38,26 @@ export interface RunnerDeps {
   readonly http?: { readonly address: string; readonly port: number };
   /** `/ready` stays 200 while connecting to Devo has failed for less than this. Default 30 s. */
   readonly readinessGraceMs?: number;
+  /**
+   * `worker`: the runner of a `multiprocessing: true` worker thread, which leaves the startup
+   * warnings and the seeds' sender and memory traces to the main thread. Default `main`.
+   */
+  readonly role?: 'main' | 'worker';
+  /** `multiprocessing: true`: where the workers' log lines go, as they are. Default `console.log`. */
+  readonly writeLine?: (line: string) => void;
+  /** `multiprocessing: true`: limits of each worker's heap; a worker past them is restarted. Default none. */
+  readonly workerResourceLimits?: ResourceLimits;
+  /** `multiprocessing: true`: accept `failWorker` (tests only). */
+  readonly workerTestHooks?: boolean;
+  /**
+   * `multiprocessing: true`: `own` (default), each worker on a Devo connection of its own;
+   * `shared`, one connection in the main thread for all of them (see README, "Multiprocessing").
+   */
+  readonly workerOutput?: 'own' | 'shared';
+  /** Write through this instead of a sender of the runner's own (a worker sharing the main thread's). */
+  readonly writer?: OutputWriter;
   /** Timings of the Devo sender, for tests and special relays (the defaults suit Devo). */
-  readonly senderTuning?: Partial<Pick<DevoSenderOptions, 'idleProbeMs' | 'confirmAfterMs' | 'probationMs' | 'backoffInitialMs' | 'backoffMaxMs'>>;
+  readonly senderTuning?: SenderTuning;
 }
 
 /** A running collector. */
@@ -44,6 +72,19 @@ export interface Collector {
   readonly telemetry: CollectorTelemetry;
   /** The HTTP endpoint's URL (`http://address:port`), when it is on. */
   readonly httpUrl: string | undefined;
+  /** `multiprocessing: true` with `workerTestHooks`: makes a unit's worker fail (tests only). */
+  failWorker?(unit: string, how: 'throw' | 'oom'): void;
+}
+
+/** What every start logs once: an unverified relay, cleartext Proofpoint URLs. */
+function startupWarnings(config: CollectorConfig, logger: Logger): void {
+  const out = config.output;
+  if (out.insecureSkipServerVerification) {
+    logger.warn(
+      `outputs.${out.name}.config.insecure_skip_server_verification is true: the Devo relay's identity is NOT verified; anyone on the path can read and alter the events. Use only with a lab relay.`,
+    );
+  }
+  cleartextWarnings(config, logger);
 }
 
 /**
@@ -59,42 +100,15 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
   const { logger } = deps;
   const { credentials, problems } = await loadDevoCredentials(config.output);
   if (credentials === undefined) throw new ConfigError(config.source, problems);
-  const out = config.output;
-  if (config.collector.multiprocessing) {
-    logger.warn('globals.multiprocessing is true: this version runs every service in one thread (one shared Devo connection); the setting has no effect');
-  }
-  if (out.insecureSkipServerVerification) {
-    logger.warn(
-      `outputs.${out.name}.config.insecure_skip_server_verification is true: the Devo relay's identity is NOT verified; anyone on the path can read and alter the events. Use only with a lab relay.`,
-    );
-  }
-  cleartextWarnings(config, logger);
+  if (deps.role !== 'worker') startupWarnings(config, logger);
+  if (config.collector.multiprocessing) return startWorkers(config, credentials, deps);
   const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
-  const sender = new DevoSender({
-    ...deps.senderTuning,
-    telemetry: telemetry.sender,
-    host: out.address,
-    port: out.port,
-    ca: credentials.ca,
-    cert: credentials.cert,
-    key: credentials.key,
-    ...(out.keyPassphrase === undefined ? {} : { passphrase: out.keyPassphrase }),
-    idleTimeoutMs: out.idleTimeoutMs,
-    recycleAfterMs: out.recycleAfterMs,
-    verifyServer: !out.insecureSkipServerVerification,
-    settings: {
-      address: `outputs.${out.name}.config.address (${out.address}:${out.port})`,
-      chain: `outputs.${out.name}.config.chain (${out.chain.path})`,
-      cert: `outputs.${out.name}.config.cert (${out.cert.path})`,
-      key: `outputs.${out.name}.config.key (${out.key.path})`,
-    },
-    logger: logger.child(`OutputProcess::DevoSender(${out.name})`),
-  });
+  const sender: OutputWriter = deps.writer ?? outputSender(config, credentials, { logger, telemetry: telemetry.sender, ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }) });
   const services = deps.services(config, sender, logger, telemetry);
   const http = deps.http ?? config.httpServer;
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
-  const traces = startSeedTraces({ logger, sender: telemetry.sender, outputName: out.name, senderPeriodMs: config.output.senderStatsPeriodMs });
+  const traces = deps.role === 'worker' ? undefined : startSeedTraces({ logger, sender: telemetry.sender, outputName: config.output.name, senderPeriodMs: config.output.senderStatsPeriodMs });
   if (services.length > 0) sender.open();
   const stop$ = new Subject<void>();
   const stateOf = (service: Service) => telemetry.services.find((t) => t.name === service.name);
@@ -126,7 +140,7 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
   const subscription = merge(...supervised).subscribe({ complete: () => pipelinesFinished(), error: () => pipelinesFinished() });
   const done = pipelinesDone.then(async () => {
     await sender.close();
-    traces.unsubscribe();
+    traces?.unsubscribe();
     await endpoint?.close();
   });
 

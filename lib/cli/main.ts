@@ -117,7 +117,7 @@ function httpFlag(value: string | undefined): { address: string; port: number } 
   if (value === undefined) return undefined;
   const match = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(value);
   const port = Number(match?.[2]);
-  if (match === null || !(port >= 1 && port <= 65535)) throw new UsageError(`--http expects ADDRESS:PORT (e.g. 0.0.0.0:9464) or PORT, got ${JSON.stringify(value)}`);
+  if (match === null || !(port >= 0 && port <= 65535)) throw new UsageError(`--http expects ADDRESS:PORT (e.g. 0.0.0.0:9464; port 0: any free one) or PORT, got ${JSON.stringify(value)}`);
   return { address: match[1] === undefined || match[1] === '' ? '127.0.0.1' : match[1], port };
 }
 
@@ -131,7 +131,7 @@ async function run(args: string[]): Promise<number> {
   // Before anything is pulled: events delivered without their cursors saved are pulled again.
   await checkStateDirectoryWritable(config.stateDirectory);
   logInertSettings(config, logger);
-  const collector = await startCollector(config, { logger, services: defaultServices, ...(http === undefined ? {} : { http }) });
+  const collector = await startCollector(config, { logger, services: defaultServices, writeLine: stdout, ...(http === undefined ? {} : { http }) });
   if (collector.services.length === 0) {
     logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);
     await collector.stop();

@@ -3,7 +3,7 @@ import type { CollectorConfig, InertSetting } from './collectorConfig';
 import type { ConfigFile } from './configFile';
 
 const UNCOMPRESSED = 'lines are sent to the relay uncompressed';
-const ONE_THREAD = 'the services share one thread and one Devo connection';
+const ONE_THREAD = 'globals.multiprocessing alone decides: false, one thread and one Devo connection for every service; true, one of each per PoD service and per CASB input';
 const RECONNECT = 'a lost connection is replaced with capped exponential backoff and jitter, with no limit of tries';
 const RESEND = 'a batch counts as delivered only once the relay confirmed reading it, and is written again on the next connection until then';
 

@@ -82,6 +82,17 @@ export class ServiceTelemetry {
     return this.outcomeCounts;
   }
 
+  /** Sets an outcome's count (a copy of another thread's figures). */
+  setOutcome(outcome: string, count: number): void {
+    this.outcomeCounts.set(outcome, count);
+  }
+
+  /** Sets the seconds paused (a copy of another thread's figures). */
+  setPausedSeconds(seconds: number): void {
+    this.pausedTotalMs = seconds * 1000;
+    this.pausedSince = undefined;
+  }
+
   /** Delivery confirmed for an event of this time (UTC ms). */
   delivered(eventTime: number): void {
     if (this.lastDeliveredEventTime === undefined || eventTime > this.lastDeliveredEventTime) this.lastDeliveredEventTime = eventTime;

@@ -38,4 +38,32 @@ describe('npm run bench (a small run)', function () {
       await remove();
     }
   });
+
+  it('measures multiprocessing: three services on one thread, on three workers, and through a shared output, and the memory of a worker', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
+      const { stdout } = await promisify(execFile)(process.execPath, [script, '--workers-n', '2000', '--idle-seconds', '2', '--scenarios', 'workers', '--json', '--out', dir], {
+        maxBuffer: 1 << 20,
+      });
+      const report = JSON.parse(stdout) as BenchReport;
+      const runs = report.results.filter((r) => r.scenario.startsWith('workers:'));
+      expect(runs.map((r) => r.scenario)).to.deep.equal([
+        'workers: 3 services, multiprocessing false',
+        'workers: 3 services, multiprocessing true',
+        'workers: 3 services, multiprocessing true, shared output',
+      ]);
+      for (const r of runs) {
+        expect(r.eventsReceived, r.scenario).to.equal(6000);
+        expect(r.cpuPerWallSecond, r.scenario).to.be.greaterThan(0);
+        expect(r.busiestThreadShare, r.scenario).to.be.within(0.01, 1);
+      }
+      const idle = report.results.filter((r) => r.scenario.startsWith('idle, 3 services'));
+      expect(idle).to.have.length(2);
+      // A worker thread costs memory of its own: three of them are more than one thread.
+      expect(idle[1]!.rssMiB).to.be.greaterThan(idle[0]!.rssMiB);
+    } finally {
+      await remove();
+    }
+  });
 });

@@ -43,6 +43,37 @@ describe('CLI run (a real collector process against the simulators)', function (
     return p;
   }
 
+  it('with multiprocessing: true, runs a worker thread per service, serves them all on one endpoint, and stops them cleanly on SIGTERM', async () => {
+    const total = 2000;
+    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 800, total, duplicateRate: 0.01 });
+    sim = pod;
+    await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, multiprocessing: true });
+    const collector = new CollectorProcess(['run', '--config', 'config.yaml', '--http', '127.0.0.1:0'], { cwd: dir, env: SECRET_ENV });
+    processes.push(collector);
+    await waitFor(() => relay.unique >= 2 * total, 'every event', 40_000);
+    const url = /Serving \/metrics, \/health, \/ready and \/status at (http:\/\/[\d.:]+)/.exec(collector.stdout)?.[1];
+    expect(url, 'the endpoint').to.be.a('string');
+    expect(collector.stdout.match(/Serving \/metrics/g), 'one endpoint, the main thread\'s').to.have.length(1);
+    expect(collector.stdout).to.match(/started with 2 worker thread\(s\) \(multiprocessing, a Devo connection each\): pod\/message \[pod\/message\], pod\/maillog \[pod\/maillog\]/);
+    for (const service of ['message', 'maillog']) expect(collector.stdout).to.match(new RegExp(`INFO InputProcess::PodPuller\\(proofpoint_on_demand,7,${service},predefined\\) -> Connected`));
+    let received = 0;
+    for (const deadline = Date.now() + 15_000; received < 2 * total && Date.now() < deadline; await sleep(250)) {
+      const metrics = await (await fetch(`${url!}/metrics`)).text();
+      received = [...metrics.matchAll(/^proofpoint_devo_events_received_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    }
+    expect(received, 'the main thread counts what the workers received').to.be.at.least(2 * total);
+    const signalled = Date.now();
+    collector.kill('SIGTERM');
+    expect((await collector.exited).code).to.equal(0);
+    expect(Date.now() - signalled).to.be.lessThan(12_000);
+    for (const service of ['message', 'maillog']) {
+      const saved = JSON.parse(await readFile(path.join(dir, 'state', `proofpoint_on_demand-7-${service}.json`), 'utf8')) as { state: { cleanStop: boolean } };
+      expect(saved.state.cleanStop, service).to.equal(true);
+    }
+    expect(relay.duplicates).to.equal(0);
+    expect(collector.stdout).not.to.include(SECRETS.podToken);
+  });
+
   it('on SIGTERM (and SIGINT) flushes, persists a clean stop and exits 0; a restart neither loses nor duplicates; no secret is logged', async () => {
     const total = 3000;
     const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total, duplicateRate: 0.01 });

@@ -13,7 +13,7 @@ export const SECRET_ENV = { POD_TOKEN: SECRETS.podToken, CASB_KEY: SECRETS.casbK
 /** Writes a config.yaml for a collector run against local simulators and relay (certificates under ./certs). */
 export async function writeCollectorConfig(
   dir: string,
-  options: { relayPort: number; podUrl?: string; casbUrl?: string; extraOutput?: string; stateDirectory?: string; hostname?: string },
+  options: { relayPort: number; podUrl?: string; casbUrl?: string; extraOutput?: string; stateDirectory?: string; hostname?: string; multiprocessing?: boolean },
 ): Promise<void> {
   const pod =
     options.podUrl === undefined
@@ -43,7 +43,7 @@ export async function writeCollectorConfig(
     `globals:
   id: "1"
   name: fixture
-${options.stateDirectory === undefined ? '' : `  persistence: { type: filesystem, config: { directory_name: ${JSON.stringify(options.stateDirectory)} } }\n`}outputs:
+${options.multiprocessing === true ? '  multiprocessing: true\n' : ''}${options.stateDirectory === undefined ? '' : `  persistence: { type: filesystem, config: { directory_name: ${JSON.stringify(options.stateDirectory)} } }\n`}outputs:
   devo_1:
     type: devo_platform
     config: { address: localhost, port: ${options.relayPort}, type: SSL, chain: chain.crt, cert: client.crt, key: client.key${options.hostname === undefined ? '' : `, hostname: ${options.hostname}`}${options.extraOutput ?? ''} }

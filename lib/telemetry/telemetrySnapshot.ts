@@ -1,0 +1,207 @@
+import type { CountersSnapshot } from '../stats/serviceCounters';
+import type { CollectorTelemetry } from './collectorTelemetry';
+import type { Held, LastError, ServiceState } from './serviceTelemetry';
+import type { SenderTelemetry } from './senderTelemetry';
+
+/** One service's telemetry as plain data (it crosses from a worker thread to the main one). */
+export interface ServiceSnapshot {
+  readonly input: string;
+  readonly inputId: string;
+  readonly service: string;
+  readonly state: ServiceState;
+  readonly connected: boolean;
+  readonly reconnects: number;
+  readonly counters: CountersSnapshot;
+  readonly outcomes: ReadonlyArray<readonly [string, number]>;
+  readonly lastDeliveredEventTime: number | undefined;
+  readonly lastCommitAt: number | undefined;
+  readonly commitFailures: number;
+  readonly lastCommitFailed: boolean;
+  readonly lastError: LastError | undefined;
+  readonly pausedSeconds: number;
+  readonly holds: Held;
+}
+
+/** A sender's telemetry as plain data, with the write latencies observed since the previous snapshot. */
+export interface SenderSnapshot {
+  readonly connected: boolean;
+  readonly connections: number;
+  readonly failures: number;
+  readonly connectionsLost: number;
+  readonly bytesResent: number;
+  readonly failingSince: number | undefined;
+  readonly linesWritten: number;
+  readonly bytesWritten: number;
+  readonly queuedLines: number;
+  readonly unconfirmedBytes: number;
+  readonly latencies: readonly number[];
+}
+
+/** A whole collector's telemetry as plain data (what a worker posts to the main thread). */
+export interface TelemetrySnapshot {
+  readonly services: readonly ServiceSnapshot[];
+  readonly sender: SenderSnapshot;
+  readonly casbInputs: ReadonlyArray<readonly [string, { readonly rateLimited: number; readonly tokenRenewals: number }]>;
+}
+
+/** Most latencies a snapshot carries (a histogram's worth; more are dropped from it). */
+const MAX_LATENCIES = 10_000;
+
+/**
+ * Takes the snapshot of a collector's telemetry. Its sender's write latencies are collected from
+ * the call on (its `latencyObserver` is taken over) and handed with each snapshot.
+ */
+export function telemetrySnapshotter(telemetry: CollectorTelemetry): () => TelemetrySnapshot {
+  let latencies: number[] = [];
+  telemetry.sender.latencyObserver = (seconds) => {
+    if (latencies.length < MAX_LATENCIES) latencies.push(seconds);
+  };
+  return () => {
+    const s = telemetry.sender;
+    const taken = latencies;
+    latencies = [];
+    return {
+      services: telemetry.services.map((t) => ({
+        input: t.input,
+        inputId: t.inputId,
+        service: t.service,
+        state: t.state,
+        connected: t.connected,
+        reconnects: t.reconnects,
+        counters: t.counters.snapshot(),
+        outcomes: [...t.outcomes],
+        lastDeliveredEventTime: t.lastDeliveredEventTime,
+        lastCommitAt: t.lastCommitAt,
+        commitFailures: t.commitFailures,
+        lastCommitFailed: t.lastCommitFailed,
+        lastError: t.lastError,
+        pausedSeconds: t.pausedSeconds,
+        holds: t.holds,
+      })),
+      sender: {
+        connected: s.connected,
+        connections: s.connections,
+        failures: s.failures,
+        connectionsLost: s.connectionsLost,
+        bytesResent: s.bytesResent,
+        failingSince: s.failingSince,
+        linesWritten: s.linesWritten,
+        bytesWritten: s.bytesWritten,
+        queuedLines: s.queuedLines(),
+        unconfirmedBytes: s.unconfirmedBytes(),
+        latencies: taken,
+      },
+      casbInputs: [...telemetry.casbInputs].map(([id, t]) => [id, { ...t }] as const),
+    };
+  };
+}
+
+/**
+ * A unit's figures across its workers: `retired` (what its dead workers reached, summed) plus
+ * `live` (its current worker's, which counts from zero). Counts add up; what describes the
+ * present (connected, holds, queues) is the live worker's; the last delivered time, commit and
+ * error are the live worker's, or else the retired ones'.
+ */
+export function addRetired(retired: TelemetrySnapshot | undefined, live: TelemetrySnapshot): TelemetrySnapshot {
+  if (retired === undefined) return live;
+  const key = (s: ServiceSnapshot) => `${s.input}/${s.inputId}/${s.service}`;
+  const before = new Map(retired.services.map((s) => [key(s), s]));
+  const casbBefore = new Map(retired.casbInputs);
+  const r = retired.sender;
+  const l = live.sender;
+  return {
+    services: [
+      ...live.services.map((s) => {
+        const old = before.get(key(s));
+        before.delete(key(s));
+        if (old === undefined) return s;
+        const counters = { ...s.counters };
+        for (const k of Object.keys(counters) as Array<keyof CountersSnapshot>) counters[k] += old.counters[k];
+        const outcomes = new Map(old.outcomes);
+        for (const [outcome, n] of s.outcomes) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + n);
+        return {
+          ...s,
+          counters,
+          outcomes: [...outcomes],
+          reconnects: old.reconnects + s.reconnects,
+          commitFailures: old.commitFailures + s.commitFailures,
+          pausedSeconds: old.pausedSeconds + s.pausedSeconds,
+          lastDeliveredEventTime: s.lastDeliveredEventTime ?? old.lastDeliveredEventTime,
+          lastCommitAt: s.lastCommitAt ?? old.lastCommitAt,
+          lastError: s.lastError ?? old.lastError,
+        };
+      }),
+      ...before.values(),
+    ],
+    sender: {
+      ...l,
+      connections: r.connections + l.connections,
+      failures: r.failures + l.failures,
+      connectionsLost: r.connectionsLost + l.connectionsLost,
+      bytesResent: r.bytesResent + l.bytesResent,
+      linesWritten: r.linesWritten + l.linesWritten,
+      bytesWritten: r.bytesWritten + l.bytesWritten,
+    },
+    casbInputs: live.casbInputs.map(([id, f]) => {
+      const old = casbBefore.get(id);
+      return [id, old === undefined ? f : { rateLimited: old.rateLimited + f.rateLimited, tokenRenewals: old.tokenRenewals + f.tokenRenewals }] as const;
+    }),
+  };
+}
+
+/**
+ * A dead worker's last snapshot as it stays counted: nothing connected, queued or held any more
+ * (what it held is pulled again by its successor).
+ */
+export function retire(snapshot: TelemetrySnapshot): TelemetrySnapshot {
+  return {
+    ...snapshot,
+    services: snapshot.services.map((s) => ({ ...s, connected: false, holds: { sortWindow: 0, sink: 0, dedupKeys: 0, dedupBytes: 0 } })),
+    sender: { ...snapshot.sender, connected: false, failingSince: undefined, queuedLines: 0, unconfirmedBytes: 0, latencies: [] },
+  };
+}
+
+/**
+ * Copies a unit's snapshot (see {@link addRetired}) into the main thread's telemetry: its services
+ * (registered on first sight; the main thread owns their `state`, since it supervises the
+ * workers) and its CASB inputs.
+ */
+export function applyServiceSnapshots(telemetry: CollectorTelemetry, snapshot: TelemetrySnapshot): void {
+  for (const s of snapshot.services) {
+    const t = telemetry.service(s.input, s.inputId, s.service);
+    for (const key of Object.keys(s.counters) as Array<keyof CountersSnapshot>) t.counters[key] = s.counters[key];
+    for (const [outcome, n] of s.outcomes) t.setOutcome(outcome, n);
+    t.connected = s.connected;
+    t.reconnects = s.reconnects;
+    if (s.lastDeliveredEventTime !== undefined) t.delivered(s.lastDeliveredEventTime);
+    t.lastCommitAt = s.lastCommitAt ?? t.lastCommitAt;
+    t.commitFailures = s.commitFailures;
+    t.lastCommitFailed = s.lastCommitFailed;
+    t.lastError = s.lastError ?? t.lastError;
+    t.setPausedSeconds(s.pausedSeconds);
+    const holds = s.holds;
+    t.holding(() => holds);
+  }
+  for (const [id, figures] of snapshot.casbInputs) Object.assign(telemetry.casbInput(id), figures);
+}
+
+/**
+ * The main thread's sender telemetry as the sum of the workers' senders: counts add up, it is
+ * connected when every worker is, and failing since the earliest failure of any (readiness).
+ */
+export function mergeSenders(target: SenderTelemetry, senders: readonly SenderSnapshot[]): void {
+  const sum = (pick: (s: SenderSnapshot) => number) => senders.reduce((n, s) => n + pick(s), 0);
+  target.connected = senders.length > 0 && senders.every((s) => s.connected);
+  target.connections = sum((s) => s.connections);
+  target.failures = sum((s) => s.failures);
+  target.connectionsLost = sum((s) => s.connectionsLost);
+  target.bytesResent = sum((s) => s.bytesResent);
+  target.linesWritten = sum((s) => s.linesWritten);
+  target.bytesWritten = sum((s) => s.bytesWritten);
+  const failing = senders.map((s) => s.failingSince).filter((t): t is number => t !== undefined);
+  target.failingSince = failing.length === 0 ? undefined : Math.min(...failing);
+  const queued = sum((s) => s.queuedLines);
+  const unconfirmed = sum((s) => s.unconfirmedBytes);
+  target.queuedLines = () => queued;
+  target.unconfirmedBytes = () => unconfirmed;
+}

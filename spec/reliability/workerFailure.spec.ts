@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { loadConfig } from '../../lib/config/loadConfig';
+import { createLogger } from '../../lib/log/logger';
+import { CasbSimulator } from '../../lib/simulators/casbSimulator';
+import { PodSimulator } from '../../lib/simulators/podSimulator';
+import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
+import { defaultServices } from '../../pipelines/defaultServices';
+import { startCollector, type Collector, type RunnerDeps } from '../../pipelines/runner';
+import { writeCertFiles } from '../helpers/certFiles';
+import { committedKeys, expectedKeys, lineKey, parentKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { sharedPki } from '../helpers/pki';
+import { RelayLog } from '../helpers/relayLog';
+import { tempDir } from '../helpers/tempDir';
+import { waitFor } from '../helpers/waitFor';
+
+describe('multiprocessing: true (a worker thread per service)', function () {
+  this.timeout(120_000);
+  let pki: ThrowawayPki;
+
+  before(async () => {
+    pki = await sharedPki();
+  });
+
+  /** Starts a `multiprocessing: true` collector on the fixture's config, its log lines in `lines`. */
+  async function startWorkers(dir: string, urls: { relayPort: number; podUrl: string; casbUrl?: string }, lines: string[], deps: Partial<RunnerDeps>): Promise<Collector> {
+    await writeCertFiles(path.join(dir, 'certs'), pki);
+    await writeCollectorConfig(dir, { ...urls, stateDirectory: path.join(dir, 'state'), multiprocessing: true });
+    const config = await loadConfig(path.join(dir, 'config.yaml'), { env: SECRET_ENV, baseDir: dir });
+    return startCollector(config, { logger: createLogger({ write: (l) => lines.push(l) }), services: defaultServices, writeLine: (l) => lines.push(l), workerTestHooks: true, senderTuning: { confirmAfterMs: 500 }, ...deps });
+  }
+
+  /** Every PoD service of the fixture persisted a clean stop. */
+  async function expectCleanStops(state: string): Promise<void> {
+    for (const service of ['message', 'maillog']) {
+      const saved = JSON.parse(await readFile(path.join(state, `proofpoint_on_demand-7-${service}.json`), 'utf8')) as { state: { cleanStop: boolean } };
+      expect(saved.state.cleanStop, service).to.equal(true);
+    }
+  }
+
+  it('runs each service in its own worker; a failing worker (a throw, its heap exhausted) is restarted while the others go on, losing nothing', async () => {
+    const { dir, remove } = await tempDir();
+    const total = 6000;
+    const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
+    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total, duplicateRate: 0 });
+    const casb = await CasbSimulator.start({ apiKey: SECRETS.casbKey, clientId: 'c', clientSecret: SECRETS.casbSecret, mode: 'backlog', alerts: { timeline, total: 100 }, events: { timeline, total: 100 } });
+    const relay = await RelayLog.start(pki, lineKey);
+    const lines: string[] = [];
+    let collector: Collector | undefined;
+    try {
+      const state = path.join(dir, 'state');
+      collector = await startWorkers(dir, { relayPort: relay.port, podUrl: pod.url, casbUrl: casb.url }, lines, { workerResourceLimits: { maxOldGenerationSizeMb: 96 } });
+      expect(collector.services).to.deep.equal(['pod/message', 'pod/maillog', 'casb/alerts', 'casb/events']);
+      const tagged = (tag: string) => relay.lines.filter((l) => l.tag === tag).length;
+      await waitFor(() => tagged('mail.proofpoint.pod.message') >= total * 0.3, 'some message events', 30_000);
+      // The workers' log lines come through in the seeds' shape.
+      expect(lines.some((l) => / INFO InputProcess::PodPuller\(proofpoint_on_demand,7,message,predefined\) -> Connected to the PoD Log API/.test(l))).to.equal(true);
+
+      // 1. An uncaught exception in the message worker.
+      collector.failWorker!('pod/message', 'throw');
+      await waitFor(() => lines.some((l) => /Service worker pod\/message \(pod\/message\) failed: .*test hook: an uncaught exception.*Restarting it in 1 s/.test(l)), 'the failure, logged');
+      const uncommittedAt = async () => {
+        const committed = await committedKeys(state);
+        return [...relay.counts.keys()].filter((k) => !committed.has(parentKey(k))).length;
+      };
+      let bound = await uncommittedAt();
+      const maillogBefore = tagged('mail.proofpoint.pod.maillog');
+      // The others go on while it is down (its back-off is 1 s).
+      await waitFor(() => tagged('mail.proofpoint.pod.maillog') > maillogBefore + 100, 'maillog going on');
+      expect(collector.telemetry.services.find((s) => s.name === 'pod/maillog')!.state).to.equal('running');
+
+      // 2. The maillog worker runs out of heap (96 MiB old generation).
+      await waitFor(() => tagged('mail.proofpoint.pod.maillog') >= total * 0.5, 'half of maillog', 30_000);
+      collector.failWorker!('pod/maillog', 'oom');
+      await waitFor(() => lines.some((l) => /Service worker pod\/maillog \(pod\/maillog\) failed: .*(heap|memory).*Restarting it in 1 s/i.test(l)), 'the out-of-memory failure, logged', 30_000);
+      bound += await uncommittedAt();
+
+      const expected = expectedKeys(total, 100, timeline);
+      await waitFor(() => relay.unique >= expected.size, 'every event', 60_000);
+      expect(new Set(relay.counts.keys())).to.deep.equal(expected);
+      expect(relay.duplicates).to.be.at.most(bound);
+      await waitFor(() => collector!.telemetry.services.every((s) => s.state === 'running'), 'every worker running again');
+      const status = collector.telemetry.status();
+      // The counters go on across a restart; a dead worker's last second (its telemetry is posted every second) may be missing.
+      expect(status.services.find((s) => s.name === 'pod/message')!.counters.sent).to.be.within(total - 900, total + relay.duplicates);
+
+      await collector.stop();
+      await expectCleanStops(state);
+      console.log(`      workers: ${expected.size} events, 2 worker failures, lost 0, ${relay.duplicates} re-delivered (bound ${bound})`);
+    } finally {
+      await collector?.stop();
+      await pod.stop();
+      await casb.stop();
+      await relay.stop();
+      await remove();
+    }
+  });
+
+  it("with workerOutput 'shared', the workers write through the main thread's one connection, and a failing worker still loses nothing", async () => {
+    const { dir, remove } = await tempDir();
+    const total = 4000;
+    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total, duplicateRate: 0 });
+    const relay = await RelayLog.start(pki, lineKey);
+    const lines: string[] = [];
+    let collector: Collector | undefined;
+    try {
+      const state = path.join(dir, 'state');
+      collector = await startWorkers(dir, { relayPort: relay.port, podUrl: pod.url }, lines, { workerOutput: 'shared' });
+      expect(lines.some((l) => /started with 2 worker thread\(s\) \(multiprocessing, one shared Devo connection\)/.test(l))).to.equal(true);
+      await waitFor(() => relay.unique >= total * 0.5, 'half of the events', 30_000);
+      collector.failWorker!('pod/message', 'throw');
+      await waitFor(() => lines.some((l) => /Service worker pod\/message \(pod\/message\) failed/.test(l)), 'the failure, logged');
+      const committed = await committedKeys(state);
+      const bound = [...relay.counts.keys()].filter((k) => !committed.has(parentKey(k))).length;
+      const expected = expectedKeys(total, 0);
+      await waitFor(() => relay.unique >= expected.size, 'every event', 60_000);
+      expect(new Set(relay.counts.keys())).to.deep.equal(expected);
+      expect(relay.duplicates).to.be.at.most(bound);
+      // The main thread's sender wrote them all: the workers opened no connection of their own.
+      expect(collector.telemetry.sender.linesWritten).to.be.at.least(expected.size);
+      await collector.stop();
+      await expectCleanStops(state);
+    } finally {
+      await collector?.stop();
+      await pod.stop();
+      await relay.stop();
+      await remove();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
+import { addRetired, applyServiceSnapshots, mergeSenders, retire, telemetrySnapshotter } from '../../lib/telemetry/telemetrySnapshot';
+
+describe('telemetry snapshots (a worker thread reports to the main one)', () => {
+  /** A worker's telemetry after some work: `n` events received, `n - 1` sent, one 429. */
+  const worker = (n: number) => {
+    const t = new CollectorTelemetry({ id: '1', name: 'c' });
+    const alerts = t.service('proofpoint_casb', '3', 'alerts');
+    alerts.state = 'running';
+    alerts.connected = true;
+    alerts.counters.received = n;
+    alerts.counters.sent = n - 1;
+    alerts.delivered(1_000 * n);
+    alerts.setOutcome('200', n);
+    alerts.holding(() => ({ sortWindow: 5, sink: 2, dedupKeys: n, dedupBytes: 180 * n }));
+    t.casbInput('3').rateLimited = 1;
+    const take = telemetrySnapshotter(t);
+    t.sender.opened();
+    t.sender.written(20, 100, n);
+    t.sender.written(40, 100, 1);
+    return { t, take };
+  };
+
+  it('a restarted worker counts from zero: the unit shows what its dead workers reached plus the live one', () => {
+    const first = worker(10).take();
+    expect(first.sender.latencies).to.deep.equal([0.02, 0.04]);
+    const retired = retire(first);
+    expect(retired.services[0]!.connected).to.equal(false);
+    expect(retired.services[0]!.holds.sortWindow).to.equal(0);
+    expect(retired.sender).to.include({ connected: false, queuedLines: 0, linesWritten: 11 });
+
+    const live = worker(3).take();
+    const unit = addRetired(retired, live);
+    expect(unit.services[0]!.counters).to.include({ received: 13, sent: 11 });
+    expect(unit.services[0]!.outcomes).to.deep.equal([['200', 13]]);
+    expect(unit.services[0]!.connected, 'the live worker says what is now').to.equal(true);
+    expect(unit.services[0]!.holds.dedupKeys).to.equal(3);
+    expect(unit.services[0]!.lastDeliveredEventTime).to.equal(3_000);
+    expect(unit.sender).to.include({ connections: 2, linesWritten: 15, connected: true });
+    expect(unit.casbInputs).to.deep.equal([['3', { rateLimited: 2, tokenRenewals: 0 }]]);
+    expect(addRetired(undefined, live)).to.equal(live);
+
+    const main = new CollectorTelemetry({ id: '1', name: 'c' });
+    applyServiceSnapshots(main, unit);
+    const status = main.status().services.find((s) => s.name === 'casb/alerts')!;
+    expect(status.counters).to.include({ received: 13, sent: 11 });
+    expect(main.casbInput('3').rateLimited).to.equal(2);
+  });
+
+  it("the main thread's sender is the sum of the workers': connected when all are, failing since the first failure", () => {
+    const a = worker(10).take().sender;
+    const b = { ...worker(5).take().sender, connected: false, failingSince: 42 };
+    const main = new CollectorTelemetry({ id: '1', name: 'c' });
+    mergeSenders(main.sender, [a, b]);
+    expect(main.sender).to.include({ connected: false, connections: 2, linesWritten: 17, failingSince: 42 });
+    mergeSenders(main.sender, [a]);
+    expect(main.sender).to.include({ connected: true, linesWritten: 11, failingSince: undefined });
+  });
+});

@@ -4,13 +4,17 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeThrowawayPki, type ThrowawayPkiFiles } from '../lib/cli/writeThrowawayPki';
-import type { PodEventType } from '../lib/simulators/podEvents';
+import { FLOOR_VARIANTS, type FloorVariant } from './benchFloor';
+import { FRAME_SHAPES, type FrameShapeName } from './benchFrames';
 import { renderChart } from './benchChart';
 
 /** One measured run. */
 export interface BenchResult {
   readonly scenario: string;
-  readonly forwarder: 'pipeline' | 'floor';
+  /** `before`: the pipeline of another build (`--before`), for before/after in the same run. */
+  readonly forwarder: 'pipeline' | 'floor' | 'before';
+  /** The floor's variant (see benchFloor.ts). */
+  readonly variant?: FloorVariant;
   readonly framesSent: number;
   readonly eventsReceived: number;
   /** From the session's start to the last event at the receiver (warm-up and drain included). */
@@ -33,16 +37,31 @@ export interface BenchResult {
   readonly busiestThreadShare: number;
 }
 
+/** One round of a throughput scenario: its forwarders one after the other. */
+export interface ThroughputRound {
+  readonly shape: FrameShapeName;
+  readonly floor: BenchResult;
+  readonly pipeline: BenchResult;
+  readonly ratio: number;
+  readonly before?: BenchResult;
+  readonly beforeRatio?: number;
+}
+
 /** The whole report (`--json`). */
 export interface BenchReport {
   readonly date: string;
   readonly machine: { readonly cpus: string; readonly cores: number; readonly memoryGiB: number; readonly node: string };
   /** One row per scenario and forwarder; for throughput, the round with the median pipeline/floor ratio. */
   readonly results: readonly BenchResult[];
-  /** Throughput rounds: the floor and the pipeline one after the other, each round on its own. */
-  readonly throughputRounds: ReadonlyArray<{ readonly floor: BenchResult; readonly pipeline: BenchResult; readonly ratio: number }>;
-  /** `throughput pipeline/floor (frames/s)` is the median of the rounds' ratios. */
+  /** Throughput rounds: the floor and the pipeline (and `before`) one after the other, each round on its own. */
+  readonly throughputRounds: readonly ThroughputRound[];
+  /** `throughput <shape> pipeline/floor (frames/s)` is the median of the shape's rounds' ratios. */
   readonly ratios: Readonly<Record<string, number>>;
+  /**
+   * The de-dup window's memory: the idle collector holding `keys` restored keys, against the idle
+   * collector plus lru-cache alone holding as many (`overheadMiB` is what the collector adds).
+   */
+  readonly dedup?: { readonly keys: number; readonly rssMiB: number; readonly idleRssMiB: number; readonly lruAloneMiB: number; readonly lruAloneLiveMiB: number; readonly overheadMiB: number };
 }
 
 const DIST = path.join(__dirname, '..');
@@ -112,7 +131,7 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pr
 
 interface ScenarioOptions {
   readonly name: string;
-  readonly forwarder: 'pipeline' | 'floor';
+  readonly forwarder: BenchResult['forwarder'];
   readonly total: number;
   /** Frames per second; 0 = as fast as possible. */
   readonly rate: number;
@@ -120,8 +139,11 @@ interface ScenarioOptions {
   /** Keys to preload into the de-dup window (journal) before the run. */
   readonly preloadKeys?: number;
   readonly profileDir?: string;
-  /** PoD services, one session each (default `message`). */
-  readonly types?: readonly PodEventType[];
+  /** The sessions' frame shapes, one PoD service each (default `message-3k`). */
+  readonly shapes?: readonly FrameShapeName[];
+  readonly variant?: FloorVariant;
+  /** The `before` build's CLI. */
+  readonly beforeCli?: string;
   /** Run them with `multiprocessing: true`. */
   readonly multiprocessing?: boolean;
   /** With `multiprocessing`: `shared`, the workers write through one connection in the main thread. */
@@ -132,19 +154,20 @@ interface ScenarioOptions {
 
 async function scenario(work: string, pki: ThrowawayPkiFiles, o: ScenarioOptions): Promise<BenchResult> {
   const dir = await mkdtemp(path.join(work, `${o.name.replace(/[^a-z0-9]+/gi, '_')}-${o.forwarder}-`));
-  const types = o.types ?? ['message'];
+  const shapes = o.shapes ?? ['message-3k'];
+  const types = shapes.map((shape) => FRAME_SHAPES[shape].type);
   const duplicates = o.total > 0 ? Math.floor(o.total / 100) : 0;
-  const expected = types.length * (o.forwarder === 'pipeline' ? o.total : o.total + duplicates);
+  const expected = types.length * (o.forwarder === 'floor' ? o.total + duplicates : o.total);
   const certs = { ca: pki.chain, cert: pki.serverCert, key: pki.serverKey };
-  const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [JSON.stringify({ ...certs, expected: Math.max(1, expected) })]);
-  const source = fork(path.join(__dirname, 'benchSource.js'), [JSON.stringify({ total: o.total, rate: o.rate, duplicates: 0.01, types })]);
+  const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [JSON.stringify({ ...certs, expected: Math.max(1, expected), latency: o.rate > 0 })]);
+  const source = fork(path.join(__dirname, 'benchSource.js'), [JSON.stringify({ total: o.total, rate: o.rate, duplicates: 0.01, shapes })]);
   const children: ChildProcess[] = [receiver, source];
   try {
     const { port: relayPort } = await once<{ port: number }>(receiver, (m) => 'port' in m, 'the receiver', 10_000);
-    const { port: sourcePort } = await once<{ port: number }>(source, (m) => 'port' in m, 'the source', 10_000);
+    const { port: sourcePort } = await once<{ port: number }>(source, (m) => 'port' in m, 'the source', 120_000);
     const url = `ws://127.0.0.1:${sourcePort}`;
     let forwarder: ChildProcess;
-    if (o.forwarder === 'pipeline') {
+    if (o.forwarder !== 'floor') {
       await writeFile(
         path.join(dir, 'config.yaml'),
         `globals: { id: "1", name: bench, multiprocessing: ${o.multiprocessing === true} }
@@ -166,13 +189,14 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
         const expires = Date.now() + 3_600_000;
         const lines: string[] = [];
         for (let i = 0; i < o.preloadKeys; i++) lines.push(`["preloaded-${i.toString(36).padStart(26, '0')}",${expires}]\n`);
-        await writeFile(path.join(dir, 'state', 'proofpoint_on_demand-1-message.dedup.jsonl'), lines.join(''));
+        await writeFile(path.join(dir, 'state', `proofpoint_on_demand-1-${types[0]!}.dedup.jsonl`), lines.join(''));
       }
-      const command = o.workerOutput === 'shared' ? [path.join(__dirname, 'benchCollector.js'), JSON.stringify({ config: 'config.yaml', workerOutput: 'shared' })] : [CLI, 'run', '--config', 'config.yaml'];
+      const cli = o.forwarder === 'before' ? o.beforeCli! : CLI;
+      const command = o.workerOutput === 'shared' ? [path.join(__dirname, 'benchCollector.js'), JSON.stringify({ config: 'config.yaml', workerOutput: 'shared' })] : [cli, 'run', '--config', 'config.yaml'];
       const args = [...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), ...command];
       forwarder = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     } else {
-      forwarder = fork(path.join(__dirname, 'benchFloor.js'), [JSON.stringify({ url, port: relayPort, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey })]);
+      forwarder = fork(path.join(__dirname, 'benchFloor.js'), [JSON.stringify({ url, port: relayPort, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey, type: types[0], ...(o.variant === undefined ? {} : { variant: o.variant }) })]);
     }
     children.push(forwarder);
     if (o.total === 0) {
@@ -183,6 +207,7 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
       return {
         scenario: o.name,
         forwarder: o.forwarder,
+        ...(o.variant === undefined ? {} : { variant: o.variant }),
         framesSent: 0,
         eventsReceived: 0,
         seconds: idleSeconds,
@@ -202,7 +227,7 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
     const started = once<{ started: number }>(source, (m) => 'started' in m, 'the session', 60_000);
     const cpuBefore = await started.then(() => cpuSeconds(forwarder.pid!));
     const threadsBefore = await threadCpuSeconds(forwarder.pid!);
-    const received = await once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number; p99: number }>(
+    const received = await once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number | null; p99: number | null }>(
       receiver,
       (m) => m['done'] === true,
       'every event',
@@ -218,6 +243,7 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
     return {
       scenario: o.name,
       forwarder: o.forwarder,
+      ...(o.variant === undefined ? {} : { variant: o.variant }),
       framesSent,
       eventsReceived: received.lines,
       seconds,
@@ -228,8 +254,8 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
       cpuMicrosPerEvent: (cpu * 1e6) / framesSent,
       cpuPerWallSecond: cpu / seconds,
       busiestThreadShare: busiestShare(threadsBefore, threadsAfter),
-      p50Ms: received.p50,
-      p99Ms: received.p99,
+      p50Ms: received.p50 ?? NaN, // null: not measured (a blast; NaN does not cross IPC)
+      p99Ms: received.p99 ?? NaN,
       peakRssMiB: memory.peak,
       rssMiB: memory.now,
     };
@@ -239,10 +265,11 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
 }
 
 function table(results: readonly BenchResult[]): string {
-  const head = ['scenario', 'forwarder', 'events', 'seconds', 'frames/s', 'events/s', 'MiB/s', 'whole-run frames/s', 'CPU µs/frame', 'p50 ms', 'p99 ms', 'peak RSS MiB'];
+  const head = ['scenario', 'forwarder', 'variant', 'events', 'seconds', 'frames/s', 'events/s', 'MiB/s', 'whole-run frames/s', 'CPU µs/frame', 'p50 ms', 'p99 ms', 'peak RSS MiB'];
   const rows = results.map((r) => [
     r.scenario,
     r.forwarder,
+    r.variant ?? '',
     String(r.eventsReceived),
     r.seconds.toFixed(2),
     r.framesPerSec.toFixed(0),
@@ -269,6 +296,8 @@ async function main(): Promise<void> {
       'workers-n': { type: 'string', default: '100000' },
       'idle-seconds': { type: 'string', default: '10' },
       scenarios: { type: 'string', default: 'throughput,latency,dedup,idle,workers' },
+      shapes: { type: 'string', default: 'maillog,message-1.5k,message-3k,mix' },
+      before: { type: 'string' },
       json: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       rounds: { type: 'string', default: '3' },
@@ -280,6 +309,10 @@ async function main(): Promise<void> {
   const rounds = Number(flags.rounds);
   if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds must be a whole number >= 1, got ${flags.rounds}`);
   const wanted = new Set(flags.scenarios.split(','));
+  const shapes = flags.shapes.split(',') as FrameShapeName[];
+  for (const shape of shapes) if (!(shape in FRAME_SHAPES)) throw new Error(`--shapes: unknown shape ${shape} (known: ${Object.keys(FRAME_SHAPES).join(', ')})`);
+  // `--before DIR`: a checkout of another build (its dist/lib/cli/main.js) measured in the same run.
+  const beforeCli = flags.before === undefined ? undefined : path.resolve(flags.before, 'dist', 'lib', 'cli', 'main.js');
   const out = path.resolve(flags.out);
   await mkdir(out, { recursive: true });
   const work = await mkdtemp(path.join(tmpdir(), 'pdc-bench-'));
@@ -299,53 +332,91 @@ async function main(): Promise<void> {
     const runOne = async (o: ScenarioOptions) => {
       results.push(await measure(o));
     };
-    // The shared machine's speed drifts: the floor and the pipeline run back to back, several
-    // times, and the ratio is the median of the rounds' ratios.
-    const throughputRounds: Array<{ floor: BenchResult; pipeline: BenchResult; ratio: number }> = [];
+    // The shared machine's speed drifts: the floor and the pipeline (and the `before` build) run
+    // back to back, several times, and the ratio is the median of the rounds' ratios.
+    const throughputRounds: ThroughputRound[] = [];
+    let lruAlone: { keys: number; addedMiB: number; liveMiB: number } | undefined;
     if (wanted.has('throughput')) {
-      for (let round = 1; round <= rounds; round++) {
-        const name = rounds === 1 ? 'throughput' : `throughput (round ${round} of ${rounds})`;
-        const floor = await measure({ name, forwarder: 'floor', total: n, rate: 0 });
-        const pipeline = await measure({ name, forwarder: 'pipeline', total: n, rate: 0, ...(profileDir === undefined || round > 1 ? {} : { profileDir }) });
-        throughputRounds.push({ floor, pipeline, ratio: pipeline.framesPerSec / floor.framesPerSec });
+      for (const shape of shapes) {
+        const total = shape === 'mix' ? Math.ceil(n / 10) : n;
+        const scenarioName = `throughput ${shape}`;
+        const mine: ThroughputRound[] = [];
+        for (let round = 1; round <= rounds; round++) {
+          const name = rounds === 1 ? scenarioName : `${scenarioName} (round ${round} of ${rounds})`;
+          const common = { name, total, rate: 0, shapes: [shape] } as const;
+          const floor = await measure({ ...common, forwarder: 'floor' });
+          const pipeline = await measure({ ...common, forwarder: 'pipeline', ...(profileDir === undefined || round > 1 ? {} : { profileDir }) });
+          const before = beforeCli === undefined ? undefined : await measure({ ...common, forwarder: 'before', beforeCli });
+          mine.push({ shape, floor, pipeline, ratio: pipeline.framesPerSec / floor.framesPerSec, ...(before === undefined ? {} : { before, beforeRatio: before.framesPerSec / floor.framesPerSec }) });
+        }
+        throughputRounds.push(...mine);
+        const median = [...mine].sort((a, b) => a.ratio - b.ratio)[(mine.length - 1) >> 1]!;
+        results.push({ ...median.floor, scenario: scenarioName }, { ...median.pipeline, scenario: scenarioName });
+        if (median.before !== undefined) results.push({ ...median.before, scenario: scenarioName });
       }
-      const median = [...throughputRounds].sort((a, b) => a.ratio - b.ratio)[(throughputRounds.length - 1) >> 1]!;
-      results.push({ ...median.floor, scenario: 'throughput' }, { ...median.pipeline, scenario: 'throughput' });
     }
+    if (wanted.has('floors')) {
+      // What was tried to make the floor faster (BENCHMARKS.md): each variant, each shape.
+      for (const shape of shapes) {
+        const total = shape === 'mix' ? Math.ceil(n / 10) : n;
+        for (const variant of FLOOR_VARIANTS) await runOne({ name: `floor variants ${shape}`, forwarder: 'floor', variant, total, rate: 0, shapes: [shape] });
+      }
+    }
+    // The pipeline, then the `before` build if given, on the same scenario.
+    const runPipelines = async (o: Omit<ScenarioOptions, 'forwarder'>) => {
+      await runOne({ ...o, forwarder: 'pipeline' });
+      if (beforeCli !== undefined) await runOne({ ...o, forwarder: 'before', beforeCli });
+    };
     if (wanted.has('latency')) {
       const total = rate * Number(flags['latency-seconds']);
       await runOne({ name: `latency@${rate}/s`, forwarder: 'floor', total, rate });
-      await runOne({ name: `latency@${rate}/s`, forwarder: 'pipeline', total, rate });
-    }
-    if (wanted.has('dedup')) {
-      const keys = Number(flags['dedup-keys']);
-      await runOne({ name: `dedup ${keys} keys`, forwarder: 'pipeline', total: n, rate: 0, dedupMaxKeys: keys + n + 10_000, preloadKeys: keys });
+      await runPipelines({ name: `latency@${rate}/s`, total, rate });
     }
     const idleSeconds = Number(flags['idle-seconds']);
-    if (wanted.has('idle')) await runOne({ name: 'idle', forwarder: 'pipeline', total: 0, rate: 0, idleSeconds });
+    if (wanted.has('idle') || wanted.has('dedup')) await runPipelines({ name: 'idle', total: 0, rate: 0, idleSeconds });
+    if (wanted.has('dedup')) {
+      // The window restored from the journal, the default bounds (dedup_max_size_in_mb): idle,
+      // then a blast on top of it; and lru-cache alone holding as many keys, in a process of its own.
+      const keys = Number(flags['dedup-keys']);
+      await runPipelines({ name: `dedup ${keys} keys, idle`, total: 0, rate: 0, preloadKeys: keys, idleSeconds });
+      await runPipelines({ name: `dedup ${keys} keys, blast`, total: n, rate: 0, preloadKeys: keys, shapes: ['maillog'] });
+      const alone = fork(path.join(__dirname, 'benchLruAlone.js'), [String(keys)], { execArgv: ['--expose-gc'] });
+      lruAlone = await once<{ keys: number; addedMiB: number; liveMiB: number }>(alone, (m) => 'addedMiB' in m, 'lru-cache alone', 120_000);
+      await stop(alone);
+    }
     if (wanted.has('workers')) {
       // multiprocessing: three PoD services at full speed, on one thread and on three workers.
-      const types = ['message', 'maillog', 'audit'] as const;
+      const shapes = ['message-3k', 'maillog-full', 'audit'] as const;
       const total = Number(flags['workers-n']);
       for (const multiprocessing of [false, true]) {
-        await runOne({ name: `workers: 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total, rate: 0, types, multiprocessing });
+        await runOne({ name: `workers: 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total, rate: 0, shapes, multiprocessing });
       }
-      await runOne({ name: 'workers: 3 services, multiprocessing true, shared output', forwarder: 'pipeline', total, rate: 0, types, multiprocessing: true, workerOutput: 'shared' });
+      await runOne({ name: 'workers: 3 services, multiprocessing true, shared output', forwarder: 'pipeline', total, rate: 0, shapes, multiprocessing: true, workerOutput: 'shared' });
       for (const multiprocessing of [false, true]) {
-        await runOne({ name: `idle, 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total: 0, rate: 0, types, multiprocessing, idleSeconds });
+        await runOne({ name: `idle, 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total: 0, rate: 0, shapes, multiprocessing, idleSeconds });
       }
     }
 
     const find = (scenarioName: string, forwarder: string) => results.find((r) => r.scenario === scenarioName && r.forwarder === forwarder);
     const ratios: Record<string, number> = {};
-    const tp = [find('throughput', 'pipeline'), find('throughput', 'floor')];
-    if (tp[0] !== undefined && tp[1] !== undefined) ratios['throughput pipeline/floor (frames/s)'] = tp[0].framesPerSec / tp[1].framesPerSec;
+    for (const shape of shapes) {
+      const [pipeline, floor, before] = [find(`throughput ${shape}`, 'pipeline'), find(`throughput ${shape}`, 'floor'), find(`throughput ${shape}`, 'before')];
+      if (pipeline !== undefined && floor !== undefined) ratios[`throughput ${shape} pipeline/floor (frames/s)`] = pipeline.framesPerSec / floor.framesPerSec;
+      if (before !== undefined && floor !== undefined) ratios[`throughput ${shape} before/floor (frames/s)`] = before.framesPerSec / floor.framesPerSec;
+    }
+    const dedupIdle = results.find((r) => r.scenario.startsWith('dedup') && r.scenario.endsWith(', idle') && r.forwarder === 'pipeline');
+    const idle = find('idle', 'pipeline');
+    const dedup =
+      dedupIdle === undefined || idle === undefined || lruAlone === undefined
+        ? undefined
+        : { keys: lruAlone.keys, rssMiB: dedupIdle.rssMiB, idleRssMiB: idle.rssMiB, lruAloneMiB: lruAlone.addedMiB, lruAloneLiveMiB: lruAlone.liveMiB, overheadMiB: dedupIdle.rssMiB - idle.rssMiB - lruAlone.addedMiB };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: { cpus: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
       results,
       throughputRounds,
       ratios,
+      ...(dedup === undefined ? {} : { dedup }),
     };
     await writeFile(path.join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(path.join(out, 'bench.svg'), renderChart(report));
@@ -353,12 +424,19 @@ async function main(): Promise<void> {
     else {
       console.log(`\n${report.machine.cores} × ${report.machine.cpus}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}\n`);
       console.log(table(results));
-      if (throughputRounds.length > 1) {
-        const ratiosText = throughputRounds.map((r) => `${(r.ratio * 100).toFixed(1)}%`).join(', ');
-        const peak = Math.max(...throughputRounds.map((r) => r.pipeline.peakRssMiB));
-        console.log(`\nthroughput rounds: pipeline/floor ${ratiosText} (the median round is in the table); pipeline peak RSS at most ${peak.toFixed(1)} MiB`);
+      for (const shape of shapes) {
+        const mine = throughputRounds.filter((r) => r.shape === shape);
+        if (mine.length < 2) continue;
+        const percent = (x: number | undefined) => `${((x ?? NaN) * 100).toFixed(1)}%`;
+        const peak = Math.max(...mine.map((r) => r.pipeline.peakRssMiB));
+        console.log(`\nthroughput ${shape} rounds: pipeline/floor ${mine.map((r) => percent(r.ratio)).join(', ')}${beforeCli === undefined ? '' : `; before/floor ${mine.map((r) => percent(r.beforeRatio)).join(', ')}`} (the median round is in the table); pipeline peak RSS at most ${peak.toFixed(1)} MiB`);
       }
       for (const [k, v] of Object.entries(ratios)) console.log(`\n${k}: ${(v * 100).toFixed(1)}%`);
+      if (dedup !== undefined) {
+        console.log(
+          `\nde-dup window, ${dedup.keys} keys: collector ${dedup.rssMiB.toFixed(1)} MiB idle, against ${dedup.idleRssMiB.toFixed(1)} MiB (idle collector) + ${dedup.lruAloneMiB.toFixed(1)} MiB (lru-cache alone; ${dedup.lruAloneLiveMiB.toFixed(1)} MiB of it live): ${dedup.overheadMiB.toFixed(1)} MiB of overhead`,
+        );
+      }
       const workers = results.filter((r) => r.scenario.startsWith('workers:'));
       if (workers.length > 0) {
         console.log('\nmultiprocessing (3 PoD services at full speed):');

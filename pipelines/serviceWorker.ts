@@ -36,6 +36,9 @@ async function runWorker(): Promise<void> {
   const snapshot = telemetrySnapshotter(collector.telemetry);
   const ticker = setInterval(() => post({ type: 'telemetry', snapshot: snapshot() }), SNAPSHOT_MS);
   post({ type: 'telemetry', snapshot: snapshot() });
+  // A worker dying of an uncaught exception still reports what it did since the last tick (the
+  // monitor runs before the worker ends and changes nothing else; running out of heap gives no such chance).
+  process.on('uncaughtExceptionMonitor', () => post({ type: 'telemetry', snapshot: snapshot() }));
   port.on('message', (request: WorkerRequest) => {
     if (request.type === 'written' || request.type === 'delivered' || request.type === 'failed') writer?.settle(request);
     else if (request.type === 'stop') {

@@ -8,7 +8,7 @@ const PRIORITY = Buffer.from('<14>');
  * `<14>{event time, UTC ISO-8601 with ms} {hostname} {tag}: {body}\n`, written byte by byte into
  * a caller's buffer (the sink writes whole batches into reused buffers; {@link devoLine} is the
  * same writer for one line). Bodies are copied as they are: clean them first with
- * {@link devoBody}. Consecutive events often share a millisecond: its ISO form is made once.
+ * {@link devoBody}. Consecutive events share the header but for the time, whose ISO form is made once per second.
  *
  * @example
  * const lines = new DevoLineWriter('collector-7', 'mail.proofpoint.pod.message');
@@ -17,14 +17,19 @@ const PRIORITY = Buffer.from('<14>');
  * lines.write(out, 0, 1716405003058, body); // '<14>2024-05-22T19:10:03.058Z collector-7 mail.proofpoint.pod.message: {"guid":"x"}\n'
  */
 export class DevoLineWriter {
-  private readonly tail: Buffer;
   private readonly headerBytes: number;
-  private readonly iso = Buffer.alloc(24);
-  private isoTime = Number.NaN;
+  /** `<14>{time} {hostname} {tag}: ` for the last time written: only the time changes. */
+  private readonly header: Buffer;
+  private headerTime = Number.NaN;
+  /** The second (UTC epoch s) the header's date and time of day are for: within it, only the milliseconds change. */
+  private headerSecond = Number.NaN;
 
   constructor(hostname: string, tag: string) {
-    this.tail = Buffer.from(` ${hostname} ${tag}: `);
-    this.headerBytes = PRIORITY.length + 24 + this.tail.length;
+    const tail = Buffer.from(` ${hostname} ${tag}: `);
+    this.headerBytes = PRIORITY.length + 24 + tail.length;
+    this.header = Buffer.alloc(this.headerBytes);
+    PRIORITY.copy(this.header, 0);
+    tail.copy(this.header, PRIORITY.length + 24);
   }
 
   /** Bytes of a line whose body has `bodyBytes` bytes. */
@@ -37,14 +42,23 @@ export class DevoLineWriter {
    * offset after it. Throws a RangeError for a time outside 1970-9999 (UTC epoch ms).
    */
   write(target: Buffer, offset: number, time: number, body: Buffer): number {
-    if (time !== this.isoTime) {
+    if (time !== this.headerTime) {
       checkLineTime(time);
-      this.isoTime = time;
-      this.iso.write(new Date(time).toISOString(), 'latin1');
+      this.headerTime = time;
+      const second = Math.floor(time / 1000);
+      if (second === this.headerSecond) {
+        // `.mmmZ` only: one ISO conversion per second of event time.
+        const ms = time - second * 1000;
+        const at = PRIORITY.length + 20;
+        this.header[at] = 48 + Math.floor(ms / 100);
+        this.header[at + 1] = 48 + (Math.floor(ms / 10) % 10);
+        this.header[at + 2] = 48 + (ms % 10);
+      } else {
+        this.headerSecond = second;
+        this.header.write(new Date(time).toISOString(), PRIORITY.length, 'latin1');
+      }
     }
-    target.set(PRIORITY, offset);
-    target.set(this.iso, offset + PRIORITY.length);
-    target.set(this.tail, offset + PRIORITY.length + 24);
+    target.set(this.header, offset);
     target.set(body, offset + this.headerBytes);
     const end = offset + this.headerBytes + body.length;
     target[end] = 0x0a;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import * as fc from 'fast-check';
 import { devoBody, devoLine, DevoLineWriter } from '../../lib/sinks/devoLine';
 
 describe('the Devo wire format (DevoLineWriter, devoLine)', () => {
@@ -29,6 +30,21 @@ describe('the Devo wire format (DevoLineWriter, devoLine)', () => {
     expect(offset).to.equal(out.length);
     expect(out.toString()).to.equal(
       '<14>1970-01-01T00:00:01.000Z h a.b: {"n":1}\n<14>1970-01-01T00:00:01.000Z h a.b: {"n":2}\n<14>1970-01-01T00:00:02.001Z h a.b: {"n":3}\n',
+    );
+  });
+
+  it('writes each line with its own time, whatever the order and the seconds the times fall in (property)', () => {
+    const second = fc.integer({ min: 0, max: 3 }).map((s) => 1_716_405_000_000 + s * 1000);
+    const time = fc.tuple(second, fc.integer({ min: 0, max: 999 })).map(([s, ms]) => s + ms);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(time, fc.integer({ min: 0, max: 253_402_300_799_999 })), { minLength: 1, maxLength: 50 }), (times) => {
+        const w = new DevoLineWriter('h', 'a.b');
+        const body = Buffer.from('{}');
+        const out = Buffer.alloc(w.lineBytes(body.length) * times.length);
+        let offset = 0;
+        for (const t of times) offset = w.write(out, offset, t, body);
+        expect(out.toString()).to.equal(times.map((t) => `<14>${new Date(t).toISOString()} h a.b: {}\n`).join(''));
+      }),
     );
   });
 

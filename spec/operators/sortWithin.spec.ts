@@ -121,6 +121,32 @@ describe('sortWithin', () => {
     );
   });
 
+  it('flushes any disorder (far out of order included) as a stable sort by time on complete (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 400 }), (times, maxItems) => {
+        const out: Array<Timed<string>> = [];
+        const ts = testScheduler();
+        ts.run(({ cold }) => {
+          const values: Record<string, Timed<string>> = {};
+          const keys = times.map((time, i) => {
+            const key = String.fromCharCode(0x100 + i);
+            values[key] = at(time, String(i));
+            return key;
+          });
+          cold(`(${keys.join('')}|)`, values)
+            .pipe(sortWithin({ maxDelayMs: 1000, maxItems, scheduler: ts }))
+            .subscribe((v) => out.push(v));
+        });
+        // Past maxItems the earliest held leaves at once, so the output is sorted only when all fit.
+        expect(out.map((v) => v.value).sort()).to.deep.equal(times.map((_, i) => String(i)).sort());
+        if (times.length <= maxItems) {
+          const expected = times.map((time, i) => ({ time, i })).sort((a, b) => a.time - b.time || a.i - b.i);
+          expect(out.map((v) => v.value)).to.deep.equal(expected.map((e) => String(e.i)));
+        }
+      }),
+    );
+  });
+
   it('rejects nonsensical bounds', () => {
     expect(() => sortWithin({ maxDelayMs: 1, maxItems: 0 })).to.throw(RangeError);
   });

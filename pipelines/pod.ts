@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { defer, filter, from, interval, map, mergeMap, Observable, tap } from 'rxjs';
+import { defer, from, interval, map, mergeMap, Observable, tap } from 'rxjs';
 import type { CollectorConfig, PodInputConfig, PodServiceConfig } from '../lib/config/collectorConfig';
 import { configSecrets } from '../lib/config/collectorConfig';
 import { describeError } from '../lib/errors/collectorError';
@@ -260,17 +260,23 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     store.deadLetter.write(text, reason);
   };
 
-  const frames$ = source$.pipe(
-    tap(onSessionEvent),
-    filter((e): e is Extract<PodSourceEvent, { kind: 'frame' }> => e.kind === 'frame'),
-    map((e) => {
-      counters.received++;
-      return parsePodFrame(e.data, e.isBinary, keyField);
-    }),
-    filter((f): f is PodFrame => {
-      if (!isRejectedFrame(f)) return true;
-      deadLetter(f.text, f.reason);
-      return false;
+  // Session events go to the telemetry; each frame is parsed, and a bad one goes to the dead
+  // letter (one step, not four: it runs for every frame).
+  const frames$ = new Observable<PodFrame>((subscriber) =>
+    source$.subscribe({
+      next(e) {
+        try {
+          if (e.kind !== 'frame') return onSessionEvent(e);
+          counters.received++;
+          const f = parsePodFrame(e.data, e.isBinary, keyField);
+          if (isRejectedFrame(f)) deadLetter(f.text, f.reason);
+          else subscriber.next(f);
+        } catch (err) {
+          subscriber.error(err);
+        }
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => subscriber.complete(),
     }),
   );
   const events$ = frames$.pipe(
@@ -292,6 +298,8 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       tag: service.tag,
       hostname: deps.hostname,
       format: (f: PodFrame) => f.raw,
+      // parsePodFrame keeps a frame's bytes only when they hold no raw line break.
+      cleanBodies: true,
       ack: (f: PodFrame) => f.key,
       release: (body) => arena.release(body),
       valve: flow.valve,

@@ -30,6 +30,11 @@ export interface DevoWriteOptions<T, A = T> {
   /** The event as it goes to Devo: compact JSON, as a string or as UTF-8 bytes (copied as they are). */
   readonly format: (value: T) => string | Buffer;
   /**
+   * `format` returns bytes that hold no CR or LF (checked upstream: PoD's `parsePodFrame` keeps a
+   * frame's bytes only when they hold none): skip the check that replaces them. Default false.
+   */
+  readonly cleanBodies?: boolean;
+  /**
    * What an acknowledgement carries for each record (default: the record itself). Projecting to
    * the key alone lets the event's bytes be collected as soon as its batch is written.
    */
@@ -77,6 +82,7 @@ interface Line<A> {
  */
 export function devoWrite<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFunction<Timed<T>, WrittenBatch<A>> {
   const { writer, tag, hostname, format, valve, release } = options;
+  const clean = options.cleanBodies === true;
   const project = options.ack ?? ((value: T) => value as unknown as A);
   const lines = new DevoLineWriter(hostname, tag);
   const slabs: Buffer[] = [];
@@ -106,7 +112,8 @@ export function devoWrite<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFu
         .pipe(
           map((record): Line<A> => {
             checkLineTime(record.time);
-            const body = devoBody(format(record.value));
+            const formatted = format(record.value);
+            const body = clean && typeof formatted !== 'string' ? formatted : devoBody(formatted);
             const bytes = lines.lineBytes(body.length);
             heldItems++;
             heldBytes += bytes;

@@ -47,7 +47,8 @@ export function parsePodFrame(data: Buffer, isBinary: boolean, keyField: 'guid' 
     const text = data.toString('utf8');
     return { reason: scanned.tooDeep === true ? scanned.error : notJsonReason(text, scanned.error), text };
   }
-  const key = scanned.fields.get(keyField);
+  // SCANNERS read ['ts', key].
+  const key = scanned.values[1];
   if (typeof key !== 'string' || key === '') {
     return { reason: `no ${keyField} (the event's unique key)`, text: data.toString('utf8') };
   }
@@ -60,7 +61,7 @@ export function parsePodFrame(data: Buffer, isBinary: boolean, keyField: 'guid' 
     while (end > start && WHITESPACE.has(data[end - 1]!)) end--;
     raw = start === 0 && end === data.length ? data : data.subarray(start, end);
   }
-  return { key, ts: scanned.fields.get('ts'), raw };
+  return { key, ts: scanned.values[0], raw };
 }
 
 /** `not JSON (…)`, or `not a JSON object (…)` for valid JSON of another kind. */

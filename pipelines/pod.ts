@@ -177,6 +177,7 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   const reportEarlyForget = earlyForgetReporter(logger, `inputs.proofpoint_on_demand.services.${service.name}`, service, now);
   const dedup = dedupWindow<PodFrame>({
     key: (f) => f.key,
+    expectedKeys: await store.journalLines(),
     maxBytes: service.dedupMaxBytes,
     ...(service.dedupMaxKeys === undefined ? {} : { maxKeys: service.dedupMaxKeys }),
     onDuplicate: () => counters.duplicates++,

@@ -16,6 +16,12 @@ export interface DedupWindowOptions<T> {
   readonly maxBytes?: number;
   /** Bound on remembered keys, besides `maxBytes`. Default: none. */
   readonly maxKeys?: number;
+  /**
+   * Keys about to be restored (e.g. the journal's line count). When they are many (at least a
+   * quarter of what `maxBytes` can hold), the store is sized for `maxBytes` at once: grown step by
+   * step instead, its arrays leave their old copies as garbage (~90 MiB at a million keys).
+   */
+  readonly expectedKeys?: number;
   /** Called with each value dropped as a duplicate (for logs); a throwing callback errors the stream. */
   readonly onDuplicate?: (value: T, key: string) => void;
   /**
@@ -108,10 +114,13 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
   if (!(ttl >= 1)) throw new RangeError(`dedupWindow: ttlMs must be >= 1, got ${ttl}`);
   let duplicates = 0;
   let evicted = 0;
+  // The most keys maxBytes admits (each costs more than DEDUP_ENTRY_BYTES): as a `max`, it never
+  // binds before maxBytes does, and lets lru-cache allocate its arrays once.
+  const capacity = Math.floor(maxBytes / (DEDUP_ENTRY_BYTES + 1));
+  const max = options.maxKeys ?? ((options.expectedKeys ?? 0) >= capacity / 4 ? capacity : undefined);
   const cache: LRUCache<string, number> = new LRUCache<string, number>({
-    ...(options.maxKeys === undefined ? {} : { max: options.maxKeys }),
+    ...(max === undefined ? {} : { max }),
     maxSize: maxBytes,
-    sizeCalculation: (_value, key) => DEDUP_ENTRY_BYTES + key.length,
     ttl,
     ttlResolution: 0,
     ttlAutopurge: false,
@@ -134,7 +143,8 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
           let key: string;
           try {
             key = dedupStoredKey(options.key(value));
-            if (cache.has(key)) {
+            // peek, not has: one lookup, no recency or status bookkeeping (a stale key reads as absent either way).
+            if (cache.peek(key) !== undefined) {
               duplicates++;
               options.onDuplicate?.(value, key);
               return;
@@ -143,7 +153,8 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
             subscriber.error(err);
             return;
           }
-          cache.set(key, PENDING);
+          // The entry's start given, so that lru-cache does not read its clock (ours plus 1 ms, see perf).
+          cache.set(key, PENDING, { size: DEDUP_ENTRY_BYTES + key.length, start: scheduler.now() + 1 });
           subscriber.next(value);
         },
         error: (err: unknown) => subscriber.error(err),
@@ -157,7 +168,7 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
       // 0 when the key is not remembered, <= 0 when it has expired.
       const remaining = cache.getRemainingTTL(stored);
       if (!(remaining > 0)) return undefined;
-      cache.set(stored, DELIVERED, { noUpdateTTL: true, noDisposeOnSet: true });
+      cache.set(stored, DELIVERED, { noUpdateTTL: true, noDisposeOnSet: true, size: DEDUP_ENTRY_BYTES + stored.length });
       return [stored, scheduler.now() + remaining];
     },
     forget(key: string): void {
@@ -176,7 +187,8 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     },
     restore(key: string, expiresAt: number): void {
       const remaining = Math.min(expiresAt - scheduler.now(), ttl);
-      if (remaining > 0) cache.set(dedupStoredKey(key), DELIVERED, { ttl: remaining });
+      const stored = dedupStoredKey(key);
+      if (remaining > 0) cache.set(stored, DELIVERED, { ttl: remaining, size: DEDUP_ENTRY_BYTES + stored.length });
     },
     restoreState(state: DedupWindowState): void {
       for (const [key, expiresAt] of state.entries) control.restore(key, expiresAt);

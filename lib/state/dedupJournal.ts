@@ -74,6 +74,27 @@ export class DedupJournal {
     return { restored, skipped, lines };
   }
 
+  /** Lines in the file (live or not; 0 when it is absent), counted without parsing them. */
+  async countLines(): Promise<number> {
+    let lines = 0;
+    try {
+      const handle = await openPrivateFile(this.file, constants.O_RDONLY, this.options);
+      const input = handle.createReadStream();
+      try {
+        for await (const chunk of input as AsyncIterable<Buffer>) {
+          for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
+        }
+      } finally {
+        input.destroy();
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new CollectorError('STATE_UNREADABLE', `Cannot read the de-dup journal ${this.file}: ${errorMessage(err)}`, { cause: err });
+      }
+    }
+    return lines;
+  }
+
   /** Appends delivered keys and fsyncs. */
   async append(entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
     if (entries.length === 0) return;
@@ -109,9 +130,12 @@ export class DedupJournal {
   }
 }
 
+/** Keys that JSON writes as they are (PoD guids and ids, CASB ids, `sha256:` digests): no escaping to do. */
+const PLAIN_KEY = /^[\w.:+/=-]*$/;
+
 /** One journal line, `["key",expiresAt]` (the same text as `JSON.stringify([key, expiresAt])`). */
 function line([key, expiresAt]: readonly [string, number]): string {
-  return `[${JSON.stringify(key)},${expiresAt}]\n`;
+  return PLAIN_KEY.test(key) ? `["${key}",${expiresAt}]\n` : `[${JSON.stringify(key)},${expiresAt}]\n`;
 }
 
 function parseLine(line: string): [string, number] | undefined {

@@ -122,6 +122,11 @@ export class ServiceStore<S> {
     await this.stateFile.save(state);
   }
 
+  /** Lines in the journal: about the keys {@link restoreWindow} will restore (0 when it cannot be read). */
+  async journalLines(): Promise<number> {
+    return this.journal.countLines().catch(() => 0);
+  }
+
   /** Puts the journal's live keys into `window`; an unreadable journal is logged, the window stays empty. */
   async restoreWindow(window: WindowState): Promise<void> {
     try {

@@ -94,14 +94,25 @@ describe('dedupWindow', () => {
     expect(Math.floor((256 * 1024 * 1024) / (DEDUP_ENTRY_BYTES + 36))).to.be.at.least(340 * 3600);
   });
 
-  it('forgets the oldest keys past maxBytes', () => {
-    const ts = testScheduler();
-    const dedup = dedupWindow({ key: byValue, maxBytes: 3 * (DEDUP_ENTRY_BYTES + 1), scheduler: ts });
-    ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('abcdab|').pipe(dedup)).toBe('abcdab|');
+  for (const expectedKeys of [0, 1_000]) {
+    it(`forgets the oldest keys past maxBytes${expectedKeys > 0 ? ', also when sized at once for a big restore (expectedKeys)' : ''}`, () => {
+      const ts = testScheduler();
+      const dedup = dedupWindow({ key: byValue, maxBytes: 3 * (DEDUP_ENTRY_BYTES + 1), expectedKeys, scheduler: ts });
+      ts.run(({ cold, expectObservable }) => {
+        expectObservable(cold('abcdab|').pipe(dedup)).toBe('abcdab|');
+      });
+      expect(dedup.size).to.equal(3);
+      expect(dedup.evicted).to.equal(3);
     });
-    expect(dedup.size).to.equal(3);
-    expect(dedup.evicted).to.equal(3);
+  }
+
+  it('sized at once for a big restore, still bounded by bytes when keys are long', () => {
+    const maxBytes = 100 * (DEDUP_ENTRY_BYTES + 1);
+    const dedup = dedupWindow({ key: byValue, maxBytes, expectedKeys: 100 });
+    from(Array.from({ length: 300 }, (_, i) => `${'k'.repeat(200)}${i}`)).pipe(dedup).subscribe();
+    expect(dedup.bytes).to.be.at.most(maxBytes);
+    expect(dedup.size).to.be.below(100);
+    expect(dedup.size + dedup.evicted).to.equal(300);
   });
 
   it('forgets a passed key that was not delivered, so that a corrected re-send passes; keeps a delivered one', () => {

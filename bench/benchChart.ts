@@ -17,8 +17,8 @@ const COLORS: Record<BenchResult['forwarder'], string> = { pipeline: '#2b6cb0', 
 
 /**
  * An SVG chart of a benchmark report, made from its own JSON: the pipeline/floor ratio of every
- * event size (and the `before` build's, with the target line), the CPU per frame of each, and the
- * peak RSS of every scenario's forwarders.
+ * event size (and the `before` build's, with the target line), the pipeline's CPU per event in
+ * process, the CPU per frame of each throughput run, and the peak RSS of every scenario's forwarders.
  */
 export function renderChart(report: BenchReport): string {
   const throughput = report.results.filter((r) => r.scenario.startsWith('throughput '));
@@ -35,8 +35,14 @@ export function renderChart(report: BenchReport): string {
       label: scenario,
       bars: results.filter((r) => r.scenario === scenario && Number.isFinite(value(r))).map((r) => ({ color: COLORS[r.forwarder], value: value(r) })),
     }));
+  const perEvent = report.perEvent ?? [];
+  const perEventGroups: Group[] = [...new Set(perEvent.map((r) => r.shape))].map((shape) => ({
+    label: shape,
+    bars: perEvent.filter((r) => r.shape === shape).map((r) => ({ color: COLORS[r.build], value: r.medianCpuNs / 1000 })),
+  }));
   const panels = [
     panel('Throughput per event size: pipeline frames/s ÷ floor frames/s, median round', 'ratio', ratioGroups, (v) => v.toFixed(2), 0.8),
+    panel('The pipeline alone: CPU per event in process, median run', 'µs', perEventGroups, (v) => v.toFixed(1)),
     panel('CPU per frame (throughput runs)', 'µs', byScenario(throughput, (r) => r.cpuMicrosPerEvent), (v) => v.toFixed(1)),
     panel('Peak RSS of the forwarder, every scenario', 'MiB', byScenario(report.results, (r) => r.peakRssMiB), (v) => v.toFixed(0)),
   ].filter((p) => p !== '');
@@ -71,7 +77,9 @@ function panel(title: string, unit: string, groups: readonly Group[], format: (v
       const rects = group.bars
         .map((b, i) => {
           const x = x0 + i * barWidth;
-          return `<rect x="${x.toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${(barWidth - 3).toFixed(1)}" height="${(base - y(b.value)).toFixed(1)}" fill="${b.color}"/><text x="${(x + barWidth / 2 - 1.5).toFixed(1)}" y="${(y(b.value) - 3).toFixed(1)}" font-size="9" text-anchor="middle">${format(b.value)}</text>`;
+          const rect = `<rect x="${x.toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${(barWidth - 3).toFixed(1)}" height="${(base - y(b.value)).toFixed(1)}" fill="${b.color}"/>`;
+          // Values over bars too narrow to hold them would overlap: those stay in the JSON and the table.
+          return barWidth < 15 ? rect : `${rect}<text x="${(x + barWidth / 2 - 1.5).toFixed(1)}" y="${(y(b.value) - 3).toFixed(1)}" font-size="${barWidth < 24 ? 7 : 9}" text-anchor="middle">${format(b.value)}</text>`;
         })
         .join('');
       const cx = 60 + g * groupWidth + groupWidth / 2;

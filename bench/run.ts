@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { writeThrowawayPki, type ThrowawayPkiFiles } from '../lib/cli/writeThrowawayPki';
 import { FLOOR_VARIANTS, type FloorVariant } from './benchFloor';
 import { FRAME_SHAPES, type FrameShapeName } from './benchFrames';
+import type { InProcessResult } from './benchInProcess';
 import { renderChart } from './benchChart';
 
 /** One measured run. */
@@ -62,6 +63,18 @@ export interface BenchReport {
    * collector plus lru-cache alone holding as many (`overheadMiB` is what the collector adds).
    */
   readonly dedup?: { readonly keys: number; readonly rssMiB: number; readonly idleRssMiB: number; readonly lruAloneMiB: number; readonly lruAloneLiveMiB: number; readonly overheadMiB: number };
+  /** Scenario `per-event`: the pipeline's own cost per event, in process (see benchInProcess.ts), each run and the median. */
+  readonly perEvent?: readonly PerEventResult[];
+}
+
+/** The in-process cost per event of one build on one shape. */
+export interface PerEventResult {
+  readonly shape: FrameShapeName;
+  readonly build: 'pipeline' | 'before';
+  readonly wallNs: readonly number[];
+  readonly cpuNs: readonly number[];
+  readonly medianWallNs: number;
+  readonly medianCpuNs: number;
 }
 
 const DIST = path.join(__dirname, '..');
@@ -264,6 +277,10 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
   }
 }
 
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[(values.length - 1) >> 1]!;
+}
+
 function table(results: readonly BenchResult[]): string {
   const head = ['scenario', 'forwarder', 'variant', 'events', 'seconds', 'frames/s', 'events/s', 'MiB/s', 'whole-run frames/s', 'CPU µs/frame', 'p50 ms', 'p99 ms', 'peak RSS MiB'];
   const rows = results.map((r) => [
@@ -295,7 +312,7 @@ async function main(): Promise<void> {
       'dedup-keys': { type: 'string', default: '1000000' },
       'workers-n': { type: 'string', default: '100000' },
       'idle-seconds': { type: 'string', default: '10' },
-      scenarios: { type: 'string', default: 'throughput,latency,dedup,idle,workers' },
+      scenarios: { type: 'string', default: 'throughput,per-event,latency,dedup,idle,workers' },
       shapes: { type: 'string', default: 'maillog,message-1.5k,message-3k,mix' },
       before: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -353,6 +370,31 @@ async function main(): Promise<void> {
         const median = [...mine].sort((a, b) => a.ratio - b.ratio)[(mine.length - 1) >> 1]!;
         results.push({ ...median.floor, scenario: scenarioName }, { ...median.pipeline, scenario: scenarioName });
         if (median.before !== undefined) results.push({ ...median.before, scenario: scenarioName });
+      }
+    }
+    const perEvent: PerEventResult[] = [];
+    if (wanted.has('per-event')) {
+      // The pipeline alone, in process, the builds alternated: at least 5 runs each, the median kept.
+      const runs = Math.max(5, rounds);
+      const builds: ReadonlyArray<{ build: PerEventResult['build']; dist: string }> = [{ build: 'pipeline', dist: DIST }, ...(beforeCli === undefined ? [] : [{ build: 'before' as const, dist: path.resolve(beforeCli, '..', '..', '..') }])];
+      for (const shape of shapes) {
+        const total = shape === 'mix' ? Math.ceil(n / 10) : n;
+        const measured = builds.map(() => ({ wallNs: [] as number[], cpuNs: [] as number[] }));
+        for (let round = 0; round < runs; round++) {
+          for (const [i, { dist }] of builds.entries()) {
+            log(`running per-event ${shape} / ${builds[i]!.build} (${round + 1} of ${runs}) …`);
+            const dir = await mkdtemp(path.join(work, `per-event-${shape}-`));
+            const child = fork(path.join(__dirname, 'benchInProcess.js'), [JSON.stringify({ dist, shape, total, dir, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey })]);
+            const r = await once<InProcessResult>(child, (m) => 'wallNs' in m, 'the in-process run', 300_000);
+            await stop(child);
+            measured[i]!.wallNs.push(r.wallNs);
+            measured[i]!.cpuNs.push(r.cpuNs);
+          }
+        }
+        for (const [i, { build }] of builds.entries()) {
+          const { wallNs, cpuNs } = measured[i]!;
+          perEvent.push({ shape, build, wallNs, cpuNs, medianWallNs: median(wallNs), medianCpuNs: median(cpuNs) });
+        }
       }
     }
     if (wanted.has('floors')) {
@@ -417,6 +459,7 @@ async function main(): Promise<void> {
       throughputRounds,
       ratios,
       ...(dedup === undefined ? {} : { dedup }),
+      ...(perEvent.length === 0 ? {} : { perEvent }),
     };
     await writeFile(path.join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(path.join(out, 'bench.svg'), renderChart(report));
@@ -432,6 +475,13 @@ async function main(): Promise<void> {
         console.log(`\nthroughput ${shape} rounds: pipeline/floor ${mine.map((r) => percent(r.ratio)).join(', ')}${beforeCli === undefined ? '' : `; before/floor ${mine.map((r) => percent(r.beforeRatio)).join(', ')}`} (the median round is in the table); pipeline peak RSS at most ${peak.toFixed(1)} MiB`);
       }
       for (const [k, v] of Object.entries(ratios)) console.log(`\n${k}: ${(v * 100).toFixed(1)}%`);
+      for (const shape of shapes) {
+        const mine = perEvent.filter((r) => r.shape === shape);
+        if (mine.length === 0) continue;
+        const [after, before] = [mine.find((r) => r.build === 'pipeline'), mine.find((r) => r.build === 'before')];
+        const describe = (r: PerEventResult | undefined) => (r === undefined ? '' : `${r.build} ${r.medianWallNs.toFixed(0)} ns wall, ${r.medianCpuNs.toFixed(0)} ns CPU`);
+        console.log(`\nper event, in process, ${shape} (median of ${after?.wallNs.length ?? 0} runs): ${describe(after)}${before === undefined || after === undefined ? '' : `; ${describe(before)}: ${((1 - after.medianCpuNs / before.medianCpuNs) * 100).toFixed(1)}% less CPU`}`);
+      }
       if (dedup !== undefined) {
         console.log(
           `\nde-dup window, ${dedup.keys} keys: collector ${dedup.rssMiB.toFixed(1)} MiB idle, against ${dedup.idleRssMiB.toFixed(1)} MiB (idle collector) + ${dedup.lruAloneMiB.toFixed(1)} MiB (lru-cache alone; ${dedup.lruAloneLiveMiB.toFixed(1)} MiB of it live): ${dedup.overheadMiB.toFixed(1)} MiB of overhead`,

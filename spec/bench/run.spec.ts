@@ -13,7 +13,7 @@ describe('npm run bench (a small run)', function () {
     const { dir, remove } = await tempDir();
     try {
       const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
-      const { stdout } = await promisify(execFile)(process.execPath, [script, '--n', '3000', '--rounds', '2', '--shapes', 'maillog,message-3k', '--scenarios', 'throughput,idle', '--json', '--out', dir], {
+      const { stdout } = await promisify(execFile)(process.execPath, [script, '--n', '3000', '--rounds', '2', '--shapes', 'maillog,message-3k', '--scenarios', 'throughput,idle,per-event', '--json', '--out', dir], {
         maxBuffer: 4 << 20,
       });
       const report = JSON.parse(stdout) as BenchReport;
@@ -43,6 +43,13 @@ describe('npm run bench (a small run)', function () {
       };
       expect(mibPerFrame('maillog') / mibPerFrame('message-3k')).to.be.within(0.1, 0.4);
       expect(report.results.find((r) => r.scenario === 'idle')!.rssMiB).to.be.greaterThan(20);
+      // The pipeline alone, in process: five runs a shape (too few events here for the figures to mean much), the median kept.
+      for (const shape of ['maillog', 'message-3k']) {
+        const perEvent = report.perEvent!.find((r) => r.shape === shape && r.build === 'pipeline')!;
+        expect(perEvent.cpuNs, shape).to.have.length(5);
+        expect(perEvent.wallNs.every((ns) => ns > 0 && Number.isFinite(ns)), shape).to.equal(true);
+        expect(perEvent.medianCpuNs).to.equal([...perEvent.cpuNs].sort((a, b) => a - b)[2]);
+      }
       expect(JSON.parse(await readFile(path.join(dir, 'bench.json'), 'utf8'))).to.deep.equal(report);
       const svg = await readFile(path.join(dir, 'bench.svg'), 'utf8');
       expect(svg).to.match(/^<svg [\s\S]*Throughput[\s\S]*<\/svg>\n$/);

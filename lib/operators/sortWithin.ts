@@ -43,13 +43,13 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
 
   return (source) =>
     new Observable<Timed<T>>((subscriber) => {
-      const heap = new SortedHeld<T>();
+      const sorted = new SortedHeld<T>();
       const arrivals: Held<T>[] = [];
       let head = 0;
       let timer: Subscription | undefined;
 
       const popMin = (): void => {
-        const held = heap.pop();
+        const held = sorted.pop();
         if (held === undefined || held.item === undefined) return;
         const item = held.item;
         held.item = undefined;
@@ -82,16 +82,16 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
       };
 
       const flushAll = (): void => {
-        while (heap.size > 0 && !subscriber.closed) popMin();
+        while (sorted.size > 0 && !subscriber.closed) popMin();
         dropEmittedArrivals();
       };
       const flushSubscription = options.flush$?.subscribe(() => flushAll());
       const subscription = source.subscribe({
         next(item) {
           const held: Held<T> = { time: item.time, item, due: scheduler.now() + maxDelayMs };
-          heap.push(held);
+          sorted.push(held);
           arrivals.push(held);
-          while (heap.size > maxItems) popMin();
+          while (sorted.size > maxItems) popMin();
           if (maxDelayMs === 0) flushDue();
           else {
             dropEmittedArrivals();

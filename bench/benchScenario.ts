@@ -1,0 +1,241 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { ThrowawayPkiFiles } from '../lib/cli/writeThrowawayPki';
+import type { FloorVariant } from './benchFloor';
+import { FRAME_SHAPES, type FrameShapeName } from './benchFrames';
+
+// One run of a bench scenario: a source, a receiver and a forwarder (the collector, the `--before`
+// build's collector, or the floor) as child processes, and what /proc says of the forwarder.
+
+/** One measured run. */
+export interface BenchResult {
+  readonly scenario: string;
+  /** `before`: the pipeline of another build (`--before`), for before/after in the same run. */
+  readonly forwarder: 'pipeline' | 'floor' | 'before';
+  /** The floor's variant (see benchFloor.ts). */
+  readonly variant?: FloorVariant;
+  readonly framesSent: number;
+  readonly eventsReceived: number;
+  /** From the session's start to the last event at the receiver (warm-up and drain included). */
+  readonly seconds: number;
+  /** Sustained rates, measured between 10% and 90% of the events at the receiver. */
+  readonly framesPerSec: number;
+  readonly eventsPerSec: number;
+  readonly mibPerSec: number;
+  /** Rate over the whole run (`framesSent / seconds`). */
+  readonly wholeRunFramesPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly peakRssMiB: number;
+  readonly rssMiB: number;
+  /** CPU time of the forwarder per event (user + system), in µs. */
+  readonly cpuMicrosPerEvent: number;
+  /** CPU seconds of the forwarder per wall second, over the run (2 = two cores busy). */
+  readonly cpuPerWallSecond: number;
+  /** The share of the forwarder's CPU spent on its busiest thread (1 = everything on one thread). */
+  readonly busiestThreadShare: number;
+}
+
+/** This build's `dist` directory. */
+export const DIST = path.join(__dirname, '..');
+const CLI = path.join(DIST, 'lib', 'cli', 'main.js');
+
+/** The first IPC message of `child` that satisfies `predicate`; rejects when it exits first or after `timeoutMs`. */
+export function once<T>(child: ChildProcess, predicate: (m: Record<string, unknown>) => boolean, what: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+    const onMessage = (m: Record<string, unknown>) => {
+      if (!predicate(m)) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m as T);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what}: the process exited (${code})`));
+    });
+  });
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of each thread of a process, by thread id, from /proc/<pid>/task/<tid>/stat. */
+async function threadCpuSeconds(pid: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    try {
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/** The busiest thread's share of the CPU the threads used between two readings. */
+function busiestShare(before: Map<string, number>, after: Map<string, number>): number {
+  const used = [...after].map(([tid, cpu]) => cpu - (before.get(tid) ?? 0)).filter((d) => d > 0);
+  const total = used.reduce((a, b) => a + b, 0);
+  return total > 0 ? Math.max(...used) / total : NaN;
+}
+
+/** Peak and current RSS of a process, from /proc (VmHWM, VmRSS), in MiB. */
+async function rss(pid: number): Promise<{ peak: number; now: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { peak: kb('VmHWM') / 1024, now: kb('VmRSS') / 1024 };
+}
+
+export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface ScenarioOptions {
+  readonly name: string;
+  readonly forwarder: BenchResult['forwarder'];
+  readonly total: number;
+  /** Frames per second; 0 = as fast as possible. */
+  readonly rate: number;
+  readonly dedupMaxKeys?: number;
+  /** Keys to preload into the de-dup window (journal) before the run. */
+  readonly preloadKeys?: number;
+  readonly profileDir?: string;
+  /** The sessions' frame shapes, one PoD service each (default `message-3k`). */
+  readonly shapes?: readonly FrameShapeName[];
+  readonly variant?: FloorVariant;
+  /** The `before` build's CLI. */
+  readonly beforeCli?: string;
+  /** Run them with `multiprocessing: true`. */
+  readonly multiprocessing?: boolean;
+  /** With `multiprocessing`: `shared`, the workers write through one connection in the main thread. */
+  readonly workerOutput?: 'own' | 'shared';
+  /** Idle runs (`total` 0): how long to stay connected before reading the RSS. */
+  readonly idleSeconds?: number;
+}
+
+export async function scenario(work: string, pki: ThrowawayPkiFiles, o: ScenarioOptions): Promise<BenchResult> {
+  const dir = await mkdtemp(path.join(work, `${o.name.replace(/[^a-z0-9]+/gi, '_')}-${o.forwarder}-`));
+  const shapes = o.shapes ?? ['message-3k'];
+  const types = shapes.map((shape) => FRAME_SHAPES[shape].type);
+  const duplicates = o.total > 0 ? Math.floor(o.total / 100) : 0;
+  const expected = types.length * (o.forwarder === 'floor' ? o.total + duplicates : o.total);
+  const certs = { ca: pki.chain, cert: pki.serverCert, key: pki.serverKey };
+  const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [JSON.stringify({ ...certs, expected: Math.max(1, expected), latency: o.rate > 0 })]);
+  const source = fork(path.join(__dirname, 'benchSource.js'), [JSON.stringify({ total: o.total, rate: o.rate, duplicates: 0.01, shapes })]);
+  const children: ChildProcess[] = [receiver, source];
+  try {
+    const { port: relayPort } = await once<{ port: number }>(receiver, (m) => 'port' in m, 'the receiver', 10_000);
+    const { port: sourcePort } = await once<{ port: number }>(source, (m) => 'port' in m, 'the source', 120_000);
+    const url = `ws://127.0.0.1:${sourcePort}`;
+    let forwarder: ChildProcess;
+    if (o.forwarder !== 'floor') {
+      await writeFile(
+        path.join(dir, 'config.yaml'),
+        `globals: { id: "1", name: bench, multiprocessing: ${o.multiprocessing === true} }
+outputs:
+  devo_1:
+    type: devo_platform
+    config: { address: localhost, port: ${relayPort}, type: SSL, chain: ${pki.chain}, cert: ${pki.clientCert}, key: ${pki.clientKey}, hostname: bench }
+inputs:
+  proofpoint_on_demand:
+    id: "1"
+    credentials: { cluster_id: bench_hosted, api_token: bench }
+    override_url_base: ${url}
+    services:
+${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undefined ? '' : `, dedup_max_keys: ${o.dedupMaxKeys}`} }`).join('\n')}
+`,
+      );
+      if (o.preloadKeys !== undefined) {
+        await mkdir(path.join(dir, 'state'), { recursive: true });
+        const expires = Date.now() + 3_600_000;
+        const lines: string[] = [];
+        for (let i = 0; i < o.preloadKeys; i++) lines.push(`["preloaded-${i.toString(36).padStart(26, '0')}",${expires}]\n`);
+        await writeFile(path.join(dir, 'state', `proofpoint_on_demand-1-${types[0]!}.dedup.jsonl`), lines.join(''));
+      }
+      const cli = o.forwarder === 'before' ? o.beforeCli! : CLI;
+      const command = o.workerOutput === 'shared' ? [path.join(__dirname, 'benchCollector.js'), JSON.stringify({ config: 'config.yaml', workerOutput: 'shared' })] : [cli, 'run', '--config', 'config.yaml'];
+      const args = [...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), ...command];
+      forwarder = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    } else {
+      forwarder = fork(path.join(__dirname, 'benchFloor.js'), [JSON.stringify({ url, port: relayPort, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey, type: types[0], ...(o.variant === undefined ? {} : { variant: o.variant }) })]);
+    }
+    children.push(forwarder);
+    if (o.total === 0) {
+      // Idle: connected, nothing to forward.
+      const idleSeconds = o.idleSeconds ?? 10;
+      await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+      const memory = await rss(forwarder.pid!);
+      return {
+        scenario: o.name,
+        forwarder: o.forwarder,
+        ...(o.variant === undefined ? {} : { variant: o.variant }),
+        framesSent: 0,
+        eventsReceived: 0,
+        seconds: idleSeconds,
+        framesPerSec: 0,
+        eventsPerSec: 0,
+        mibPerSec: 0,
+        wholeRunFramesPerSec: 0,
+        p50Ms: NaN,
+        p99Ms: NaN,
+        peakRssMiB: memory.peak,
+        rssMiB: memory.now,
+        cpuMicrosPerEvent: NaN,
+        cpuPerWallSecond: NaN,
+        busiestThreadShare: NaN,
+      };
+    }
+    const started = once<{ started: number }>(source, (m) => 'started' in m, 'the session', 60_000);
+    const cpuBefore = await started.then(() => cpuSeconds(forwarder.pid!));
+    const threadsBefore = await threadCpuSeconds(forwarder.pid!);
+    const received = await once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number | null; p99: number | null }>(
+      receiver,
+      (m) => m['done'] === true,
+      'every event',
+      600_000,
+    );
+    const { started: startedAt } = await started;
+    const memory = await rss(forwarder.pid!);
+    const cpu = (await cpuSeconds(forwarder.pid!)) - cpuBefore;
+    const threadsAfter = await threadCpuSeconds(forwarder.pid!);
+    const seconds = (received.lastAt - startedAt) / 1000;
+    const framesSent = types.length * (o.total + duplicates);
+    const sustained = Math.max(0.001, (received.at90 - received.at10) / 1000);
+    return {
+      scenario: o.name,
+      forwarder: o.forwarder,
+      ...(o.variant === undefined ? {} : { variant: o.variant }),
+      framesSent,
+      eventsReceived: received.lines,
+      seconds,
+      framesPerSec: (0.8 * framesSent) / sustained,
+      eventsPerSec: (0.8 * received.lines) / sustained,
+      mibPerSec: (0.8 * received.bytes) / 1024 / 1024 / sustained,
+      wholeRunFramesPerSec: framesSent / seconds,
+      cpuMicrosPerEvent: (cpu * 1e6) / framesSent,
+      cpuPerWallSecond: cpu / seconds,
+      busiestThreadShare: busiestShare(threadsBefore, threadsAfter),
+      p50Ms: received.p50 ?? NaN, // null: not measured (a blast; NaN does not cross IPC)
+      p99Ms: received.p99 ?? NaN,
+      peakRssMiB: memory.peak,
+      rssMiB: memory.now,
+    };
+  } finally {
+    for (const child of children.reverse()) await stop(child);
+  }
+}
+

@@ -133,9 +133,18 @@ export class DedupJournal {
 /** Keys that JSON writes as they are (PoD guids and ids, CASB ids, `sha256:` digests): no escaping to do. */
 const PLAIN_KEY = /^[\w.:+/=-]*$/;
 
-/** One journal line, `["key",expiresAt]` (the same text as `JSON.stringify([key, expiresAt])`). */
+/** U+2028 and U+2029, which JSON leaves as they are and Node 24's readline takes for line ends. */
+const LINE_SEPARATORS = /[\u2028\u2029]/g;
+
+/**
+ * One journal line, `["key",expiresAt]`: the text of `JSON.stringify([key, expiresAt])`, but for
+ * U+2028 and U+2029 in a key, written as `\u2028` and `\u2029` (the same JSON) so that every reader
+ * of lines sees one line.
+ */
 function line([key, expiresAt]: readonly [string, number]): string {
-  return PLAIN_KEY.test(key) ? `["${key}",${expiresAt}]\n` : `[${JSON.stringify(key)},${expiresAt}]\n`;
+  if (PLAIN_KEY.test(key)) return `["${key}",${expiresAt}]\n`;
+  const json = JSON.stringify(key).replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
+  return `[${json},${expiresAt}]\n`;
 }
 
 function parseLine(line: string): [string, number] | undefined {

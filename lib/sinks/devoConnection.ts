@@ -4,15 +4,10 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import type { Logger } from '../log/logger';
 import { describeTlsError, type DevoSettingNames } from './describeTlsError';
+import type { DevoSenderOptions } from './devoSenderOptions';
 
-/** What a {@link DevoConnection} needs: the relay, the credentials and the clock. */
-export interface DevoConnectionOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly ca: string | Buffer;
-  readonly cert: string | Buffer;
-  readonly key: string | Buffer;
-  readonly passphrase?: string;
+/** What a {@link DevoConnection} needs: the relay and the credentials (as the sender's options give them), and the clock. */
+export interface DevoConnectionOptions extends Pick<DevoSenderOptions, 'host' | 'port' | 'ca' | 'cert' | 'key' | 'passphrase'> {
   /** False only for lab relays (the caller warns). */
   readonly verifyServer: boolean;
   readonly settings: DevoSettingNames;

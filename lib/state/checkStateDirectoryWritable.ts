@@ -17,7 +17,7 @@ export interface StateDirectoryUser {
  * Checks at start that the collector can keep state: creates the state directory when it is
  * absent (mode 0700), then creates, writes, syncs and removes a probe file in it. Throws
  * `STATE_DIRECTORY_UNWRITABLE`, naming the directory, the setting and what to do (for a
- * permission problem, `chown uid:gid` of the collector's user: a directory that Docker created
+ * permission problem, `chown -R uid:gid` of the collector's user: a directory that Docker created
  * for a bind mount belongs to root, and the image runs as uid 1000), rather than letting the
  * collector deliver events whose cursors it cannot save, which the next start would pull again.
  * A failure later on is not this check's: it is logged (`STATE_WRITE_FAILED`) and retried.
@@ -52,7 +52,8 @@ export async function checkStateDirectoryWritable(directory: string, user: State
   }
 }
 
-function currentUser(): StateDirectoryUser | undefined {
+/** This process's effective user and group (undefined where the platform has none). */
+export function currentUser(): StateDirectoryUser | undefined {
   const uid = process.geteuid?.();
   const gid = process.getegid?.();
   return uid === undefined || gid === undefined ? undefined : { uid, gid };
@@ -63,7 +64,7 @@ function remedy(directory: string, code: string | undefined, user: StateDirector
     case 'EACCES':
     case 'EPERM': {
       const who = user === undefined ? "the collector's user" : `uid ${user.uid}`;
-      const chown = user === undefined ? 'chown it to that user' : `run \`chown ${user.uid}:${user.gid} ${directory}\` (in a container: on the host directory mounted there)`;
+      const chown = user === undefined ? 'chown it to that user' : `run \`chown -R ${user.uid}:${user.gid} ${directory}\` (in a container: on the host directory mounted there)`;
       return `The collector runs as ${who}: ${chown}, or set ${DIRECTORY_SETTING} to a directory it can write.`;
     }
     case 'EROFS':

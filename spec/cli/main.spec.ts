@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeCertFiles } from '../helpers/certFiles';
+import { CONTAINER_UID, otherUserFixture, runAs } from '../helpers/otherUser';
 import { sharedPki } from '../helpers/pki';
 import { tempDir } from '../helpers/tempDir';
 
@@ -15,19 +16,6 @@ export function runCli(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: { PATH: process.env['PATH'] ?? '', ...options.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Runs the built CLI as another user (root only), as the container's user runs it. */
-function runCliAs(uid: number, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, uid, gid: uid, env: { PATH: process.env['PATH'] ?? '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -217,13 +205,17 @@ inputs:
   it('run, as the container user (uid 1000), exits 1 on a root-owned state directory and tells the chown', async function () {
     // Only root can start a process as another user; a non-root run is covered by the spec of the check.
     if (process.geteuid?.() !== 0) this.skip();
-    const { chmod, chown, mkdir } = await import('node:fs/promises');
-    await chmod(dir, 0o755);
-    await chown(path.join(dir, 'certs', 'client.key'), 1000, 1000);
-    await mkdir(path.join(dir, 'state'), { mode: 0o755 }); // as Docker creates a missing bind-mount source: root's
-    await writeFile(
-      path.join(dir, 'config.yaml'),
-      `globals: { id: "1", name: demo }
+    // A fixture uid 1000 can reach, wherever the checkout sits (a CI clone may be in a 0700 directory).
+    const other = await otherUserFixture();
+    const { dir: home, remove: removeHome } = await other.tempDir();
+    try {
+      const { chown, mkdir } = await import('node:fs/promises');
+      await writeCertFiles(path.join(home, 'certs'), await sharedPki());
+      await chown(path.join(home, 'certs', 'client.key'), CONTAINER_UID, CONTAINER_UID);
+      await mkdir(path.join(home, 'state'), { mode: 0o755 }); // as Docker creates a missing bind-mount source: root's
+      await writeFile(
+        path.join(home, 'config.yaml'),
+        `globals: { id: "1", name: demo }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
 inputs:
@@ -232,11 +224,14 @@ inputs:
     credentials: { cluster_id: c, api_token: t-123456 }
     services: { message: {} }
 `,
-    );
-    const { code, stderr } = await runCliAs(1000, ['run', '--config', 'config.yaml'], dir);
-    expect(code).to.equal(1);
-    expect(stderr).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it .*EACCES/);
-    expect(stderr).to.include(`The collector runs as uid 1000: run \`chown 1000:1000 ${path.join(dir, 'state')}\``);
+      );
+      const { code, stderr } = await runAs(CONTAINER_UID, other.node, [other.cli, 'run', '--config', 'config.yaml'], home);
+      expect(code).to.equal(1);
+      expect(stderr).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it .*EACCES/);
+      expect(stderr).to.include(`The collector runs as uid 1000: run \`chown -R 1000:1000 ${path.join(home, 'state')}\``);
+    } finally {
+      await removeHome();
+    }
   });
 
   it('demo (npm start) runs the simulators and the pipelines, and the receiver writes what Devo would get', async function () {

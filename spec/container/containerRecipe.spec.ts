@@ -90,14 +90,15 @@ describe('the container recipe (Dockerfile, README, docker-compose.yml)', () => 
     expect(service.volumes).to.include.members(['./config:/app/config:ro', './certs:/app/certs:ro', './state:/app/state']);
   });
 
-  it("the README creates state/ and makes it and the key the image's user's (uid 1000) before docker run", async () => {
+  it("the README creates state/ and makes it, every file in it (chown -R) and the key the image's user's (uid 1000) before docker run", async () => {
     const commands = await readmeDockerCommands();
     const before = commands.slice(0, commands.findIndex((c) => c.startsWith('docker run ')));
     const steps = before.flatMap((c) => c.split(/\s*&&\s*/));
     const mkdir = steps.findIndex((c) => /^mkdir -p (-m 0?700 )?state$/.test(c));
-    const chownState = steps.findIndex((c) => /^(sudo )?chown 1000:1000 state$/.test(c));
+    // Recursive: a native run before leaves state files of its own user there.
+    const chownState = steps.findIndex((c) => /^(sudo )?chown -R 1000:1000 state$/.test(c));
     expect(mkdir, 'mkdir -p state').to.be.at.least(0);
-    expect(chownState, 'chown 1000:1000 state, after it is made').to.be.greaterThan(mkdir);
+    expect(chownState, 'chown -R 1000:1000 state, after it is made').to.be.greaterThan(mkdir);
     expect(steps.some((c) => /^(sudo )?chown 1000(:1000)? certs\/\S+\.key$/.test(c)), 'the key owned by uid 1000').to.equal(true);
     expect(before.some((c) => c.startsWith('docker build -t proofpoint-devo-collector .'))).to.equal(true);
   });

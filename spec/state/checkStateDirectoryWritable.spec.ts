@@ -3,6 +3,7 @@ import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CollectorError } from '../../lib/errors/collectorError';
 import { checkStateDirectoryWritable } from '../../lib/state/checkStateDirectoryWritable';
+import { CONTAINER_UID, otherUserFixture, runAs } from '../helpers/otherUser';
 import { tempDir } from '../helpers/tempDir';
 
 async function failure(run: () => Promise<void>): Promise<CollectorError> {
@@ -46,25 +47,24 @@ describe('checkStateDirectoryWritable', () => {
   it('refuses a directory the collector may not write to, telling the chown of its user (as a root-owned bind mount in the container)', async function () {
     // Root writes anywhere: the permission check can only be seen as another user.
     if (process.geteuid?.() === 0) {
-      const state = path.join(dir, 'state');
-      await mkdir(state, { mode: 0o755 });
-      await chmod(dir, 0o755);
-      const { spawn } = await import('node:child_process');
-      const script = `require(${JSON.stringify(require.resolve('../../lib/state/checkStateDirectoryWritable'))}).checkStateDirectoryWritable(${JSON.stringify(state)}).then(() => console.log('OK'), (e) => console.log(e.code + ': ' + e.message))`;
-      const out = await new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ['-e', script], { uid: 1000, gid: 1000 });
-        let text = '';
-        child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-        child.on('error', reject);
-        child.on('close', () => resolve(text));
-      });
-      expect(out).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it \(\.write-probe-[0-9a-f]+\): EACCES/);
-      expect(out).to.include(`The collector runs as uid 1000: run \`chown 1000:1000 ${state}\``);
+      // A fixture uid 1000 can reach, wherever the checkout sits (a CI clone may be in a 0700 directory).
+      const other = await otherUserFixture();
+      const { dir: reachable, remove: removeReachable } = await other.tempDir();
+      try {
+        const state = path.join(reachable, 'state');
+        await mkdir(state, { mode: 0o755 });
+        const script = `require(${JSON.stringify(other.module('lib/state/checkStateDirectoryWritable'))}).checkStateDirectoryWritable(${JSON.stringify(state)}).then(() => console.log('OK'), (e) => console.log(e.code + ': ' + e.message))`;
+        const { stdout: out } = await runAs(CONTAINER_UID, other.node, ['-e', script], reachable);
+        expect(out).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it \(\.write-probe-[0-9a-f]+\): EACCES/);
+        expect(out).to.include(`The collector runs as uid 1000: run \`chown -R 1000:1000 ${state}\``);
+      } finally {
+        await removeReachable();
+      }
     } else {
       const state = path.join(dir, 'state');
       await mkdir(state, { mode: 0o500 });
       const err = await failure(() => checkStateDirectoryWritable(state));
-      expect(err.message).to.include(`chown ${process.geteuid?.()}:${process.getegid?.()} ${state}`);
+      expect(err.message).to.include(`chown -R ${process.geteuid?.()}:${process.getegid?.()} ${state}`);
       await chmod(state, 0o700);
     }
   });

@@ -8,7 +8,7 @@ import type { Logger } from '../lib/log/logger';
 import { RepeatedErrorLog } from '../lib/log/repeatedErrorLog';
 import { SecretRedactor } from '../lib/log/secretRedactor';
 import { Valve } from '../lib/flow/valve';
-import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
+import { dedupWindow, type DedupEntry, type DedupWindow } from '../lib/operators/dedupWindow';
 import { finalizeAsync } from '../lib/operators/finalizeAsync';
 import { flatten, type JsonObject } from '../lib/operators/flatten';
 import { normalizeTime } from '../lib/operators/normalizeTime';
@@ -19,7 +19,6 @@ import type { DevoWriter } from '../lib/sinks/devoWriter';
 import { CasbClient, type CasbClientOptions } from '../lib/sources/casbClient';
 import { ProofpointCasbInitVariablesError } from '../lib/sources/casbErrors';
 import { sharedCasbClient, type SharedCasbClient } from '../lib/sources/sharedCasbClient';
-import { PendingKeys } from '../lib/state/pendingKeys';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { alertPages, eventPages } from './casbPages';
 import { pullCycles, type CasbPage } from './casbPullCycles';
@@ -240,7 +239,6 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
   const { service, deps, dedup, store, telemetry } = ctx;
   const { counters } = telemetry;
   const field = FLATTEN_FIELD[service.name];
-  const pending = new PendingKeys();
   const commitErrors = new RepeatedErrorLog(ctx.logger);
   const pagesDeps = { client: ctx.client, logger: ctx.logger, maxPagesPerCycle: ctx.tuning.maxPagesPerCycle };
   // What the page in progress holds, for the telemetry: in the sort window, and in the write stage until written.
@@ -298,6 +296,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
   /** Persists what a delivered page covers: its keys in the journal, then its state. Never throws. */
   const commit = async (page: CasbPage, batches: ReadonlyArray<WrittenBatch<string>>): Promise<void> => {
     const seen = new Set<string>();
+    const delivered: DedupEntry[] = [];
     for (const batch of batches) {
       counters.sent += batch.records.length;
       counters.bytesSent += batch.bytes;
@@ -306,12 +305,12 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
         if (seen.has(record.value)) continue;
         seen.add(record.value);
         const entry = dedup.confirm(record.value);
-        if (entry !== undefined) pending.add(entry);
+        if (entry !== undefined) delivered.push(entry);
       }
     }
     if (page.nextState !== undefined) ctx.logger.info('Updating the persistence');
-    const outcome = await store.commit(pending.take(), dedup, page.nextState);
-    pending.putBack(outcome.unpersisted);
+    const outcome = await store.commit(delivered, dedup, page.nextState);
+    if (outcome.deferred === true) return;
     telemetry.committed(outcome.error === undefined);
     if (outcome.error !== undefined) commitErrors.report(outcome.error);
   };

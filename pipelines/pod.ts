@@ -9,6 +9,7 @@ import type { Logger } from '../lib/log/logger';
 import { SecretRedactor } from '../lib/log/secretRedactor';
 import { commitAcks } from '../lib/operators/commitAcks';
 import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
+import { gate } from '../lib/operators/gate';
 import type { Timed } from '../lib/operators/timed';
 import { normalizeTime } from '../lib/operators/normalizeTime';
 import { sortWithin } from '../lib/operators/sortWithin';
@@ -22,7 +23,7 @@ import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
 import { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import { earlyForgetReporter } from './earlyForgetReporter';
 import { inFlightShare } from './inFlightShare';
-import { decidePodCatchUp } from './podCatchUp';
+import { decidePodCatchUp, initialCatchUpFloor } from './podCatchUp';
 import { PodCommits, podCursor } from './podCommits';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
 import type { PipelineDeps, Service } from './service';
@@ -153,6 +154,8 @@ interface Context {
   readonly store: ServiceStore<PodState>;
   /** The state found at start. */
   readonly persisted: PodState | undefined;
+  /** The catch-up floor this run starts with. */
+  readonly catchUpFrom: number;
   readonly dedup: DedupWindow<PodFrame>;
   readonly telemetry: ServiceTelemetry;
 }
@@ -192,9 +195,12 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   const persisted = await store.load();
   logger.info(`Data retrieved from the persistence: ${persisted === undefined ? 'None' : JSON.stringify(persisted)}`);
   await store.restoreWindow(dedup);
-  const ctx: Context = { input, service, deps, tuning, logger, now, store, persisted, dedup, telemetry };
+  // The floor is persisted before anything is delivered: a crash from here on, however early, catches up from it.
+  const first = decidePodCatchUp({ now: now(), persisted, configuredStartTime: service.startTime, lastEventTime: persisted?.lastEventTime ?? undefined, lastSessionEnd: undefined });
+  const catchUpFrom = initialCatchUpFloor(first, persisted, now());
+  const ctx: Context = { input, service, deps, tuning, logger, now, store, persisted, catchUpFrom, dedup, telemetry };
   // Mark the run as unclean until it stops cleanly: a crash from here on is detected at restart.
-  const marked = await store.commit([], dedup, podCursor(service, now(), persisted?.lastEventTime ?? undefined, 'error'));
+  const marked = await store.commit([], dedup, podCursor(service, now(), persisted?.lastEventTime ?? undefined, catchUpFrom, 'error'), true);
   if (marked.error !== undefined) logger.error(describeError(marked.error));
   return ctx;
 }
@@ -208,7 +214,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   // Events wait up to a second (sort window, batch): their bytes wait in reused slabs, not in
   // socket reads. A copy is made once an event is kept, and released by the sink alone.
   const arena = new ByteArena();
-  const commits = new PodCommits({ store, dedup, telemetry, logger, now, service, lastEventTime: ctx.persisted?.lastEventTime ?? undefined });
+  const commits = new PodCommits({ store, dedup, telemetry, logger, now, service, lastEventTime: ctx.persisted?.lastEventTime ?? undefined, catchUpFrom: ctx.catchUpFrom });
   let sorting = 0;
   telemetry.holding(() => ({ sortWindow: sorting, sink: flow.valve.inFlight.items, dedupKeys: dedup.size, dedupBytes: dedup.bytes }));
   let lastSessionEnd: number | undefined;
@@ -292,6 +298,8 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       sorting++;
       return { time: e.time, value: { key: e.value.key, ts: e.value.ts, raw: arena.copy(e.value.raw) } };
     }),
+    // An event older than the catch-up floor waits for a lower one to be written (rare: once per hour of disorder).
+    gate({ admit: (e) => commits.admit(e.time), valve: flow.valve, size: (e) => e.value.raw.length }),
     sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$: flow.breaks$ }),
     tap(() => sorting--),
     devoSink({

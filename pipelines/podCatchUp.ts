@@ -48,8 +48,11 @@ function minutes(ms: number): string {
  * session restored within an hour by itself, and after more than an hour sends the last hour
  * only.
  * - Within one process, and after a clean stop less than an hour ago: no sinceTime.
- * - After an unclean stop, or a gap of more than an hour: the last delivered event time rounded
- *   down to the hour (UTC), clamped to 30 days back.
+ * - After an unclean stop: the catch-up floor (`catchUpFrom`: the hour of the earliest event that
+ *   may not have been delivered), clamped to 30 days back; the same after a clean stop stamped in
+ *   the future (the clock was corrected since).
+ * - After a gap of more than an hour: the last delivered event time rounded down to the hour
+ *   (UTC), clamped the same way.
  * - On a first run with `start_time`, or when `start_time` is new or changed: from it, rounded
  *   and clamped the same way.
  */
@@ -77,18 +80,30 @@ export function decidePodCatchUp(input: PodCatchUpInput): PodCatchUp {
   if (configuredStartTime !== undefined && recorded !== undefined && recorded !== configuredStartTime) {
     return fromStart(recorded === null ? 'start_time is new in the config' : 'start_time changed in the config');
   }
-  if (!persisted.cleanStop) {
-    // A run that delivered nothing before dying: the PoD server may have streamed it events that
-    // never reached Devo. It marked itself unclean when it started (stoppedAt): catch up from there.
-    if (lastEventTime === undefined && persisted.stoppedAt !== null) {
-      return {
-        sinceTime: catchUpTime(persisted.stoppedAt, now),
-        reason: `the previous run did not stop cleanly and delivered nothing: catching up from the hour it started (${new Date(persisted.stoppedAt).toISOString()})`,
-      };
-    }
-    return fromLast('the previous run did not stop cleanly');
-  }
+  // The catch-up floor: no event before it was received and left undelivered (persisted before
+  // any such event went to Devo; older states: the last delivered event's hour).
+  const fromFloor = (why: string): PodCatchUp =>
+    persisted.catchUpFrom === null
+      ? fromLast(why)
+      : {
+          sinceTime: catchUpTime(persisted.catchUpFrom, now),
+          reason: `${why}: catching up from ${new Date(catchUpTime(persisted.catchUpFrom, now)).toISOString()}, the hour of the earliest event it may not have delivered`,
+        };
+  if (!persisted.cleanStop) return fromFloor('the previous run did not stop cleanly');
   const stoppedAt = persisted.stoppedAt ?? 0;
+  // A clean stop stamped ahead of the clock (a clock corrected since) says nothing of the gap.
+  if (stoppedAt > now + CURSOR_MAX_SKEW_MS) return fromFloor(`the last stop is stamped in the future (${new Date(stoppedAt).toISOString()}: was the clock corrected?)`);
   if (now - stoppedAt > HOUR) return fromLast(`stopped ${minutes(now - stoppedAt)} ago (over an hour)`);
   return { sinceTime: undefined, reason: `clean stop ${minutes(now - stoppedAt)} ago: the server resumes` };
+}
+
+/**
+ * The catch-up floor a run starts with (see `PodState.catchUpFrom`), persisted before it
+ * connects: where its first session catches up from, if it does; else the floor persisted before
+ * (a clean stop's); else, knowing nothing, an hour back, the furthest a session restored without
+ * `sinceTime` resumes from (the server may still send a dropped session's events of up to an hour
+ * ago, and a crash before any of them was delivered must catch up that far).
+ */
+export function initialCatchUpFloor(first: PodCatchUp, persisted: PodState | undefined, now: number): number {
+  return first.sinceTime ?? persisted?.catchUpFrom ?? catchUpTime(now - HOUR, now);
 }

@@ -2,12 +2,14 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { defer, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
 import { cleartextWarnings } from '../lib/config/cleartextWarnings';
 import type { CollectorConfig } from '../lib/config/collectorConfig';
-import { loadDevoCredentials } from '../lib/config/devoCredentials';
+import { loadDevoCredentials, type DevoCredentials } from '../lib/config/devoCredentials';
 import { ConfigError } from '../lib/config/configError';
-import { describeError } from '../lib/errors/collectorError';
+import { describeError, type CollectorError } from '../lib/errors/collectorError';
 import type { Logger } from '../lib/log/logger';
 import { HttpEndpoint } from '../lib/http/httpEndpoint';
 import type { DevoWriter } from '../lib/sinks/devoWriter';
+import { checkStateFiles } from '../lib/state/checkStateFiles';
+import { lockStateDirectory } from '../lib/state/stateDirectoryLock';
 import { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
 import { startSeedTraces } from '../lib/telemetry/seedTraces';
 import { outputSender, type SenderTuning } from './outputSender';
@@ -64,7 +66,11 @@ export interface RunnerDeps {
 export interface Collector {
   /** Names of the running services. */
   readonly services: readonly string[];
-  /** Resolves when every service has stopped and the sender is closed. */
+  /**
+   * Resolves when every service has stopped, the sender is closed and the state directory's lock
+   * released; rejects (`STATE_DIRECTORY_LOCKED`) when the collector had to stop on its own because
+   * it lost that lock (another process may be using the directory).
+   */
   readonly done: Promise<void>;
   /** Stops the sources, flushes the sink, persists state and closes the connection. */
   stop(): Promise<void>;
@@ -89,7 +95,10 @@ function startupWarnings(config: CollectorConfig, logger: Logger): void {
 
 /**
  * Starts every service of a config on one shared Devo connection, each under a supervisor that
- * logs a failure and restarts the service with capped exponential backoff.
+ * logs a failure and restarts the service with capped exponential backoff. First it takes the
+ * state directory's lock (`STATE_DIRECTORY_LOCKED` when another collector holds it) and checks
+ * that every state file there can be read and written (`STATE_UNREADABLE`), so that a collector
+ * never pulls into state it shares or cannot keep.
  *
  * @example
  * const collector = await startCollector(config, { logger, services: defaultServices });
@@ -100,8 +109,44 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
   const { logger } = deps;
   const { credentials, problems } = await loadDevoCredentials(config.output);
   if (credentials === undefined) throw new ConfigError(config.source, problems);
-  if (deps.role !== 'worker') startupWarnings(config, logger);
-  if (config.collector.multiprocessing) return startWorkers(config, credentials, deps);
+  if (deps.role === 'worker') return startRunner(config, credentials, deps);
+  // One collector per state directory, and only state it can use (the workers run under the main thread's lock).
+  let lost: ((err: CollectorError) => void) | undefined;
+  const lock = await lockStateDirectory(config.stateDirectory, { onLost: (err) => lost?.(err) });
+  let collector: Collector;
+  try {
+    await checkStateFiles(config.stateDirectory);
+    startupWarnings(config, logger);
+    collector = config.collector.multiprocessing ? await startWorkers(config, credentials, deps) : await startRunner(config, credentials, deps);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  let fatal: CollectorError | undefined;
+  lost = (err) => {
+    fatal = err;
+    logger.error(describeError(err));
+    void collector.stop();
+  };
+  const done = collector.done.then(async () => {
+    await lock.release();
+    if (fatal !== undefined) throw fatal;
+  });
+  // Rejects only when the collector had to stop on its own; an embedder that never awaits it is not crashed by that.
+  done.catch(() => undefined);
+  return {
+    ...collector,
+    done,
+    stop: async () => {
+      await collector.stop();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+/** The single-thread runner: every service of `config` on one sender (a worker's, or the whole collector's). */
+async function startRunner(config: CollectorConfig, credentials: DevoCredentials, deps: RunnerDeps): Promise<Collector> {
+  const { logger } = deps;
   const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
   const sender: OutputWriter = deps.writer ?? outputSender(config, credentials, { logger, telemetry: telemetry.sender, ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }) });
   const services = deps.services(config, sender, logger, telemetry);

@@ -1,8 +1,8 @@
 import type { DedupEntry } from '../operators/dedupWindow';
 
 /**
- * Delivered keys waiting for the next commit, in delivery order. A commit takes them all; what it
- * could not persist goes back in front of what was delivered meanwhile.
+ * Delivered keys waiting for the next commit, in delivery order. A commit takes them all (what it
+ * cannot write stays in the de-dup window, from which the store rebuilds its journal).
  */
 export class PendingKeys {
   private entries: DedupEntry[] = [];
@@ -20,10 +20,5 @@ export class PendingKeys {
     const taken = this.entries;
     this.entries = [];
     return taken;
-  }
-
-  /** Keys a commit could not persist: they wait again, before the newer ones. */
-  putBack(entries: readonly DedupEntry[]): void {
-    if (entries.length > 0) this.entries = entries.concat(this.entries);
   }
 }

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as t from 'io-ts';
-import { CollectorError, describeError, errorMessage } from '../errors/collectorError';
+import { CollectorError, errorMessage } from '../errors/collectorError';
 import type { Logger } from '../log/logger';
 import type { SecretRedactor } from '../log/secretRedactor';
 import type { DedupEntry, DedupWindow } from '../operators/dedupWindow';
@@ -13,13 +13,20 @@ import { StateFile, type StateMigration } from './stateFile';
 /** What the store needs of a de-dup window. */
 export type WindowState = Pick<DedupWindow<unknown>, 'restore' | 'size' | 'exportState'>;
 
-/** What a {@link ServiceStore.commit} could not persist: the caller offers it again at the next commit. */
+/** How a {@link ServiceStore.commit} went. */
 export interface CommitOutcome {
-  /** Delivered keys not appended to the journal. */
-  readonly unpersisted: readonly DedupEntry[];
-  /** The first failure (`STATE_WRITE_FAILED`), if any: the caller logs it. */
+  /**
+   * The failure (`STATE_WRITE_FAILED`) while the state cannot be written: of this attempt, or of
+   * the last one while the store waits before trying again (see {@link ServiceStore.commit}).
+   */
   readonly error?: CollectorError;
+  /** Nothing was tried: the store waits after a failure (what was handed over is written by the next attempt). */
+  readonly deferred?: true;
 }
+
+/** After a failed write, the store waits this long before the next attempt, doubling per failure up to {@link COMMIT_BACKOFF_MAX_MS}. */
+export const COMMIT_BACKOFF_INITIAL_MS = 1000;
+export const COMMIT_BACKOFF_MAX_MS = 60_000;
 
 /** The setting that names the state directory, for messages. */
 const DIRECTORY_SETTING = 'globals.persistence.config.directory_name';
@@ -50,6 +57,16 @@ export interface ServiceStoreOptions<S> {
  */
 export class ServiceStore<S> {
   private current: S | undefined;
+  /** `current` has not been written yet. */
+  private stateDirty = false;
+  /** The journal lacks delivered keys (an append failed): the next write rewrites it from the window. */
+  private journalStale = false;
+  /** The last write's failure, while writes fail. */
+  private failure: CollectorError | undefined;
+  private failures = 0;
+  private retryAt = 0;
+  /** The write in progress (commits are written one at a time). */
+  private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly stateFile: StateFile<S>,
@@ -57,6 +74,7 @@ export class ServiceStore<S> {
     /** Where records that cannot be processed go. */
     readonly deadLetter: DeadLetterFile,
     private readonly logger: Logger,
+    private readonly now: () => number,
   ) {}
 
   /**
@@ -97,6 +115,7 @@ export class ServiceStore<S> {
         now,
       }),
       logger,
+      now,
     );
   }
 
@@ -105,7 +124,7 @@ export class ServiceStore<S> {
     return this.current;
   }
 
-  /** Reads the persisted cursor (undefined when absent or unusable: see {@link StateFile.load}). */
+  /** Reads the persisted cursor (undefined when absent or corrupt; throws when unreadable: see {@link StateFile.load}). */
   async load(): Promise<S | undefined> {
     this.current = await this.stateFile.load();
     return this.current;
@@ -127,40 +146,74 @@ export class ServiceStore<S> {
     return this.journal.countLines().catch(() => 0);
   }
 
-  /** Puts the journal's live keys into `window`; an unreadable journal is logged, the window stays empty. */
+  /**
+   * Puts the journal's live keys into `window`. Throws `STATE_UNREADABLE` when the journal exists
+   * but cannot be read: starting with an empty window would deliver again what it says was delivered.
+   */
   async restoreWindow(window: WindowState): Promise<void> {
-    try {
-      const content = await this.journal.load((key, expiresAt) => window.restore(key, expiresAt));
-      if (content.skipped > 0) this.logger.warn(`Skipped ${content.skipped} unreadable line(s) of ${this.journal.file} (a torn append)`);
-      this.logger.info(`Restored ${window.size} delivered key(s) into the de-dup window`);
-    } catch (err) {
-      this.logger.error(`${describeError(err)}. Starting with an empty de-dup window (a catch-up may re-send duplicates)`);
-    }
+    const content = await this.journal.load((key, expiresAt) => window.restore(key, expiresAt));
+    if (content.skipped > 0) this.logger.warn(`Skipped ${content.skipped} unreadable line(s) of ${this.journal.file} (a torn append)`);
+    this.logger.info(`Restored ${window.size} delivered key(s) into the de-dup window`);
   }
 
   /**
    * Persists what a delivery covers: appends `delivered` (the keys delivered since the last
    * commit, as the window's `confirm` gave them) to the journal, compacts the journal when it has
-   * grown, writes `state` when there is one, and flushes the dead letters. Never throws: what it
-   * could not persist is returned with the first failure, and the caller offers those keys again
-   * at the next commit (with a cursor that covers them).
+   * grown, writes the latest `state` handed to any commit, and flushes the dead letters. Never
+   * throws. While writes fail (a full or read-only disk), nothing is carried: the delivered keys
+   * stay in `window` (which is what the journal holds), the journal is marked stale and rebuilt
+   * from the window by the first write that succeeds, and the store does not try again before a
+   * backoff (1 s, doubling to 60 s) is over, returning the last failure meanwhile. `final` (the
+   * last commit of a stop) tries at once whatever the backoff.
    */
-  async commit(delivered: readonly DedupEntry[], window: WindowState, state: S | undefined): Promise<CommitOutcome> {
-    if (state !== undefined) this.current = state;
-    try {
-      await this.journal.append(delivered);
-    } catch (err) {
-      return { unpersisted: delivered, error: asStateError(err) };
+  commit(delivered: readonly DedupEntry[], window: WindowState, state: S | undefined, final = false): Promise<CommitOutcome> {
+    if (state !== undefined) {
+      this.current = state;
+      this.stateDirty = true;
+    }
+    // One write at a time, in call order.
+    const outcome = this.writing.then(() => this.write(delivered, window, final));
+    this.writing = outcome.catch(() => undefined);
+    return outcome;
+  }
+
+  private async write(delivered: readonly DedupEntry[], window: WindowState, final: boolean): Promise<CommitOutcome> {
+    if (this.failure !== undefined && !final && this.now() < this.retryAt) {
+      // Not appended now: the keys are in the window, from which the next write rebuilds the journal.
+      if (delivered.length > 0) this.journalStale = true;
+      return { error: this.failure, deferred: true };
     }
     try {
-      if (this.journal.needsCompaction(window.size)) await this.journal.rewrite(window.exportState());
-      if (state !== undefined) await this.stateFile.save(state);
+      try {
+        if (this.journalStale || this.journal.needsCompaction(window.size)) {
+          await this.journal.rewrite(window.exportState());
+          this.journalStale = false;
+        } else await this.journal.append(delivered);
+      } catch (err) {
+        if (delivered.length > 0) this.journalStale = true;
+        throw err;
+      }
+      const current = this.current;
+      if (this.stateDirty && current !== undefined) {
+        await this.stateFile.save(current);
+        // A newer state handed over meanwhile is still to be written.
+        if (this.current === current) this.stateDirty = false;
+      }
     } catch (err) {
-      return { unpersisted: [], error: asStateError(err) };
+      return { error: this.failed(asStateError(err)) };
     } finally {
       await this.deadLetter.flush();
     }
-    return { unpersisted: [] };
+    this.failure = undefined;
+    this.failures = 0;
+    return {};
+  }
+
+  private failed(error: CollectorError): CollectorError {
+    this.failure = error;
+    this.failures++;
+    this.retryAt = this.now() + Math.min(COMMIT_BACKOFF_MAX_MS, COMMIT_BACKOFF_INITIAL_MS * 2 ** Math.min(this.failures - 1, 16));
+    return error;
   }
 }
 

@@ -35,9 +35,10 @@ interface Envelope {
  * written atomically with mode 0600. A file that is corrupt, truncated, of an unknown version or
  * of the wrong shape is reported (`STATE_UNREADABLE`), moved aside as
  * `<file>.corrupt-<time>` (kept for inspection, never deleted) and `load` returns `undefined`, so
- * the service starts from its config instead of crash-looping. It is never read through a symbolic
- * link (refused, `STATE_UNREADABLE`; the next save replaces the link with a file), and a mode open
- * to other users is tightened (see `openPrivateFile`).
+ * the service starts from its config instead of crash-looping. A file that exists but cannot be
+ * read (permissions, a symbolic link, which is never followed) is `STATE_UNREADABLE`, thrown: the
+ * service does not start rather than pull again what the file says was delivered. A mode open to
+ * other users is tightened (see `openPrivateFile`).
  */
 export class StateFile<S> {
   private readonly logger: Logger;
@@ -52,7 +53,7 @@ export class StateFile<S> {
     return this.options.file;
   }
 
-  /** The state, migrated to the current version; `undefined` when absent or unusable. */
+  /** The state, migrated to the current version; `undefined` when absent or corrupt (moved aside). Throws `STATE_UNREADABLE` when it cannot be read. */
   async load(): Promise<S | undefined> {
     let text: string;
     try {
@@ -67,10 +68,12 @@ export class StateFile<S> {
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      this.logger.error(
-        `STATE_UNREADABLE: cannot read ${this.options.file}: ${errorMessage(err)}. Starting from the config; check the permissions of ${this.options.setting ?? 'the state directory'}`,
+      // Starting from the config instead would pull again, and deliver twice, what this state says was delivered.
+      throw new CollectorError(
+        'STATE_UNREADABLE',
+        `Cannot read ${this.options.file}: ${errorMessage(err)}. The service does not start without it: make it readable and writable by the collector's user (chown -R the state directory, ${this.options.setting ?? 'the state directory'}), or remove it to start from the config`,
+        { cause: err },
       );
-      return undefined;
     }
     const problem = this.decode(text);
     if (typeof problem !== 'string') return problem.state;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { catchUpTime, decidePodCatchUp } from '../../pipelines/podCatchUp';
+import { catchUpTime, decidePodCatchUp, initialCatchUpFloor } from '../../pipelines/podCatchUp';
+import { POD_STATE_MIGRATIONS } from '../../pipelines/podState';
 
 const HOUR = 3_600_000;
 const now = Date.UTC(2024, 4, 22, 19, 30);
@@ -16,7 +17,7 @@ describe('decidePodCatchUp', () => {
   it('sends no sinceTime after a clean stop less than an hour ago', () => {
     const d = decidePodCatchUp({
       now,
-      persisted: { lastEventTime: lastEvent, cleanStop: true, stoppedAt: now - 20 * 60_000, configuredStartTime: null },
+      persisted: { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: true, stoppedAt: now - 20 * 60_000, configuredStartTime: null },
       configuredStartTime: undefined,
       lastEventTime: lastEvent,
       lastSessionEnd: undefined,
@@ -24,35 +25,62 @@ describe('decidePodCatchUp', () => {
     expect(d).to.deep.equal({ sinceTime: undefined, reason: 'clean stop 20 min ago: the server resumes' });
   });
 
-  it('catches up from the hour of the last delivered event after an unclean stop', () => {
+  it('catches up from the catch-up floor after an unclean stop (the earliest event that may not have been delivered), not the last delivered event', () => {
     const d = decidePodCatchUp({
       now,
-      persisted: { lastEventTime: lastEvent, cleanStop: false, stoppedAt: now - 60_000, configuredStartTime: null },
+      persisted: { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 16), cleanStop: false, stoppedAt: now - 60_000, configuredStartTime: null },
+      configuredStartTime: undefined,
+      lastEventTime: lastEvent,
+      lastSessionEnd: undefined,
+    });
+    expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 22, 16));
+    expect(d.reason).to.equal('the previous run did not stop cleanly: catching up from 2024-05-22T16:00:00.000Z, the hour of the earliest event it may not have delivered');
+  });
+
+  it('after a run that delivered nothing (a crash loop), catches up from the floor the first run of the loop wrote, not the hour the last one started', () => {
+    // The floor was written before anything was delivered, an hour before the loop began; every
+    // later start of the loop kept it (see initialCatchUpFloor).
+    const d = decidePodCatchUp({
+      now,
+      persisted: { lastEventTime: null, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: false, stoppedAt: now - 5_000, configuredStartTime: null },
+      configuredStartTime: undefined,
+      lastEventTime: undefined,
+      lastSessionEnd: undefined,
+    });
+    expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 22, 17));
+  });
+
+  it('without a floor (nothing ever received), after an unclean stop: from the last delivered event, else as a first run', () => {
+    const persisted = { lastEventTime: null, catchUpFrom: null, cleanStop: false, stoppedAt: now - 5_000, configuredStartTime: null };
+    expect(decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: undefined, lastSessionEnd: undefined }).sinceTime).to.equal(undefined);
+    expect(decidePodCatchUp({ now, persisted, configuredStartTime: Date.UTC(2024, 4, 22, 10, 5), lastEventTime: undefined, lastSessionEnd: undefined }).sinceTime).to.equal(Date.UTC(2024, 4, 22, 10));
+  });
+
+  it('does not trust a clean stop stamped in the future (a clock corrected since): it catches up from the floor', () => {
+    const d = decidePodCatchUp({
+      now,
+      persisted: { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: true, stoppedAt: now + 3 * HOUR, configuredStartTime: null },
       configuredStartTime: undefined,
       lastEventTime: lastEvent,
       lastSessionEnd: undefined,
     });
     expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 22, 17));
-    expect(d.reason).to.match(/did not stop cleanly/);
-  });
-
-  it('after an unclean run that delivered nothing, catches up from the hour that run started', () => {
-    const started = Date.UTC(2024, 4, 22, 18, 50);
-    const d = decidePodCatchUp({
+    expect(d.reason).to.match(/^the last stop is stamped in the future \(2024-05-22T22:30:00\.000Z: was the clock corrected\?\): catching up from 2024-05-22T17:00:00\.000Z/);
+    // A few minutes ahead is clock skew, not a correction: trusted.
+    const skewed = decidePodCatchUp({
       now,
-      persisted: { lastEventTime: null, cleanStop: false, stoppedAt: started, configuredStartTime: null },
+      persisted: { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: true, stoppedAt: now + 60_000, configuredStartTime: null },
       configuredStartTime: undefined,
-      lastEventTime: undefined,
+      lastEventTime: lastEvent,
       lastSessionEnd: undefined,
     });
-    expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 22, 18));
-    expect(d.reason).to.match(/delivered nothing: catching up from the hour it started/);
+    expect(skewed.sinceTime).to.equal(undefined);
   });
 
   it('catches up after a clean stop more than an hour ago', () => {
     const d = decidePodCatchUp({
       now,
-      persisted: { lastEventTime: lastEvent, cleanStop: true, stoppedAt: now - 2 * HOUR, configuredStartTime: null },
+      persisted: { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: true, stoppedAt: now - 2 * HOUR, configuredStartTime: null },
       configuredStartTime: undefined,
       lastEventTime: lastEvent,
       lastSessionEnd: undefined,
@@ -62,7 +90,7 @@ describe('decidePodCatchUp', () => {
   });
 
   it('catches up from a new or changed start_time, but not from one a migrated state did not record', () => {
-    const base = { lastEventTime: lastEvent, cleanStop: true, stoppedAt: now - 60_000 };
+    const base = { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: true, stoppedAt: now - 60_000 };
     const start = Date.UTC(2024, 4, 1, 3, 15);
     const changed = decidePodCatchUp({ now, persisted: { ...base, configuredStartTime: Date.UTC(2024, 3, 1) }, configuredStartTime: start, lastEventTime: lastEvent, lastSessionEnd: undefined });
     expect(changed.sinceTime).to.equal(Date.UTC(2024, 4, 1, 3));
@@ -76,7 +104,7 @@ describe('decidePodCatchUp', () => {
   });
 
   it('within a process: resumes within the hour, catches up after a longer gap', () => {
-    const persisted = { lastEventTime: lastEvent, cleanStop: false, stoppedAt: null, configuredStartTime: null };
+    const persisted = { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: false, stoppedAt: null, configuredStartTime: null };
     expect(decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: lastEvent, lastSessionEnd: now - 59 * 60_000 }).sinceTime).to.equal(undefined);
     expect(decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: lastEvent, lastSessionEnd: now - 61 * 60_000 }).sinceTime).to.equal(Date.UTC(2024, 4, 22, 17));
   });
@@ -98,16 +126,46 @@ describe('decidePodCatchUp with a cursor ahead of the clock (an event stamped in
   // [case, persisted stoppedAt, last session end in this process, expected sinceTime]
   const cases: Array<[string, number | null, number | undefined, number]> = [
     ['a clean stop two hours ago: the cursor is cut to that stop (+5 min)', now - 2 * HOUR, undefined, Date.UTC(2024, 4, 22, 17)],
-    ['an unclean run that recorded no stop: the cursor is cut to now, the current hour', null, undefined, Date.UTC(2024, 4, 22, 19)],
+    ['an unclean run (its floor from an older version, in 2099): the current hour at most', null, undefined, Date.UTC(2024, 4, 22, 19)],
     ['a gap of over an hour in this process: the current hour at most', null, now - 2 * HOUR, Date.UTC(2024, 4, 22, 19)],
   ];
   for (const [what, stoppedAt, lastSessionEnd, expected] of cases) {
     it(what, () => {
-      const persisted = { lastEventTime: future, cleanStop: stoppedAt !== null, stoppedAt, configuredStartTime: null };
+      const persisted = { lastEventTime: future, catchUpFrom: stoppedAt === null ? future : null, cleanStop: stoppedAt !== null, stoppedAt, configuredStartTime: null };
       const d = decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: future, lastSessionEnd });
       expect(d.sinceTime).to.equal(expected);
       expect(d.sinceTime! % HOUR).to.equal(0);
       expect(d.sinceTime!).to.be.at.most(now);
     });
   }
+});
+
+describe('initialCatchUpFloor (written before a run delivers anything)', () => {
+  const live = { sinceTime: undefined, reason: '' };
+  it('is where the first session catches up from, when it does', () => {
+    const persisted = { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 15), cleanStop: false, stoppedAt: null, configuredStartTime: null };
+    expect(initialCatchUpFloor({ sinceTime: Date.UTC(2024, 4, 22, 15), reason: '' }, persisted, now)).to.equal(Date.UTC(2024, 4, 22, 15));
+  });
+  it("keeps a clean stop's floor when the session resumes without sinceTime", () => {
+    const persisted = { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: true, stoppedAt: now - 60_000, configuredStartTime: null };
+    expect(initialCatchUpFloor(live, persisted, now)).to.equal(Date.UTC(2024, 4, 22, 17));
+  });
+  it('knowing nothing (a first run streaming live), is an hour back: a resumed session may send events of up to an hour ago', () => {
+    expect(initialCatchUpFloor(live, undefined, now)).to.equal(Date.UTC(2024, 4, 22, 18));
+  });
+});
+
+describe('the PoD state migration from version 2 to 3', () => {
+  const migrate = POD_STATE_MIGRATIONS[2]!;
+  it('sets the floor where version 2 caught up from: the last delivered event, else the start of an unclean run that delivered nothing', () => {
+    expect(migrate({ lastEventTime: lastEvent, cleanStop: true, stoppedAt: now, configuredStartTime: null })).to.deep.equal({
+      lastEventTime: lastEvent,
+      cleanStop: true,
+      stoppedAt: now,
+      configuredStartTime: null,
+      catchUpFrom: Date.UTC(2024, 4, 22, 17),
+    });
+    expect(migrate({ lastEventTime: null, cleanStop: false, stoppedAt: Date.UTC(2024, 4, 22, 18, 50) })).to.include({ catchUpFrom: Date.UTC(2024, 4, 22, 18) });
+    expect(migrate({ lastEventTime: null, cleanStop: true, stoppedAt: now })).to.include({ catchUpFrom: null });
+  });
 });

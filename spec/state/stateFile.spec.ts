@@ -98,7 +98,7 @@ describe('StateFile', () => {
     await chmod(dir, 0o700);
     expect(await s.load()).to.deep.equal({ last: 1 });
   });
-  it('never follows a symbolic link: a linked state file is refused (STATE_UNREADABLE naming it), and a save replaces the link, not its target', async () => {
+  it('never follows a symbolic link: a linked state file is refused (STATE_UNREADABLE naming it, thrown: the service does not start from its config), and a save replaces the link, not its target', async () => {
     const { dir: elsewhere, remove: removeElsewhere } = await tempDir();
     try {
       const target = path.join(elsewhere, 'target.json');
@@ -106,8 +106,13 @@ describe('StateFile', () => {
       await writeFile(target, planted);
       await symlink(target, path.join(dir, 'svc.json'));
       const s = store();
-      expect(await s.load()).to.equal(undefined);
-      expect(logs.join('\n')).to.match(/ERROR .*STATE_UNREADABLE: cannot read .*svc\.json: .*svc\.json is a symbolic link.*globals\.persistence\.config\.directory_name/);
+      const refused = await s.load().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refused).to.be.instanceOf(CollectorError);
+      expect((refused as CollectorError).code).to.equal('STATE_UNREADABLE');
+      expect((refused as Error).message).to.match(/^Cannot read .*svc\.json: .*svc\.json is a symbolic link.*globals\.persistence\.config\.directory_name.*The service does not start without it/);
       await s.save({ last: 1 });
       expect(await readFile(target, 'utf8')).to.equal(planted);
       expect((await lstat(path.join(dir, 'svc.json'))).isFile()).to.equal(true);

@@ -15,6 +15,8 @@ import {
   PositiveInt,
   PositiveNumber,
   Secret,
+  SingleLineId,
+  SyslogHostname,
   UrlBase,
 } from './scalarCodecs';
 
@@ -70,7 +72,7 @@ const DevoPlatformConfig = strictStruct(
   },
   {
     key_passphrase: Secret,
-    hostname: NonEmptyString,
+    hostname: SyslogHostname,
     batch_max_events: PositiveInt,
     batch_max_bytes: PositiveInt,
     batch_max_delay_ms: PositiveInt,
@@ -119,7 +121,7 @@ const PodInput = strictStruct(
   'a mapping with id, credentials and services',
   {
     id: Identifier(1, 5),
-    credentials: strictStruct('a mapping with cluster_id and api_token', { cluster_id: NonEmptyString, api_token: Secret }, {}),
+    credentials: strictStruct('a mapping with cluster_id and api_token', { cluster_id: SingleLineId, api_token: Secret }, {}),
     services: strictStruct('a mapping of services (message, maillog, audit)', {}, {
       message: PodService,
       maillog: PodService,
@@ -146,7 +148,7 @@ const CasbInput = strictStruct(
     id: Identifier(1, 5),
     credentials: strictStruct(
       'a mapping with api_key, client_id and client_secret',
-      { api_key: Secret, client_id: NonEmptyString, client_secret: Secret },
+      { api_key: Secret, client_id: SingleLineId, client_secret: Secret },
       {},
     ),
     services: strictStruct('a mapping of services (alerts, events)', {}, { alerts: CasbService, events: CasbService }),

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { isSyslogHostname } from './scalarCodecs';
 import * as path from 'node:path';
 import type {
   CasbInputConfig,
@@ -60,6 +61,9 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
   }
   const [outputName, output] = outputs[0]!;
   const o = output.config;
+  if (o.hostname === undefined && !isSyslogHostname(hostname())) {
+    problems.push(`outputs.${outputName}.config.hostname: this machine's name ${JSON.stringify(hostname())} cannot be a syslog HOSTNAME (1-255 printable ASCII characters, no space): set hostname`);
+  }
   const certPath = (setting: 'chain' | 'cert' | 'key', value: string) => ({
     path: path.isAbsolute(value) ? value : path.resolve(paths.certsDir, value),
     setting: `outputs.${outputName}.config.${setting}`,

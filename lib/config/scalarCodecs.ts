@@ -91,16 +91,35 @@ export const Bool = scalar('true or false', toBoolean);
 /** A non-empty string. */
 export const NonEmptyString = scalar('a non-empty string', (u) => (typeof u === 'string' && u.trim() !== '' ? u : undefined));
 
-/** A secret (token, key, password): a non-empty string, never printed. */
-export const Secret = scalar('a non-empty string (secret)', (u) =>
-  typeof u === 'string' && u.trim() !== '' ? u : undefined,
+/** Control characters (C0, DEL, C1): a line break in a header or a syslog line forges another line. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A secret (token, key, password): a non-empty string without control characters, never printed. */
+export const Secret = scalar('a non-empty string without control characters or line breaks (secret)', (u) =>
+  typeof u === 'string' && u.trim() !== '' && !CONTROL.test(u) ? u : undefined,
+);
+
+/** An id sent to a vendor (a cluster id, a client id): one line, no control characters, no outer spaces. */
+export const SingleLineId = scalar('a non-empty string without spaces around it, control characters or line breaks', (u) => {
+  const s = typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 ? String(u) : u;
+  return typeof s === 'string' && s !== '' && s.trim() === s && !CONTROL.test(s) ? s : undefined;
+});
+
+/** Whether a name can be a syslog HOSTNAME (RFC 5424: 1-255 printable US-ASCII characters, no space). */
+export function isSyslogHostname(name: string): boolean {
+  return /^[\x21-\x7e]{1,255}$/.test(name);
+}
+
+/** A syslog HOSTNAME: a space would make its second word the tag, a line break would forge lines. */
+export const SyslogHostname = scalar('a host name of 1-255 printable ASCII characters without spaces (a syslog HOSTNAME)', (u) =>
+  typeof u === 'string' && isSyslogHostname(u) ? u : undefined,
 );
 
 /** An identifier of `min`-`max` characters; YAML numbers (`id: 12345`) are taken as their digits. */
 export function Identifier(min: number, max: number): t.Type<string, string, unknown> {
   return scalar(`a string of ${min}-${max} characters`, (u) => {
     const s = typeof u === 'number' && Number.isSafeInteger(u) && u >= 0 ? String(u) : u;
-    return typeof s === 'string' && s.length >= min && s.length <= max && s.trim() === s ? s : undefined;
+    return typeof s === 'string' && s.length >= min && s.length <= max && s.trim() === s && !CONTROL.test(s) ? s : undefined;
   });
 }
 

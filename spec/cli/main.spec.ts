@@ -92,7 +92,7 @@ inputs:
     expect(stderr.trimEnd().split('\n')).to.deep.equal([
       'config.yaml: 3 problem(s):',
       'outputs.devo_1.config.port: expected a port number (1-65535), got "x"',
-      'inputs.proofpoint_casb.credentials.client_secret: expected a non-empty string (secret), got a number',
+      'inputs.proofpoint_casb.credentials.client_secret: expected a non-empty string without control characters or line breaks (secret), got a number',
       'inputs.proofpoint_casb.services.alerts.request_period_in_seconds: expected a positive integer, got "ten"',
     ]);
     expect(stderr).not.to.include('very-secret-key').and.not.to.include('12345678');

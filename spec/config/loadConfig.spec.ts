@@ -331,7 +331,7 @@ inputs:
       'outputs.devo_1.config.port: expected a port number (1-65535), got 99999',
       'outputs.devo_1.config.type: expected "SSL", got "TCP"',
       'outputs.devo_1.config.key: expected a non-empty string, got nothing (the setting is missing)',
-      'inputs.proofpoint_casb.credentials.client_secret: expected a non-empty string (secret), got a number',
+      'inputs.proofpoint_casb.credentials.client_secret: expected a non-empty string without control characters or line breaks (secret), got a number',
       'inputs.proofpoint_casb.services.alerts.request_period_in_seconds: expected a positive integer, got "ten"',
       'inputs.proofpoint_casb.services.alerts.initial_start_time_in_utc: expected an ISO-8601 date-time such as 2024-01-01T00:00:00Z, got "yesterday"',
       'inputs.proofpoint_casb.services.evnets: unknown setting (did you mean "events"?)',
@@ -357,9 +357,30 @@ inputs:
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).to.include('inputs.proofpoint_on_demand.credentials.api_token: expected a non-empty string (secret), got an empty string');
-    expect(message).to.include('inputs.proofpoint_casb.credentials.client_secret: expected a non-empty string (secret), got a list');
+    expect(message).to.include('inputs.proofpoint_on_demand.credentials.api_token: expected a non-empty string without control characters or line breaks (secret), got an empty string');
+    expect(message).to.include('inputs.proofpoint_casb.credentials.client_secret: expected a non-empty string without control characters or line breaks (secret), got a list');
     expect(message).not.to.include('s3cr3t-value');
+  });
+
+  it('refuses what would break the syslog wire or a header: a HOSTNAME with a space, line breaks in ids and secrets (also through ${VAR})', async () => {
+    const text = VALID.replace('key: client.key }', 'key: client.key, hostname: "${HOST}" }')
+      .replace('cluster_id: acme_hosted', 'cluster_id: "acme\\u0007"')
+      .replace('client_id: cid', 'client_id: "c\\nid"');
+    const file = await write(text);
+    const env = { POD_TOKEN: 'tok-abc\r\ndef-s3cr3t', HOST: 'edge\nhost' };
+    const problems = await problemsOf(() => loadConfig(file, { env, baseDir: dir }));
+    expect(problems).to.deep.equal([
+      'outputs.devo_1.config.hostname: expected a host name of 1-255 printable ASCII characters without spaces (a syslog HOSTNAME), got "edge\\nhost"',
+      'inputs.proofpoint_on_demand.credentials.cluster_id: expected a non-empty string without spaces around it, control characters or line breaks, got "acme\\u0007"',
+      'inputs.proofpoint_on_demand.credentials.api_token: expected a non-empty string without control characters or line breaks (secret), got a string (not shown)',
+      'inputs.proofpoint_casb.credentials.client_id: expected a non-empty string without spaces around it, control characters or line breaks, got "c\\nid"',
+    ]);
+    expect(problems.join('\n')).not.to.include('s3cr3t');
+    const spaced = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef', HOST: 'edge host' }, baseDir: dir }));
+    expect(spaced).to.have.length(3);
+    expect(spaced[0]).to.match(/^outputs\.devo_1\.config\.hostname: expected a host name .*, got "edge host"$/);
+    const config = await loadConfig(await write(VALID.replace('key: client.key }', 'key: client.key, hostname: edge-7.example.com }')), { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir });
+    expect(config.output.hostname).to.equal('edge-7.example.com');
   });
 
   it('reports YAML syntax errors with line and column', async () => {

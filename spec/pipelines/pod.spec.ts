@@ -57,7 +57,7 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
   }
 
   /** Starts one run of the service; `done` resolves when it completes after stop(). */
-  function runService(overrides: Partial<PodServiceConfig> = {}, writer: DevoWriter = sender) {
+  function runService(overrides: Partial<PodServiceConfig> = {}, writer: DevoWriter = sender, now?: () => number) {
     const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: sim!.url, dedupMaxBytes: 64 * 1024 * 1024, ...overrides };
     const stop$ = new Subject<void>();
     let finished!: () => void;
@@ -67,6 +67,7 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
       logger: createLogger({ write: (l) => logs.push(l), debug: true }),
       stateDirectory: dir,
       hostname: 'collector-7',
+      ...(now !== undefined ? { now } : {}),
       batch: { maxDelayMs: 50 },
       tuning: { sortMaxDelayMs: 200, commitIntervalMs: 100, statsIntervalMs: 60_000 },
     })
@@ -232,13 +233,17 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     // As a new install meets it: the server resumes a session of the same token from up to an hour
     // back, so the first run gets events from before the hour it starts in. Each run dies before
     // the relay confirmed anything (a crash loop, a pod OOM-killed at start).
-    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    // The simulator and the runs share a clock 10 minutes into an hour, whatever the wall clock says:
+    // the events (20 to 7.5 minutes before that hour) are then always within the server's hour back.
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    const offset = hour + 10 * 60_000 - Date.now();
+    const now = () => Date.now() + offset;
     const timeline = { startTime: hour - 20 * 60_000, intervalMs: 250 };
     const total = 3000;
-    await simulate({ timeline, total, mode: 'realtime', duplicateRate: 0 });
+    await simulate({ timeline, total, mode: 'realtime', duplicateRate: 0, now });
     const stuck: DevoWriter = { send: () => ({ written: new Promise(() => undefined), delivered: new Promise(() => undefined) }) };
     for (let run = 0; run < 3; run++) {
-      const dying = runService({}, stuck);
+      const dying = runService({}, stuck, now);
       const before = sim!.stats.framesSent;
       await waitFor(() => sim!.stats.framesSent >= before + 500, `events streamed to run ${run + 1}`, 20_000);
       dying.crash();
@@ -247,7 +252,7 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     expect(relay.unique).to.equal(0);
     const floor = (await state()).state['catchUpFrom'];
     expect(floor, 'the floor the first run wrote, kept by every later start').to.equal(hour - 3_600_000);
-    const last = runService();
+    const last = runService({}, sender, now);
     await waitFor(() => relay.unique >= total, 'every event', 30_000);
     await last.stop();
     expect(relay.unique).to.equal(total);

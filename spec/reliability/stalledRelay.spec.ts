@@ -86,7 +86,8 @@ describe('reliability: a clean stop while the relay has stalled', function () {
       const stoppedAt = Date.now();
       first.kill('SIGTERM');
       expect((await first.exited).code).to.equal(0);
-      expect(Date.now() - stoppedAt).to.be.below(12_000);
+      // The sender's close budget (10 s) and the process's own stop, on a loaded machine.
+      expect(Date.now() - stoppedAt).to.be.below(15_000);
       expect(first.stdout).to.match(/DEVO_SENDER_CLOSED: closing with \d+ batch\(es\) \(\d+ bytes\) the relay did not confirm reading/);
       const readBeforeStall = new Set(stalling.keys);
       const port = stalling.port;

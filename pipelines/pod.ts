@@ -15,8 +15,8 @@ import { normalizeTime } from '../lib/operators/normalizeTime';
 import { sortWithin } from '../lib/operators/sortWithin';
 import { devoSink, type SinkAck } from '../lib/sinks/devoSink';
 import type { DevoWriter } from '../lib/sinks/devoWriter';
-import { isRejectedFrame, parsePodFrame, podKeyField, type PodFrame } from '../lib/sources/podFrame';
-import { podSource, type PodSourceEvent } from '../lib/sources/podSource';
+import { podKeyField, type PodFrame } from '../lib/sources/podFrame';
+import { podSource } from '../lib/sources/podSource';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
 import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
@@ -25,6 +25,7 @@ import { earlyForgetReporter } from './earlyForgetReporter';
 import { inFlightShare } from './inFlightShare';
 import { decidePodCatchUp, initialCatchUpFloor } from './podCatchUp';
 import { PodCommits, podCursor } from './podCommits';
+import { podFrames } from './podFrames';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
 import type { PipelineDeps, Service } from './service';
 
@@ -252,40 +253,27 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     },
   });
 
-  const onSessionEvent = (event: PodSourceEvent): void => {
-    if (event.kind === 'open') {
-      if (lastSessionEnd !== undefined) telemetry.reconnects++;
-      telemetry.connected = true;
-    } else if (event.kind === 'closed') {
-      telemetry.connected = false;
-      lastSessionEnd = now();
-      flow.streamBroke();
-    }
-  };
   const deadLetter = (text: string, reason: string): void => {
     counters.deadLettered++;
     store.deadLetter.write(text, reason);
   };
-
-  // Session events go to the telemetry; each frame is parsed, and a bad one goes to the dead
-  // letter (one step, not four: it runs for every frame).
-  const frames$ = new Observable<PodFrame>((subscriber) =>
-    source$.subscribe({
-      next(e) {
-        try {
-          if (e.kind !== 'frame') return onSessionEvent(e);
-          counters.received++;
-          const f = parsePodFrame(e.data, e.isBinary, keyField);
-          if (isRejectedFrame(f)) deadLetter(f.text, f.reason);
-          else subscriber.next(f);
-        } catch (err) {
-          subscriber.error(err);
-        }
-      },
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    }),
-  );
+  const frames$ = podFrames(source$, {
+    keyField,
+    limits: { maxBytes: service.maxEventBytes, setting: `inputs.proofpoint_on_demand.services.${service.name}.max_event_size_in_mb` },
+    onFrame: () => counters.received++,
+    onSession: (event) => {
+      if (event.kind === 'open') {
+        if (lastSessionEnd !== undefined) telemetry.reconnects++;
+        telemetry.connected = true;
+      } else {
+        telemetry.connected = false;
+        lastSessionEnd = now();
+        flow.streamBroke();
+      }
+    },
+    deadLetter,
+    onSkipped: (time) => commits.skip(time),
+  });
   const events$ = frames$.pipe(
     dedup,
     normalizeTime('ts', (f, reason) => {
@@ -307,7 +295,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       tag: service.tag,
       hostname: deps.hostname,
       format: (f: PodFrame) => f.raw,
-      // parsePodFrame keeps a frame's bytes only when they hold no raw line break.
+      // parsePodFrame makes every raw line break a space.
       cleanBodies: true,
       ack: (f: PodFrame) => f.key,
       release: (body) => arena.release(body),

@@ -54,6 +54,7 @@ const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
     expect(c.casb!.services[0]!.dedupMaxBytes).to.equal(c.pod!.services[0]!.dedupMaxBytes);
     return String(c.pod!.services[0]!.dedupMaxBytes / 1048576);
   },
+  '`….max_event_size_in_mb` (PoD services, 1-128)': (c) => String(c.pod!.services[0]!.maxEventBytes / 1048576),
   '`inputs.proofpoint_casb.requests_per_second`': (c) => String(c.casb!.requestsPerSecond),
   '`globals.queue_max_size_in_messages` (1-100 000), `globals.queue_max_size_in_mb` (1-5120)': (c) =>
     `${c.inFlight.maxEvents.toLocaleString('en').replace(/,/g, ' ')}, ${c.inFlight.maxBytes / 1048576}`,

@@ -22,38 +22,12 @@ import { formatPullStats, PullStats } from '../lib/stats/pullStats';
 import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
 import { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import { earlyForgetReporter } from './earlyForgetReporter';
-import { inFlightShare } from './inFlightShare';
 import { decidePodCatchUp, initialCatchUpFloor } from './podCatchUp';
 import { PodCommits, podCursor } from './podCommits';
 import { podFrames } from './podFrames';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
+import { POD_DEFAULT_TUNING, podTuningFor, type PodTuning } from './podTuning';
 import type { PipelineDeps, Service } from './service';
-
-/** Internal limits of a PoD pipeline; the defaults suit production. */
-export interface PodTuning {
-  /**
-   * Sort window: longest hold and most events held. Defaults 500 ms, 1024: PoD's disorder is
-   * local, and every event held past a young-generation collection is promoted, so a longer
-   * window costs memory and CPU (in `npm run bench`, 4096 events and an 8 MiB valve cost ~45 MiB
-   * of peak RSS and ~10% of CPU per event against these defaults).
-   */
-  readonly sortMaxDelayMs: number;
-  readonly sortMaxItems: number;
-  /** The socket pauses when the sink holds this much. Defaults 4 MiB, 4096 events (four 1 MiB batches). */
-  readonly valveMaxBytes: number;
-  readonly valveMaxItems: number;
-  /**
-   * At most one state write per interval. Default 250 ms: commits only append the new keys, so
-   * they are cheap, and what waits for the next commit (the delivered keys) is held briefly.
-   */
-  readonly commitIntervalMs: number;
-  readonly pingIntervalMs: number;
-  readonly pongTimeoutMs: number;
-  /** Statistics line period. Default: the service's period. */
-  readonly statsIntervalMs?: number;
-  readonly backoffMaxMs: number;
-  readonly badSettingsRetryMs: number;
-}
 
 /**
  * What the figures of a PoD statistics line count: a stream has no cycle, so the events sent in a
@@ -61,19 +35,6 @@ export interface PodTuning {
  */
 export const POD_STATS_NOTE =
   '(Requests are session attempts, failed handshakes included; sent counts the events whose delivery Devo confirmed in this period, whenever they were received.)';
-
-/** The defaults of {@link PodTuning} (the README states them; a spec keeps the two in step). */
-export const POD_DEFAULT_TUNING: PodTuning = {
-  sortMaxDelayMs: 500,
-  sortMaxItems: 1024,
-  valveMaxBytes: 4 * 1024 * 1024,
-  valveMaxItems: 4096,
-  commitIntervalMs: 250,
-  pingIntervalMs: 30_000,
-  pongTimeoutMs: 60_000,
-  backoffMaxMs: 600_000,
-  badSettingsRetryMs: 300_000,
-};
 
 /** What a PoD service needs besides its config. */
 export interface PodServiceDeps extends PipelineDeps {
@@ -87,19 +48,6 @@ export function podStateBase(stateDirectory: string, inputId: string, service: s
 
 function podFileBase(inputId: string, service: string): string {
   return `proofpoint_on_demand-${inputId}-${service}`;
-}
-
-/**
- * The bounds of a PoD service under the config's queue limits: the sink's valve and the sort
- * window stay within the service's share of them (see {@link inFlightShare}).
- */
-export function podTuningFor(config: CollectorConfig): Partial<PodTuning> {
-  const share = inFlightShare(config);
-  return {
-    valveMaxItems: Math.min(POD_DEFAULT_TUNING.valveMaxItems, share.maxEvents),
-    valveMaxBytes: Math.min(POD_DEFAULT_TUNING.valveMaxBytes, share.maxBytes),
-    sortMaxItems: Math.min(POD_DEFAULT_TUNING.sortMaxItems, Math.max(1, Math.floor(share.maxEvents / 4))),
-  };
 }
 
 /**
@@ -288,7 +236,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     }),
     // An event older than the catch-up floor waits for a lower one to be written (rare: once per hour of disorder).
     gate({ admit: (e) => commits.admit(e.time), valve: flow.valve, size: (e) => e.value.raw.length }),
-    sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$: flow.breaks$ }),
+    sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, maxBytes: tuning.sortMaxBytes, size: (e) => e.value.raw.length, flush$: flow.breaks$ }),
     tap(() => sorting--),
     devoSink({
       writer: deps.writer,

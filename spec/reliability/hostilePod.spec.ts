@@ -8,7 +8,10 @@ import type { PodInputConfig, PodServiceConfig } from '../../lib/config/collecto
 import { createLogger } from '../../lib/log/logger';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { DevoSender } from '../../lib/sinks/devoSender';
-import { podService, podStateBase } from '../../pipelines/pod';
+import { decodeConfig } from '../../lib/config/loadConfig';
+import { ServiceTelemetry } from '../../lib/telemetry/serviceTelemetry';
+import { podService, podStateBase, type PodServiceDeps } from '../../pipelines/pod';
+import { podTuningFor } from '../../pipelines/podTuning';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
@@ -74,7 +77,7 @@ describe('a hostile PoD server', function () {
     await remove();
   });
 
-  function run(url: string, overrides: Partial<PodServiceConfig> = {}): { stop: () => Promise<void>; crash: () => void } {
+  function run(url: string, overrides: Partial<PodServiceConfig> = {}, deps: Partial<PodServiceDeps> = {}): { stop: () => Promise<void>; crash: () => void } {
     const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: url, dedupMaxBytes: 16 * 1024 * 1024, maxEventBytes: 32 * 1024 * 1024, ...overrides };
     const input: PodInputConfig = { inputId: '1', enabled: true, clusterId: 'c', apiToken: TOKEN, services: [service] };
     const stop$ = new Subject<void>();
@@ -87,6 +90,7 @@ describe('a hostile PoD server', function () {
       hostname: 'h',
       batch: { maxDelayMs: 20 },
       tuning: { sortMaxDelayMs: 50, commitIntervalMs: 50, statsIntervalMs: 60_000 },
+      ...deps,
     })
       .run(stop$)
       .subscribe({ complete: () => finished(), error: (e: unknown) => logs.push(`PIPELINE ERROR ${String(e)}`) });
@@ -235,5 +239,37 @@ describe('a hostile PoD server', function () {
     await collector.stop();
     expect(relay.lines).to.have.length(1);
     expect(relay.lines[0]!.body).to.equal(text.trim().replace(/[\r\n]/g, ' '));
+  });
+
+  it('a burst of big frames under queue_max_size_in_mb: 16: the sort window holds no more than its share of the bytes', async () => {
+    const config = decodeConfig(
+      {
+        globals: { id: '1', name: 'burst', queue_max_size_in_mb: 16 },
+        outputs: { devo_1: { type: 'devo_platform', config: { address: 'h', port: 443, type: 'SSL', chain: 'a', cert: 'b', key: 'c' } } },
+        inputs: { proofpoint_on_demand: { id: '1', credentials: { cluster_id: 'c', api_token: TOKEN }, services: { message: {} } } },
+      },
+      { baseDir: '/tmp' },
+    );
+    const frameBytes = 512 * 1024;
+    const total = 160;
+    const t0 = Date.now() - 60_000;
+    pod = await HostilePod.start((ws, session) => {
+      if (session > 0) return;
+      for (let i = 0; i < total; i++) ws.send(event(`big-${i}`, new Date(t0 + i).toISOString(), { pad: 'z'.repeat(frameBytes) }));
+    });
+    const telemetry = new ServiceTelemetry('proofpoint_on_demand', '1', 'message', Date.now);
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, telemetry.holds.sortWindow)), 2);
+    try {
+      // A window long enough to hold the whole burst by its count and time bounds.
+      const collector = run(pod.url, {}, { telemetry, tuning: { ...podTuningFor(config), sortMaxDelayMs: 3000, commitIntervalMs: 50, statsIntervalMs: 60_000 } });
+      await waitFor(() => relay.unique === total, 'every big event at the relay', 20_000);
+      await collector.stop();
+    } finally {
+      clearInterval(sampler);
+    }
+    const heldMiB = (peak * frameBytes) / 1048576;
+    console.log(`      ${total} frames of 512 KiB, queue_max_size_in_mb 16: at most ${peak} events (${heldMiB.toFixed(1)} MiB) in the sort window`);
+    expect(heldMiB, 'MiB in the sort window').to.be.at.most(16);
   });
 });

@@ -15,44 +15,19 @@ import { normalizeTime } from '../lib/operators/normalizeTime';
 import { sortWithin } from '../lib/operators/sortWithin';
 import { devoSink, type SinkAck } from '../lib/sinks/devoSink';
 import type { DevoWriter } from '../lib/sinks/devoWriter';
-import { isRejectedFrame, parsePodFrame, podKeyField, type PodFrame } from '../lib/sources/podFrame';
-import { podSource, type PodSourceEvent } from '../lib/sources/podSource';
+import { podKeyField, type PodFrame } from '../lib/sources/podFrame';
+import { podSource } from '../lib/sources/podSource';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
 import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
 import { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import { earlyForgetReporter } from './earlyForgetReporter';
-import { inFlightShare } from './inFlightShare';
 import { decidePodCatchUp, initialCatchUpFloor } from './podCatchUp';
 import { PodCommits, podCursor } from './podCommits';
+import { podFrames } from './podFrames';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
+import { POD_DEFAULT_TUNING, podTuningFor, type PodTuning } from './podTuning';
 import type { PipelineDeps, Service } from './service';
-
-/** Internal limits of a PoD pipeline; the defaults suit production. */
-export interface PodTuning {
-  /**
-   * Sort window: longest hold and most events held. Defaults 500 ms, 1024: PoD's disorder is
-   * local, and every event held past a young-generation collection is promoted, so a longer
-   * window costs memory and CPU (in `npm run bench`, 4096 events and an 8 MiB valve cost ~45 MiB
-   * of peak RSS and ~10% of CPU per event against these defaults).
-   */
-  readonly sortMaxDelayMs: number;
-  readonly sortMaxItems: number;
-  /** The socket pauses when the sink holds this much. Defaults 4 MiB, 4096 events (four 1 MiB batches). */
-  readonly valveMaxBytes: number;
-  readonly valveMaxItems: number;
-  /**
-   * At most one state write per interval. Default 250 ms: commits only append the new keys, so
-   * they are cheap, and what waits for the next commit (the delivered keys) is held briefly.
-   */
-  readonly commitIntervalMs: number;
-  readonly pingIntervalMs: number;
-  readonly pongTimeoutMs: number;
-  /** Statistics line period. Default: the service's period. */
-  readonly statsIntervalMs?: number;
-  readonly backoffMaxMs: number;
-  readonly badSettingsRetryMs: number;
-}
 
 /**
  * What the figures of a PoD statistics line count: a stream has no cycle, so the events sent in a
@@ -60,19 +35,6 @@ export interface PodTuning {
  */
 export const POD_STATS_NOTE =
   '(Requests are session attempts, failed handshakes included; sent counts the events whose delivery Devo confirmed in this period, whenever they were received.)';
-
-/** The defaults of {@link PodTuning} (the README states them; a spec keeps the two in step). */
-export const POD_DEFAULT_TUNING: PodTuning = {
-  sortMaxDelayMs: 500,
-  sortMaxItems: 1024,
-  valveMaxBytes: 4 * 1024 * 1024,
-  valveMaxItems: 4096,
-  commitIntervalMs: 250,
-  pingIntervalMs: 30_000,
-  pongTimeoutMs: 60_000,
-  backoffMaxMs: 600_000,
-  badSettingsRetryMs: 300_000,
-};
 
 /** What a PoD service needs besides its config. */
 export interface PodServiceDeps extends PipelineDeps {
@@ -86,19 +48,6 @@ export function podStateBase(stateDirectory: string, inputId: string, service: s
 
 function podFileBase(inputId: string, service: string): string {
   return `proofpoint_on_demand-${inputId}-${service}`;
-}
-
-/**
- * The bounds of a PoD service under the config's queue limits: the sink's valve and the sort
- * window stay within the service's share of them (see {@link inFlightShare}).
- */
-export function podTuningFor(config: CollectorConfig): Partial<PodTuning> {
-  const share = inFlightShare(config);
-  return {
-    valveMaxItems: Math.min(POD_DEFAULT_TUNING.valveMaxItems, share.maxEvents),
-    valveMaxBytes: Math.min(POD_DEFAULT_TUNING.valveMaxBytes, share.maxBytes),
-    sortMaxItems: Math.min(POD_DEFAULT_TUNING.sortMaxItems, Math.max(1, Math.floor(share.maxEvents / 4))),
-  };
 }
 
 /**
@@ -252,40 +201,27 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     },
   });
 
-  const onSessionEvent = (event: PodSourceEvent): void => {
-    if (event.kind === 'open') {
-      if (lastSessionEnd !== undefined) telemetry.reconnects++;
-      telemetry.connected = true;
-    } else if (event.kind === 'closed') {
-      telemetry.connected = false;
-      lastSessionEnd = now();
-      flow.streamBroke();
-    }
-  };
   const deadLetter = (text: string, reason: string): void => {
     counters.deadLettered++;
     store.deadLetter.write(text, reason);
   };
-
-  // Session events go to the telemetry; each frame is parsed, and a bad one goes to the dead
-  // letter (one step, not four: it runs for every frame).
-  const frames$ = new Observable<PodFrame>((subscriber) =>
-    source$.subscribe({
-      next(e) {
-        try {
-          if (e.kind !== 'frame') return onSessionEvent(e);
-          counters.received++;
-          const f = parsePodFrame(e.data, e.isBinary, keyField);
-          if (isRejectedFrame(f)) deadLetter(f.text, f.reason);
-          else subscriber.next(f);
-        } catch (err) {
-          subscriber.error(err);
-        }
-      },
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    }),
-  );
+  const frames$ = podFrames(source$, {
+    keyField,
+    limits: { maxBytes: service.maxEventBytes, setting: `inputs.proofpoint_on_demand.services.${service.name}.max_event_size_in_mb` },
+    onFrame: () => counters.received++,
+    onSession: (event) => {
+      if (event.kind === 'open') {
+        if (lastSessionEnd !== undefined) telemetry.reconnects++;
+        telemetry.connected = true;
+      } else {
+        telemetry.connected = false;
+        lastSessionEnd = now();
+        flow.streamBroke();
+      }
+    },
+    deadLetter,
+    onSkipped: (time) => commits.skip(time),
+  });
   const events$ = frames$.pipe(
     dedup,
     normalizeTime('ts', (f, reason) => {
@@ -300,14 +236,14 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     }),
     // An event older than the catch-up floor waits for a lower one to be written (rare: once per hour of disorder).
     gate({ admit: (e) => commits.admit(e.time), valve: flow.valve, size: (e) => e.value.raw.length }),
-    sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, flush$: flow.breaks$ }),
+    sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, maxBytes: tuning.sortMaxBytes, size: (e) => e.value.raw.length, flush$: flow.breaks$ }),
     tap(() => sorting--),
     devoSink({
       writer: deps.writer,
       tag: service.tag,
       hostname: deps.hostname,
       format: (f: PodFrame) => f.raw,
-      // parsePodFrame keeps a frame's bytes only when they hold no raw line break.
+      // parsePodFrame makes every raw line break a space.
       cleanBodies: true,
       ack: (f: PodFrame) => f.key,
       release: (body) => arena.release(body),

@@ -85,6 +85,16 @@ export class PodCommits {
     }
   }
 
+  /**
+   * An event of `time` that will not be delivered (dead-lettered for its size) moves the cursor
+   * as a delivered one would, so that no catch-up asks for it again. The floor is not affected:
+   * it follows what is still in flight.
+   */
+  skip(time: number): void {
+    if (time > this.deps.now() + CURSOR_MAX_SKEW_MS) return;
+    if (this.lastEventTime === undefined || time > this.lastEventTime) this.lastEventTime = time;
+  }
+
   /** Persists what was folded in, as of `reason`. Never throws (failures are logged, and retried next time). */
   async persist(reason: CommitReason): Promise<void> {
     const { store, dedup, service, now } = this.deps;

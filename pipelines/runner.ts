@@ -47,7 +47,7 @@ export interface RunnerDeps {
   readonly role?: 'main' | 'worker';
   /** `multiprocessing: true`: where the workers' log lines go, as they are. Default `console.log`. */
   readonly writeLine?: (line: string) => void;
-  /** `multiprocessing: true`: limits of each worker's heap; a worker past them is restarted. Default none. */
+  /** `multiprocessing: true`: limits of each worker's heap; a worker past them is restarted. Default: from its config (`workerHeapLimit`). */
   readonly workerResourceLimits?: ResourceLimits;
   /** `multiprocessing: true`: accept `failWorker` (tests only). */
   readonly workerTestHooks?: boolean;

@@ -10,6 +10,7 @@ import { addRetired, applyServiceSnapshots, mergeSenders, retire, type SenderSna
 import type { Collector, RunnerDeps } from './runner';
 import { outputSender } from './outputSender';
 import type { RemoteReceipt, RemoteSend, WorkerInit, WorkerMessage, WorkerRequest } from './workerProtocol';
+import { workerHeapLimit } from './workerHeapLimit';
 import { workUnits, type WorkUnit } from './workUnits';
 
 interface Slot {
@@ -30,7 +31,7 @@ interface Slot {
  * runs in a worker thread of its own, with its own pipeline, state and Devo connection (or, with
  * `workerOutput: 'shared'`, through one connection in the main thread: measured slower). The main
  * thread supervises: it starts the workers, restarts one that dies (an uncaught exception, its
- * heap exhausted under `workerResourceLimits`) with capped exponential backoff while the others
+ * heap exhausted under `workerResourceLimits`, by default {@link workerHeapLimit}) with capped exponential backoff while the others
  * go on, writes their log lines, answers `/metrics`, `/health`, `/ready` and `/status` for all of
  * them (their telemetry arrives every second), logs the seeds' sender traces for their connections
  * together, and on `stop` asks every worker to flush and persist, within the usual stop time.
@@ -78,7 +79,7 @@ export async function startWorkers(config: CollectorConfig, credentials: DevoCre
       ...(deps.senderTuning === undefined ? {} : { senderTuning: deps.senderTuning }),
       ...(deps.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: deps.stopTimeoutMs }),
     };
-    const worker = new Worker(path.join(__dirname, 'serviceWorker.js'), { workerData: init, ...(deps.workerResourceLimits === undefined ? {} : { resourceLimits: deps.workerResourceLimits }) });
+    const worker = new Worker(path.join(__dirname, 'serviceWorker.js'), { workerData: init, resourceLimits: deps.workerResourceLimits ?? workerHeapLimit(slot.unit.config) });
     slot.worker = worker;
     slot.startedAt = Date.now();
     setState(slot, 'running');

@@ -47,6 +47,11 @@ export interface PodServiceConfig {
   readonly dedupMaxBytes: number;
   /** Key-count bound of the de-dup window, if set (`dedup_max_keys`). */
   readonly dedupMaxKeys?: number;
+  /**
+   * Largest event delivered, bytes (`max_event_size_in_mb`): a larger frame is dead-lettered as
+   * `POD_EVENT_TOO_LARGE` (its head, size and sha256), so one frame's cost stays bounded.
+   */
+  readonly maxEventBytes: number;
 }
 
 export interface PodInputConfig {

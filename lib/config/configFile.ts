@@ -114,6 +114,7 @@ const PodService = strictStruct(
     start_time: IsoTime,
     dedup_max_keys: PositiveInt,
     dedup_max_size_in_mb: PositiveInt,
+    max_event_size_in_mb: IntegerBetween(1, 128),
   },
 );
 

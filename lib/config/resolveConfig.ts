@@ -33,6 +33,12 @@ export const CASB_URL_BASE = 'https://api.protect.proofpoint.com';
  */
 export const DEDUP_MAX_SIZE_IN_MB = 256;
 
+/**
+ * Default of a PoD service's `max_event_size_in_mb` (range 1-128, the largest frame the PoD
+ * source reads): bigger than any real event, small enough that a frame costs a worker little.
+ */
+export const POD_MAX_EVENT_SIZE_IN_MB = 32;
+
 /** Default of `globals.queue_max_size_in_messages`: Devo's bound of its internal queue, in events. */
 export const QUEUE_MAX_SIZE_IN_MESSAGES = 10_000;
 /** Default of `globals.queue_max_size_in_mb`: Devo's bound of its internal queue, in MiB. */
@@ -140,6 +146,7 @@ function resolvePod(file: ConfigFile): PodInputConfig | undefined {
           urlBase: s.override_url_base ?? input.override_url_base ?? POD_URL_BASE,
           dedupMaxBytes: (s.dedup_max_size_in_mb ?? DEDUP_MAX_SIZE_IN_MB) * MIB,
           ...(s.dedup_max_keys === undefined ? {} : { dedupMaxKeys: s.dedup_max_keys }),
+          maxEventBytes: (s.max_event_size_in_mb ?? POD_MAX_EVENT_SIZE_IN_MB) * MIB,
           ...(s.start_time === undefined ? {} : { startTime: s.start_time }),
         },
       ];

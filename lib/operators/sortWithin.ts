@@ -2,11 +2,18 @@ import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type Schedul
 import type { Timed } from './timed';
 
 /** Options of {@link sortWithin}. */
-export interface SortWithinOptions {
+export interface SortWithinOptions<T = unknown> {
   /** Longest time a value is held (from its arrival) waiting for earlier ones. */
   readonly maxDelayMs: number;
   /** Most values held at once; past it the earliest is emitted at once. */
   readonly maxItems: number;
+  /**
+   * Most bytes held at once, as `size` counts them; past it the earliest are emitted at once
+   * (a value larger than the bound alone passes straight through). Default: no bound.
+   */
+  readonly maxBytes?: number;
+  /** The bytes of a value, for `maxBytes` (called once per value; required with `maxBytes`). */
+  readonly size?: (value: Timed<T>) => number;
   /** Each emission emits everything held, in order (e.g. when the source's connection closes). */
   readonly flush$?: Observable<unknown>;
   /** Clock of the delay. Default `asyncScheduler`. */
@@ -16,6 +23,7 @@ export interface SortWithinOptions {
 interface Held<T> {
   readonly time: number;
   readonly due: number;
+  readonly bytes: number;
   /** The value while it is held; dropped once emitted, so the arrival queue does not keep it alive. */
   item: Timed<T> | undefined;
 }
@@ -24,8 +32,8 @@ interface Held<T> {
  * Orders values by event time within a bounded window. Each value is held at most `maxDelayMs`
  * after it arrives; when the oldest arrival is due, it is emitted together with every held value
  * whose time is not later than its own, earliest first (ties keep arrival order). At most
- * `maxItems` are held: past that, the earliest is emitted at once. Output is sorted whenever the
- * source's disorder stays within the window.
+ * `maxItems` are held, and at most `maxBytes` of them by `size`: past either, the earliest is
+ * emitted at once. Output is sorted whenever the source's disorder stays within the window.
  *
  * On complete, and on each emission of `flush$`, everything held is emitted in order (then, on
  * complete, completion). Errors are forwarded at once
@@ -33,12 +41,16 @@ interface Held<T> {
  * cancels the timer.
  *
  * @example
- * timed$.pipe(sortWithin({ maxDelayMs: 1000, maxItems: 5000 }))
+ * timed$.pipe(sortWithin({ maxDelayMs: 1000, maxItems: 5000, maxBytes: 16 * 1024 * 1024, size: (e) => e.value.raw.length }))
  */
-export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunction<Timed<T>> {
+export function sortWithin<T>(options: SortWithinOptions<T>): MonoTypeOperatorFunction<Timed<T>> {
   const { maxDelayMs, maxItems } = options;
+  const maxBytes = options.maxBytes ?? Infinity;
+  const size = options.size;
   const scheduler = options.scheduler ?? asyncScheduler;
   if (!(maxItems >= 1)) throw new RangeError(`sortWithin: maxItems must be >= 1, got ${maxItems}`);
+  if (!(maxBytes >= 1)) throw new RangeError(`sortWithin: maxBytes must be >= 1, got ${maxBytes}`);
+  if (options.maxBytes !== undefined && size === undefined) throw new RangeError('sortWithin: maxBytes needs a size function');
   if (!(maxDelayMs >= 0)) throw new RangeError(`sortWithin: maxDelayMs must be >= 0, got ${maxDelayMs}`);
 
   return (source) =>
@@ -47,12 +59,14 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
       const arrivals: Held<T>[] = [];
       let head = 0;
       let timer: Subscription | undefined;
+      let bytes = 0;
 
       const popMin = (): void => {
         const held = sorted.pop();
         if (held === undefined || held.item === undefined) return;
         const item = held.item;
         held.item = undefined;
+        bytes -= held.bytes;
         subscriber.next(item);
       };
       const dropEmittedArrivals = (): void => {
@@ -88,10 +102,20 @@ export function sortWithin<T>(options: SortWithinOptions): MonoTypeOperatorFunct
       const flushSubscription = options.flush$?.subscribe(() => flushAll());
       const subscription = source.subscribe({
         next(item) {
-          const held: Held<T> = { time: item.time, item, due: scheduler.now() + maxDelayMs };
+          let itemBytes = 0;
+          if (size !== undefined) {
+            try {
+              itemBytes = size(item);
+            } catch (err) {
+              subscriber.error(err);
+              return;
+            }
+          }
+          const held: Held<T> = { time: item.time, item, due: scheduler.now() + maxDelayMs, bytes: itemBytes };
           sorted.push(held);
           arrivals.push(held);
-          while (sorted.size > maxItems) popMin();
+          bytes += itemBytes;
+          while ((sorted.size > maxItems || bytes > maxBytes) && !subscriber.closed) popMin();
           if (maxDelayMs === 0) flushDue();
           else {
             dropEmittedArrivals();

@@ -18,9 +18,10 @@ import {
   type Subscription,
 } from 'rxjs';
 import WebSocket from 'ws';
-import { CollectorError, describeError, errorMessage, type ErrorCode } from '../errors/collectorError';
+import { CollectorError, describeError, errorMessage } from '../errors/collectorError';
 import type { Valve } from '../flow/valve';
 import { silentLogger, type Logger } from '../log/logger';
+import { podHandshakeRefusal } from './podHandshakeRefusal';
 
 /** What a {@link podSource} emits. */
 export type PodSourceEvent =
@@ -58,7 +59,12 @@ export interface PodSourceOptions {
   readonly pongTimeoutMs?: number;
   /** After our close frame, a server that does not answer it within this long is cut off. Default 5 s. */
   readonly closeTimeoutMs?: number;
-  /** Handshake timeout. Default 30 s. */
+  /**
+   * Wall-clock deadline of a handshake: from the connection attempt to the server's complete
+   * answer (a refusal's body included, of which at most 2 KiB is read). An attempt past it is
+   * abandoned (`POD_HANDSHAKE_TIMEOUT`) and retried with backoff, however slowly the server drips
+   * its bytes. Default 30 s.
+   */
   readonly handshakeTimeoutMs?: number;
   /** Longest wait after repeated 409s or network failures. Default 10 min. */
   readonly backoffMaxMs?: number;
@@ -75,13 +81,6 @@ export interface PodSourceOptions {
   readonly scheduler?: SchedulerLike;
   readonly random?: () => number;
 }
-
-const HANDSHAKE_CODES: Record<number, ErrorCode> = {
-  400: 'POD_HANDSHAKE_400',
-  401: 'POD_HANDSHAKE_401',
-  404: 'POD_HANDSHAKE_404',
-  409: 'POD_HANDSHAKE_409',
-};
 
 /** The URL of one PoD Log API session. */
 export function podStreamUrl(urlBase: string, clusterId: string, type: string, sinceTime?: number): string {
@@ -169,10 +168,13 @@ function session(
   return new Observable<PodSourceEvent>((subscriber) => {
     const pingIntervalMs = options.pingIntervalMs ?? 30_000;
     const pongTimeoutMs = options.pongTimeoutMs ?? 60_000;
+    const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 30_000;
+    const handshakeStart = scheduler.now();
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${options.apiToken}` },
       maxPayload: options.maxFrameBytes ?? 128 * 1024 * 1024,
-      handshakeTimeout: options.handshakeTimeoutMs ?? 30_000,
+      // An idle timeout (ws's): the wall-clock deadline below bounds a server that drips its bytes.
+      handshakeTimeout: handshakeTimeoutMs,
       perMessageDeflate: true,
     });
     let opened = false;
@@ -199,17 +201,28 @@ function session(
       terminator = scheduler.schedule(() => ws.terminate(), options.closeTimeoutMs ?? 5000);
     };
     const stopSubscription = stop$.subscribe(() => closeGracefully());
+    // The handshake as a whole (headers, or a refusal's body) gets this long, by the clock.
+    const handshakeDeadline = scheduler.schedule(() => {
+      if (opened || answered) return;
+      failure = new CollectorError(
+        'POD_HANDSHAKE_TIMEOUT',
+        `No complete answer to the handshake within ${handshakeTimeoutMs / 1000} s (${where}): the server or a proxy on the way is too slow or stalled. Check ${prefix}.services.${options.type}.override_url_base (or the input's) and the network`,
+      );
+      ws.terminate();
+    }, handshakeTimeoutMs);
 
     ws.on('unexpected-response', (_req, res: IncomingMessage) => {
       options.onAttempt?.(String(res.statusCode ?? 0));
       answered = true;
-      readBody(res).then((body) => {
-        failure = handshakeError(res, body, options, prefix);
+      const left = handshakeTimeoutMs - (scheduler.now() - handshakeStart);
+      void podHandshakeRefusal(res, { type: options.type, prefix }, left, scheduler).then((refusal) => {
+        failure = refusal;
         ws.terminate();
-      }, () => ws.terminate());
+      });
     });
     ws.on('open', () => {
       opened = true;
+      handshakeDeadline.unsubscribe();
       options.onAttempt?.('101');
       lastPong = scheduler.now();
       logger.info(
@@ -250,6 +263,7 @@ function session(
       lastError = err;
     });
     ws.on('close', (code: number, reason: Buffer) => {
+      handshakeDeadline.unsubscribe();
       pinger?.unsubscribe();
       valveSubscription?.unsubscribe();
       stopSubscription.unsubscribe();
@@ -275,42 +289,11 @@ function session(
     });
 
     return () => {
+      handshakeDeadline.unsubscribe();
       pinger?.unsubscribe();
       valveSubscription?.unsubscribe();
       stopSubscription.unsubscribe();
       closeGracefully();
     };
   });
-}
-
-function readBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    res.setEncoding('latin1');
-    res.on('data', (chunk: string) => {
-      if (body.length < 2048) body += chunk;
-    });
-    res.on('end', () => resolve(body));
-    res.on('error', reject);
-  });
-}
-
-function handshakeError(res: IncomingMessage, body: string, options: PodSourceOptions, prefix: string): CollectorError {
-  const status = res.statusCode ?? 0;
-  const code = HANDSHAKE_CODES[status] ?? 'POD_HANDSHAKE_FAILED';
-  const headers = JSON.stringify({
-    date: res.headers.date,
-    'content-type': res.headers['content-type'],
-    'content-length': res.headers['content-length'],
-  });
-  const text = body.trim();
-  const prefixText = `Handshake status ${status} ${res.statusMessage ?? ''} -+-+- ${headers} -+-+- ${JSON.stringify(text)}`;
-  const hint: Record<string, string> = {
-    POD_HANDSHAKE_409: `another session holds this api_token for type=${options.type} (is another collector running with the same token?)`,
-    POD_HANDSHAKE_401: `the token or the cluster was refused: check ${prefix}.credentials.api_token (wrong or expired), ${prefix}.credentials.cluster_id, and the PoD syslog licence`,
-    POD_HANDSHAKE_400: `the request was refused: check ${prefix}.credentials.cluster_id, the service name "${options.type}" and ${prefix}.services.${options.type}.start_time (sinceTime must be within 30 days)`,
-    POD_HANDSHAKE_404: `no PoD Log API at this URL: check ${prefix}.services.${options.type}.override_url_base (or the input's)`,
-    POD_HANDSHAKE_FAILED: `unexpected answer from the PoD Log API`,
-  };
-  return new CollectorError(code, `${prefixText} - ${hint[code]}`);
 }

@@ -7,7 +7,7 @@ import { ERROR_CODES } from '../../lib/errors/collectorError';
 import { silentLogger } from '../../lib/log/logger';
 import { resolveSenderOptions } from '../../lib/sinks/devoSenderOptions';
 import { CASB_RETRY_AFTER_MAX_MS } from '../../lib/sources/casbClient';
-import { POD_DEFAULT_TUNING } from '../../pipelines/pod';
+import { POD_DEFAULT_TUNING } from '../../pipelines/podTuning';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const readme = () => readFile(path.join(ROOT, 'README.md'), 'utf8');
@@ -54,6 +54,7 @@ const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
     expect(c.casb!.services[0]!.dedupMaxBytes).to.equal(c.pod!.services[0]!.dedupMaxBytes);
     return String(c.pod!.services[0]!.dedupMaxBytes / 1048576);
   },
+  '`….max_event_size_in_mb` (PoD services, 1-128)': (c) => String(c.pod!.services[0]!.maxEventBytes / 1048576),
   '`inputs.proofpoint_casb.requests_per_second`': (c) => String(c.casb!.requestsPerSecond),
   '`globals.queue_max_size_in_messages` (1-100 000), `globals.queue_max_size_in_mb` (1-5120)': (c) =>
     `${c.inFlight.maxEvents.toLocaleString('en').replace(/,/g, ' ')}, ${c.inFlight.maxBytes / 1048576}`,
@@ -89,7 +90,10 @@ describe('the docs and the code in step', () => {
     const sender = resolveSenderOptions({ host: 'h', port: 1, ca: '', cert: '', key: '' }, silentLogger, { now: () => 0, schedule: () => ({ unsubscribe: () => undefined }) } as never);
     const mib = (bytes: number) => `${bytes / 1048576} MiB`;
     const statements: Array<[RegExp, string]> = [
-      [/sort within (\d+ ms) \(at most ([\d ]+) events\)/, `${POD_DEFAULT_TUNING.sortMaxDelayMs} ms|${POD_DEFAULT_TUNING.sortMaxItems.toLocaleString('en').replace(/,/g, ' ')}`],
+      [
+        /sort within (\d+ ms) \(at most ([\d ]+) events and (\d+ MiB)\)/,
+        `${POD_DEFAULT_TUNING.sortMaxDelayMs} ms|${POD_DEFAULT_TUNING.sortMaxItems.toLocaleString('en').replace(/,/g, ' ')}|${mib(POD_DEFAULT_TUNING.sortMaxBytes)}`,
+      ],
       [/A ping every (\d+ s); a session without a pong for (\d+ s)/, `${POD_DEFAULT_TUNING.pingIntervalMs / 1000} s|${POD_DEFAULT_TUNING.pongTimeoutMs / 1000} s`],
       [/at most every (\d+ ms) for PoD/, `${POD_DEFAULT_TUNING.commitIntervalMs} ms`],
       [/plus (\d+ ms) of PoD commits/, `${POD_DEFAULT_TUNING.commitIntervalMs} ms`],

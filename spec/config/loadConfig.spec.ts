@@ -73,13 +73,14 @@ describe('loadConfig', () => {
       clusterId: 'acme_hosted',
       apiToken: 'tok-abcdef',
       services: [
-        { name: 'message', periodMs: 60_000, tag: 'mail.proofpoint.pod.message', urlBase: 'wss://logstream.proofpoint.com:443', dedupMaxBytes: 256 * 1024 * 1024 },
+        { name: 'message', periodMs: 60_000, tag: 'mail.proofpoint.pod.message', urlBase: 'wss://logstream.proofpoint.com:443', dedupMaxBytes: 256 * 1024 * 1024, maxEventBytes: 32 * 1024 * 1024 },
         {
           name: 'maillog',
           periodMs: 30_000,
           tag: 'my.pod.maillog',
           urlBase: 'wss://logstream.proofpoint.com:443',
           dedupMaxBytes: 256 * 1024 * 1024,
+          maxEventBytes: 32 * 1024 * 1024,
           startTime: Date.UTC(2024, 4, 22, 19),
         },
       ],

@@ -55,6 +55,71 @@ describe('sortWithin', () => {
     });
   });
 
+  describe('with a byte bound (maxBytes, size)', () => {
+    const size = (e: Timed<string>) => e.value.length;
+    const sized = (time: number, bytes: number): Timed<string> => ({ time, value: 'x'.repeat(bytes) });
+
+    it('emits the earliest at once while more than maxBytes are held', () => {
+      const ts = testScheduler();
+      const v = { a: sized(3, 3), b: sized(1, 1), c: sized(2, 2), d: sized(0, 4) };
+      ts.run(({ cold, expectObservable }) => {
+        // c makes 6 bytes: b and c leave (3 left); d makes 7: d leaves; a waits for the end.
+        expectObservable(cold('a 9ms b 9ms c 9ms d 20ms |', v).pipe(sortWithin({ maxDelayMs: 100, maxItems: 10, maxBytes: 4, size, scheduler: ts }))).toBe(
+          '20ms (bc) 6ms d 20ms (a|)',
+          v,
+        );
+      });
+    });
+
+    it('holds values within the bound as the count bound alone would', () => {
+      const ts = testScheduler();
+      const v = { a: sized(3, 2), b: sized(1, 2), c: sized(2, 2) };
+      ts.run(({ cold, expectObservable }) => {
+        expectObservable(cold('abc|', v).pipe(sortWithin({ maxDelayMs: 1000, maxItems: 10, maxBytes: 6, size, scheduler: ts }))).toBe('---(bca|)', v);
+      });
+    });
+
+    it('lets a value larger than the bound alone pass straight through', () => {
+      const ts = testScheduler();
+      const v = { a: sized(1, 10) };
+      ts.run(({ cold, expectObservable }) => {
+        expectObservable(cold('a', v).pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, maxBytes: 4, size, scheduler: ts }))).toBe('a', v);
+      });
+    });
+
+    it('completes an empty source, and emits one value within the bound after maxDelayMs', () => {
+      const ts = testScheduler();
+      ts.run(({ cold, expectObservable }) => {
+        expectObservable(cold<Timed<string>>('|').pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, maxBytes: 4, size, scheduler: ts }))).toBe('|');
+        expectObservable(cold('a', { a: sized(1, 1) }).pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, maxBytes: 4, size, scheduler: ts }))).toBe('5ms a', { a: sized(1, 1) });
+      });
+    });
+
+    it('errors when size throws', () => {
+      const ts = testScheduler();
+      const boom = () => {
+        throw new Error('boom');
+      };
+      ts.run(({ cold, expectObservable }) => {
+        expectObservable(cold('-a-b', { a: at(1), b: at(2) }).pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, maxBytes: 4, size: boom, scheduler: ts }))).toBe('-#', undefined, new Error('boom'));
+      });
+    });
+
+    it('unsubscribes from an endless source', () => {
+      const ts = testScheduler();
+      ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+        const source = hot('-a-b-', { a: sized(2, 1), b: sized(1, 1) });
+        expectObservable(source.pipe(sortWithin({ maxDelayMs: 10, maxItems: 10, maxBytes: 4, size, scheduler: ts })), '^---!').toBe('-----');
+        expectSubscriptions(source.subscriptions).toBe('^---!');
+      });
+    });
+
+    it('rejects a bound below 1, or without a size function', () => {
+      expect(() => sortWithin({ maxDelayMs: 1, maxItems: 1, maxBytes: 0, size })).to.throw(RangeError);
+      expect(() => sortWithin<string>({ maxDelayMs: 1, maxItems: 1, maxBytes: 10 })).to.throw(RangeError, /size/);
+    });
+  });
+
   it('flushes everything held, in order, on complete', () => {
     const ts = testScheduler();
     const v = { a: at(3), b: at(1), c: at(2) };

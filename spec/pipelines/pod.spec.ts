@@ -58,7 +58,7 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
 
   /** Starts one run of the service; `done` resolves when it completes after stop(). */
   function runService(overrides: Partial<PodServiceConfig> = {}, writer: DevoWriter = sender, now?: () => number) {
-    const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: sim!.url, dedupMaxBytes: 64 * 1024 * 1024, ...overrides };
+    const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: sim!.url, dedupMaxBytes: 64 * 1024 * 1024, maxEventBytes: 32 * 1024 * 1024, ...overrides };
     const stop$ = new Subject<void>();
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));

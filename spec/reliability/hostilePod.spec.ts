@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Subject, type Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -7,7 +8,10 @@ import type { PodInputConfig, PodServiceConfig } from '../../lib/config/collecto
 import { createLogger } from '../../lib/log/logger';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { DevoSender } from '../../lib/sinks/devoSender';
-import { podService, podStateBase } from '../../pipelines/pod';
+import { decodeConfig } from '../../lib/config/loadConfig';
+import { ServiceTelemetry } from '../../lib/telemetry/serviceTelemetry';
+import { podService, podStateBase, type PodServiceDeps } from '../../pipelines/pod';
+import { podTuningFor } from '../../pipelines/podTuning';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
@@ -73,8 +77,8 @@ describe('a hostile PoD server', function () {
     await remove();
   });
 
-  function run(url: string): { stop: () => Promise<void>; crash: () => void } {
-    const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: url, dedupMaxBytes: 16 * 1024 * 1024 };
+  function run(url: string, overrides: Partial<PodServiceConfig> = {}, deps: Partial<PodServiceDeps> = {}): { stop: () => Promise<void>; crash: () => void } {
+    const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: url, dedupMaxBytes: 16 * 1024 * 1024, maxEventBytes: 32 * 1024 * 1024, ...overrides };
     const input: PodInputConfig = { inputId: '1', enabled: true, clusterId: 'c', apiToken: TOKEN, services: [service] };
     const stop$ = new Subject<void>();
     let finished!: () => void;
@@ -86,6 +90,7 @@ describe('a hostile PoD server', function () {
       hostname: 'h',
       batch: { maxDelayMs: 20 },
       tuning: { sortMaxDelayMs: 50, commitIntervalMs: 50, statsIntervalMs: 60_000 },
+      ...deps,
     })
       .run(stop$)
       .subscribe({ complete: () => finished(), error: (e: unknown) => logs.push(`PIPELINE ERROR ${String(e)}`) });
@@ -170,5 +175,101 @@ describe('a hostile PoD server', function () {
     const journal = (await readFile(`${podStateBase(dir, '1', 'message')}.dedup.jsonl`, 'utf8')).trimEnd().split('\n');
     expect(journal).to.have.length(40);
     for (const line of journal) expect(line.length).to.be.below(100);
+  });
+
+  it('a valid 60 MiB frame holding raw line breaks is dead-lettered (POD_EVENT_TOO_LARGE: head, size, sha256) at a small heap cost, moves the cursor, and the stream goes on', async () => {
+    const t0 = Date.now() - 60_000;
+    // Many small values between raw line breaks: what JSON.parse + stringify turned into > 1 GiB of heap.
+    const item = '{"a":1,"b":"x"},\n';
+    const count = Math.ceil((60 * 1024 * 1024) / item.length);
+    const head = `{"guid":"huge","ts":"${new Date(t0 + 1000).toISOString()}","items":[\n`;
+    const huge = Buffer.concat([Buffer.from(head), Buffer.alloc(count * item.length, item), Buffer.from('{"a":0}]}\n')]);
+    pod = await HostilePod.start((ws, session) => {
+      if (session > 0) return;
+      ws.send(event('before', new Date(t0).toISOString()));
+      ws.send(huge);
+      ws.send(event('after', new Date(t0 + 2000).toISOString()));
+    });
+    const heapBefore = process.memoryUsage().heapUsed;
+    let heapPeak = heapBefore;
+    const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 5);
+    try {
+      const collector = run(pod.url);
+      await waitFor(() => relay.unique === 2, 'the two small events at the relay');
+      await collector.stop();
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(relay.lines.map((l) => l.key)).to.deep.equal(['before', 'after']);
+    const dead = (await readFile(`${podStateBase(dir, '1', 'message')}.deadletter.jsonl`, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { reason: string; record: string });
+    expect(dead).to.have.length(1);
+    expect(dead[0]!.reason).to.match(/^POD_EVENT_TOO_LARGE: /);
+    expect(dead[0]!.reason).to.include(`${huge.length} bytes`);
+    expect(dead[0]!.reason).to.include('max_event_size_in_mb');
+    expect(dead[0]!.reason).to.include(createHash('sha256').update(huge).digest('hex'));
+    expect(dead[0]!.record).to.equal(huge.subarray(0, 4096).toString('utf8'));
+    expect(logs.some((l) => l.includes('POD_EVENT_TOO_LARGE'))).to.equal(true);
+    const grown = (heapPeak - heapBefore) / 1048576;
+    expect(grown, `heap growth ${grown.toFixed(0)} MiB`).to.be.below(200);
+    console.log(`      a ${(huge.length / 1048576).toFixed(0)} MiB frame with line breaks: dead-lettered, heap +${grown.toFixed(0)} MiB at most`);
+  });
+
+  it('a frame too large for max_event_size_in_mb moves the cursor past it, as a delivered one would', async () => {
+    const t0 = Date.now() - 60_000;
+    const big = event('big', new Date(t0 + 5000).toISOString(), { pad: 'y'.repeat(2 * 1024 * 1024) });
+    pod = await HostilePod.start((ws, session) => {
+      if (session > 0) return;
+      ws.send(event('small', new Date(t0).toISOString()));
+      ws.send(big);
+    });
+    const collector = run(pod.url, { maxEventBytes: 1024 * 1024 });
+    await waitFor(() => relay.unique === 1, 'the small event at the relay');
+    await waitFor(() => logs.some((l) => l.includes('POD_EVENT_TOO_LARGE')), 'the big one dead-lettered');
+    await collector.stop();
+    expect((await persisted())?.lastEventTime).to.equal(t0 + 5000);
+  });
+
+  it('a frame with raw line breaks between its tokens, under the limit, is delivered as one line, its other bytes unchanged', async () => {
+    const text = '{\r\n  "guid": "multi",\n  "ts": "' + new Date().toISOString() + '",\n  "s": "a\\nb \\u00e9",\n  "n": [1,\n 2.50]\n}\n';
+    pod = await HostilePod.start((ws, session) => {
+      if (session === 0) ws.send(text);
+    });
+    const collector = run(pod.url);
+    await waitFor(() => relay.unique === 1, 'the event at the relay');
+    await collector.stop();
+    expect(relay.lines).to.have.length(1);
+    expect(relay.lines[0]!.body).to.equal(text.trim().replace(/[\r\n]/g, ' '));
+  });
+
+  it('a burst of big frames under queue_max_size_in_mb: 16: the sort window holds no more than its share of the bytes', async () => {
+    const config = decodeConfig(
+      {
+        globals: { id: '1', name: 'burst', queue_max_size_in_mb: 16 },
+        outputs: { devo_1: { type: 'devo_platform', config: { address: 'h', port: 443, type: 'SSL', chain: 'a', cert: 'b', key: 'c' } } },
+        inputs: { proofpoint_on_demand: { id: '1', credentials: { cluster_id: 'c', api_token: TOKEN }, services: { message: {} } } },
+      },
+      { baseDir: '/tmp' },
+    );
+    const frameBytes = 512 * 1024;
+    const total = 160;
+    const t0 = Date.now() - 60_000;
+    pod = await HostilePod.start((ws, session) => {
+      if (session > 0) return;
+      for (let i = 0; i < total; i++) ws.send(event(`big-${i}`, new Date(t0 + i).toISOString(), { pad: 'z'.repeat(frameBytes) }));
+    });
+    const telemetry = new ServiceTelemetry('proofpoint_on_demand', '1', 'message', Date.now);
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, telemetry.holds.sortWindow)), 2);
+    try {
+      // A window long enough to hold the whole burst by its count and time bounds.
+      const collector = run(pod.url, {}, { telemetry, tuning: { ...podTuningFor(config), sortMaxDelayMs: 3000, commitIntervalMs: 50, statsIntervalMs: 60_000 } });
+      await waitFor(() => relay.unique === total, 'every big event at the relay', 20_000);
+      await collector.stop();
+    } finally {
+      clearInterval(sampler);
+    }
+    const heldMiB = (peak * frameBytes) / 1048576;
+    console.log(`      ${total} frames of 512 KiB, queue_max_size_in_mb 16: at most ${peak} events (${heldMiB.toFixed(1)} MiB) in the sort window`);
+    expect(heldMiB, 'MiB in the sort window').to.be.at.most(16);
   });
 });

@@ -100,6 +100,34 @@ describe('multiprocessing: true (a worker thread per service)', function () {
     }
   });
 
+  it('without workerResourceLimits, each worker has a heap limit from its config: one that exhausts it is restarted, and the process lives on', async () => {
+    const { dir, remove } = await tempDir();
+    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 300, total: 2000, duplicateRate: 0 });
+    const relay = await RelayLog.start(pki, lineKey);
+    const lines: string[] = [];
+    let collector: Collector | undefined;
+    try {
+      await writeCertFiles(path.join(dir, 'certs'), pki);
+      await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, stateDirectory: path.join(dir, 'state'), multiprocessing: true });
+      const loaded = await loadConfig(path.join(dir, 'config.yaml'), { env: SECRET_ENV, baseDir: dir });
+      // A small window and 1 MiB events: a 120 MiB heap (96 + 16 + 8 x 1), quick to exhaust.
+      const MIB = 1024 * 1024;
+      const config = { ...loaded, pod: { ...loaded.pod!, services: loaded.pod!.services.map((s) => ({ ...s, dedupMaxBytes: 16 * MIB, maxEventBytes: MIB })) } };
+      collector = await startCollector(config, { logger: createLogger({ write: (l) => lines.push(l) }), services: defaultServices, writeLine: (l) => lines.push(l), workerTestHooks: true, senderTuning: { confirmAfterMs: 500 } });
+      await waitFor(() => relay.unique >= 200, 'some events', 30_000);
+      collector.failWorker!('pod/message', 'oom');
+      await waitFor(() => lines.some((l) => /Service worker pod\/message \(pod\/message\) failed: .*(heap|memory).*Restarting it in 1 s/i.test(l)), 'the out-of-memory failure, logged', 60_000);
+      await waitFor(() => collector!.telemetry.services.every((s) => s.state === 'running'), 'every worker running again', 30_000);
+      await waitFor(() => relay.unique >= 4000, 'every event', 60_000);
+      await collector.stop();
+    } finally {
+      await collector?.stop();
+      await pod.stop();
+      await relay.stop();
+      await remove();
+    }
+  });
+
   it("with workerOutput 'shared', the workers write through the main thread's one connection, and a failing worker still loses nothing", async () => {
     const { dir, remove } = await tempDir();
     const total = 4000;

@@ -19,11 +19,26 @@ describe('parsePodFrame', () => {
     expect(parsePodFrame(frame('{"id":"m1","ts":1}'), false, 'id')).to.deep.include({ key: 'm1' });
   });
 
-  it('re-serialises compactly a frame holding a raw line break, and trims surrounding whitespace', () => {
-    const broken = parsePodFrame(frame('{"guid":"g",\n  "ts": 1}\n'), false, 'guid') as PodFrame;
+  it('makes each raw line break between tokens a space, in a copy, and trims surrounding whitespace', () => {
+    const read = frame('{"guid":"g",\r\n  "ts": 1, "s": "a\\nb"}\n');
+    const broken = parsePodFrame(read, false, 'guid') as PodFrame;
     expect(broken).to.deep.include({ key: 'g', ts: 1 });
-    expect(broken.raw.toString()).to.equal('{"guid":"g","ts":1}');
+    expect(broken.raw.toString()).to.equal('{"guid":"g",    "ts": 1, "s": "a\\nb"}');
+    expect(read.toString()).to.equal('{"guid":"g",\r\n  "ts": 1, "s": "a\\nb"}\n');
     expect((parsePodFrame(frame('  {"guid":"g","ts":1}  '), false, 'guid') as PodFrame).raw.toString()).to.equal('{"guid":"g","ts":1}');
+  });
+
+  it('rejects a frame over the limit as POD_EVENT_TOO_LARGE with its head, size, sha256 and ts, valid or not', () => {
+    const limits = { maxBytes: 5000, setting: 'inputs.proofpoint_on_demand.services.message.max_event_size_in_mb' };
+    const big = frame(`{"guid":"g","ts":7,"pad":"${'x'.repeat(6000)}"}`);
+    const rejected = parsePodFrame(big, false, 'guid', limits);
+    expect(isRejectedFrame(rejected)).to.equal(true);
+    expect(rejected).to.deep.include({ ts: 7, text: big.subarray(0, 4096).toString() });
+    expect((rejected as { reason: string }).reason).to.match(/^POD_EVENT_TOO_LARGE: 6028 bytes, over the 5000 bytes of inputs\.proofpoint_on_demand\.services\.message\.max_event_size_in_mb; sha256 [0-9a-f]{64}; guid "g"/);
+    const broken = parsePodFrame(frame(`{"guid":"g","ts":7,"pad":"${'x'.repeat(6000)}`), false, 'guid', limits);
+    expect(broken).to.have.property('reason').that.matches(/^POD_EVENT_TOO_LARGE/);
+    expect(broken).not.to.have.property('ts');
+    expect(parsePodFrame(frame('{"guid":"g","ts":7}'), false, 'guid', limits)).to.deep.include({ key: 'g' });
   });
 
   it('accepts binary frames holding UTF-8, and rejects invalid UTF-8', () => {

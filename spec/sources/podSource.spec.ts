@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Subject, Subscription } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -42,6 +43,44 @@ class TestServer {
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}
+
+/**
+ * A raw TCP server that answers each connection by dripping `answer` one byte every `everyMs`
+ * (after sending its first `prefixBytes` at once), the way a hostile or broken proxy might.
+ */
+class DripServer {
+  connections = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly server: NetServer;
+
+  constructor(answer: string, everyMs: number, prefixBytes = 0) {
+    this.server = createNetServer((socket) => {
+      this.connections++;
+      this.sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => this.sockets.delete(socket));
+      const bytes = Buffer.from(answer, 'latin1');
+      socket.write(bytes.subarray(0, prefixBytes));
+      let i = prefixBytes;
+      const timer = setInterval(() => {
+        if (i >= bytes.length || socket.destroyed) return clearInterval(timer);
+        socket.write(bytes.subarray(i, ++i));
+      }, everyMs);
+      this.timers.add(timer);
+    });
+  }
+
+  listen(): Promise<string> {
+    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve(`ws://127.0.0.1:${(this.server.address() as { port: number }).port}`)));
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 
@@ -259,5 +298,39 @@ describe('podSource (real websocket on loopback)', function () {
     subscription!.unsubscribe();
     await waitFor(() => closes.length === 1, 'the close');
     expect(closes).to.deep.equal([1000]);
+  });
+
+  describe('a dripped handshake', () => {
+    let drip: DripServer | undefined;
+    afterEach(async () => {
+      subscription?.unsubscribe();
+      await drip?.close();
+      drip = undefined;
+    });
+
+    it('headers dripped a byte a second: each attempt ends at the wall-clock deadline (POD_HANDSHAKE_TIMEOUT), and the source retries', async () => {
+      drip = new DripServer('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Slow: ' + 'a'.repeat(500) + '\r\n\r\n', 1000);
+      start(await drip.listen(), { handshakeTimeoutMs: 1500, periodMs: 100, backoffMaxMs: 200 });
+      await waitFor(() => drip!.connections >= 3, 'three attempts', 8000);
+      const timeouts = logs.filter((l) => l.includes('POD_HANDSHAKE_TIMEOUT'));
+      expect(timeouts.length).to.be.at.least(2);
+      expect(timeouts[0]).to.match(/No complete answer to the handshake within 1\.5 s/);
+    });
+
+    it('a 409 whose body is dripped: the refusal is reported within the deadline with the body read so far, and retried', async () => {
+      drip = new DripServer('HTTP/1.1 409 Conflict\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\n\r\n' + 'x'.repeat(100_000), 1000, 80);
+      start(await drip.listen(), { handshakeTimeoutMs: 1500, periodMs: 100, backoffMaxMs: 200 });
+      await waitFor(() => drip!.connections >= 3, 'three attempts', 8000);
+      expect(logs.filter((l) => l.includes('POD_HANDSHAKE_409: Handshake status 409 Conflict')).length).to.be.at.least(2);
+    });
+
+    it('a 409 with an endless body: at most 2 KiB of it is read and kept', async () => {
+      drip = new DripServer('HTTP/1.1 409 Conflict\r\ncontent-type: text/plain\r\ncontent-length: 10000000\r\n\r\n' + 'y'.repeat(1_000_000), 1000, 1_000_000);
+      start(await drip.listen(), { handshakeTimeoutMs: 5000, periodMs: 100, backoffMaxMs: 200 });
+      await waitFor(() => drip!.connections >= 2, 'two attempts', 8000);
+      const refused = logs.find((l) => l.includes('POD_HANDSHAKE_409'))!;
+      expect(refused).to.include('y'.repeat(2048));
+      expect(refused).not.to.include('y'.repeat(2049));
+    });
   });
 });

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'CASB_BAD_RESPONSE',
   'EVENT_TIME_INVALID',
   'DEDUP_WINDOW_FULL',
+  'UNHANDLED_REJECTION',
+  'UNCAUGHT_EXCEPTION',
 ] as const;
 
 /** A stable error code (see {@link ERROR_CODES}). */

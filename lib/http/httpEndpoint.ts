@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
 import type { CollectorTelemetry } from '../telemetry/collectorTelemetry';
 import type { PrometheusMetrics } from '../telemetry/prometheusMetrics';
+import { requestTargetPath } from './requestTarget';
 
 /** Options of {@link HttpEndpoint.start}. */
 export interface HttpEndpointOptions {
@@ -30,7 +31,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  *   period), every service runs and state can be written; otherwise 503 with a JSON body naming
  *   the failing check (and while stopping);
  * - `GET /status`: a JSON document per service (see `CollectorStatus`), for `status` and people.
- * Nothing it serves holds a secret. Anything else is 404; a method other than GET (or HEAD) is 405.
+ * Nothing it serves holds a secret. Anything else is 404; a method other than GET (or HEAD) is 405; a request target that is not
+ * a path (`GET //[`, `GET http://a:b`) is 400.
  *
  * @example
  * const endpoint = await HttpEndpoint.start({ address: '0.0.0.0', port: 9464, telemetry });
@@ -55,7 +57,14 @@ export class HttpEndpoint {
       if (now - this.lastTick > (this.options.stuckAfterMs ?? 10_000)) this.stuckUntil = now + 30_000;
       this.lastTick = now;
     });
-    server.on('request', (req, res) => void this.answer(req, res));
+    // `answer` never rejects (it catches everything and answers 500); the catch is the last guard,
+    // so that nothing a client sends may become an unhandled rejection.
+    server.on('request', (req, res) => {
+      this.answer(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
   }
 
   /** Starts listening; resolves once the port is bound (rejects when it cannot be, e.g. in use). */
@@ -103,7 +112,11 @@ export class HttpEndpoint {
       return;
     }
     const { telemetry } = this.options;
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestTargetPath(req.url);
+    if (path === undefined) {
+      send(400, JSON_TYPE, '{"error":"bad request target: expected a path such as /metrics"}\n');
+      return;
+    }
     try {
       switch (path) {
         case '/metrics':

@@ -103,6 +103,7 @@ export function casbServices(config: CollectorConfig, writer: DevoWriter, logger
         clientSecret: input.clientSecret,
         requestsPerSecond: input.requestsPerSecond,
         requestsLimits: input.requestsLimits,
+        ...(input.maxResponseBytes === undefined ? {} : { maxResponseBytes: input.maxResponseBytes }),
         logger: clientLogger,
         redactor,
         now,

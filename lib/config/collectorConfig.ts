@@ -93,6 +93,12 @@ export interface CasbInputConfig {
    * CASB v1 budget of about 1000 queries a day. Empty (the default): no budget but the pace.
    */
   readonly requestsLimits: readonly RequestsLimit[];
+  /**
+   * Most bytes of one answer's body once decompressed (`max_response_size_in_mb`; default 64 MiB,
+   * range 1-1024): a longer one is `CASB_BAD_RESPONSE`, not read further nor retried. Always
+   * set by `loadConfig`; absent in a config built by hand, the client's default.
+   */
+  readonly maxResponseBytes?: number;
   readonly services: readonly CasbServiceConfig[];
 }
 

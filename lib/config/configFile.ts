@@ -156,6 +156,7 @@ const CasbInput = strictStruct(
     override_url_base: UrlBase('https:', 'http:'),
     requests_per_second: PositiveNumber,
     requests_limits: RequestsLimits,
+    max_response_size_in_mb: IntegerBetween(1, 1024),
   },
 );
 

@@ -8,6 +8,7 @@ import type {
   PodInputConfig,
   PodServiceName,
 } from './collectorConfig';
+import { CASB_MAX_RESPONSE_BYTES } from '../sources/casbClientOptions';
 import type { ConfigFile } from './configFile';
 import { findInertSettings } from './inertSettings';
 
@@ -156,6 +157,7 @@ function resolveCasb(file: ConfigFile): CasbInputConfig | undefined {
     urlBase: input.override_url_base ?? CASB_URL_BASE,
     requestsPerSecond: input.requests_per_second ?? 1,
     requestsLimits: (input.requests_limits ?? []).map((l) => ({ periodMs: l.period * 1000, requests: l.number_of_requests })),
+    maxResponseBytes: input.max_response_size_in_mb === undefined ? CASB_MAX_RESPONSE_BYTES : input.max_response_size_in_mb * MIB,
     services: names.flatMap((name) => {
       const s = input.services[name];
       if (s === undefined) return [];

@@ -23,6 +23,15 @@ export interface HttpEndpointOptions {
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
+ * Most connections the endpoint holds at once; one more is closed as it arrives. A slowloris
+ * cannot take the process's descriptors (Devo reconnects and state writes need them); Prometheus,
+ * probes and `status --watch` use a handful.
+ */
+export const HTTP_MAX_CONNECTIONS = 32;
+/** A request whose headers have not all arrived this long after the connection opened is cut (Node checks every second). */
+export const HTTP_HEADERS_TIMEOUT_MS = 5000;
+
+/**
  * The collector's HTTP endpoint, off unless configured (`globals.http_server`, `run --http`):
  * - `GET /metrics`: Prometheus text (prom-client, loaded with the endpoint);
  * - `GET /health`: liveness, 200 while the process is responsive, 503 after its event loop was
@@ -71,8 +80,9 @@ export class HttpEndpoint {
   static async start(options: HttpEndpointOptions): Promise<HttpEndpoint> {
     // prom-client is loaded only when the endpoint is on.
     const { PrometheusMetrics: Metrics } = require('../telemetry/prometheusMetrics') as typeof import('../telemetry/prometheusMetrics');
-    const server = http.createServer();
+    const server = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: HTTP_HEADERS_TIMEOUT_MS, requestTimeout: 2 * HTTP_HEADERS_TIMEOUT_MS });
     server.keepAliveTimeout = 5000;
+    server.maxConnections = HTTP_MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.address ?? '127.0.0.1', () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readdir } from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
@@ -9,7 +10,7 @@ import { CollectorProcess } from '../helpers/collectorProcess';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
-import { waitFor } from '../helpers/waitFor';
+import { sleep, waitFor } from '../helpers/waitFor';
 
 /** Sends `request` as raw bytes and resolves with what came back before the server closed (or `idleMs` of silence). */
 export function rawRequest(port: number, request: string, idleMs = 3000): Promise<string> {
@@ -81,4 +82,37 @@ describe('a hostile client of the HTTP endpoint (a real collector process)', fun
       expect(collector.stdout).not.to.match(/UNHANDLED_REJECTION|UNCAUGHT_EXCEPTION/);
     });
   }
+
+  it('a slowloris (hundreds of idle and half-sent requests) holds at most the connection cap, is cut after the headers timeout, and a later scrape succeeds', async () => {
+    const { collector, port } = await startCollector(false);
+    const fds = async () => (await readdir(`/proc/${collector.pid}/fd`)).length;
+    const baseline = await fds();
+    const sockets: net.Socket[] = [];
+    let closedByServer = 0;
+    try {
+      for (let i = 0; i < 300; i++) {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.on('close', () => closedByServer++);
+        // Half of them send the start of a request and never finish it; the others send nothing.
+        if (i % 2 === 0) socket.on('connect', () => socket.write('GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: '));
+        sockets.push(socket);
+      }
+      await waitFor(() => sockets.every((s) => !s.connecting), 'every connection attempt', 10_000);
+      await sleep(500);
+      const held = (await fds()) - baseline;
+      expect(held, 'descriptors the collector holds for the idle connections').to.be.at.most(40);
+      expect(closedByServer, 'connections past the cap closed at once').to.be.at.least(250);
+      // Those it took are cut after the headers timeout (5 s), so scrapes get through again.
+      // (The clients never read: the collector must let go of them all the same.)
+      for (const deadline = Date.now() + 15_000; (await fds()) - baseline > 5; await sleep(200)) {
+        if (Date.now() > deadline) throw new Error(`the collector still holds ${(await fds()) - baseline} descriptors for idle connections`);
+      }
+      const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(scrape.status).to.equal(200);
+      expect(await scrape.text()).to.include('proofpoint_devo_');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
 });

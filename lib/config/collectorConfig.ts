@@ -78,6 +78,14 @@ export interface RequestsLimit {
   readonly requests: number;
 }
 
+/** `globals.http_server`: where `/metrics`, `/health`, `/ready` and `/status` are served. */
+export interface HttpServerConfig {
+  readonly address: string;
+  readonly port: number;
+  /** `allowed_hosts`: names answered in the `Host` header besides IP literals, `localhost` and the machine's name. */
+  readonly allowedHosts?: readonly string[];
+}
+
 export interface CasbInputConfig {
   readonly inputId: string;
   readonly enabled: boolean;
@@ -145,7 +153,7 @@ export interface CollectorConfig {
   /** Absolute path of the state directory (`globals.persistence.config.directory_name`). */
   readonly stateDirectory: string;
   /** Where `/metrics`, `/health`, `/ready` and `/status` are served (`globals.http_server`); off when absent. */
-  readonly httpServer?: { readonly address: string; readonly port: number };
+  readonly httpServer?: HttpServerConfig;
   readonly output: DevoOutputConfig;
   readonly pod?: PodInputConfig;
   readonly casb?: CasbInputConfig;

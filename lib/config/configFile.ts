@@ -30,7 +30,11 @@ const Persistence = strictStruct(
  * file validates as it is. What each one does here is in the README's configuration table.
  */
 /** `globals.http_server`: where `/metrics`, `/health`, `/ready` and `/status` are served. */
-const HttpServer = strictStruct('a mapping with address and port', { port: ListenPort }, { address: NonEmptyString });
+const HttpServer = strictStruct(
+  'a mapping with address and port',
+  { port: ListenPort },
+  { address: NonEmptyString, allowed_hosts: t.array(NonEmptyString, 'a list of host names') },
+);
 
 const Globals = strictStruct(
   'a mapping with id and name',

@@ -103,7 +103,7 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
       multiprocessing: file.globals.multiprocessing ?? false,
     },
     stateDirectory: path.resolve(paths.baseDir, directory),
-    ...optional('httpServer', g.http_server === undefined ? undefined : { address: g.http_server.address ?? '127.0.0.1', port: g.http_server.port }),
+    ...optional('httpServer', g.http_server === undefined ? undefined : { address: g.http_server.address ?? '127.0.0.1', port: g.http_server.port, ...(g.http_server.allowed_hosts === undefined ? {} : { allowedHosts: g.http_server.allowed_hosts }) }),
     output: devo,
     ...optional('pod', resolvePod(file)),
     ...optional('casb', resolveCasb(file)),

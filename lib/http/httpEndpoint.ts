@@ -1,8 +1,10 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
 import type { CollectorTelemetry } from '../telemetry/collectorTelemetry';
 import type { PrometheusMetrics } from '../telemetry/prometheusMetrics';
+import { hostAllowlist } from './hostAllowlist';
 import { requestTargetPath } from './requestTarget';
 
 /** Options of {@link HttpEndpoint.start}. */
@@ -11,6 +13,11 @@ export interface HttpEndpointOptions {
   readonly address?: string;
   /** Default 0: any free port (see {@link HttpEndpoint.port}). */
   readonly port?: number;
+  /**
+   * Names answered in the `Host` header besides IP literals, `localhost`, the machine's host name
+   * and `address` (`globals.http_server.allowed_hosts`); any other is 421 (see `hostAllowlist`).
+   */
+  readonly allowedHosts?: readonly string[];
   readonly telemetry: CollectorTelemetry;
   /**
    * `/health` answers 503 when the event loop was stuck this long (a timer due every second
@@ -41,7 +48,8 @@ export const HTTP_HEADERS_TIMEOUT_MS = 5000;
  *   the failing check (and while stopping);
  * - `GET /status`: a JSON document per service (see `CollectorStatus`), for `status` and people.
  * Nothing it serves holds a secret. Anything else is 404; a method other than GET (or HEAD) is 405; a request target that is not
- * a path (`GET //[`, `GET http://a:b`) is 400.
+ * a path (`GET //[`, `GET http://a:b`) is 400; a `Host` that is neither an IP address, `localhost`,
+ * the machine's name nor an allowed host is 421 (against DNS rebinding).
  *
  * @example
  * const endpoint = await HttpEndpoint.start({ address: '0.0.0.0', port: 9464, telemetry });
@@ -52,6 +60,7 @@ export class HttpEndpoint {
   private lastTick: number;
   private stuckUntil = 0;
   private readonly ticker: Subscription;
+  private readonly hostAllowed: (host: string | undefined) => boolean;
 
   private constructor(
     private readonly server: http.Server,
@@ -60,6 +69,7 @@ export class HttpEndpoint {
     private readonly scheduler: SchedulerLike,
   ) {
     this.lastTick = scheduler.now();
+    this.hostAllowed = hostAllowlist([hostname(), options.address ?? '127.0.0.1', ...(options.allowedHosts ?? [])]);
     // A heartbeat: when it fires late by more than the threshold, the event loop was stuck.
     this.ticker = interval(1000, scheduler).subscribe(() => {
       const now = this.scheduler.now();
@@ -119,6 +129,10 @@ export class HttpEndpoint {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       send(405, JSON_TYPE, '{"error":"method not allowed"}\n');
+      return;
+    }
+    if (!this.hostAllowed(req.headers.host)) {
+      send(421, JSON_TYPE, `${JSON.stringify({ error: 'this Host is not served here: add it to globals.http_server.allowed_hosts, or use an IP address or localhost' })}\n`);
       return;
     }
     const { telemetry } = this.options;

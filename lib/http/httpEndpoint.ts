@@ -47,9 +47,11 @@ export const HTTP_HEADERS_TIMEOUT_MS = 5000;
  *   period), every service runs and state can be written; otherwise 503 with a JSON body naming
  *   the failing check (and while stopping);
  * - `GET /status`: a JSON document per service (see `CollectorStatus`), for `status` and people.
- * Nothing it serves holds a secret. Anything else is 404; a method other than GET (or HEAD) is 405; a request target that is not
- * a path (`GET //[`, `GET http://a:b`) is 400; a `Host` that is neither an IP address, `localhost`,
- * the machine's name nor an allowed host is 421 (against DNS rebinding).
+ * Nothing it serves holds a secret. Anything else is 404; a method other than GET (or HEAD) is
+ * 405; a request target that is not a path (`GET //[`, `GET http://a:b`) is 400; a `Host` that is
+ * neither an IP address, `localhost`, the machine's name nor an allowed host is 421 (against DNS
+ * rebinding). At most {@link HTTP_MAX_CONNECTIONS} connections, each cut when its headers take
+ * longer than {@link HTTP_HEADERS_TIMEOUT_MS}.
  *
  * @example
  * const endpoint = await HttpEndpoint.start({ address: '0.0.0.0', port: 9464, telemetry });

@@ -21,6 +21,7 @@ import { ProofpointCasbInitVariablesError } from '../lib/sources/casbErrors';
 import { sharedCasbClient, type SharedCasbClient } from '../lib/sources/sharedCasbClient';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { alertPages, eventPages } from './casbPages';
+import { checkRecord, recordKey } from './casbRecordCheck';
 import { pullCycles, type CasbPage } from './casbPullCycles';
 import { decideCasbStart, type CasbState } from './casbStart';
 import { CASB_STATE_VERSION, CasbAlertsState, CasbEventsState, isoUtc, pythonRepr } from './casbState';
@@ -36,11 +37,14 @@ export interface CasbTuning {
   readonly maxPagesPerCycle: number;
   /** Most records of a page the sort window holds. Default 100 000 (or the service's share of the queue limits). */
   readonly sortMaxItems: number;
+  /** The sink's valve: records are flattened only while it holds less (lines not yet written). Default 4 MiB, 4096 (or the share). */
+  readonly valveMaxBytes: number;
+  readonly valveMaxItems: number;
   /** Passed to the client: timeouts, retries, backoff. */
   readonly client: Partial<Pick<CasbClientOptions, 'timeoutMs' | 'retries' | 'backoffInitialMs' | 'backoffMaxMs' | 'renewBeforeMs'>>;
 }
 
-const DEFAULT_TUNING: CasbTuning = { maxPagesPerCycle: 10_000, sortMaxItems: 100_000, client: {} };
+const DEFAULT_TUNING: CasbTuning = { maxPagesPerCycle: 10_000, sortMaxItems: 100_000, valveMaxBytes: 4 * 1024 * 1024, valveMaxItems: 4096, client: {} };
 
 /** What a CASB service needs besides its config. */
 export interface CasbServiceDeps extends PipelineDeps {
@@ -103,6 +107,7 @@ export function casbServices(config: CollectorConfig, writer: DevoWriter, logger
         clientSecret: input.clientSecret,
         requestsPerSecond: input.requestsPerSecond,
         requestsLimits: input.requestsLimits,
+        ...(input.maxResponseBytes === undefined ? {} : { maxResponseBytes: input.maxResponseBytes }),
         logger: clientLogger,
         redactor,
         now,
@@ -130,9 +135,19 @@ export function casbServices(config: CollectorConfig, writer: DevoWriter, logger
       stateDirectory: config.stateDirectory,
       hostname: config.output.hostname,
       batch: config.output.batch,
-      tuning: { sortMaxItems: Math.min(DEFAULT_TUNING.sortMaxItems, inFlightShare(config).maxEvents), ...tuning },
+      tuning: { ...casbBounds(config), ...tuning },
     }),
   );
+}
+
+/** The bounds of a CASB service under the config's queue limits: its sort window and valve stay within its share (see {@link inFlightShare}). */
+function casbBounds(config: CollectorConfig): Pick<CasbTuning, 'sortMaxItems' | 'valveMaxBytes' | 'valveMaxItems'> {
+  const share = inFlightShare(config);
+  return {
+    sortMaxItems: Math.min(DEFAULT_TUNING.sortMaxItems, share.maxEvents),
+    valveMaxItems: Math.min(DEFAULT_TUNING.valveMaxItems, share.maxEvents),
+    valveMaxBytes: Math.min(DEFAULT_TUNING.valveMaxBytes, share.maxBytes),
+  };
 }
 
 interface Context {
@@ -151,8 +166,6 @@ interface Context {
 }
 
 const FLATTEN_FIELD: Record<CasbServiceConfig['name'], string> = { alerts: 'related_events', events: 'additionalProperties' };
-/** The field holding a record's unique key: de-dup, acknowledgement and journal. */
-const KEY_FIELD: Record<CasbServiceConfig['name'], string> = { alerts: 'id', events: 'eventId' };
 const PULLER: Record<CasbServiceConfig['name'], string> = { alerts: 'ProofpointCasbAlertsPuller', events: 'ProofpointCasbEventsPuller' };
 
 /**
@@ -241,9 +254,10 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
   const field = FLATTEN_FIELD[service.name];
   const commitErrors = new RepeatedErrorLog(ctx.logger);
   const pagesDeps = { client: ctx.client, logger: ctx.logger, maxPagesPerCycle: ctx.tuning.maxPagesPerCycle };
-  // What the page in progress holds, for the telemetry: in the sort window, and in the write stage until written.
+  // What the page in progress holds: in the sort window (telemetry), and in the write stage until
+  // written. The flattening waits while the valve is closed, so a page's lines are made as the socket takes them.
   let sorting = 0;
-  const sinkHeld = new Valve({ maxBytes: Number.MAX_SAFE_INTEGER, maxItems: Number.MAX_SAFE_INTEGER });
+  const sinkHeld = new Valve({ maxBytes: ctx.tuning.valveMaxBytes, maxItems: ctx.tuning.valveMaxItems });
   telemetry.holding(() => ({ sortWindow: sorting, sink: sinkHeld.inFlight.items, dedupKeys: dedup.size, dedupBytes: dedup.bytes }));
   const deadLetter = (text: string, reason: string) => {
     counters.deadLettered++;
@@ -274,7 +288,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
       tap(() => sorting++),
       sortWithin<JsonObject>({ maxDelayMs: 60_000, maxItems: ctx.tuning.sortMaxItems }),
       tap(() => sorting--),
-      flatten(field),
+      flatten(field, { valve: sinkHeld }),
       map((r): Timed<JsonObject> => ({ time: r.time, value: { ...r.value, '@devo_pulling_id': String(page.pullingId) } })),
       devoWrite({
         writer: deps.writer,
@@ -321,22 +335,4 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
     // Commits follow delivery, in page order.
     concatMap(({ page, batches }) => from(Promise.all(batches.map((b) => b.delivered))).pipe(concatMap(() => from(commit(page, batches))))),
   );
-}
-
-function recordKey(service: CasbServiceConfig['name'], record: JsonObject): string {
-  return String(record[KEY_FIELD[service]]);
-}
-
-/** A record must be a JSON object with its key (`id` for alerts, `eventId` for events); anything else is dead-lettered. */
-function checkRecord(service: CasbServiceConfig['name'], record: unknown, deadLetter: (text: string, reason: string) => void): boolean {
-  const key = KEY_FIELD[service];
-  const reason =
-    typeof record !== 'object' || record === null || Array.isArray(record)
-      ? 'not a JSON object'
-      : !['string', 'number'].includes(typeof (record as JsonObject)[key]) || (record as JsonObject)[key] === ''
-        ? `no ${key} (the record's unique key)`
-        : undefined;
-  if (reason === undefined) return true;
-  deadLetter(JSON.stringify(record) ?? String(record), reason);
-  return false;
 }

@@ -45,10 +45,14 @@ export async function* alertPages(deps: CasbPagesDeps, cycle: PullCycle, state: 
  * `/v2/events` from the stored page token (or from `start_time_in_utc`), following the next page
  * token page after page until an empty page (caught up); every page carries the next state (its
  * token), so a restart resumes at the right page. A refused token (400) is dropped and the pull
- * resumes from the latest delivered event time (the de-dup window absorbs the overlap).
+ * resumes from the latest delivered event time (the de-dup window absorbs the overlap). A token
+ * answered again within the cycle (the paging does not advance) stops the cycle there
+ * (`CASB_PAGE_TOKEN_REPEATED`, counted), rather than paging the same events until the cycle bound.
  */
 export async function* eventPages(deps: CasbPagesDeps, cycle: PullCycle, start: CasbEventsState): AsyncGenerator<CasbPage> {
   let state = start;
+  // The tokens this cycle asked with: one answered again would page the same events forever.
+  const asked = new Set<string>();
   for (let page = 0; page < deps.maxPagesPerCycle; page++) {
     const startTime = eventsStartTime(state, cycle.pullingId);
     deps.logger.info(`Retrieving events event(s) having start_time=${isoUtc(startTime)} and last_page_token=${state.last_page_token ?? 'None'}`);
@@ -63,10 +67,18 @@ export async function* eventPages(deps: CasbPagesDeps, cycle: PullCycle, start: 
     }
     cycle.counters.requests++;
     cycle.counters.received += result.events.length;
+    if (state.last_page_token !== null) asked.add(state.last_page_token);
     state = eventsNextState(state, result.events, result.nextPageToken, cycle.pullingId);
     yield { pullingId: cycle.pullingId, records: result.events, nextState: state, written: new Deferred() };
     if (result.events.length === 0) {
       deps.logger.info('No more new events events found');
+      break;
+    }
+    if (result.nextPageToken !== undefined && asked.has(result.nextPageToken)) {
+      cycle.counters.pageTokenRepeats++;
+      deps.logger.warn(
+        `CASB_PAGE_TOKEN_REPEATED: /v2/events answered nextPageToken ${JSON.stringify(result.nextPageToken)} again within this pull cycle (after ${page + 1} page(s)): the paging does not advance, so this cycle stops here and the next one resumes from that token`,
+      );
       break;
     }
   }

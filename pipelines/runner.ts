@@ -151,7 +151,7 @@ async function startRunner(config: CollectorConfig, credentials: DevoCredentials
   const sender: OutputWriter = deps.writer ?? outputSender(config, credentials, { logger, telemetry: telemetry.sender, ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }) });
   const services = deps.services(config, sender, logger, telemetry);
   const http = deps.http ?? config.httpServer;
-  const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, telemetry });
+  const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
   const traces = deps.role === 'worker' ? undefined : startSeedTraces({ logger, sender: telemetry.sender, outputName: config.output.name, senderPeriodMs: config.output.senderStatsPeriodMs });
   if (services.length > 0) sender.open();

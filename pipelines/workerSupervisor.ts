@@ -119,7 +119,7 @@ export async function startWorkers(config: CollectorConfig, credentials: DevoCre
   };
 
   const http = deps.http ?? config.httpServer;
-  const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, telemetry });
+  const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
   const traces = startSeedTraces({ logger, sender: telemetry.sender, outputName: config.output.name, senderPeriodMs: config.output.senderStatsPeriodMs });
   if (units.length > 0) sharedSender?.open();

@@ -23,7 +23,7 @@ export { dedupWindow, dedupStoredKey, type DedupEntry, type DedupWindow, type De
 export { normalizeTime } from '../operators/normalizeTime';
 export { parseEventTime, type ParsedTime } from '../time/parseEventTime';
 export { sortWithin, type SortWithinOptions } from '../operators/sortWithin';
-export { flatten, flattenRecord, type JsonObject } from '../operators/flatten';
+export { flatten, flattenRecord, type FlattenOptions, type JsonObject } from '../operators/flatten';
 export { batchBy, type Batch, type BatchByOptions } from '../operators/batchBy';
 export { commitAcks, type CommitAcksOptions, type CommitReason } from '../operators/commitAcks';
 export { devoSink, type DevoSinkOptions, type SinkAck } from '../sinks/devoSink';

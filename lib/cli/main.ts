@@ -13,6 +13,7 @@ import { CollectorError, errorMessage } from '../errors/collectorError';
 import { createLogger } from '../log/logger';
 import { SecretRedactor } from '../log/secretRedactor';
 import { checkStateDirectoryWritable } from '../state/checkStateDirectoryWritable';
+import { installProcessGuard } from './processGuard';
 import type { CommandIo } from './simulateCommand';
 import { UsageError } from './usageError';
 
@@ -128,6 +129,7 @@ async function run(args: string[]): Promise<number> {
   const config = await loadConfig(file, loadOptions(flags));
   const redactor = new SecretRedactor(configSecrets(config));
   const logger = createLogger({ debug: config.collector.debug, redactor, write: stdout });
+  installProcessGuard(logger, (code) => process.exit(code));
   // Before anything is pulled: events delivered without their cursors saved are pulled again.
   await checkStateDirectoryWritable(config.stateDirectory);
   logInertSettings(config, logger);

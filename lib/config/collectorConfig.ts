@@ -83,6 +83,14 @@ export interface RequestsLimit {
   readonly requests: number;
 }
 
+/** `globals.http_server`: where `/metrics`, `/health`, `/ready` and `/status` are served. */
+export interface HttpServerConfig {
+  readonly address: string;
+  readonly port: number;
+  /** `allowed_hosts`: names answered in the `Host` header besides IP literals, `localhost` and the machine's name. */
+  readonly allowedHosts?: readonly string[];
+}
+
 export interface CasbInputConfig {
   readonly inputId: string;
   readonly enabled: boolean;
@@ -98,6 +106,12 @@ export interface CasbInputConfig {
    * CASB v1 budget of about 1000 queries a day. Empty (the default): no budget but the pace.
    */
   readonly requestsLimits: readonly RequestsLimit[];
+  /**
+   * Most bytes of one answer's body once decompressed (`max_response_size_in_mb`; default 64 MiB,
+   * range 1-1024): a longer one is `CASB_BAD_RESPONSE`, not read further nor retried. Always
+   * set by `loadConfig`; absent in a config built by hand, the client's default.
+   */
+  readonly maxResponseBytes?: number;
   readonly services: readonly CasbServiceConfig[];
 }
 
@@ -144,7 +158,7 @@ export interface CollectorConfig {
   /** Absolute path of the state directory (`globals.persistence.config.directory_name`). */
   readonly stateDirectory: string;
   /** Where `/metrics`, `/health`, `/ready` and `/status` are served (`globals.http_server`); off when absent. */
-  readonly httpServer?: { readonly address: string; readonly port: number };
+  readonly httpServer?: HttpServerConfig;
   readonly output: DevoOutputConfig;
   readonly pod?: PodInputConfig;
   readonly casb?: CasbInputConfig;

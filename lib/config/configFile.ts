@@ -32,7 +32,11 @@ const Persistence = strictStruct(
  * file validates as it is. What each one does here is in the README's configuration table.
  */
 /** `globals.http_server`: where `/metrics`, `/health`, `/ready` and `/status` are served. */
-const HttpServer = strictStruct('a mapping with address and port', { port: ListenPort }, { address: NonEmptyString });
+const HttpServer = strictStruct(
+  'a mapping with address and port',
+  { port: ListenPort },
+  { address: NonEmptyString, allowed_hosts: t.array(NonEmptyString, 'a list of host names') },
+);
 
 const Globals = strictStruct(
   'a mapping with id and name',
@@ -159,6 +163,7 @@ const CasbInput = strictStruct(
     override_url_base: UrlBase('https:', 'http:'),
     requests_per_second: PositiveNumber,
     requests_limits: RequestsLimits,
+    max_response_size_in_mb: IntegerBetween(1, 1024),
   },
 );
 

@@ -9,6 +9,7 @@ import type {
   PodInputConfig,
   PodServiceName,
 } from './collectorConfig';
+import { CASB_MAX_RESPONSE_BYTES } from '../sources/casbClientOptions';
 import type { ConfigFile } from './configFile';
 import { findInertSettings } from './inertSettings';
 
@@ -112,7 +113,7 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
       multiprocessing: file.globals.multiprocessing ?? false,
     },
     stateDirectory: path.resolve(paths.baseDir, directory),
-    ...optional('httpServer', g.http_server === undefined ? undefined : { address: g.http_server.address ?? '127.0.0.1', port: g.http_server.port }),
+    ...optional('httpServer', g.http_server === undefined ? undefined : { address: g.http_server.address ?? '127.0.0.1', port: g.http_server.port, ...(g.http_server.allowed_hosts === undefined ? {} : { allowedHosts: g.http_server.allowed_hosts }) }),
     output: devo,
     ...optional('pod', resolvePod(file)),
     ...optional('casb', resolveCasb(file)),
@@ -167,6 +168,7 @@ function resolveCasb(file: ConfigFile): CasbInputConfig | undefined {
     urlBase: input.override_url_base ?? CASB_URL_BASE,
     requestsPerSecond: input.requests_per_second ?? 1,
     requestsLimits: (input.requests_limits ?? []).map((l) => ({ periodMs: l.period * 1000, requests: l.number_of_requests })),
+    maxResponseBytes: input.max_response_size_in_mb === undefined ? CASB_MAX_RESPONSE_BYTES : input.max_response_size_in_mb * MIB,
     services: names.flatMap((name) => {
       const s = input.services[name];
       if (s === undefined) return [];

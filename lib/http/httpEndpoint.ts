@@ -1,8 +1,11 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
 import type { CollectorTelemetry } from '../telemetry/collectorTelemetry';
 import type { PrometheusMetrics } from '../telemetry/prometheusMetrics';
+import { hostAllowlist } from './hostAllowlist';
+import { requestTargetPath } from './requestTarget';
 
 /** Options of {@link HttpEndpoint.start}. */
 export interface HttpEndpointOptions {
@@ -10,6 +13,11 @@ export interface HttpEndpointOptions {
   readonly address?: string;
   /** Default 0: any free port (see {@link HttpEndpoint.port}). */
   readonly port?: number;
+  /**
+   * Names answered in the `Host` header besides IP literals, `localhost`, the machine's host name
+   * and `address` (`globals.http_server.allowed_hosts`); any other is 421 (see `hostAllowlist`).
+   */
+  readonly allowedHosts?: readonly string[];
   readonly telemetry: CollectorTelemetry;
   /**
    * `/health` answers 503 when the event loop was stuck this long (a timer due every second
@@ -22,6 +30,15 @@ export interface HttpEndpointOptions {
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
+ * Most connections the endpoint holds at once; one more is closed as it arrives. A slowloris
+ * cannot take the process's descriptors (Devo reconnects and state writes need them); Prometheus,
+ * probes and `status --watch` use a handful.
+ */
+export const HTTP_MAX_CONNECTIONS = 32;
+/** A request whose headers have not all arrived this long after the connection opened is cut (Node checks every second). */
+export const HTTP_HEADERS_TIMEOUT_MS = 5000;
+
+/**
  * The collector's HTTP endpoint, off unless configured (`globals.http_server`, `run --http`):
  * - `GET /metrics`: Prometheus text (prom-client, loaded with the endpoint);
  * - `GET /health`: liveness, 200 while the process is responsive, 503 after its event loop was
@@ -30,7 +47,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  *   period), every service runs and state can be written; otherwise 503 with a JSON body naming
  *   the failing check (and while stopping);
  * - `GET /status`: a JSON document per service (see `CollectorStatus`), for `status` and people.
- * Nothing it serves holds a secret. Anything else is 404; a method other than GET (or HEAD) is 405.
+ * Nothing it serves holds a secret. Anything else is 404; a method other than GET (or HEAD) is
+ * 405; a request target that is not a path (`GET //[`, `GET http://a:b`) is 400; a `Host` that is
+ * neither an IP address, `localhost`, the machine's name nor an allowed host is 421 (against DNS
+ * rebinding). At most {@link HTTP_MAX_CONNECTIONS} connections, each cut when its headers take
+ * longer than {@link HTTP_HEADERS_TIMEOUT_MS}.
  *
  * @example
  * const endpoint = await HttpEndpoint.start({ address: '0.0.0.0', port: 9464, telemetry });
@@ -41,6 +62,7 @@ export class HttpEndpoint {
   private lastTick: number;
   private stuckUntil = 0;
   private readonly ticker: Subscription;
+  private readonly hostAllowed: (host: string | undefined) => boolean;
 
   private constructor(
     private readonly server: http.Server,
@@ -49,21 +71,30 @@ export class HttpEndpoint {
     private readonly scheduler: SchedulerLike,
   ) {
     this.lastTick = scheduler.now();
+    this.hostAllowed = hostAllowlist([hostname(), options.address ?? '127.0.0.1', ...(options.allowedHosts ?? [])]);
     // A heartbeat: when it fires late by more than the threshold, the event loop was stuck.
     this.ticker = interval(1000, scheduler).subscribe(() => {
       const now = this.scheduler.now();
       if (now - this.lastTick > (this.options.stuckAfterMs ?? 10_000)) this.stuckUntil = now + 30_000;
       this.lastTick = now;
     });
-    server.on('request', (req, res) => void this.answer(req, res));
+    // `answer` never rejects (it catches everything and answers 500); the catch is the last guard,
+    // so that nothing a client sends may become an unhandled rejection.
+    server.on('request', (req, res) => {
+      this.answer(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
   }
 
   /** Starts listening; resolves once the port is bound (rejects when it cannot be, e.g. in use). */
   static async start(options: HttpEndpointOptions): Promise<HttpEndpoint> {
     // prom-client is loaded only when the endpoint is on.
     const { PrometheusMetrics: Metrics } = require('../telemetry/prometheusMetrics') as typeof import('../telemetry/prometheusMetrics');
-    const server = http.createServer();
+    const server = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: HTTP_HEADERS_TIMEOUT_MS, requestTimeout: 2 * HTTP_HEADERS_TIMEOUT_MS });
     server.keepAliveTimeout = 5000;
+    server.maxConnections = HTTP_MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, options.address ?? '127.0.0.1', () => {
@@ -102,8 +133,16 @@ export class HttpEndpoint {
       send(405, JSON_TYPE, '{"error":"method not allowed"}\n');
       return;
     }
+    if (!this.hostAllowed(req.headers.host)) {
+      send(421, JSON_TYPE, `${JSON.stringify({ error: 'this Host is not served here: add it to globals.http_server.allowed_hosts, or use an IP address or localhost' })}\n`);
+      return;
+    }
     const { telemetry } = this.options;
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestTargetPath(req.url);
+    if (path === undefined) {
+      send(400, JSON_TYPE, '{"error":"bad request target: expected a path such as /metrics"}\n');
+      return;
+    }
     try {
       switch (path) {
         case '/metrics':

@@ -1,18 +1,20 @@
 import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
 import axiosRetry, { exponentialDelay, isNetworkError, retryAfter } from 'axios-retry';
 import Bottleneck from 'bottleneck';
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler } from 'rxjs';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { silentLogger, type Logger } from '../log/logger';
 import { redactingLogger } from '../log/redactingLogger';
 import { SecretRedactor } from '../log/secretRedactor';
 import type { CasbClientOptions } from './casbClientOptions';
-import { CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
+import { CASB_MAX_RESPONSE_BYTES, CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
+import { casbPause } from './casbPause';
+import { casbResponseTooLarge, isResponseTooLarge } from './casbResponseTooLarge';
 import { ProofpointCasbInitVariablesError, ProofpointCasbSetupError, RetryAfterError } from './casbErrors';
 import { badResponse, decodeAlerts, decodeEventsPage, describeFailure, field, parseJson, responseText, type CasbEventsPage } from './casbResponses';
 
 export type { CasbClientOptions, CasbClientTelemetry } from './casbClientOptions';
-export { CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
+export { CASB_MAX_RESPONSE_BYTES, CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
 export { casbHttpStatus, type CasbEventsPage } from './casbResponses';
 
 /** Node's longest timer: a setTimeout beyond it fires at once. */
@@ -65,6 +67,7 @@ export class CasbClient {
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
   private readonly retryAfterMaxMs: number;
+  private readonly maxResponseBytes: number;
   private token: Token | undefined;
   private authenticating: Promise<Token> | undefined;
   private pausedUntil = 0;
@@ -80,6 +83,7 @@ export class CasbClient {
     this.prefix = options.settingPrefix ?? 'inputs.proofpoint_casb';
     this.backoffInitialMs = options.backoffInitialMs ?? 1000;
     this.backoffMaxMs = options.backoffMaxMs ?? 60_000;
+    this.maxResponseBytes = options.maxResponseBytes ?? CASB_MAX_RESPONSE_BYTES;
     this.retryAfterMaxMs = Math.min(options.retryAfterMaxMs ?? CASB_RETRY_AFTER_MAX_MS, MAX_TIMER_MS);
     const rps = options.requestsPerSecond ?? 1;
     try {
@@ -101,6 +105,9 @@ export class CasbClient {
         // A redirect would re-send x-api-key, the token or client_secret wherever it points: never
         // followed (a 3xx is an error, CASB_REDIRECT_REFUSED). The API itself never redirects.
         maxRedirects: 0,
+        // Counted after decompression: a gzip bomb is cut at the cap (casbResponseTooLarge).
+        maxContentLength: this.maxResponseBytes,
+        maxBodyLength: this.maxResponseBytes,
         // Bodies are parsed here, strictly, so that a bad body is an error with a clear message.
         responseType: 'text',
         transformResponse: (data: unknown) => data,
@@ -257,13 +264,13 @@ export class CasbClient {
 
   private async gate(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
     const wait = this.pausedUntil - this.now();
-    if (wait > 0) await sleep(wait, config.signal instanceof AbortSignal ? config.signal : this.abort.signal, this.options.scheduler ?? asyncScheduler);
+    if (wait > 0) await casbPause(wait, config.signal instanceof AbortSignal ? config.signal : this.abort.signal, this.options.scheduler ?? asyncScheduler);
     this.requestCount++;
     return config;
   }
 
   private retryable(error: AxiosError): boolean {
-    if (this.abort.signal.aborted || axios.isCancel(error) || error.code === 'ERR_CANCELED') return false;
+    if (this.abort.signal.aborted || axios.isCancel(error) || error.code === 'ERR_CANCELED' || isResponseTooLarge(error)) return false;
     const status = error.response?.status;
     return status === 429 || (status !== undefined && status >= 500) || isNetworkError(error) || error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
   }
@@ -291,6 +298,7 @@ export class CasbClient {
 
   private failure(path: string, err: unknown): CollectorError {
     if (err instanceof CollectorError) return err;
+    if (isResponseTooLarge(err)) return casbResponseTooLarge(path, this.maxResponseBytes, this.prefix, err);
     const status = err instanceof AxiosError ? (err.response?.status ?? 0) : 0;
     if (err instanceof AxiosError && status >= 300 && status < 400) return this.redirectRefused(path, status, err);
     return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describeFailure(err, this.clip)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
@@ -318,22 +326,4 @@ function originOf(url: string, base: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal, scheduler: SchedulerLike): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new CollectorError('CASB_REQUEST_FAILED', 'cancelled'));
-      return;
-    }
-    const timer = scheduler.schedule(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      timer.unsubscribe();
-      reject(new CollectorError('CASB_REQUEST_FAILED', 'cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

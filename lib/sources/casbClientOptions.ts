@@ -26,6 +26,12 @@ export interface CasbClientOptions {
    * Default {@link CASB_RETRY_AFTER_MAX_MS} (1 hour); at most 2^31 - 1 ms, Node's longest timer.
    */
   readonly retryAfterMaxMs?: number;
+  /**
+   * Most bytes of one answer's body, after decompression (`max_response_size_in_mb`): a longer one
+   * is `CASB_BAD_RESPONSE`, read no further and not retried. Default
+   * {@link CASB_MAX_RESPONSE_BYTES} (64 MiB).
+   */
+  readonly maxResponseBytes?: number;
   /** A token is renewed this long before its `expires_in` runs out. Default 60 s. */
   readonly renewBeforeMs?: number;
   /** Prefix of the setting names in messages. Default `inputs.proofpoint_casb`. */
@@ -51,6 +57,9 @@ export interface CasbClientOptions {
  * whole of it (an uncapped value past 2^31 ms would overflow Node's timers, which then fire at once).
  */
 export const CASB_RETRY_AFTER_MAX_MS = 3_600_000;
+
+/** Default most bytes of one CASB answer's body, after decompression: 64 MiB (`max_response_size_in_mb`). */
+export const CASB_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** What a `CasbClient` reports (see `CasbClientOptions.telemetry`). */
 export interface CasbClientTelemetry {

@@ -41,6 +41,7 @@ export class PullStats {
       sent: c.sent - b.sent,
       bytesSent: c.bytesSent - b.bytesSent,
       forgottenEarly: c.forgottenEarly - b.forgottenEarly,
+      pageTokenRepeats: c.pageTokenRepeats - b.pageTokenRepeats,
       seconds: Math.max(0, (this.now() - this.since) / 1000),
     };
   }

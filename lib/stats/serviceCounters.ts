@@ -11,6 +11,8 @@ export interface CountersSnapshot {
   readonly bytesSent: number;
   /** De-dup keys forgotten before the hour (the window is too small for the rate). */
   readonly forgottenEarly: number;
+  /** CASB events pull cycles that stopped at a `nextPageToken` already seen in the cycle (`CASB_PAGE_TOKEN_REPEATED`). */
+  readonly pageTokenRepeats: number;
 }
 
 /**
@@ -27,6 +29,7 @@ export class ServiceCounters implements CountersSnapshot {
   sent = 0;
   bytesSent = 0;
   forgottenEarly = 0;
+  pageTokenRepeats = 0;
 
   snapshot(): CountersSnapshot {
     return {
@@ -37,6 +40,7 @@ export class ServiceCounters implements CountersSnapshot {
       sent: this.sent,
       bytesSent: this.bytesSent,
       forgottenEarly: this.forgottenEarly,
+      pageTokenRepeats: this.pageTokenRepeats,
     };
   }
 }

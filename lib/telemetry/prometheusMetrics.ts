@@ -57,6 +57,7 @@ export class PrometheusMetrics {
     counter('events_sent_total', 'Events the Devo relay confirmed reading.', (s) => s.counters.sent);
     counter('bytes_sent_total', 'Bytes of the syslog lines of the events sent.', (s) => s.counters.bytesSent);
     counter('dedup_forgotten_early_total', 'De-dup keys forgotten before the hour (the window is too small).', (s) => s.counters.forgottenEarly);
+    counter('page_token_repeats_total', 'CASB events pull cycles stopped at a nextPageToken already seen in the cycle.', (s) => s.counters.pageTokenRepeats);
     counter('source_reconnects_total', 'Sessions opened after an earlier one ended (PoD).', (s) => s.reconnects);
     counter('backpressure_paused_seconds_total', 'Seconds the source was paused by backpressure.', (s) => s.pausedSeconds);
     counter('state_commit_failures_total', 'State writes that failed.', (s) => s.commitFailures);

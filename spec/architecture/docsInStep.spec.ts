@@ -56,6 +56,7 @@ const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
   },
   '`….max_event_size_in_mb` (PoD services, 1-128)': (c) => String(c.pod!.services[0]!.maxEventBytes / 1048576),
   '`inputs.proofpoint_casb.requests_per_second`': (c) => String(c.casb!.requestsPerSecond),
+  '`inputs.proofpoint_casb.max_response_size_in_mb` (1-1024)': (c) => String(c.casb!.maxResponseBytes! / 1048576),
   '`globals.queue_max_size_in_messages` (1-100 000), `globals.queue_max_size_in_mb` (1-5120)': (c) =>
     `${c.inFlight.maxEvents.toLocaleString('en').replace(/,/g, ' ')}, ${c.inFlight.maxBytes / 1048576}`,
   '`globals.sender_stats_period_in_sec`, `outputs.<name>.config.period_sender_stats_in_seconds`': (c) => String(c.output.senderStatsPeriodMs / 1000),

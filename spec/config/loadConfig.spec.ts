@@ -245,6 +245,16 @@ inputs:
       expect(problems).to.deep.equal(['globals.queue_wrap_max_size_in_messages: expected a number below globals.queue_max_size_in_messages (100), got 100']);
     });
 
+    it('reads inputs.proofpoint_casb.max_response_size_in_mb (default 64 MiB) and refuses it outside 1-1024, naming it', async () => {
+      expect((await loadConfig(await write(DEVO_USER), { baseDir: dir })).casb?.maxResponseBytes).to.equal(64 * 1048576);
+      const set = (value: string) => DEVO_USER.replace('    requests_per_second: 2\n', `    requests_per_second: 2\n    max_response_size_in_mb: ${value}\n`);
+      expect((await loadConfig(await write(set('8')), { baseDir: dir })).casb?.maxResponseBytes).to.equal(8 * 1048576);
+      for (const bad of ['0', '1025', '1.5', 'big']) {
+        const problems = await problemsOf(async () => loadConfig(await write(set(bad)), { baseDir: dir }));
+        expect(problems, bad).to.deep.equal([`inputs.proofpoint_casb.max_response_size_in_mb: expected an integer from 1 to 1024, got ${bad === 'big' ? '"big"' : bad}`]);
+      }
+    });
+
     it('still rejects a truly unknown key, with a "did you mean" hint', async () => {
       const text = DEVO_USER.replace('sender_stats_period_in_sec: 120', 'sender_stats_period_in_secs: 120').replace('requests_limits: [{', 'request_limits: [{');
       const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: dir }));

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { concatWith, from, throwError } from 'rxjs';
 import { flatten, flattenRecord, type JsonObject } from '../../lib/operators/flatten';
 import type { Timed } from '../../lib/operators/timed';
+import { Valve } from '../../lib/flow/valve';
 import { testScheduler } from '../helpers/marbles';
 
 describe('flatten', () => {
@@ -55,5 +57,50 @@ describe('flatten', () => {
       expectObservable(source.pipe(flatten('f')), '^-!').toBe('-p', { p: { time: 1, value: { id: 'x' } } });
       expectSubscriptions(source.subscriptions).toBe('^-!');
     });
+  });
+
+  it('with a valve, makes records only while it is open: the rest wait, then follow in order, and it completes after the last', () => {
+    const valve = new Valve({ maxBytes: 1000, maxItems: 2 });
+    const out: unknown[] = [];
+    let completed = false;
+    const parents: Array<Timed<JsonObject>> = [
+      { time: 1, value: { id: 'x', f: [0, 1, 2, 3, 4] } },
+      { time: 2, value: { id: 'y' } },
+    ];
+    // The sink takes each record into the valve, as devoWrite does, and releases it once written.
+    const subscription = from(parents)
+      .pipe(flatten('f', { valve }))
+      .subscribe({
+        next: (r) => {
+          valve.acquire(1, 1);
+          out.push(r.value['f_index'] ?? r.value['id']);
+        },
+        complete: () => (completed = true),
+      });
+    expect(out, 'until the valve closes').to.deep.equal([0, 1]);
+    expect(completed).to.equal(false);
+    valve.release(2, 2);
+    expect(out).to.deep.equal([0, 1, 2, 3]);
+    valve.release(2, 2);
+    expect(out).to.deep.equal([0, 1, 2, 3, 4, 'y']);
+    expect(completed, 'records still to come').to.equal(false);
+    valve.release(2, 2);
+    expect(completed).to.equal(true);
+    subscription.unsubscribe();
+  });
+
+  it('with a valve, forwards an error at once and lets go of the valve on unsubscribe', () => {
+    const valve = new Valve({ maxBytes: 1000, maxItems: 1 });
+    valve.acquire(1, 1);
+    let failed: unknown;
+    from([{ time: 1, value: { id: 'x', f: [1, 2] } }])
+      .pipe(concatWith(throwError(() => new Error('boom'))), flatten('f', { valve }))
+      .subscribe({ error: (e: unknown) => (failed = e) });
+    expect((failed as Error).message).to.equal('boom');
+    const out: unknown[] = [];
+    const subscription = from([{ time: 1, value: { id: 'x', f: [1, 2] } }]).pipe(flatten('f', { valve })).subscribe((r) => out.push(r));
+    subscription.unsubscribe();
+    valve.release(1, 1);
+    expect(out, 'nothing after unsubscribe').to.deep.equal([]);
   });
 });

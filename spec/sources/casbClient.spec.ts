@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createGzip } from 'node:zlib';
 import { CollectorError } from '../../lib/errors/collectorError';
 import { createLogger } from '../../lib/log/logger';
 import { SecretRedactor } from '../../lib/log/secretRedactor';
@@ -543,6 +544,46 @@ describe('CasbClient (real HTTP on loopback)', function () {
     await Promise.all([c.alerts(0, 0, 1), c.alerts(1, 0, 1), c.alerts(2, 0, 1)]);
     const gaps = server.seen.slice(1).map((s, i) => s.at - server.seen[i]!.at);
     expect(Math.min(...gaps)).to.be.at.least(180);
+  });
+
+  it('a gzip body that inflates past max_response_size_in_mb is CASB_BAD_RESPONSE naming the setting, read no further and not retried', async function () {
+    this.timeout(60_000);
+    // About 300 KiB on the wire, 300 MiB once inflated.
+    const inflated = 300 * 1024 * 1024;
+    const bomb = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const gzip = createGzip({ level: 9 });
+      gzip.on('data', (d: Buffer) => chunks.push(d));
+      gzip.on('end', () => resolve(Buffer.concat(chunks)));
+      gzip.on('error', reject);
+      const zeros = Buffer.alloc(1024 * 1024);
+      for (let i = 0; i < inflated / zeros.length; i++) gzip.write(zeros);
+      gzip.end();
+    });
+    const bombHandler: Handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(bomb.length) });
+      res.end(bomb);
+    };
+    server.script(auth('tok-A'), bombHandler);
+    const c = await connect({ maxResponseBytes: 1024 * 1024, settingPrefix: 'inputs.proofpoint_casb' });
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    let peak = rssBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    let failure: unknown;
+    try {
+      await c.events(Date.UTC(2024, 0, 1), undefined);
+    } catch (err) {
+      failure = err;
+    } finally {
+      clearInterval(sampler);
+    }
+    peak = Math.max(peak, process.memoryUsage().rss);
+    expect((peak - rssBefore) / 1048576, 'RSS growth, MiB').to.be.lessThan(64);
+    expect(failure).to.be.instanceOf(CollectorError);
+    expect((failure as CollectorError).code).to.equal('CASB_BAD_RESPONSE');
+    expect((failure as CollectorError).message).to.match(/\/v2\/events answered with a body larger than 1 MiB \(inputs\.proofpoint_casb\.max_response_size_in_mb\)/);
+    expect(server.seen.filter((s) => s.path === '/v2/events'), 'not retried').to.have.length(1);
   });
 
   it('rejects bodies that break the contract with CASB_BAD_RESPONSE', async () => {

@@ -4,7 +4,8 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+# --ignore-scripts: package.json's "prepare" would build before the sources are copied in.
+RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY lib ./lib
 COPY pipelines ./pipelines

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultServices } from '../../pipelines/defaultServices';
@@ -36,6 +36,11 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
   await mkdir(dir, { recursive: true });
   const receivedFile = path.join(dir, 'received.log');
   await writeFile(receivedFile, '');
+  // The simulators send the same events at every demo: a state kept from the last one would filter
+  // them all as duplicates, and the demo would show nothing.
+  const stateDir = path.join(dir, 'state');
+  await rm(stateDir, { recursive: true, force: true });
+  io.out(`demo: starting from an empty state in ${stateDir} (the simulators send the same events at every demo, which a kept state would filter out as duplicates)`);
 
   io.out(`demo: making throwaway certificates in ${path.join(dir, 'certs')}`);
   const pki = await writeThrowawayPki(path.join(dir, 'certs'));
@@ -67,7 +72,7 @@ globals:
   id: "1"
   name: demo
   http_server: { address: 127.0.0.1, port: ${httpPort} }
-  persistence: { type: filesystem, config: { directory_name: ${JSON.stringify(path.join(dir, 'state'))} } }
+  persistence: { type: filesystem, config: { directory_name: ${JSON.stringify(stateDir)} } }
 outputs:
   devo_1:
     type: devo_platform
@@ -103,12 +108,24 @@ inputs:
   const collector = await startCollector(config, { logger, services: defaultServices });
   io.out(`demo: PoD simulator at ${pod.url}, CASB simulator at ${casb.url}, Devo receiver at localhost:${receiver.port}; the collector runs ${collector.services.join(', ')}`);
   io.out(`demo: events received by the Devo receiver are written to ${receivedFile} (Ctrl-C to stop)`);
+  io.out(
+    'demo: faults are staged on purpose, to show the collector riding them out; the warnings they cause are expected: ' +
+      'the PoD stream drops its connection every 1 500 frames and sends a malformed frame every 400 (dead-lettered), ' +
+      'CASB answers 429 to every 25th request and 500 to every 40th (retried), and its token expires every 2 minutes (renewed)',
+  );
+  io.out(
+    'demo: in the statistics lines, "generated and sent" and "Total number of messages sent" count what the receiver confirmed reading, ' +
+      'which trails what it received by up to a few seconds',
+  );
   io.out(`demo: metrics, health and status at ${collector.httpUrl ?? '(off)'} (/metrics, /ready, /status; or: proofpoint-devo-collector status --url ${collector.httpUrl ?? ''})`);
 
   const status = () => {
     const s = pod.stats;
     const c = casb.stats;
-    return `demo: PoD simulator sent ${s.eventsSent} event(s) (+${s.duplicatesSent} duplicates, ${s.malformedSent} malformed), CASB simulator served ${c.alertsServed} alert(s) and ${c.eventsServed} event(s); receiver got ${receiver.stats.lines} line(s)`;
+    return (
+      `demo: PoD simulator sent ${s.eventsSent} event(s) (+${s.duplicatesSent} duplicates, ${s.malformedSent} malformed; ${s.drops} staged drop(s)), ` +
+      `CASB simulator served ${c.alertsServed} alert(s) and ${c.eventsServed} event(s) (${c.rateLimited} staged 429(s), ${c.failures} staged 500(s)); receiver got ${receiver.stats.lines} line(s)`
+    );
   };
   const ticker = setInterval(() => io.out(status()), 5000);
   await Promise.race([io.stopSignal, ...(duration === undefined ? [] : [new Promise((resolve) => setTimeout(resolve, duration * 1000))])]);
@@ -119,6 +136,6 @@ inputs:
   await pod.stop();
   await casb.stop();
   await receiver.stop();
-  io.out(`demo: stopped. ${lines} event(s) delivered to ${receivedFile}; state in ${path.join(dir, 'state')}`);
+  io.out(`demo: stopped. ${lines} event(s) delivered to ${receivedFile}; state in ${stateDir} (removed at the next demo)`);
   return lines > 0 ? 0 : 1;
 }

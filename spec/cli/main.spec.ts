@@ -234,8 +234,8 @@ inputs:
     }
   });
 
-  it('demo (npm start) runs the simulators and the pipelines, and the receiver writes what Devo would get', async function () {
-    this.timeout(30_000);
+  it('demo (npm start) runs the simulators and the pipelines, and the receiver writes what Devo would get, again at a second start', async function () {
+    this.timeout(45_000);
     const { code, stdout } = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: dir });
     expect(code).to.equal(0);
     expect(stdout).to.match(/collector runs pod\/message, pod\/maillog, pod\/audit, casb\/alerts, casb\/events/);
@@ -244,6 +244,14 @@ inputs:
     expect(received.some((l) => /^<14>\S+Z demo-collector mail\.proofpoint\.pod\.(message|maillog|audit): \{/.test(l))).to.equal(true);
     expect(received.some((l) => /^<14>\S+Z demo-collector casb\.proofpoint\.(alert|event): \{.*"@devo_pulling_id":"\d+"\}$/.test(l))).to.equal(true);
     expect(stdout).to.include(`event(s) delivered to ${path.join(dir, 'd', 'received.log')}`);
+    expect(stdout).to.match(/demo: faults are staged on purpose.*the warnings they cause are expected/);
+    expect(stdout).to.match(/"generated and sent" .* count what the receiver confirmed reading/);
+    // A second demo in the same directory shows PoD events again: it does not filter them against the first one's state.
+    const again = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: dir });
+    expect(again.code).to.equal(0);
+    expect(again.stdout).to.match(/demo: starting from an empty state in \S+d\/state/);
+    const second = (await readFile(path.join(dir, 'd', 'received.log'), 'utf8')).trimEnd().split('\n');
+    expect(second.filter((l) => / mail\.proofpoint\.pod\.message: /.test(l)).length).to.be.greaterThan(5);
   });
 
   it('run exits 1 with a clear message when no service is enabled', async () => {

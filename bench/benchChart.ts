@@ -1,4 +1,4 @@
-import type { BenchReport, BenchResult } from './run';
+import type { BenchReport, BenchResult } from './benchReport';
 
 interface Bar {
   readonly color: string;

@@ -8,49 +8,10 @@ import { FLOOR_VARIANTS } from './benchFloor';
 import { FRAME_SHAPES, type FrameShapeName } from './benchFrames';
 import type { InProcessResult } from './benchInProcess';
 import { renderChart } from './benchChart';
+import type { BenchReport, PerEventResult, ThroughputRound } from './benchReport';
 import { DIST, once, scenario, stop, type BenchResult, type ScenarioOptions } from './benchScenario';
 
-export type { BenchResult } from './benchScenario';
-
-/** One round of a throughput scenario: its forwarders one after the other. */
-export interface ThroughputRound {
-  readonly shape: FrameShapeName;
-  readonly floor: BenchResult;
-  readonly pipeline: BenchResult;
-  readonly ratio: number;
-  readonly before?: BenchResult;
-  readonly beforeRatio?: number;
-}
-
-/** The whole report (`--json`). */
-export interface BenchReport {
-  readonly date: string;
-  readonly machine: { readonly cpus: string; readonly cores: number; readonly memoryGiB: number; readonly node: string };
-  /** One row per scenario and forwarder; for throughput, the round with the median pipeline/floor ratio. */
-  readonly results: readonly BenchResult[];
-  /** Throughput rounds: the floor and the pipeline (and `before`) one after the other, each round on its own. */
-  readonly throughputRounds: readonly ThroughputRound[];
-  /** `throughput <shape> pipeline/floor (frames/s)` is the median of the shape's rounds' ratios. */
-  readonly ratios: Readonly<Record<string, number>>;
-  /**
-   * The de-dup window's memory: the idle collector holding `keys` restored keys, against the idle
-   * collector plus lru-cache alone holding as many (`overheadMiB` is what the collector adds).
-   */
-  readonly dedup?: { readonly keys: number; readonly rssMiB: number; readonly idleRssMiB: number; readonly lruAloneMiB: number; readonly lruAloneLiveMiB: number; readonly overheadMiB: number };
-  /** Scenario `per-event`: the pipeline's own cost per event, in process (see benchInProcess.ts), each run and the median. */
-  readonly perEvent?: readonly PerEventResult[];
-}
-
-/** The in-process cost per event of one build on one shape. */
-export interface PerEventResult {
-  readonly shape: FrameShapeName;
-  readonly build: 'pipeline' | 'before';
-  readonly wallNs: readonly number[];
-  readonly cpuNs: readonly number[];
-  readonly medianWallNs: number;
-  readonly medianCpuNs: number;
-}
-
+export type { BenchReport, BenchResult, PerEventResult, ThroughputRound } from './benchReport';
 
 function median(values: readonly number[]): number {
   return [...values].sort((a, b) => a - b)[(values.length - 1) >> 1]!;

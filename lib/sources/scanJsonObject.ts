@@ -1,3 +1,5 @@
+import { Code, isHex, scanNumber } from './jsonTokens';
+
 /** What {@link scanJsonObject} found in a valid JSON object. */
 export interface ScannedObject {
   /** The requested top-level members that are present (the last one wins, as in `JSON.parse`). */
@@ -24,25 +26,6 @@ export const SCAN_JSON_MAX_DEPTH = 1000;
  * synchronous, and a fresh array per call cost an off-heap allocation per event.
  */
 const STACK = new Uint8Array(SCAN_JSON_MAX_DEPTH + 1);
-
-/** Character codes of the JSON grammar. */
-const enum Code {
-  Tab = 9,
-  Lf = 10,
-  Cr = 13,
-  Space = 32,
-  Quote = 34,
-  Comma = 44,
-  Minus = 45,
-  Zero = 48,
-  Nine = 57,
-  Colon = 58,
-  OpenBracket = 91,
-  Backslash = 92,
-  CloseBracket = 93,
-  OpenBrace = 123,
-  CloseBrace = 125,
-}
 
 /** Where the scanner is in the grammar. */
 const enum State {
@@ -273,32 +256,4 @@ function decode(bytes: Buffer, start: number, end: number): unknown {
   }
   if (first === Code.Minus || (first !== undefined && first >= Code.Zero && first <= Code.Nine)) return Number(utf8(bytes, start, end));
   return JSON.parse(utf8(bytes, start, end)) as unknown;
-}
-
-function isHex(c: number | undefined): boolean {
-  return c !== undefined && ((c >= Code.Zero && c <= Code.Nine) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102));
-}
-
-function isDigit(c: number | undefined): boolean {
-  return c !== undefined && c >= Code.Zero && c <= Code.Nine;
-}
-
-/** The end of the JSON number starting at `i` (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`), or -1. */
-function scanNumber(bytes: Uint8Array, i: number): number {
-  if (bytes[i] === Code.Minus) i++;
-  if (bytes[i] === Code.Zero) i++;
-  else if (isDigit(bytes[i])) while (isDigit(bytes[i])) i++;
-  else return -1;
-  if (bytes[i] === 46 /* . */) {
-    i++;
-    if (!isDigit(bytes[i])) return -1;
-    while (isDigit(bytes[i])) i++;
-  }
-  if (bytes[i] === 101 || bytes[i] === 69 /* e E */) {
-    i++;
-    if (bytes[i] === 43 || bytes[i] === Code.Minus) i++;
-    if (!isDigit(bytes[i])) return -1;
-    while (isDigit(bytes[i])) i++;
-  }
-  return i;
 }

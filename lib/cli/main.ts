@@ -14,6 +14,7 @@ import { createLogger } from '../log/logger';
 import { SecretRedactor } from '../log/secretRedactor';
 import { checkStateDirectoryWritable } from '../state/checkStateDirectoryWritable';
 import type { CommandIo } from './simulateCommand';
+import { SIMULATE_USAGE } from './simulateUsage';
 import { UsageError } from './usageError';
 
 const HELP = `proofpoint-devo-collector: Proofpoint On Demand and CASB to Devo
@@ -29,16 +30,9 @@ Usage:
       Check the config file and the certificates it names; exit 0, or 1 with one line per problem.
       --no-environment (for CI): check \${NAME} references for syntax only, without the
       environment variables, and do not read the certificate files.
-  proofpoint-devo-collector simulate pod [--port N] [--token T] [--cluster C] [--types message,maillog,audit]
-        [--rate N] [--total N] [--mode realtime|blast] [--duplicates P] [--disorder N]
-        [--drop-every N] [--large-every N] [--malformed-every N]
-      The PoD Log API (websocket): auth, 409 on a second session, resume, sinceTime, duplicates...
-  proofpoint-devo-collector simulate casb [--port N] [--api-key K] [--client-id I] [--client-secret S]
-        [--interval-ms N] [--total N] [--mode realtime|backlog] [--token-ttl S]
-        [--rate-limit-every N] [--fail-every N]
-      The Proofpoint CASB REST API: auth with expiring tokens, alerts and events pages, 429s, 5xx...
-  proofpoint-devo-collector simulate devo [--port N] [--host H] [--pki DIR] [--out FILE]
-      A Devo-compatible TLS receiver requiring client certificates; writes one line per event.
+${SIMULATE_USAGE.pod}
+${SIMULATE_USAGE.casb}
+${SIMULATE_USAGE.devo}
   proofpoint-devo-collector demo [--dir DIR] [--duration SECONDS] [--rate N] [--http-port N]
       Throwaway certificates, the simulators, a local receiver and the pipelines (npm start).
   proofpoint-devo-collector --help | --version

@@ -7,7 +7,9 @@ import { startCollector } from '../../pipelines/runner';
 import { configSecrets, type CollectorConfig } from '../config/collectorConfig';
 import { checkWithoutEnvironment } from '../config/checkWithoutEnvironment';
 import { ConfigError } from '../config/configError';
+import { configWarnings } from '../config/configWarnings';
 import { logInertSettings } from '../config/inertSettings';
+import { keyFileModeWarning } from '../config/keyFileMode';
 import { loadConfig } from '../config/loadConfig';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { createLogger } from '../log/logger';
@@ -90,12 +92,21 @@ async function validate(args: string[]): Promise<number> {
       ...(flags.certs === undefined ? {} : { certsDir: flags.certs }),
     });
     const unchecked = references.length === 0 ? '' : ` ${references.length} setting(s) with \${NAME} references checked for syntax only.`;
+    if (config !== undefined) printWarnings(file, await configWarnings(config, { files: false }));
     stdout(`${file}: valid without the environment (certificate files not read).${unchecked}${config === undefined ? '' : ` ${describeServices(config)}`}`);
     return 0;
   }
   const config = await loadConfig(file, loadOptions(flags));
+  printWarnings(file, await configWarnings(config));
   stdout(`${file}: valid. ${describeServices(config)}`);
   return 0;
+}
+
+/** What `run` would warn about, on stderr as validate's problems are, under a count; the verdict stays on stdout. */
+function printWarnings(file: string, warnings: readonly string[]): void {
+  if (warnings.length === 0) return;
+  stderr(`${file}: ${warnings.length} warning(s):`);
+  for (const warning of warnings) stderr(warning);
 }
 
 function describeServices(config: CollectorConfig): string {
@@ -125,6 +136,8 @@ async function run(args: string[]): Promise<number> {
   // Before anything is pulled: events delivered without their cursors saved are pulled again.
   await checkStateDirectoryWritable(config.stateDirectory);
   logInertSettings(config, logger);
+  const keyMode = await keyFileModeWarning(config.output.key);
+  if (keyMode !== undefined) logger.warn(keyMode);
   const collector = await startCollector(config, { logger, services: defaultServices, writeLine: stdout, ...(http === undefined ? {} : { http }) });
   if (collector.services.length === 0) {
     logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);

@@ -25,9 +25,14 @@ Usage:
   proofpoint-devo-collector run --config FILE [--certs DIR] [--http ADDRESS:PORT]
       Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0.
       --http (or globals.http_server) serves /metrics, /health, /ready and /status.
+      Exits 1 at once, before pulling anything, on a config or certificate problem, without an
+      enabled service, or when the state directory cannot be used: not writable
+      (STATE_DIRECTORY_UNWRITABLE), another collector's (STATE_DIRECTORY_LOCKED), a state file it
+      cannot read (STATE_UNREADABLE). A second SIGTERM/SIGINT exits 1 without waiting for the flush.
   proofpoint-devo-collector status --url http://HOST:PORT [--watch] [--interval SECONDS]
-      Show a running collector's /status as tables (--watch: refresh until Ctrl-C). Exits 1 at
-      once when the state directory cannot be written (STATE_DIRECTORY_UNWRITABLE).
+      Show a running collector's /status as tables; exit 0, or 1 when the collector cannot be
+      reached or does not answer 200. --watch: refresh until Ctrl-C (on a terminal the screen is
+      cleared, else each refresh follows a line with its time).
   proofpoint-devo-collector validate --config FILE [--certs DIR] [--no-environment]
       Check the config file and the certificates it names; exit 0, or 1 with one line per problem.
       --no-environment (for CI): check \${NAME} references for syntax only, without the
@@ -43,6 +48,11 @@ Options:
   --config FILE   Devo-style config.yaml (see config/config.example.yaml)
   --certs DIR     where relative chain/cert/key paths resolve (default ./certs)
   --no-environment  (validate) without environment variables and certificate files
+
+Exit codes:
+  0  done (run: stopped by SIGTERM/SIGINT after the flush)
+  1  a problem, printed: configuration, certificates, state directory, an unreachable collector
+  2  a command line that cannot be run as given (unknown command or option, a missing flag)
 
 Relative paths: certificates under --certs, the state directory under the current directory.
 \${NAME} in the config is replaced by the environment variable NAME.`;
@@ -76,6 +86,7 @@ function requireConfig(value: string | undefined): string {
 function commandIo(): CommandIo {
   return {
     out: stdout,
+    terminal: process.stdout.isTTY === true,
     stopSignal: new Promise<void>((resolve) => {
       process.once('SIGTERM', () => resolve());
       process.once('SIGINT', () => resolve());
@@ -170,6 +181,10 @@ async function version(): Promise<string> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
+    if (command !== 'simulate' && (args.includes('--help') || args.includes('-h'))) {
+      stdout(HELP);
+      return 0;
+    }
     switch (command) {
       case 'run':
         return await run(args);

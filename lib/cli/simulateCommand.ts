@@ -12,6 +12,8 @@ import { UsageError } from './usageError';
 export interface CommandIo {
   readonly out: (line: string) => void;
   readonly stopSignal: Promise<void>;
+  /** Whether `out` writes to a terminal (screen control codes then make sense). Default false. */
+  readonly terminal?: boolean;
 }
 
 function numberFlag(name: string, value: string | undefined, fallback: number): number {

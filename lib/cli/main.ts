@@ -7,7 +7,9 @@ import { startCollector } from '../../pipelines/runner';
 import { configSecrets, type CollectorConfig } from '../config/collectorConfig';
 import { checkWithoutEnvironment } from '../config/checkWithoutEnvironment';
 import { ConfigError } from '../config/configError';
+import { configWarnings } from '../config/configWarnings';
 import { logInertSettings } from '../config/inertSettings';
+import { keyFileModeWarning } from '../config/keyFileMode';
 import { loadConfig } from '../config/loadConfig';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { createLogger } from '../log/logger';
@@ -15,6 +17,7 @@ import { SecretRedactor } from '../log/secretRedactor';
 import { checkStateDirectoryWritable } from '../state/checkStateDirectoryWritable';
 import { installProcessGuard } from './processGuard';
 import type { CommandIo } from './simulateCommand';
+import { SIMULATE_USAGE } from './simulateUsage';
 import { UsageError } from './usageError';
 
 const HELP = `proofpoint-devo-collector: Proofpoint On Demand and CASB to Devo
@@ -23,23 +26,21 @@ Usage:
   proofpoint-devo-collector run --config FILE [--certs DIR] [--http ADDRESS:PORT]
       Run every enabled service until SIGTERM/SIGINT, then flush, persist and exit 0.
       --http (or globals.http_server) serves /metrics, /health, /ready and /status.
+      Exits 1 at once, before pulling anything, on a config or certificate problem, without an
+      enabled service, or when the state directory cannot be used: not writable
+      (STATE_DIRECTORY_UNWRITABLE), another collector's (STATE_DIRECTORY_LOCKED), a state file it
+      cannot read (STATE_UNREADABLE). A second SIGTERM/SIGINT exits 1 without waiting for the flush.
   proofpoint-devo-collector status --url http://HOST:PORT [--watch] [--interval SECONDS]
-      Show a running collector's /status as tables (--watch: refresh until Ctrl-C). Exits 1 at
-      once when the state directory cannot be written (STATE_DIRECTORY_UNWRITABLE).
+      Show a running collector's /status as tables; exit 0, or 1 when the collector cannot be
+      reached or does not answer 200. --watch: refresh until Ctrl-C (on a terminal the screen is
+      cleared, else each refresh follows a line with its time).
   proofpoint-devo-collector validate --config FILE [--certs DIR] [--no-environment]
       Check the config file and the certificates it names; exit 0, or 1 with one line per problem.
       --no-environment (for CI): check \${NAME} references for syntax only, without the
       environment variables, and do not read the certificate files.
-  proofpoint-devo-collector simulate pod [--port N] [--token T] [--cluster C] [--types message,maillog,audit]
-        [--rate N] [--total N] [--mode realtime|blast] [--duplicates P] [--disorder N]
-        [--drop-every N] [--large-every N] [--malformed-every N]
-      The PoD Log API (websocket): auth, 409 on a second session, resume, sinceTime, duplicates...
-  proofpoint-devo-collector simulate casb [--port N] [--api-key K] [--client-id I] [--client-secret S]
-        [--interval-ms N] [--total N] [--mode realtime|backlog] [--token-ttl S]
-        [--rate-limit-every N] [--fail-every N]
-      The Proofpoint CASB REST API: auth with expiring tokens, alerts and events pages, 429s, 5xx...
-  proofpoint-devo-collector simulate devo [--port N] [--host H] [--pki DIR] [--out FILE]
-      A Devo-compatible TLS receiver requiring client certificates; writes one line per event.
+${SIMULATE_USAGE.pod}
+${SIMULATE_USAGE.casb}
+${SIMULATE_USAGE.devo}
   proofpoint-devo-collector demo [--dir DIR] [--duration SECONDS] [--rate N] [--http-port N]
       Throwaway certificates, the simulators, a local receiver and the pipelines (npm start).
   proofpoint-devo-collector --help | --version
@@ -48,6 +49,11 @@ Options:
   --config FILE   Devo-style config.yaml (see config/config.example.yaml)
   --certs DIR     where relative chain/cert/key paths resolve (default ./certs)
   --no-environment  (validate) without environment variables and certificate files
+
+Exit codes:
+  0  done (run: stopped by SIGTERM/SIGINT after the flush)
+  1  a problem, printed: configuration, certificates, state directory, an unreachable collector
+  2  a command line that cannot be run as given (unknown command or option, a missing flag)
 
 Relative paths: certificates under --certs, the state directory under the current directory.
 \${NAME} in the config is replaced by the environment variable NAME.`;
@@ -81,6 +87,7 @@ function requireConfig(value: string | undefined): string {
 function commandIo(): CommandIo {
   return {
     out: stdout,
+    terminal: process.stdout.isTTY === true,
     stopSignal: new Promise<void>((resolve) => {
       process.once('SIGTERM', () => resolve());
       process.once('SIGINT', () => resolve());
@@ -97,12 +104,21 @@ async function validate(args: string[]): Promise<number> {
       ...(flags.certs === undefined ? {} : { certsDir: flags.certs }),
     });
     const unchecked = references.length === 0 ? '' : ` ${references.length} setting(s) with \${NAME} references checked for syntax only.`;
+    if (config !== undefined) printWarnings(file, await configWarnings(config, { files: false }));
     stdout(`${file}: valid without the environment (certificate files not read).${unchecked}${config === undefined ? '' : ` ${describeServices(config)}`}`);
     return 0;
   }
   const config = await loadConfig(file, loadOptions(flags));
+  printWarnings(file, await configWarnings(config));
   stdout(`${file}: valid. ${describeServices(config)}`);
   return 0;
+}
+
+/** What `run` would warn about, on stderr as validate's problems are, under a count; the verdict stays on stdout. */
+function printWarnings(file: string, warnings: readonly string[]): void {
+  if (warnings.length === 0) return;
+  stderr(`${file}: ${warnings.length} warning(s):`);
+  for (const warning of warnings) stderr(warning);
 }
 
 function describeServices(config: CollectorConfig): string {
@@ -133,6 +149,8 @@ async function run(args: string[]): Promise<number> {
   // Before anything is pulled: events delivered without their cursors saved are pulled again.
   await checkStateDirectoryWritable(config.stateDirectory);
   logInertSettings(config, logger);
+  const keyMode = await keyFileModeWarning(config.output.key);
+  if (keyMode !== undefined) logger.warn(keyMode);
   const collector = await startCollector(config, { logger, services: defaultServices, writeLine: stdout, ...(http === undefined ? {} : { http }) });
   if (collector.services.length === 0) {
     logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);
@@ -165,6 +183,10 @@ async function version(): Promise<string> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
+    if (command !== 'simulate' && (args.includes('--help') || args.includes('-h'))) {
+      stdout(HELP);
+      return 0;
+    }
     switch (command) {
       case 'run':
         return await run(args);

@@ -4,13 +4,16 @@ import { DevoReceiver } from '../simulators/devoReceiver';
 import type { PodEventType } from '../simulators/podEvents';
 import { CasbSimulator } from '../simulators/casbSimulator';
 import { PodSimulator } from '../simulators/podSimulator';
+import { receiverPki } from './receiverPki';
+import { SIMULATE_USAGE } from './simulateUsage';
 import { UsageError } from './usageError';
-import { writeThrowawayPki } from './writeThrowawayPki';
 
 /** What the CLI gives a command: output lines, and a promise that resolves on SIGTERM/SIGINT. */
 export interface CommandIo {
   readonly out: (line: string) => void;
   readonly stopSignal: Promise<void>;
+  /** Whether `out` writes to a terminal (screen control codes then make sense). Default false. */
+  readonly terminal?: boolean;
 }
 
 function numberFlag(name: string, value: string | undefined, fallback: number): number {
@@ -20,9 +23,17 @@ function numberFlag(name: string, value: string | undefined, fallback: number): 
   return n;
 }
 
-/** `simulate pod|devo …`: runs one simulator until the stop signal. */
+/** `simulate pod|casb|devo …`: runs one simulator until the stop signal; `--help` prints its usage. */
 export async function simulateCommand(args: string[], io: CommandIo): Promise<number> {
   const [kind, ...rest] = args;
+  if (kind === '--help' || kind === '-h') {
+    io.out(Object.values(SIMULATE_USAGE).join('\n'));
+    return 0;
+  }
+  if ((kind === 'devo' || kind === 'pod' || kind === 'casb') && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(SIMULATE_USAGE[kind]);
+    return 0;
+  }
   if (kind === 'devo') return simulateDevo(rest, io);
   if (kind === 'pod') return simulatePod(rest, io);
   if (kind === 'casb') return simulateCasb(rest, io);
@@ -35,22 +46,25 @@ async function simulateDevo(args: string[], io: CommandIo): Promise<number> {
     options: {
       port: { type: 'string', default: '6514' },
       host: { type: 'string', default: '127.0.0.1' },
-      pki: { type: 'string', default: 'demo/certs' },
+      pki: { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
       out: { type: 'string', default: 'demo/received.log' },
     },
     strict: true,
   }).values;
-  const files = await writeThrowawayPki(path.resolve(flags.pki));
+  const pki = await receiverPki(flags);
   const receiver = await DevoReceiver.start({
     host: flags.host,
     port: numberFlag('port', flags.port, 6514),
-    ca: files.pki.ca.cert,
-    cert: files.pki.server.cert,
-    key: files.pki.server.key,
+    ca: pki.ca,
+    cert: pki.cert,
+    key: pki.key,
     outputFile: path.resolve(flags.out),
   });
   io.out(`Devo receiver on ${flags.host}:${receiver.port}, writing one line per event to ${path.resolve(flags.out)}`);
-  io.out(`Client files for the collector: chain ${files.chain}, cert ${files.clientCert}, key ${files.clientKey}`);
+  for (const line of pki.lines) io.out(line);
   await io.stopSignal;
   await receiver.stop();
   io.out(`Received ${receiver.stats.lines} event(s) on ${receiver.stats.connections} connection(s)`);

@@ -3,6 +3,9 @@ import type { CollectorStatus, ServiceStatus } from '../telemetry/collectorTelem
 import type { CommandIo } from './simulateCommand';
 import { UsageError } from './usageError';
 
+/** Clears a terminal and puts the cursor home, before each `--watch` refresh. */
+const CLEAR_SCREEN = '\u001b[2J\u001b[H';
+
 /** A table: a heading row, then rows, columns padded to their widest cell. */
 function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -58,8 +61,9 @@ export function renderStatus(status: CollectorStatus, url: string): string[] {
 
 /**
  * `proofpoint-devo-collector status --url http://host:port [--watch] [--interval SECONDS]`:
- * reads the collector's `/status` and prints it as tables; `--watch` refreshes it (clearing the
- * screen) until interrupted. Exit 0, or 1 when the collector cannot be reached or answers oddly.
+ * reads the collector's `/status` and prints it as tables; `--watch` refreshes it until interrupted,
+ * clearing the screen on a terminal (`io.terminal`), else printing each refresh after a line with
+ * its time. Exit 0, or 1 when the collector cannot be reached or answers oddly.
  */
 export async function statusCommand(args: string[], io: CommandIo, fetchText: (url: string) => Promise<{ status: number; text: string }> = fetchStatus): Promise<number> {
   const flags = parseArgs({ args, options: { url: { type: 'string' }, watch: { type: 'boolean', default: false }, interval: { type: 'string', default: '2' } }, strict: true }).values;
@@ -85,8 +89,10 @@ export async function statusCommand(args: string[], io: CommandIo, fetchText: (u
   if (!flags.watch) return (await once()) ? 0 : 1;
   let stopped = false;
   void io.stopSignal.then(() => (stopped = true));
-  while (!stopped) {
-    io.out('\u001b[2J\u001b[H'.trimEnd());
+  for (let refresh = 0; !stopped; refresh++) {
+    // Clear-screen codes only on a terminal; into a pipe or a file, one plain table per refresh.
+    if (io.terminal === true) io.out(CLEAR_SCREEN);
+    else io.out(`${refresh === 0 ? '' : '\n'}=== ${new Date().toISOString()} ===`);
     await once();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([io.stopSignal, new Promise((resolve) => (timer = setTimeout(resolve, seconds * 1000)))]);

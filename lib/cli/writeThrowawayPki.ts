@@ -15,16 +15,25 @@ export interface ThrowawayPkiFiles {
   readonly serverKey: string;
 }
 
+/** The file names of a throwaway PKI in its directory. */
+export const PKI_FILE_NAMES = {
+  chain: 'chain.crt',
+  clientCert: 'client.crt',
+  clientKey: 'client.key',
+  serverCert: 'server.crt',
+  serverKey: 'server.key',
+} as const;
+
 /** Creates a throwaway CA with server and client certificates and writes them to `dir` (keys 0600). */
 export async function writeThrowawayPki(dir: string): Promise<ThrowawayPkiFiles> {
   const pki = await createThrowawayPki();
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const files = {
-    chain: path.join(dir, 'chain.crt'),
-    clientCert: path.join(dir, 'client.crt'),
-    clientKey: path.join(dir, 'client.key'),
-    serverCert: path.join(dir, 'server.crt'),
-    serverKey: path.join(dir, 'server.key'),
+    chain: path.join(dir, PKI_FILE_NAMES.chain),
+    clientCert: path.join(dir, PKI_FILE_NAMES.clientCert),
+    clientKey: path.join(dir, PKI_FILE_NAMES.clientKey),
+    serverCert: path.join(dir, PKI_FILE_NAMES.serverCert),
+    serverKey: path.join(dir, PKI_FILE_NAMES.serverKey),
   };
   await writeFile(files.chain, pki.ca.cert, { mode: 0o644 });
   await writeFile(files.clientCert, pki.client.cert, { mode: 0o644 });

@@ -20,6 +20,18 @@ LOOPBACK.addAddress('::1', 'ipv6');
  * cleartextWarnings(config, logger); // called by startCollector
  */
 export function cleartextWarnings(config: CollectorConfig, logger: Logger): readonly string[] {
+  const warnings = findCleartextUrls(config);
+  for (const warning of warnings) logger.warn(warning);
+  return warnings;
+}
+
+/**
+ * The warnings of {@link cleartextWarnings}, without logging them (`validate` prints them).
+ *
+ * @example
+ * findCleartextUrls(config); // ['inputs.proofpoint_casb.override_url_base is http://casb.example.com, not https://: …']
+ */
+export function findCleartextUrls(config: CollectorConfig): string[] {
   const warnings: string[] = [];
   if (config.pod?.enabled === true) {
     for (const service of config.pod.services) {
@@ -38,7 +50,6 @@ export function cleartextWarnings(config: CollectorConfig, logger: Logger): read
       );
     }
   }
-  for (const warning of warnings) logger.warn(warning);
   return warnings;
 }
 

@@ -45,6 +45,21 @@ function parseCertificates(pem: Buffer, file: FileSetting, problems: string[]): 
   return certs;
 }
 
+/** PKCS#8 `ENCRYPTED PRIVATE KEY`, or the traditional form's `Proc-Type: 4,ENCRYPTED`. */
+const ENCRYPTED_PEM = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type:\s*4,ENCRYPTED/m;
+
+/** Why a key cannot be opened, naming key_passphrase when that is the setting to change (not OpenSSL's words). */
+function keyProblem(output: DevoOutputConfig, key: Buffer, err: unknown): string {
+  const passphrase = `outputs.${output.name}.config.key_passphrase`;
+  const code = (err as { code?: unknown }).code;
+  const encrypted = ENCRYPTED_PEM.test(key.toString('latin1')) || code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED' || code === 'ERR_MISSING_PASSPHRASE';
+  if (encrypted && output.keyPassphrase === undefined) {
+    return `${passphrase}: the key in ${output.key.path} (${output.key.setting}) is encrypted: set key_passphrase (a \${NAME} reference keeps it out of the file)`;
+  }
+  if (encrypted || code === 'ERR_OSSL_BAD_DECRYPT') return `${passphrase}: does not open the encrypted key in ${output.key.path} (${output.key.setting}): correct it`;
+  return `${output.key.setting}: ${output.key.path} is not a usable PEM private key (${errorMessage(err)})`;
+}
+
 /**
  * Reads the chain, certificate and key of a Devo output and checks them: files present and
  * readable, PEM certificates that parse, a client certificate valid now, a usable private key
@@ -77,12 +92,7 @@ export async function loadDevoCredentials(
     try {
       privateKey = createPrivateKey({ key, ...(output.keyPassphrase === undefined ? {} : { passphrase: output.keyPassphrase }) });
     } catch (err) {
-      const encrypted = /passphrase|encrypted|bad decrypt/i.test(errorMessage(err));
-      problems.push(
-        encrypted
-          ? `${output.key.setting}: the key in ${output.key.path} is encrypted and cannot be opened: set or correct outputs.${output.name}.config.key_passphrase`
-          : `${output.key.setting}: ${output.key.path} is not a usable PEM private key (${errorMessage(err)})`,
-      );
+      problems.push(keyProblem(output, key, err));
     }
   }
   if (client !== undefined && privateKey !== undefined && !client.checkPrivateKey(privateKey)) {

@@ -82,9 +82,19 @@ export function findInertSettings(file: ConfigFile): InertSetting[] {
  * // WARN … globals.queue_wrap_max_size_in_messages is accepted for compatibility with Devo's collector but has no effect here: …
  */
 export function logInertSettings(config: CollectorConfig, logger: Logger): readonly string[] {
-  const lines = config.inertSettings.map(
-    (s) => `${s.path} is accepted for compatibility with Devo's collector but has no effect here: ${s.reason.replace('<name>', config.output.name)}`,
-  );
+  const lines = inertSettingLines(config);
   for (const line of lines) logger.warn(line);
   return lines;
+}
+
+/**
+ * The lines of {@link logInertSettings}, without logging them (`validate` prints them).
+ *
+ * @example
+ * inertSettingLines(config); // ["globals.queue_wrap_max_size_in_messages is accepted for compatibility with Devo's collector but …"]
+ */
+export function inertSettingLines(config: CollectorConfig): string[] {
+  return config.inertSettings.map(
+    (s) => `${s.path} is accepted for compatibility with Devo's collector but has no effect here: ${s.reason.replace('<name>', config.output.name)}`,
+  );
 }

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { statusCommand } from '../../lib/cli/statusCommand';
+import { CollectorProcess } from '../helpers/collectorProcess';
+import { waitFor } from '../helpers/waitFor';
 import { HttpEndpoint } from '../../lib/http/httpEndpoint';
 import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
 
@@ -59,5 +61,34 @@ describe('proofpoint-devo-collector status (against a real /status)', function (
     expect(await running).to.equal(0);
     expect(lines.some((l) => /^pod\/message .* 12,000 /.test(l))).to.equal(true);
     expect(lines.some((l) => /^pod\/message .* 13,000 /.test(l))).to.equal(true);
+  });
+
+  it('--watch into a pipe or a file (not a terminal) prints a plain table per refresh, without clear-screen codes', async () => {
+    await serve();
+    const status = new CollectorProcess(['status', '--url', endpoint!.url, '--watch', '--interval', '0.1'], { cwd: process.cwd() });
+    try {
+      await waitFor(() => (status.stdout.match(/^SERVICE /gm) ?? []).length >= 2, 'two refreshes', 8000);
+      status.kill('SIGTERM');
+      expect((await status.exited).code).to.equal(0);
+    } finally {
+      await status.dispose();
+    }
+    expect(status.stdout).not.to.include('\u001b');
+    // Each refresh starts with the time it was taken, after a blank line between two.
+    const refreshes = status.stdout.split(/\n\n(?==== )/);
+    expect(refreshes.length).to.be.at.least(2);
+    for (const refresh of refreshes) expect(refresh).to.match(/^=== \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ===\nacme \(1\) at /);
+  });
+
+  it('--watch on a terminal clears the screen before each refresh', async () => {
+    await serve();
+    const lines: string[] = [];
+    let stop!: () => void;
+    const stopSignal = new Promise<void>((resolve) => (stop = resolve));
+    const running = statusCommand(['--url', endpoint!.url, '--watch', '--interval', '60'], { out: (l) => lines.push(l), stopSignal, terminal: true });
+    await waitFor(() => lines.some((l) => l.startsWith('SERVICE')), 'one refresh');
+    stop();
+    expect(await running).to.equal(0);
+    expect(lines[0]).to.equal('\u001b[2J\u001b[H');
   });
 });

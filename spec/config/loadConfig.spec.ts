@@ -102,6 +102,8 @@ describe('loadConfig', () => {
     const config = await loadConfig(file, { env, baseDir: dir });
     expect(config.pod?.services.map((s) => s.name)).to.deep.equal(['message', 'maillog']);
     expect(config.casb?.services.map((s) => s.name)).to.deep.equal(['alerts', 'events']);
+    // The first CASB pull starts an hour back (the code's default), not years back.
+    expect(config.casb?.services.map((s) => s.initialStartTime)).to.deep.equal([undefined, undefined]);
   });
 
   describe("Devo's collector settings", () => {

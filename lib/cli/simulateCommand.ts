@@ -63,8 +63,9 @@ async function simulateDevo(args: string[], io: CommandIo): Promise<number> {
     key: pki.key,
     outputFile: path.resolve(flags.out),
   });
-  io.out(`Devo receiver on ${flags.host}:${receiver.port}, writing one line per event to ${path.resolve(flags.out)}`);
+  // The certificates first: the "Devo receiver on" line says it is ready, and scripts wait for it.
   for (const line of pki.lines) io.out(line);
+  io.out(`Devo receiver on ${flags.host}:${receiver.port}, writing one line per event to ${path.resolve(flags.out)}`);
   await io.stopSignal;
   await receiver.stop();
   io.out(`Received ${receiver.stats.lines} event(s) on ${receiver.stats.connections} connection(s)`);

@@ -5,6 +5,7 @@ import { CollectorError, errorMessage } from '../errors/collectorError';
 import type { Logger } from '../log/logger';
 import { describeTlsError, type DevoSettingNames } from './describeTlsError';
 import type { DevoSenderOptions } from './devoSenderOptions';
+import { kernelSendQueue } from './kernelSendQueue';
 
 /** What a {@link DevoConnection} needs: the relay and the credentials (as the sender's options give them), and the clock. */
 export interface DevoConnectionOptions extends Pick<DevoSenderOptions, 'host' | 'port' | 'ca' | 'cert' | 'key' | 'passphrase'> {
@@ -119,18 +120,41 @@ export class DevoConnection {
   }
 
   /**
-   * Half-closes (what is buffered is still sent) and waits `eofTimeoutMs` for the relay's EOF;
-   * without it the socket is destroyed and `onNoEof` called first.
+   * Half-closes (what is buffered is still sent) and waits for the relay's EOF for as long as it
+   * keeps reading: the wait ends, the socket destroyed and `onNoEof` called first, only once
+   * `eofTimeoutMs` passed with no progress (neither the socket's buffer nor the kernel's send queue,
+   * {@link kernelSendQueue}, got smaller), or after `maxWaitMs` in all. A slow relay with MiBs in
+   * the socket buffers thus confirms them, however long it takes, while a stalled one is given up
+   * after `eofTimeoutMs`.
    */
-  halfClose(eofTimeoutMs: number, onNoEof: () => void): void {
+  halfClose(eofTimeoutMs: number, maxWaitMs: number, onNoEof: (waitedMs: number) => void): void {
     if (this.state !== 'open') return;
     this.state = 'closing';
     this.halfClosed = true;
     this.socket.end();
-    this.timer = this.options.scheduler.schedule(() => {
-      onNoEof();
-      this.socket.destroy();
-    }, eofTimeoutMs);
+    const { scheduler } = this.options;
+    const started = scheduler.now();
+    let lastProgress = started;
+    let least = Number.POSITIVE_INFINITY;
+    const every = Math.min(1000, Math.max(50, Math.floor(eofTimeoutMs / 5)));
+    const check = async (): Promise<void> => {
+      const kernel = await kernelSendQueue(this.socket);
+      if (this.state !== 'closing') return;
+      const held = this.socket.writableLength + (kernel ?? 0);
+      const now = scheduler.now();
+      if (held < least) {
+        if (least !== Number.POSITIVE_INFINITY) lastProgress = now;
+        least = held;
+      }
+      const deadline = Math.min(started + maxWaitMs, lastProgress + eofTimeoutMs);
+      if (now >= deadline) {
+        onNoEof(now - started);
+        this.socket.destroy();
+        return;
+      }
+      this.timer = scheduler.schedule(() => void check(), Math.min(every, deadline - now));
+    };
+    this.timer = scheduler.schedule(() => void check(), Math.min(every, eofTimeoutMs, maxWaitMs));
   }
 
   /** Closes at once (what the socket holds is lost). */

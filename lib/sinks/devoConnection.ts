@@ -13,7 +13,7 @@ export interface DevoConnectionOptions extends Pick<DevoSenderOptions, 'host' | 
   readonly verifyServer: boolean;
   readonly settings: DevoSettingNames;
   readonly connectTimeoutMs: number;
-  /** A close or reset this soon after the handshake is reported as a rejected client certificate. */
+  /** A close or reset this soon after the handshake is reported as `DEVO_CLOSED_AFTER_HANDSHAKE`. */
   readonly probationMs: number;
   readonly logger: Logger;
   readonly scheduler: SchedulerLike;
@@ -178,7 +178,7 @@ export class DevoConnection {
     socket.on('drain', () => events.onDrain());
     socket.on('end', () => {
       this.gotEof = true;
-      if (!this.halfClosed && !this.suspectRejectedCertificate('closed the connection (EOF)')) {
+      if (!this.halfClosed && !this.closedAfterHandshake('closed the connection (EOF)')) {
         options.logger.warn(`DEVO_CONNECTION_LOST: the Devo relay at ${options.host}:${options.port} closed the connection (EOF); reconnecting`);
       }
       socket.destroy();
@@ -187,7 +187,7 @@ export class DevoConnection {
       if (this.halfClosed && this.gotEof) return;
       const described = err instanceof CollectorError ? err : describeTlsError(err, options.settings);
       if (described.code !== 'DEVO_CONNECT_FAILED' || this.state !== 'open') events.onError(described);
-      else if (!this.suspectRejectedCertificate(`reset the connection (${errorMessage(err)})`)) {
+      else if (!this.closedAfterHandshake(`reset the connection (${errorMessage(err)})`)) {
         events.onError(
           new CollectorError('DEVO_CONNECTION_LOST', `The connection to the Devo relay at ${options.settings.address} broke: ${errorMessage(err)}; reconnecting`, { cause: err }),
         );
@@ -203,18 +203,20 @@ export class DevoConnection {
   }
 
   /**
-   * In TLS 1.3 the relay checks the client certificate after the client considers the handshake
-   * done, and a relay that rejects it may just close the socket: no alert reaches us. A relay
-   * that closes or resets a connection within `probationMs` of the handshake is reported as a
-   * (probable) rejection of the client certificate, which is what it almost always is.
+   * A relay that closes or resets a connection within `probationMs` of the handshake, without a
+   * TLS alert, has confirmed nothing on it: that is what is reported (`DEVO_CLOSED_AFTER_HANDSHAKE`),
+   * with what it may mean. A rejected client certificate comes with an alert
+   * (`DEVO_TLS_CLIENT_CERT_REJECTED`, from {@link describeTlsError}); an abrupt close may also be
+   * a TLS 1.3 relay rejecting it silently, a relay refusing clients (overloaded, restarting), or
+   * a proxy in front of it.
    */
-  private suspectRejectedCertificate(what: string): boolean {
+  private closedAfterHandshake(what: string): boolean {
     const { options } = this;
     if (this.state !== 'open' || this.age >= options.probationMs) return false;
     this.events.onError(
       new CollectorError(
-        'DEVO_TLS_CLIENT_CERT_REJECTED',
-        `The Devo relay at ${options.settings.address} ${what} right after the TLS handshake: it most likely rejected the client certificate in ${options.settings.cert} with the key in ${options.settings.key}. Download the domain's certificate and key again from Devo (Administration → Credentials → X.509).`,
+        'DEVO_CLOSED_AFTER_HANDSHAKE',
+        `The Devo relay at ${options.settings.address} accepted the TLS handshake and ${what} ${this.age} ms later, before confirming anything. If it repeats: check that ${options.settings.cert} and ${options.settings.key} are this domain's (a relay may reject a certificate without an alert), and the relay's or proxy's health.`,
       ),
     );
     return true;

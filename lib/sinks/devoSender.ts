@@ -77,6 +77,7 @@ export class DevoSender implements DevoWriter {
       scheduler: this.scheduler,
       requestConfirmingClose: () => this.requestConfirmingClose(),
       onChange: () => this.checkIdle(),
+      onDelivered: () => this.telemetry.confirmed(),
     });
   }
 
@@ -201,6 +202,8 @@ export class DevoSender implements DevoWriter {
   private onOpen(connection: DevoConnection): void {
     if (connection !== this.connection) return;
     this.telemetry.opened();
+    // Readiness follows confirmed delivery, not handshakes; with nothing to deliver, a handshake is all there is to learn.
+    if (this.queue.isIdle && this.confirmation.isEmpty) this.telemetry.confirmed();
     this.confirmation.opened();
     const text = `Connected to Devo at ${this.options.host}:${this.options.port} (${connection.protocol})`;
     if (this.plannedReconnect) this.logger.debug(text);
@@ -297,7 +300,10 @@ export class DevoSender implements DevoWriter {
     const resend = this.confirmation.closed(clean);
     // An idle or confirming close answered by EOF is not a failure; any other end is.
     this.telemetry.closed(clean || (end.confirmedByEof && end.opened));
-    if (clean) this.reconnects.succeeded();
+    if (clean) {
+      this.reconnects.succeeded();
+      this.telemetry.confirmed();
+    }
     else {
       if (end.opened) this.telemetry.connectionsLost++;
       this.reconnects.failed(end.lived);

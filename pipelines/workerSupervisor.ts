@@ -50,7 +50,8 @@ export async function startWorkers(config: CollectorConfig, credentials: DevoCre
   const figures = (slot: Slot): TelemetrySnapshot | undefined => (slot.snapshot === undefined ? slot.retired : addRetired(slot.retired, slot.snapshot));
   const refresh = (slot: Slot): void => {
     const unit = figures(slot);
-    if (unit !== undefined) applyServiceSnapshots(telemetry, unit);
+    // A running worker's services report their own state (their restart back-offs); otherwise the supervisor's stands.
+    if (unit !== undefined) applyServiceSnapshots(telemetry, unit, slot.worker !== undefined && slot.snapshot !== undefined && !stopping);
     if (sharedSender === undefined) mergeSenders(telemetry.sender, slots.map((s) => figures(s)?.sender).filter((s): s is SenderSnapshot => s !== undefined));
   };
   const setState = (slot: Slot, state: 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped') => {

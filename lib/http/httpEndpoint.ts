@@ -43,9 +43,10 @@ export const HTTP_HEADERS_TIMEOUT_MS = 5000;
  * - `GET /metrics`: Prometheus text (prom-client, loaded with the endpoint);
  * - `GET /health`: liveness, 200 while the process is responsive, 503 after its event loop was
  *   stuck;
- * - `GET /ready`: readiness, 200 only when the Devo connection is up (or was within the grace
- *   period), every service runs and state can be written; otherwise 503 with a JSON body naming
- *   the failing check (and while stopping);
+ * - `GET /ready`: readiness, 200 only when delivery to Devo works (the relay confirmed what was
+ *   sent, or failing for less than the grace period; a handshake alone is not enough), every
+ *   service runs and state can be written; otherwise 503 with a JSON body naming the failing
+ *   check (and while stopping);
  * - `GET /status`: a JSON document per service (see `CollectorStatus`), for `status` and people.
  * Nothing it serves holds a secret. Anything else is 404; a method other than GET (or HEAD) is
  * 405; a request target that is not a path (`GET //[`, `GET http://a:b`) is 400; a `Host` that is

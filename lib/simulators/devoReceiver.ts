@@ -91,6 +91,7 @@ export class DevoReceiver {
     socket.setEncoding('utf8');
     let pending = '';
     const rate = this.options.readBytesPerSecond;
+    let throttle: NodeJS.Timeout | undefined;
     socket.on('data', (chunk: string) => {
       this.counters.bytes += Buffer.byteLength(chunk);
       pending += chunk;
@@ -104,12 +105,15 @@ export class DevoReceiver {
       pending = pending.slice(start);
       if (rate !== undefined && rate > 0) {
         socket.pause();
-        setTimeout(() => socket.resume(), (Buffer.byteLength(chunk) / rate) * 1000);
+        throttle = setTimeout(() => socket.resume(), (Buffer.byteLength(chunk) / rate) * 1000);
       }
     });
     socket.on('end', () => socket.end());
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      clearTimeout(throttle);
+      this.sockets.delete(socket);
+    });
   }
 
   private line(text: string, socket: tls.TLSSocket): void {

@@ -14,6 +14,8 @@ export interface DeliveryConfirmationOptions {
   readonly requestConfirmingClose: () => void;
   /** Called after writes were delivered or a probation ended (the owner re-checks what waits on that). */
   readonly onChange: () => void;
+  /** Called whenever the relay confirmed reading writes (by volume or by its EOF): what readiness follows. */
+  readonly onDelivered: () => void;
 }
 
 /**
@@ -92,6 +94,7 @@ export class DeliveryConfirmation {
     this.probationTimer = undefined;
     if (!confirmed) return this.window.takeAll();
     this.deliveredBytes += this.window.bytes;
+    if (this.window.length > 0) this.options.onDelivered();
     this.window.deliverAll();
     return [];
   }
@@ -126,7 +129,9 @@ export class DeliveryConfirmation {
     const before = this.window.bytes;
     this.window.deliverByVolume();
     this.deliveredBytes += before - this.window.bytes;
-    if (before !== this.window.bytes) this.options.onChange();
+    if (before === this.window.bytes) return;
+    this.options.onDelivered();
+    this.options.onChange();
   }
 
   private armConfirm(): void {

@@ -5,6 +5,7 @@ import { CollectorError, errorMessage } from '../errors/collectorError';
 import type { Logger } from '../log/logger';
 import { describeTlsError, type DevoSettingNames } from './describeTlsError';
 import type { DevoSenderOptions } from './devoSenderOptions';
+import { kernelSendQueue } from './kernelSendQueue';
 
 /** What a {@link DevoConnection} needs: the relay and the credentials (as the sender's options give them), and the clock. */
 export interface DevoConnectionOptions extends Pick<DevoSenderOptions, 'host' | 'port' | 'ca' | 'cert' | 'key' | 'passphrase'> {
@@ -12,7 +13,7 @@ export interface DevoConnectionOptions extends Pick<DevoSenderOptions, 'host' | 
   readonly verifyServer: boolean;
   readonly settings: DevoSettingNames;
   readonly connectTimeoutMs: number;
-  /** A close or reset this soon after the handshake is reported as a rejected client certificate. */
+  /** A close or reset this soon after the handshake is reported as `DEVO_CLOSED_AFTER_HANDSHAKE`. */
   readonly probationMs: number;
   readonly logger: Logger;
   readonly scheduler: SchedulerLike;
@@ -119,18 +120,41 @@ export class DevoConnection {
   }
 
   /**
-   * Half-closes (what is buffered is still sent) and waits `eofTimeoutMs` for the relay's EOF;
-   * without it the socket is destroyed and `onNoEof` called first.
+   * Half-closes (what is buffered is still sent) and waits for the relay's EOF for as long as it
+   * keeps reading: the wait ends, the socket destroyed and `onNoEof` called first, only once
+   * `eofTimeoutMs` passed with no progress (neither the socket's buffer nor the kernel's send queue,
+   * {@link kernelSendQueue}, got smaller), or after `maxWaitMs` in all. A slow relay with MiBs in
+   * the socket buffers thus confirms them, however long it takes, while a stalled one is given up
+   * after `eofTimeoutMs`.
    */
-  halfClose(eofTimeoutMs: number, onNoEof: () => void): void {
+  halfClose(eofTimeoutMs: number, maxWaitMs: number, onNoEof: (waitedMs: number) => void): void {
     if (this.state !== 'open') return;
     this.state = 'closing';
     this.halfClosed = true;
     this.socket.end();
-    this.timer = this.options.scheduler.schedule(() => {
-      onNoEof();
-      this.socket.destroy();
-    }, eofTimeoutMs);
+    const { scheduler } = this.options;
+    const started = scheduler.now();
+    let lastProgress = started;
+    let least = Number.POSITIVE_INFINITY;
+    const every = Math.min(1000, Math.max(50, Math.floor(eofTimeoutMs / 5)));
+    const check = async (): Promise<void> => {
+      const kernel = await kernelSendQueue(this.socket);
+      if (this.state !== 'closing') return;
+      const held = this.socket.writableLength + (kernel ?? 0);
+      const now = scheduler.now();
+      if (held < least) {
+        if (least !== Number.POSITIVE_INFINITY) lastProgress = now;
+        least = held;
+      }
+      const deadline = Math.min(started + maxWaitMs, lastProgress + eofTimeoutMs);
+      if (now >= deadline) {
+        onNoEof(now - started);
+        this.socket.destroy();
+        return;
+      }
+      this.timer = scheduler.schedule(() => void check(), Math.min(every, deadline - now));
+    };
+    this.timer = scheduler.schedule(() => void check(), Math.min(every, eofTimeoutMs, maxWaitMs));
   }
 
   /** Closes at once (what the socket holds is lost). */
@@ -154,7 +178,7 @@ export class DevoConnection {
     socket.on('drain', () => events.onDrain());
     socket.on('end', () => {
       this.gotEof = true;
-      if (!this.halfClosed && !this.suspectRejectedCertificate('closed the connection (EOF)')) {
+      if (!this.halfClosed && !this.closedAfterHandshake('closed the connection (EOF)')) {
         options.logger.warn(`DEVO_CONNECTION_LOST: the Devo relay at ${options.host}:${options.port} closed the connection (EOF); reconnecting`);
       }
       socket.destroy();
@@ -163,7 +187,7 @@ export class DevoConnection {
       if (this.halfClosed && this.gotEof) return;
       const described = err instanceof CollectorError ? err : describeTlsError(err, options.settings);
       if (described.code !== 'DEVO_CONNECT_FAILED' || this.state !== 'open') events.onError(described);
-      else if (!this.suspectRejectedCertificate(`reset the connection (${errorMessage(err)})`)) {
+      else if (!this.closedAfterHandshake(`reset the connection (${errorMessage(err)})`)) {
         events.onError(
           new CollectorError('DEVO_CONNECTION_LOST', `The connection to the Devo relay at ${options.settings.address} broke: ${errorMessage(err)}; reconnecting`, { cause: err }),
         );
@@ -179,18 +203,20 @@ export class DevoConnection {
   }
 
   /**
-   * In TLS 1.3 the relay checks the client certificate after the client considers the handshake
-   * done, and a relay that rejects it may just close the socket: no alert reaches us. A relay
-   * that closes or resets a connection within `probationMs` of the handshake is reported as a
-   * (probable) rejection of the client certificate, which is what it almost always is.
+   * A relay that closes or resets a connection within `probationMs` of the handshake, without a
+   * TLS alert, has confirmed nothing on it: that is what is reported (`DEVO_CLOSED_AFTER_HANDSHAKE`),
+   * with what it may mean. A rejected client certificate comes with an alert
+   * (`DEVO_TLS_CLIENT_CERT_REJECTED`, from {@link describeTlsError}); an abrupt close may also be
+   * a TLS 1.3 relay rejecting it silently, a relay refusing clients (overloaded, restarting), or
+   * a proxy in front of it.
    */
-  private suspectRejectedCertificate(what: string): boolean {
+  private closedAfterHandshake(what: string): boolean {
     const { options } = this;
     if (this.state !== 'open' || this.age >= options.probationMs) return false;
     this.events.onError(
       new CollectorError(
-        'DEVO_TLS_CLIENT_CERT_REJECTED',
-        `The Devo relay at ${options.settings.address} ${what} right after the TLS handshake: it most likely rejected the client certificate in ${options.settings.cert} with the key in ${options.settings.key}. Download the domain's certificate and key again from Devo (Administration → Credentials → X.509).`,
+        'DEVO_CLOSED_AFTER_HANDSHAKE',
+        `The Devo relay at ${options.settings.address} accepted the TLS handshake and ${what} ${this.age} ms later, before confirming anything. If it repeats: check that ${options.settings.cert} and ${options.settings.key} are this domain's (a relay may reject a certificate without an alert), and the relay's or proxy's health.`,
       ),
     );
     return true;

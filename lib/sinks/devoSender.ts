@@ -5,10 +5,11 @@ import { DeliveryConfirmation } from './deliveryConfirmation';
 import { DevoConnection, type DevoConnectionEnd } from './devoConnection';
 import { resolveSenderOptions, type DevoSenderOptions, type DevoSenderStats, type ResolvedSenderOptions } from './devoSenderOptions';
 import type { DevoReceipt, DevoWriter, SendOptions } from './devoWriter';
-import { failWrite, pendingWrite, type PendingWrite } from './resendWindow';
+import { abandonWrites, failWrite, pendingWrite, type PendingWrite } from './resendWindow';
 import { ReconnectSchedule } from './reconnectSchedule';
 import { WriteQueue } from './writeQueue';
 import { SenderTelemetry } from '../telemetry/senderTelemetry';
+import { Waiters } from '../flow/waiters';
 
 export type { DevoSenderOptions, DevoSenderStats } from './devoSenderOptions';
 
@@ -42,6 +43,8 @@ export class DevoSender implements DevoWriter {
   private readonly confirmation: DeliveryConfirmation;
   private connection: DevoConnection | undefined;
   private waitingDrain = false;
+  /** A confirming close waits for the socket to take what it holds; nothing more is written meanwhile. */
+  private confirmWhenWritten = false;
   /** The last connection ended as planned: the next one is logged at debug level. */
   private plannedReconnect = false;
   private idleTimer: Subscription | undefined;
@@ -53,12 +56,14 @@ export class DevoSender implements DevoWriter {
   /** The last connection is closing: no reconnect, no write. */
   private finalClose = false;
   private closePromise: Promise<void> | undefined;
-  private settledWaiters: Array<() => void> = [];
+  /** Woken once nothing is queued, being written or undelivered, or the last connection closed. */
+  private readonly settled: Waiters;
 
   constructor(private readonly options: DevoSenderOptions) {
     this.logger = options.logger ?? silentLogger;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.o = resolveSenderOptions(options, this.logger, this.scheduler);
+    this.settled = new Waiters(this.scheduler);
     this.reconnects = new ReconnectSchedule({ ...this.o, scheduler: this.scheduler, random: options.random ?? Math.random, logger: this.logger }, (probe) => {
       if (this.connection !== undefined || this.finalClose || (probe && this.shuttingDown)) return;
       this.probing = probe;
@@ -70,8 +75,9 @@ export class DevoSender implements DevoWriter {
     this.confirmation = new DeliveryConfirmation({
       ...this.o,
       scheduler: this.scheduler,
-      requestConfirmingClose: () => this.closeGracefully('confirm'),
+      requestConfirmingClose: () => this.requestConfirmingClose(),
       onChange: () => this.checkIdle(),
+      onDelivered: () => this.telemetry.confirmed(),
     });
   }
 
@@ -146,45 +152,21 @@ export class DevoSender implements DevoWriter {
     this.idleTimer?.unsubscribe();
     this.idleTimer = undefined;
     this.checkIdle();
-    await this.whenSettled(timeoutMs);
+    if (!this.isSettled()) await this.settled.wait(timeoutMs);
     this.finalClose = true;
     this.reconnects.cancel();
     const connection = this.connection;
     if (connection !== undefined) {
-      const closed = new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+      const closed = this.settled.wait();
       if (connection.isOpen) this.closeGracefully('shutdown', Math.max(0, deadline - this.scheduler.now()));
       else if (!connection.isClosing) connection.destroy();
       await closed;
     }
-    const left = [...this.confirmation.takeAll(), ...this.queue.takeAll()];
-    if (left.length > 0) {
-      const bytes = left.reduce((sum, w) => sum + w.data.length, 0);
-      this.logger.warn(
-        `DEVO_SENDER_CLOSED: closing with ${left.length} batch(es) (${bytes} bytes) the relay did not confirm reading; their cursors are not committed, so they are pulled again on the next start`,
-      );
-    }
-    const error = new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender closed before the relay confirmed reading this batch.');
-    for (const write of left) failWrite(write, error);
-  }
-
-  /** Resolves once nothing is queued, being written or undelivered (or the last connection closed), or after `timeoutMs`. */
-  private whenSettled(timeoutMs: number): Promise<void> {
-    if (this.isSettled()) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = this.scheduler.schedule(() => resolve(), timeoutMs);
-      this.settledWaiters.push(() => {
-        timer.unsubscribe();
-        resolve();
-      });
-    });
+    abandonWrites([...this.confirmation.takeAll(), ...this.queue.takeAll()], this.logger);
   }
 
   private isSettled(): boolean {
     return this.queue.isIdle && this.confirmation.isEmpty;
-  }
-
-  private wakeSettled(): void {
-    for (const waiter of this.settledWaiters.splice(0)) waiter();
   }
 
   private kick(): void {
@@ -220,6 +202,8 @@ export class DevoSender implements DevoWriter {
   private onOpen(connection: DevoConnection): void {
     if (connection !== this.connection) return;
     this.telemetry.opened();
+    // Readiness follows confirmed delivery, not handshakes; with nothing to deliver, a handshake is all there is to learn.
+    if (this.queue.isIdle && this.confirmation.isEmpty) this.telemetry.confirmed();
     this.confirmation.opened();
     const text = `Connected to Devo at ${this.options.host}:${this.options.port} (${connection.protocol})`;
     if (this.plannedReconnect) this.logger.debug(text);
@@ -241,7 +225,7 @@ export class DevoSender implements DevoWriter {
       this.closeGracefully('recycle');
       return;
     }
-    while (!this.waitingDrain) {
+    while (!this.waitingDrain && !this.confirmWhenWritten) {
       const write = this.queue.next();
       if (write === undefined) break;
       if (!connection.write(write.data, () => this.onWritten(connection, write))) this.waitingDrain = true;
@@ -252,7 +236,15 @@ export class DevoSender implements DevoWriter {
     if (connection !== this.connection || !this.queue.written(write)) return;
     this.confirmation.written(write);
     this.telemetry.written(write.writtenAt - write.queuedAt, write.data.length, write.lines);
+    if (this.confirmWhenWritten && !this.queue.hasInflight) this.closeGracefully('confirm');
     this.checkIdle();
+  }
+
+  /** Half-closes to confirm what was written, at once, or once the socket took what it holds. */
+  private requestConfirmingClose(): void {
+    if (this.connection?.isOpen !== true) return;
+    if (this.waitingDrain || this.queue.hasInflight) this.confirmWhenWritten = true;
+    else this.closeGracefully('confirm');
   }
 
   /**
@@ -262,7 +254,7 @@ export class DevoSender implements DevoWriter {
   private checkIdle(): void {
     if (!this.queue.isIdle) return;
     const open = this.connection?.isOpen === true;
-    if (this.confirmation.isEmpty) this.wakeSettled();
+    if (this.confirmation.isEmpty) this.settled.wakeAll();
     else if (this.draining && open) {
       this.confirmation.confirmNow();
       return;
@@ -275,18 +267,21 @@ export class DevoSender implements DevoWriter {
     }
   }
 
-  private closeGracefully(reason: CloseReason, eofTimeoutMs = this.o.closeTimeoutMs): void {
+  /** Half-closes; the EOF is awaited while the relay reads (at most `maxWaitMs`), then given up `closeTimeoutMs` after its last read. */
+  private closeGracefully(reason: CloseReason, maxWaitMs = Number.POSITIVE_INFINITY): void {
     const connection = this.connection;
     if (connection === undefined || !connection.isOpen) return;
     this.logger.debug(`Closing the Devo connection (${reason}): half-close and wait for EOF`);
     this.idleTimer?.unsubscribe();
     this.idleTimer = undefined;
+    this.confirmWhenWritten = false;
     this.confirmation.closing();
-    connection.halfClose(eofTimeoutMs, () => {
+    const stalledMs = Math.min(this.o.closeTimeoutMs, maxWaitMs);
+    connection.halfClose(stalledMs, maxWaitMs, (waitedMs) => {
       // Stopping: a relay that does not answer would only get the same data again; give up.
       if (this.shuttingDown) this.finalClose = true;
       this.logger.warn(
-        `The Devo relay sent no EOF within ${eofTimeoutMs} ms of our half-close; closing anyway (what it did not confirm is ${this.finalClose ? 'not committed' : 'written again'})`,
+        `The Devo relay sent no EOF ${waitedMs} ms after our half-close (it read nothing in the last ${stalledMs} ms); closing anyway (what it did not confirm is ${this.finalClose ? 'not committed' : 'written again'})`,
       );
     });
   }
@@ -300,11 +295,15 @@ export class DevoSender implements DevoWriter {
     const clean = end.confirmedByEof && !this.queue.hasInflight && end.lived >= this.o.probationMs;
     this.connection = undefined;
     this.waitingDrain = false;
+    this.confirmWhenWritten = false;
     this.plannedReconnect = clean;
     const resend = this.confirmation.closed(clean);
     // An idle or confirming close answered by EOF is not a failure; any other end is.
     this.telemetry.closed(clean || (end.confirmedByEof && end.opened));
-    if (clean) this.reconnects.succeeded();
+    if (clean) {
+      this.reconnects.succeeded();
+      this.telemetry.confirmed();
+    }
     else {
       if (end.opened) this.telemetry.connectionsLost++;
       this.reconnects.failed(end.lived);
@@ -320,7 +319,7 @@ export class DevoSender implements DevoWriter {
     if (clean || (probed && end.confirmedByEof)) {
       if (this.queue.hasQueued && !this.finalClose) this.kick();
       else {
-        this.wakeSettled();
+        this.settled.wakeAll();
         if (!this.shuttingDown) this.reconnects.probe();
       }
       return;
@@ -328,7 +327,7 @@ export class DevoSender implements DevoWriter {
     // A lost connection is replaced even with nothing to send (unless stopping), so that the
     // sender knows, and says (readiness), when the relay is back.
     if (this.finalClose || (this.shuttingDown && !this.queue.hasQueued)) {
-      this.wakeSettled();
+      this.settled.wakeAll();
       return;
     }
     this.reconnects.retry();

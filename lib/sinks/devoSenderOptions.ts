@@ -35,7 +35,10 @@ export interface DevoSenderOptions {
   readonly idleProbeMs?: number;
   /** Replace a connection this old (Devo's SDK recycles hourly). Default 1 hour. */
   readonly recycleAfterMs?: number;
-  /** After half-closing, wait this long for the relay's EOF. Default 5 s. */
+  /**
+   * After half-closing, the relay's EOF is awaited as long as it keeps reading what the socket
+   * buffers hold, and given up once it read nothing for this long. Default 5 s.
+   */
   readonly closeTimeoutMs?: number;
   /** First reconnect delay; doubles per consecutive failure, with jitter. Default 500 ms. */
   readonly backoffInitialMs?: number;

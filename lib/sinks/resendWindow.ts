@@ -1,4 +1,6 @@
+import { CollectorError } from '../errors/collectorError';
 import { Deferred } from '../flow/deferred';
+import type { Logger } from '../log/logger';
 
 /** One buffer handed to a sender, from `send` until it is delivered or given up. */
 export interface PendingWrite {
@@ -32,6 +34,20 @@ export function failWrite(write: PendingWrite, error: Error): void {
   write.written.reject(error);
   write.delivered.reject(error);
   releaseWrite(write);
+}
+
+/**
+ * Gives up what a closing sender still holds: each write is rejected with `DEVO_SENDER_CLOSED`
+ * (its cursor was not committed, so it is pulled again on the next start), and a warning says how much.
+ */
+export function abandonWrites(writes: readonly PendingWrite[], logger: Logger): void {
+  if (writes.length === 0) return;
+  const bytes = writes.reduce((sum, w) => sum + w.data.length, 0);
+  logger.warn(
+    `DEVO_SENDER_CLOSED: closing with ${writes.length} batch(es) (${bytes} bytes) the relay did not confirm reading; their cursors are not committed, so they are pulled again on the next start`,
+  );
+  const error = new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender closed before the relay confirmed reading this batch.');
+  for (const write of writes) failWrite(write, error);
 }
 
 function releaseWrite(write: PendingWrite): void {

@@ -5,7 +5,7 @@ import { ServiceTelemetry, type Held, type LastError, type ServiceState } from '
 /** Options of a {@link CollectorTelemetry}. */
 export interface CollectorTelemetryOptions {
   /**
-   * `/ready` stays 200 while connecting to Devo has been failing for less than this; then 503.
+   * `/ready` stays 200 while delivering to Devo has been failing for less than this; then 503.
    * Default 30 s (a reconnect after a relay restart takes a few seconds).
    */
   readonly readinessGraceMs?: number;
@@ -114,15 +114,17 @@ export class CollectorTelemetry {
   }
 
   /**
-   * Ready when: not stopping; connecting to Devo has not been failing for longer than the grace
-   * period (a connection closed cleanly when idle is not a failure); every service runs (none in
-   * a restart back-off, none stopped); and no service's last state write failed.
+   * Ready when: not stopping; delivering to Devo has not been failing for longer than the grace
+   * period (the sender's `failingSince`: cleared by a confirmed delivery, not by a handshake; a
+   * connection closed cleanly when idle is not a failure); every service runs (none in a restart
+   * back-off, none stopped; with workers, as the workers report them); and no service's last
+   * state write failed.
    */
   readiness(): Readiness {
     if (this.stopping) return { ready: false, check: 'stopping', detail: 'the collector is stopping' };
     const failingSince = this.sender.failingSince;
     if (failingSince !== undefined && this.now() - failingSince >= this.graceMs) {
-      return { ready: false, check: 'devo_connection', detail: `no connection to the Devo relay since ${new Date(failingSince).toISOString()}` };
+      return { ready: false, check: 'devo_connection', detail: `nothing delivered to the Devo relay since ${new Date(failingSince).toISOString()} (connections fail, or end before the relay confirms)` };
     }
     for (const s of this.serviceList) {
       if (s.state !== 'running' && s.state !== 'starting') return { ready: false, check: 'service', service: s.name, detail: `${s.name} is ${s.state}` };

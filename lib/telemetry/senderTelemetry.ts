@@ -16,7 +16,12 @@ export class SenderTelemetry {
   connectionsLost = 0;
   /** Bytes written again after a lost connection. */
   bytesResent = 0;
-  /** Since when connecting has been failing (UTC ms); undefined while the last attempt or connection went well. */
+  /**
+   * Since when delivering has been failing (UTC ms): set by the first failed attempt or lost
+   * connection, cleared only when the relay confirms reading something, or when a connection
+   * opens with nothing to deliver; a handshake alone clears nothing (a relay may accept the TLS
+   * handshake and reset every connection). Undefined while delivery goes well.
+   */
   failingSince: number | undefined;
   /** Syslog lines the socket took since start. */
   linesWritten = 0;
@@ -34,6 +39,10 @@ export class SenderTelemetry {
   opened(): void {
     this.connected = true;
     this.connections++;
+  }
+
+  /** The relay confirmed reading what was written, or a connection opened with nothing to deliver: delivery works. */
+  confirmed(): void {
     this.failingSince = undefined;
   }
 

@@ -163,12 +163,14 @@ export function retire(snapshot: TelemetrySnapshot): TelemetrySnapshot {
 
 /**
  * Copies a unit's snapshot (see {@link addRetired}) into the main thread's telemetry: its services
- * (registered on first sight; the main thread owns their `state`, since it supervises the
- * workers) and its CASB inputs.
+ * (registered on first sight) and its CASB inputs. `live`: the snapshot is a running worker's, so
+ * its services' `state` is taken too (a service in its restart back-off inside the worker makes
+ * `/ready` 503); otherwise the main thread's supervision owns the state (a dead worker's is stale).
  */
-export function applyServiceSnapshots(telemetry: CollectorTelemetry, snapshot: TelemetrySnapshot): void {
+export function applyServiceSnapshots(telemetry: CollectorTelemetry, snapshot: TelemetrySnapshot, live = false): void {
   for (const s of snapshot.services) {
     const t = telemetry.service(s.input, s.inputId, s.service);
+    if (live) t.state = s.state;
     for (const key of Object.keys(s.counters) as Array<keyof CountersSnapshot>) t.counters[key] = s.counters[key];
     for (const [outcome, n] of s.outcomes) t.setOutcome(outcome, n);
     t.connected = s.connected;

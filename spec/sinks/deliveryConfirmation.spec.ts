@@ -23,6 +23,7 @@ describe('DeliveryConfirmation (virtual time)', () => {
     scheduler,
     requestConfirmingClose: () => log.push(`close@${scheduler.now()}`),
     onChange: () => undefined,
+    onDelivered: () => undefined,
   });
 
   it('delivers a write once a resend window was written after it, but not during the probation', () => {

@@ -48,6 +48,20 @@ describe('telemetry snapshots (a worker thread reports to the main one)', () => 
     expect(main.casbInput('3').rateLimited).to.equal(2);
   });
 
+  it("a live worker's service in its restart back-off is what the main thread shows (/ready 503); a dead worker's state is not", () => {
+    const w = worker(4);
+    w.t.services[0]!.state = 'backoff';
+    const main = new CollectorTelemetry({ id: '1', name: 'c' });
+    main.service('proofpoint_casb', '3', 'alerts').state = 'running';
+    applyServiceSnapshots(main, w.take(), true);
+    expect(main.readiness()).to.include({ ready: false, check: 'service', service: 'casb/alerts' });
+    expect(main.status().services[0]!.state).to.equal('backoff');
+    // The worker died: the supervisor's state stands (it restarts the worker), not the stale snapshot's.
+    main.services[0]!.state = 'running';
+    applyServiceSnapshots(main, retire(w.take()));
+    expect(main.readiness()).to.deep.equal({ ready: true });
+  });
+
   it("the main thread's sender is the sum of the workers': connected when all are, failing since the first failure", () => {
     const a = worker(10).take().sender;
     const b = { ...worker(5).take().sender, connected: false, failingSince: 42 };

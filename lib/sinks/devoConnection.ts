@@ -1,23 +1,10 @@
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { CollectorError, errorMessage } from '../errors/collectorError';
-import type { Logger } from '../log/logger';
-import { describeTlsError, type DevoSettingNames } from './describeTlsError';
-import type { DevoSenderOptions } from './devoSenderOptions';
+import { describeTlsError } from './describeTlsError';
+import type { DevoConnectionOptions } from './devoSenderOptions';
 import { kernelSendQueue } from './kernelSendQueue';
-
-/** What a {@link DevoConnection} needs: the relay and the credentials (as the sender's options give them), and the clock. */
-export interface DevoConnectionOptions extends Pick<DevoSenderOptions, 'host' | 'port' | 'ca' | 'cert' | 'key' | 'passphrase'> {
-  /** False only for lab relays (the caller warns). */
-  readonly verifyServer: boolean;
-  readonly settings: DevoSettingNames;
-  readonly connectTimeoutMs: number;
-  /** A close or reset this soon after the handshake is reported as `DEVO_CLOSED_AFTER_HANDSHAKE`. */
-  readonly probationMs: number;
-  readonly logger: Logger;
-  readonly scheduler: SchedulerLike;
-}
 
 /** How a connection ended. */
 export interface DevoConnectionEnd {

@@ -3,7 +3,6 @@ import type { CollectorError } from '../errors/collectorError';
 import type { Logger } from '../log/logger';
 import type { DevoSettingNames } from './describeTlsError';
 import type { SenderTelemetry } from '../telemetry/senderTelemetry';
-import type { DevoConnectionOptions } from './devoConnection';
 
 /** Options of a `DevoSender`. */
 export interface DevoSenderOptions {
@@ -93,6 +92,18 @@ export interface DevoSenderStats {
   readonly bytesInFlight: number;
   /** Bytes written but not yet confirmed read (the resend window). */
   readonly bytesUnconfirmed: number;
+}
+
+/** What a `DevoConnection` needs: the relay and the credentials (as the sender's options give them), and the clock. */
+export interface DevoConnectionOptions extends Pick<DevoSenderOptions, 'host' | 'port' | 'ca' | 'cert' | 'key' | 'passphrase'> {
+  /** False only for lab relays (the caller warns). */
+  readonly verifyServer: boolean;
+  readonly settings: DevoSettingNames;
+  readonly connectTimeoutMs: number;
+  /** A close or reset this soon after the handshake is reported as `DEVO_CLOSED_AFTER_HANDSHAKE`. */
+  readonly probationMs: number;
+  readonly logger: Logger;
+  readonly scheduler: SchedulerLike;
 }
 
 /** The options with every default applied (see {@link DevoSenderOptions} for each). */

@@ -121,8 +121,6 @@ export interface ScenarioOptions {
   readonly beforeCli?: string;
   /** Run them with `multiprocessing: true`. */
   readonly multiprocessing?: boolean;
-  /** With `multiprocessing`: `shared`, the workers write through one connection in the main thread. */
-  readonly workerOutput?: 'own' | 'shared';
   /** Idle runs (`total` 0): how long to stay connected before reading the RSS. */
   readonly idleSeconds?: number;
 }
@@ -167,7 +165,7 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
         await writeFile(path.join(dir, 'state', `proofpoint_on_demand-1-${types[0]!}.dedup.jsonl`), lines.join(''));
       }
       const cli = o.forwarder === 'before' ? o.beforeCli! : CLI;
-      const command = o.workerOutput === 'shared' ? [path.join(__dirname, 'benchCollector.js'), JSON.stringify({ config: 'config.yaml', workerOutput: 'shared' })] : [cli, 'run', '--config', 'config.yaml'];
+      const command = [cli, 'run', '--config', 'config.yaml'];
       const args = [...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), ...command];
       forwarder = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     } else {

@@ -169,7 +169,6 @@ async function main(): Promise<void> {
       for (const multiprocessing of [false, true]) {
         await runOne({ name: `workers: 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total, rate: 0, shapes, multiprocessing });
       }
-      await runOne({ name: 'workers: 3 services, multiprocessing true, shared output', forwarder: 'pipeline', total, rate: 0, shapes, multiprocessing: true, workerOutput: 'shared' });
       for (const multiprocessing of [false, true]) {
         await runOne({ name: `idle, 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total: 0, rate: 0, shapes, multiprocessing, idleSeconds });
       }

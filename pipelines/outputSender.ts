@@ -9,8 +9,8 @@ export type SenderTuning = Partial<Pick<DevoSenderOptions, 'idleProbeMs' | 'conf
 
 /**
  * The {@link DevoSender} of a config's output: its relay, credentials and timeouts, and the
- * settings its errors name. Used by the single-thread runner and, with `multiprocessing: true`
- * and a shared output, by the main thread.
+ * settings its errors name. Used by the single-thread runner (the whole collector's, or a
+ * `multiprocessing: true` worker's).
  */
 export function outputSender(config: CollectorConfig, credentials: DevoCredentials, deps: { logger: Logger; telemetry: SenderTelemetry; tuning?: SenderTuning }): DevoSender {
   const out = config.output;

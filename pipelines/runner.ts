@@ -1,4 +1,3 @@
-import type { ResourceLimits } from 'node:worker_threads';
 import { defer, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
 import { cleartextWarnings } from '../lib/config/cleartextWarnings';
 import type { CollectorConfig } from '../lib/config/collectorConfig';
@@ -7,80 +6,15 @@ import { ConfigError } from '../lib/config/configError';
 import { describeError, type CollectorError } from '../lib/errors/collectorError';
 import type { Logger } from '../lib/log/logger';
 import { HttpEndpoint } from '../lib/http/httpEndpoint';
-import type { DevoWriter } from '../lib/sinks/devoWriter';
 import { checkStateFiles } from '../lib/state/checkStateFiles';
 import { lockStateDirectory } from '../lib/state/stateDirectoryLock';
 import { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
 import { startSeedTraces } from '../lib/telemetry/seedTraces';
-import { outputSender, type SenderTuning } from './outputSender';
+import type { Collector, CollectorOptions } from './collectorOptions';
+import { outputSender } from './outputSender';
+import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
 import type { Service } from './service';
 import { startWorkers } from './workerSupervisor';
-
-/**
- * Builds the services of a config that share one sender; each registers its telemetry with
- * `telemetry` (so that `/metrics`, `/ready` and `/status` see it).
- */
-export type ServiceFactory = (config: CollectorConfig, sender: DevoWriter, logger: Logger, telemetry: CollectorTelemetry) => Service[];
-
-/** What the runner writes through: a `DevoSender`, or a worker's link to the main thread's (`RemoteWriter`). */
-export interface OutputWriter extends DevoWriter {
-  open(): void;
-  drain(): void;
-  close(timeoutMs?: number): Promise<void>;
-}
-
-/** What {@link startCollector} needs besides the config. */
-export interface RunnerDeps {
-  readonly logger: Logger;
-  /** Builds the pipelines; default: every enabled POD and CASB service. */
-  readonly services: ServiceFactory;
-  /** Longest wait for the pipelines to flush on stop. Default 8 s. */
-  readonly stopTimeoutMs?: number;
-  /** Serve `/metrics`, `/health`, `/ready` and `/status` here (overrides the config's `globals.http_server`). */
-  readonly http?: { readonly address: string; readonly port: number };
-  /** `/ready` stays 200 while connecting to Devo has failed for less than this. Default 30 s. */
-  readonly readinessGraceMs?: number;
-  /**
-   * `worker`: the runner of a `multiprocessing: true` worker thread, which leaves the startup
-   * warnings and the seeds' sender and memory traces to the main thread. Default `main`.
-   */
-  readonly role?: 'main' | 'worker';
-  /** `multiprocessing: true`: where the workers' log lines go, as they are. Default `console.log`. */
-  readonly writeLine?: (line: string) => void;
-  /** `multiprocessing: true`: limits of each worker's heap; a worker past them is restarted. Default: from its config (`workerHeapLimit`). */
-  readonly workerResourceLimits?: ResourceLimits;
-  /** `multiprocessing: true`: accept `failWorker` (tests only). */
-  readonly workerTestHooks?: boolean;
-  /**
-   * `multiprocessing: true`: `own` (default), each worker on a Devo connection of its own;
-   * `shared`, one connection in the main thread for all of them (see README, "Multiprocessing").
-   */
-  readonly workerOutput?: 'own' | 'shared';
-  /** Write through this instead of a sender of the runner's own (a worker sharing the main thread's). */
-  readonly writer?: OutputWriter;
-  /** Timings of the Devo sender, for tests and special relays (the defaults suit Devo). */
-  readonly senderTuning?: SenderTuning;
-}
-
-/** A running collector. */
-export interface Collector {
-  /** Names of the running services. */
-  readonly services: readonly string[];
-  /**
-   * Resolves when every service has stopped, the sender is closed and the state directory's lock
-   * released; rejects (`STATE_DIRECTORY_LOCKED`) when the collector had to stop on its own because
-   * it lost that lock (another process may be using the directory).
-   */
-  readonly done: Promise<void>;
-  /** Stops the sources, flushes the sink, persists state and closes the connection. */
-  stop(): Promise<void>;
-  /** What `/metrics`, `/ready` and `/status` read. */
-  readonly telemetry: CollectorTelemetry;
-  /** The HTTP endpoint's URL (`http://address:port`), when it is on. */
-  readonly httpUrl: string | undefined;
-  /** `multiprocessing: true` with `workerTestHooks`: makes a unit's worker fail (tests only). */
-  failWorker?(unit: string, how: 'throw' | 'oom'): void;
-}
 
 /** What every start logs once: an unverified relay, cleartext Proofpoint URLs. */
 function startupWarnings(config: CollectorConfig, logger: Logger): void {
@@ -105,7 +39,12 @@ function startupWarnings(config: CollectorConfig, logger: Logger): void {
  * process.once('SIGTERM', () => void collector.stop());
  * await collector.done;
  */
-export async function startCollector(config: CollectorConfig, deps: RunnerDeps): Promise<Collector> {
+export function startCollector(config: CollectorConfig, options: CollectorOptions): Promise<Collector> {
+  return startRuntime(config, options);
+}
+
+/** {@link startCollector} with the runtime's own knobs: a worker's role, the test hooks. */
+export async function startRuntime(config: CollectorConfig, deps: RunnerInternals): Promise<RuntimeCollector> {
   const { logger } = deps;
   const { credentials, problems } = await loadDevoCredentials(config.output);
   if (credentials === undefined) throw new ConfigError(config.source, problems);
@@ -113,11 +52,11 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
   // One collector per state directory, and only state it can use (the workers run under the main thread's lock).
   let lost: ((err: CollectorError) => void) | undefined;
   const lock = await lockStateDirectory(config.stateDirectory, { onLost: (err) => lost?.(err) });
-  let collector: Collector;
+  let collector: RuntimeCollector;
   try {
     await checkStateFiles(config.stateDirectory);
     startupWarnings(config, logger);
-    collector = config.collector.multiprocessing ? await startWorkers(config, credentials, deps) : await startRunner(config, credentials, deps);
+    collector = config.collector.multiprocessing ? await startWorkers(config, deps) : await startRunner(config, credentials, deps);
   } catch (err) {
     await lock.release();
     throw err;
@@ -145,10 +84,10 @@ export async function startCollector(config: CollectorConfig, deps: RunnerDeps):
 }
 
 /** The single-thread runner: every service of `config` on one sender (a worker's, or the whole collector's). */
-async function startRunner(config: CollectorConfig, credentials: DevoCredentials, deps: RunnerDeps): Promise<Collector> {
+async function startRunner(config: CollectorConfig, credentials: DevoCredentials, deps: RunnerInternals): Promise<RuntimeCollector> {
   const { logger } = deps;
   const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
-  const sender: OutputWriter = deps.writer ?? outputSender(config, credentials, { logger, telemetry: telemetry.sender, ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }) });
+  const sender = outputSender(config, credentials, { logger, telemetry: telemetry.sender, ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }) });
   const services = deps.services(config, sender, logger, telemetry);
   const http = deps.http ?? config.httpServer;
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
@@ -222,3 +161,5 @@ async function startRunner(config: CollectorConfig, credentials: DevoCredentials
     },
   };
 }
+
+export type { Collector, CollectorOptions, ServiceFactory } from './collectorOptions';

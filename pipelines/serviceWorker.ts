@@ -5,8 +5,7 @@ import { createLogger } from '../lib/log/logger';
 import { SecretRedactor } from '../lib/log/secretRedactor';
 import { telemetrySnapshotter } from '../lib/telemetry/telemetrySnapshot';
 import { defaultServices } from './defaultServices';
-import { RemoteWriter } from './remoteWriter';
-import { startCollector } from './runner';
+import { startRuntime } from './runner';
 import type { WorkerInit, WorkerMessage, WorkerRequest } from './workerProtocol';
 
 /** Telemetry goes to the main thread this often. */
@@ -14,8 +13,7 @@ const SNAPSHOT_MS = 1000;
 
 /**
  * A worker thread of `multiprocessing: true` (started by the supervisor, never by hand): runs
- * its unit's services with the single-thread runner, on a Devo connection of its own (or through
- * the main thread's, `workerOutput: 'shared'`), and talks to the main thread: log lines (already
+ * its unit's services with the single-thread runner, on a Devo connection of its own, and talks to the main thread: log lines (already
  * formatted, in the seeds' shape), telemetry snapshots every second, and `stopped` once a `stop`
  * has flushed and persisted everything.
  */
@@ -24,10 +22,8 @@ async function runWorker(): Promise<void> {
   const port = parentPort!;
   const post = (message: WorkerMessage) => port.postMessage(message);
   const logger = createLogger({ debug: init.config.collector.debug, redactor: new SecretRedactor(configSecrets(init.config)), write: (line) => post({ type: 'log', line }) });
-  const writer = init.workerOutput === 'shared' ? new RemoteWriter(port) : undefined;
-  const collector = await startCollector(init.config, {
+  const collector = await startRuntime(init.config, {
     logger,
-    ...(writer === undefined ? {} : { writer }),
     services: defaultServices,
     role: 'worker',
     ...(init.senderTuning === undefined ? {} : { senderTuning: init.senderTuning }),
@@ -40,8 +36,7 @@ async function runWorker(): Promise<void> {
   // monitor runs before the worker ends and changes nothing else; running out of heap gives no such chance).
   process.on('uncaughtExceptionMonitor', () => post({ type: 'telemetry', snapshot: snapshot() }));
   port.on('message', (request: WorkerRequest) => {
-    if (request.type === 'written' || request.type === 'delivered' || request.type === 'failed') writer?.settle(request);
-    else if (request.type === 'stop') {
+    if (request.type === 'stop') {
       void collector.stop().then(() => {
         clearInterval(ticker);
         post({ type: 'telemetry', snapshot: snapshot() });

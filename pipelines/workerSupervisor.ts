@@ -1,15 +1,13 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CollectorConfig } from '../lib/config/collectorConfig';
-import type { DevoCredentials } from '../lib/config/devoCredentials';
-import { CollectorError, errorMessage } from '../lib/errors/collectorError';
+import { errorMessage } from '../lib/errors/collectorError';
 import { HttpEndpoint } from '../lib/http/httpEndpoint';
 import { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
 import { startSeedTraces } from '../lib/telemetry/seedTraces';
 import { addRetired, applyServiceSnapshots, mergeSenders, retire, type SenderSnapshot, type TelemetrySnapshot } from '../lib/telemetry/telemetrySnapshot';
-import type { Collector, RunnerDeps } from './runner';
-import { outputSender } from './outputSender';
-import type { RemoteReceipt, RemoteSend, WorkerInit, WorkerMessage, WorkerRequest } from './workerProtocol';
+import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
+import type { WorkerInit, WorkerMessage, WorkerRequest } from './workerProtocol';
 import { workerHeapLimit } from './workerHeapLimit';
 import { workUnits, type WorkUnit } from './workUnits';
 
@@ -28,31 +26,29 @@ interface Slot {
 
 /**
  * `multiprocessing: true`: each work unit (a PoD service, a CASB input; see {@link workUnits})
- * runs in a worker thread of its own, with its own pipeline, state and Devo connection (or, with
- * `workerOutput: 'shared'`, through one connection in the main thread: measured slower). The main
+ * runs in a worker thread of its own, with its own pipeline, state and Devo connection (one
+ * connection in the main thread for all of them was measured no faster for 50-100 MiB more: see
+ * BENCHMARKS.md). The main
  * thread supervises: it starts the workers, restarts one that dies (an uncaught exception, its
  * heap exhausted under `workerResourceLimits`, by default {@link workerHeapLimit}) with capped exponential backoff while the others
  * go on, writes their log lines, answers `/metrics`, `/health`, `/ready` and `/status` for all of
  * them (their telemetry arrives every second), logs the seeds' sender traces for their connections
  * together, and on `stop` asks every worker to flush and persist, within the usual stop time.
  */
-export async function startWorkers(config: CollectorConfig, credentials: DevoCredentials, deps: RunnerDeps): Promise<Collector> {
+export async function startWorkers(config: CollectorConfig, deps: RunnerInternals): Promise<RuntimeCollector> {
   const { logger } = deps;
   const writeLine = deps.writeLine ?? ((line: string) => console.log(line));
   const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
   const units = workUnits(config);
   const slots: Slot[] = units.map((unit) => ({ unit, worker: undefined, attempts: 0, startedAt: 0, snapshot: undefined, retired: undefined, exited: Promise.resolve() }));
   let stopping = false;
-  const output = deps.workerOutput ?? 'own';
-  // `shared`: one connection, in this thread, for every worker's batches (see RemoteWriter).
-  const sharedSender = output === 'shared' ? outputSender(config, credentials, { logger, telemetry: telemetry.sender, ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }) }) : undefined;
 
   const figures = (slot: Slot): TelemetrySnapshot | undefined => (slot.snapshot === undefined ? slot.retired : addRetired(slot.retired, slot.snapshot));
   const refresh = (slot: Slot): void => {
     const unit = figures(slot);
     // A running worker's services report their own state (their restart back-offs); otherwise the supervisor's stands.
     if (unit !== undefined) applyServiceSnapshots(telemetry, unit, slot.worker !== undefined && slot.snapshot !== undefined && !stopping);
-    if (sharedSender === undefined) mergeSenders(telemetry.sender, slots.map((s) => figures(s)?.sender).filter((s): s is SenderSnapshot => s !== undefined));
+    mergeSenders(telemetry.sender, slots.map((s) => figures(s)?.sender).filter((s): s is SenderSnapshot => s !== undefined));
   };
   const setState = (slot: Slot, state: 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped') => {
     for (const name of slot.unit.services) {
@@ -66,17 +62,8 @@ export async function startWorkers(config: CollectorConfig, credentials: DevoCre
     if (unit.config.casb !== undefined) for (const s of unit.config.casb.services) telemetry.service('proofpoint_casb', unit.config.casb.inputId, s.name);
   }
 
-  /** Writes a worker's batch on the shared connection and tells it what became of it. */
-  const relay = (worker: Worker, batch: RemoteSend): void => {
-    const answer = (receipt: RemoteReceipt) => worker.postMessage(receipt satisfies WorkerRequest);
-    const receipt = sharedSender!.send(Buffer.from(batch.data), { lines: batch.lines });
-    const failed = (err: unknown) => answer({ type: 'failed', id: batch.id, code: err instanceof CollectorError ? err.code : 'DEVO_CONNECTION_LOST', message: errorMessage(err) });
-    receipt.written.then(() => answer({ type: 'written', id: batch.id }), failed);
-    receipt.delivered.then(() => answer({ type: 'delivered', id: batch.id }), failed);
-  };
-
   const spawn = (slot: Slot): void => {
-    const init: WorkerInit = { config: slot.unit.config, workerOutput: output, testHooks: deps.workerTestHooks === true,
+    const init: WorkerInit = { config: slot.unit.config, testHooks: deps.workerTestHooks === true,
       ...(deps.senderTuning === undefined ? {} : { senderTuning: deps.senderTuning }),
       ...(deps.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: deps.stopTimeoutMs }),
     };
@@ -88,7 +75,6 @@ export async function startWorkers(config: CollectorConfig, credentials: DevoCre
     slot.exited = new Promise((resolve) => {
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'log') writeLine(message.line);
-        else if (message.type === 'send' && sharedSender !== undefined) relay(worker, message);
         else if (message.type === 'telemetry') {
           slot.snapshot = message.snapshot;
           for (const seconds of message.snapshot.sender.latencies) telemetry.sender.latencyObserver?.(seconds);
@@ -123,10 +109,9 @@ export async function startWorkers(config: CollectorConfig, credentials: DevoCre
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
   const traces = startSeedTraces({ logger, sender: telemetry.sender, outputName: config.output.name, senderPeriodMs: config.output.senderStatsPeriodMs });
-  if (units.length > 0) sharedSender?.open();
   for (const slot of slots) spawn(slot);
   logger.info(
-    `Collector ${config.collector.name} (${config.collector.id}) started with ${units.length} worker thread(s) (multiprocessing, ${output === 'own' ? 'a Devo connection each' : 'one shared Devo connection'}): ${units.map((u) => `${u.name} [${u.services.join(', ')}]`).join(', ') || 'none'}`,
+    `Collector ${config.collector.name} (${config.collector.id}) started with ${units.length} worker thread(s) (multiprocessing, a Devo connection each): ${units.map((u) => `${u.name} [${u.services.join(', ')}]`).join(', ') || 'none'}`,
   );
 
   let stopped: Promise<void> | undefined;
@@ -141,8 +126,6 @@ export async function startWorkers(config: CollectorConfig, credentials: DevoCre
         setState(slot, 'stopping');
         slot.worker?.postMessage({ type: 'stop' } satisfies WorkerRequest);
       }
-      // What the workers flush now is confirmed by a half-close as soon as it is written.
-      sharedSender?.drain();
       const stopTimeoutMs = (deps.stopTimeoutMs ?? 8_000) + 1_500;
       const all = Promise.all(slots.map((s) => s.exited));
       const inTime = await Promise.race([all.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), stopTimeoutMs).unref())]);
@@ -150,7 +133,6 @@ export async function startWorkers(config: CollectorConfig, credentials: DevoCre
         logger.warn(`Workers did not stop within ${stopTimeoutMs / 1000} s; terminating them (what they did not commit is pulled again on the next start)`);
         await Promise.all(slots.map((s) => s.worker?.terminate()));
       }
-      await sharedSender?.close(1_000);
       traces.unsubscribe();
       await endpoint?.close();
       logger.info('Stopped');

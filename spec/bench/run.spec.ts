@@ -59,7 +59,7 @@ describe('npm run bench (a small run)', function () {
     }
   });
 
-  it('measures multiprocessing: three services on one thread, on three workers, and through a shared output, and the memory of a worker', async () => {
+  it('measures multiprocessing: three services on one thread and on three workers, and the memory of a worker', async () => {
     const { dir, remove } = await tempDir();
     try {
       const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
@@ -71,7 +71,6 @@ describe('npm run bench (a small run)', function () {
       expect(runs.map((r) => r.scenario)).to.deep.equal([
         'workers: 3 services, multiprocessing false',
         'workers: 3 services, multiprocessing true',
-        'workers: 3 services, multiprocessing true, shared output',
       ]);
       for (const r of runs) {
         expect(r.eventsReceived, r.scenario).to.equal(6000);

@@ -7,7 +7,8 @@ import { CasbSimulator } from '../../lib/simulators/casbSimulator';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { defaultServices } from '../../pipelines/defaultServices';
-import { startCollector, type Collector, type RunnerDeps } from '../../pipelines/runner';
+import { startRuntime } from '../../pipelines/runner';
+import type { RunnerInternals, RuntimeCollector as Collector } from '../../pipelines/runnerInternals';
 import { writeCertFiles } from '../helpers/certFiles';
 import { committedKeys, expectedKeys, lineKey, parentKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
@@ -24,11 +25,11 @@ describe('multiprocessing: true (a worker thread per service)', function () {
   });
 
   /** Starts a `multiprocessing: true` collector on the fixture's config, its log lines in `lines`. */
-  async function startWorkers(dir: string, urls: { relayPort: number; podUrl: string; casbUrl?: string }, lines: string[], deps: Partial<RunnerDeps>): Promise<Collector> {
+  async function startWorkers(dir: string, urls: { relayPort: number; podUrl: string; casbUrl?: string }, lines: string[], deps: Partial<RunnerInternals>): Promise<Collector> {
     await writeCertFiles(path.join(dir, 'certs'), pki);
     await writeCollectorConfig(dir, { ...urls, stateDirectory: path.join(dir, 'state'), multiprocessing: true });
     const config = await loadConfig(path.join(dir, 'config.yaml'), { env: SECRET_ENV, baseDir: dir });
-    return startCollector(config, { logger: createLogger({ write: (l) => lines.push(l) }), services: defaultServices, writeLine: (l) => lines.push(l), workerTestHooks: true, senderTuning: { confirmAfterMs: 500 }, ...deps });
+    return startRuntime(config, { logger: createLogger({ write: (l) => lines.push(l) }), services: defaultServices, writeLine: (l) => lines.push(l), workerTestHooks: true, senderTuning: { confirmAfterMs: 500 }, ...deps });
   }
 
   /** Every PoD service of the fixture persisted a clean stop. */
@@ -113,45 +114,13 @@ describe('multiprocessing: true (a worker thread per service)', function () {
       // A small window and 1 MiB events: a 120 MiB heap (96 + 16 + 8 x 1), quick to exhaust.
       const MIB = 1024 * 1024;
       const config = { ...loaded, pod: { ...loaded.pod!, services: loaded.pod!.services.map((s) => ({ ...s, dedupMaxBytes: 16 * MIB, maxEventBytes: MIB })) } };
-      collector = await startCollector(config, { logger: createLogger({ write: (l) => lines.push(l) }), services: defaultServices, writeLine: (l) => lines.push(l), workerTestHooks: true, senderTuning: { confirmAfterMs: 500 } });
+      collector = await startRuntime(config, { logger: createLogger({ write: (l) => lines.push(l) }), services: defaultServices, writeLine: (l) => lines.push(l), workerTestHooks: true, senderTuning: { confirmAfterMs: 500 } });
       await waitFor(() => relay.unique >= 200, 'some events', 30_000);
       collector.failWorker!('pod/message', 'oom');
       await waitFor(() => lines.some((l) => /Service worker pod\/message \(pod\/message\) failed: .*(heap|memory).*Restarting it in 1 s/i.test(l)), 'the out-of-memory failure, logged', 60_000);
       await waitFor(() => collector!.telemetry.services.every((s) => s.state === 'running'), 'every worker running again', 30_000);
       await waitFor(() => relay.unique >= 4000, 'every event', 60_000);
       await collector.stop();
-    } finally {
-      await collector?.stop();
-      await pod.stop();
-      await relay.stop();
-      await remove();
-    }
-  });
-
-  it("with workerOutput 'shared', the workers write through the main thread's one connection, and a failing worker still loses nothing", async () => {
-    const { dir, remove } = await tempDir();
-    const total = 4000;
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total, duplicateRate: 0 });
-    const relay = await RelayLog.start(pki, lineKey);
-    const lines: string[] = [];
-    let collector: Collector | undefined;
-    try {
-      const state = path.join(dir, 'state');
-      collector = await startWorkers(dir, { relayPort: relay.port, podUrl: pod.url }, lines, { workerOutput: 'shared' });
-      expect(lines.some((l) => /started with 2 worker thread\(s\) \(multiprocessing, one shared Devo connection\)/.test(l))).to.equal(true);
-      await waitFor(() => relay.unique >= total * 0.5, 'half of the events', 30_000);
-      collector.failWorker!('pod/message', 'throw');
-      await waitFor(() => lines.some((l) => /Service worker pod\/message \(pod\/message\) failed/.test(l)), 'the failure, logged');
-      const committed = await committedKeys(state);
-      const bound = [...relay.counts.keys()].filter((k) => !committed.has(parentKey(k))).length;
-      const expected = expectedKeys(total, 0);
-      await waitFor(() => relay.unique >= expected.size, 'every event', 60_000);
-      expect(new Set(relay.counts.keys())).to.deep.equal(expected);
-      expect(relay.duplicates).to.be.at.most(bound);
-      // The main thread's sender wrote them all: the workers opened no connection of their own.
-      expect(collector.telemetry.sender.linesWritten).to.be.at.least(expected.size);
-      await collector.stop();
-      await expectCleanStops(state);
     } finally {
       await collector?.stop();
       await pod.stop();

@@ -15,6 +15,7 @@ import { outputSender } from './outputSender';
 import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
 import type { Service } from './service';
 import { startWorkers } from './workerSupervisor';
+import { backoffDelay, RESTART_BACKOFF } from '../lib/flow/backoff';
 
 /** What every start logs once: an unverified relay, cleartext Proofpoint URLs. */
 function startupWarnings(config: CollectorConfig, logger: Logger): void {
@@ -104,7 +105,7 @@ async function startRunner(config: CollectorConfig, credentials: DevoCredentials
     }).pipe(
       retry({
         delay: (err: unknown, attempt) => {
-          const delay = Math.min(60_000, 1000 * 2 ** Math.min(attempt - 1, 6));
+          const delay = backoffDelay(RESTART_BACKOFF, attempt);
           const state = stateOf(service);
           if (state !== undefined) state.state = 'backoff';
           logger.error(`Service ${service.name} failed: ${describeError(err)}. Restarting it in ${delay / 1000} s`);

@@ -10,6 +10,7 @@ import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
 import type { WorkerInit, WorkerMessage, WorkerRequest } from './workerProtocol';
 import { workerHeapLimit } from './workerHeapLimit';
 import { workUnits, type WorkUnit } from './workUnits';
+import { backoffDelay, RESTART_BACKOFF } from '../lib/flow/backoff';
 
 interface Slot {
   readonly unit: WorkUnit;
@@ -95,7 +96,7 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
         }
         // A worker that lived a minute starts its backoff over.
         slot.attempts = Date.now() - slot.startedAt >= 60_000 ? 1 : slot.attempts + 1;
-        const delay = Math.min(60_000, 1000 * 2 ** Math.min(slot.attempts - 1, 6));
+        const delay = backoffDelay(RESTART_BACKOFF, slot.attempts);
         setState(slot, 'backoff');
         logger.error(`Service worker ${slot.unit.name} (${slot.unit.services.join(', ')}) failed: ${failure ?? `it exited with code ${code}`}. Restarting it in ${delay / 1000} s`);
         setTimeout(() => {

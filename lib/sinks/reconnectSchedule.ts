@@ -1,5 +1,6 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Logger } from '../log/logger';
+import { backoffDelay } from '../flow/backoff';
 
 /** Options of a {@link ReconnectSchedule}. */
 export interface ReconnectScheduleOptions {
@@ -49,8 +50,7 @@ export class ReconnectSchedule {
   retry(): void {
     if (this.retryTimer !== undefined) return;
     const { backoffInitialMs, backoffMaxMs, scheduler, random, logger } = this.options;
-    const exp = Math.min(backoffMaxMs, backoffInitialMs * 2 ** Math.max(0, this.failures - 1));
-    const delay = Math.round(exp / 2 + (exp / 2) * random());
+    const delay = backoffDelay({ initialMs: backoffInitialMs, maxMs: backoffMaxMs }, this.failures, random);
     logger.info(`Reconnecting to Devo in ${delay} ms (attempt ${this.failures + 1})`);
     this.retryTimer = scheduler.schedule(() => {
       this.retryTimer = undefined;

@@ -22,6 +22,7 @@ import { CollectorError, describeError, errorMessage } from '../errors/collector
 import type { Valve } from '../flow/valve';
 import { silentLogger, type Logger } from '../log/logger';
 import { podHandshakeRefusal } from './podHandshakeRefusal';
+import { backoffDelay } from '../flow/backoff';
 
 /** What a {@link podSource} emits. */
 export type PodSourceEvent =
@@ -140,8 +141,7 @@ export function podSource(options: PodSourceOptions): Observable<PodSourceEvent>
         delay: (err: unknown, attempt) => {
           if (stopping) return EMPTY;
           const code = err instanceof CollectorError ? err.code : undefined;
-          const exp = Math.min(backoffMaxMs, options.periodMs * 2 ** Math.min(attempt - 1, 20));
-          const jittered = Math.round(exp / 2 + (exp / 2) * random());
+          const jittered = backoffDelay({ initialMs: options.periodMs, maxMs: backoffMaxMs }, attempt, random);
           const delay =
             code === 'POD_HANDSHAKE_400' || code === 'POD_HANDSHAKE_401' || code === 'POD_HANDSHAKE_404'
               ? Math.max(badSettingsRetryMs, options.periodMs)

@@ -9,6 +9,7 @@ import { DeadLetterFile } from './deadLetterFile';
 import { DedupJournal } from './dedupJournal';
 import { ensurePrivateDirectory } from './ensurePrivateDirectory';
 import { StateFile, type StateMigration } from './stateFile';
+import { backoffDelay } from '../flow/backoff';
 
 /** What the store needs of a de-dup window. */
 export type WindowState = Pick<DedupWindow<unknown>, 'restore' | 'size' | 'exportState'>;
@@ -212,7 +213,7 @@ export class ServiceStore<S> {
   private failed(error: CollectorError): CollectorError {
     this.failure = error;
     this.failures++;
-    this.retryAt = this.now() + Math.min(COMMIT_BACKOFF_MAX_MS, COMMIT_BACKOFF_INITIAL_MS * 2 ** Math.min(this.failures - 1, 16));
+    this.retryAt = this.now() + backoffDelay({ initialMs: COMMIT_BACKOFF_INITIAL_MS, maxMs: COMMIT_BACKOFF_MAX_MS }, this.failures);
     return error;
   }
 }

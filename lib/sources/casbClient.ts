@@ -1,5 +1,5 @@
 import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
-import axiosRetry, { exponentialDelay, isNetworkError, retryAfter } from 'axios-retry';
+import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
 import Bottleneck from 'bottleneck';
 import { asyncScheduler } from 'rxjs';
 import { CollectorError, errorMessage } from '../errors/collectorError';
@@ -10,7 +10,9 @@ import type { CasbClientOptions } from './casbClientOptions';
 import { CASB_MAX_RESPONSE_BYTES, CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
 import { casbPause } from './casbPause';
 import { casbResponseTooLarge, isResponseTooLarge } from './casbResponseTooLarge';
-import { ProofpointCasbInitVariablesError, ProofpointCasbSetupError, RetryAfterError } from './casbErrors';
+import { ProofpointCasbInitVariablesError, ProofpointCasbSetupError } from './casbErrors';
+import { redirectRefused } from './casbRedirect';
+import { retryAfterDelay } from './casbRetryAfter';
 import { badResponse, decodeAlerts, decodeEventsPage, describeFailure, field, parseJson, responseText, type CasbEventsPage } from './casbResponses';
 
 export type { CasbClientOptions, CasbClientTelemetry } from './casbClientOptions';
@@ -279,20 +281,9 @@ export class CasbClient {
     const computed = Math.min(this.backoffMaxMs, exponentialDelay(count - 1, undefined, this.backoffInitialMs));
     if (error.response?.status !== 429) return computed;
     this.options.telemetry?.rateLimited();
-    const header = error.response.headers['retry-after'] as unknown;
-    const told = retryAfter(error);
-    let delay = computed;
-    let capped = '';
-    if (header === undefined || header === null) this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('missing').message}; waiting ${(computed / 1000).toFixed(3)} s`);
-    else if (String(header).trim() === '') this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('empty').message}; waiting ${(computed / 1000).toFixed(3)} s`);
-    else if (told > 0 || /^\s*0+\s*$/.test(String(header))) {
-      // Capped: past 2^31 ms both timers (axios-retry's and the gate's) would fire at once.
-      delay = Math.min(told, this.retryAfterMaxMs);
-      if (told > delay) capped = ` (Retry-After asked for ${(told / 1000).toFixed(3)} s; capped at ${this.retryAfterMaxMs / 1000} s)`;
-    } else this.logger.warn(`CASB_RETRY_AFTER: ${new RetryAfterError('invalid', String(header)).message}; waiting ${(computed / 1000).toFixed(3)} s`);
+    const delay = retryAfterDelay(error, computed, this.retryAfterMaxMs, this.logger);
     // Every request of this input (same api key) waits, not only this one.
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + delay);
-    this.logger.warn(`429 Too Many Requests: pausing every request of this input for ${(delay / 1000).toFixed(3)} s${capped}`);
     return delay;
   }
 
@@ -300,30 +291,7 @@ export class CasbClient {
     if (err instanceof CollectorError) return err;
     if (isResponseTooLarge(err)) return casbResponseTooLarge(path, this.maxResponseBytes, this.prefix, err);
     const status = err instanceof AxiosError ? (err.response?.status ?? 0) : 0;
-    if (err instanceof AxiosError && status >= 300 && status < 400) return this.redirectRefused(path, status, err);
+    if (err instanceof AxiosError && status >= 300 && status < 400) return redirectRefused(path, status, err, this.options.baseUrl, this.prefix, this.clip);
     return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describeFailure(err, this.clip)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
-  }
-
-  private redirectRefused(path: string, status: number, err: AxiosError): CollectorError {
-    const location = err.response?.headers['location'] as unknown;
-    let target = 'without a Location';
-    if (typeof location === 'string' && location !== '') {
-      const same = originOf(location, this.options.baseUrl) === originOf(this.options.baseUrl, this.options.baseUrl);
-      target = `to ${JSON.stringify(this.clip(location))} (${same ? 'same origin' : 'another origin'})`;
-    }
-    return new CollectorError(
-      'CASB_REDIRECT_REFUSED',
-      `${path} answered ${status} with a redirect ${target}: redirects are never followed, since they would carry the api key, the token or client_secret elsewhere. Set ${this.prefix}.override_url_base to the address of the CASB API itself (now ${originOf(this.options.baseUrl, this.options.baseUrl) ?? this.options.baseUrl})`,
-      { cause: err },
-    );
-  }
-}
-
-/** `scheme://host:port` of a URL (relative ones resolved against `base`), or undefined when unreadable. */
-function originOf(url: string, base: string): string | undefined {
-  try {
-    return new URL(url, base).origin;
-  } catch {
-    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { ResendWindow, type PendingWrite } from './resendWindow';
+import type { PendingWrite } from './pendingWrite';
+import { ResendWindow } from './resendWindow';
 
 /** Options of a {@link DeliveryConfirmation}. */
 export interface DeliveryConfirmationOptions {

@@ -5,7 +5,7 @@ import { DeliveryConfirmation } from './deliveryConfirmation';
 import { DevoConnection, type DevoConnectionEnd } from './devoConnection';
 import { resolveSenderOptions, type DevoSenderOptions, type DevoSenderStats, type ResolvedSenderOptions } from './devoSenderOptions';
 import type { DevoReceipt, DevoWriter, SendOptions } from './devoWriter';
-import { abandonWrites, failWrite, pendingWrite, type PendingWrite } from './resendWindow';
+import { abandonWrites, failWrite, pendingWrite, type PendingWrite } from './pendingWrite';
 import { ReconnectSchedule } from './reconnectSchedule';
 import { WriteQueue } from './writeQueue';
 import { SenderTelemetry } from '../telemetry/senderTelemetry';

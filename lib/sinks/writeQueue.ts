@@ -1,4 +1,4 @@
-import type { PendingWrite } from './resendWindow';
+import type { PendingWrite } from './pendingWrite';
 
 /**
  * The writes a sender has not handed to a socket yet (queued) and those a socket has not taken

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { TestScheduler } from 'rxjs/testing';
 import { Deferred } from '../../lib/flow/deferred';
 import { DeliveryConfirmation } from '../../lib/sinks/deliveryConfirmation';
-import type { PendingWrite } from '../../lib/sinks/resendWindow';
+import type { PendingWrite } from '../../lib/sinks/pendingWrite';
 
 const write = (bytes: number): PendingWrite => ({ data: Buffer.alloc(bytes), written: new Deferred(), delivered: new Deferred(), release: undefined, queuedAt: 0, writtenAt: 0, lines: 1 });
 const settled = (w: PendingWrite) => w.delivered.settled;

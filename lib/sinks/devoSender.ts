@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { CollectorError } from '../errors/collectorError';
 import { silentLogger, type Logger } from '../log/logger';
 import { DeliveryConfirmation } from './deliveryConfirmation';
@@ -9,11 +9,15 @@ import { abandonWrites, failWrite, pendingWrite, type PendingWrite } from './pen
 import { ReconnectSchedule } from './reconnectSchedule';
 import { WriteQueue } from './writeQueue';
 import { SenderTelemetry } from '../telemetry/senderTelemetry';
+import { OneShotTimer } from '../flow/oneShotTimer';
 import { Waiters } from '../flow/waiters';
+import { senderStats } from './senderStats';
 
 export type { DevoSenderOptions, DevoSenderStats } from './devoSenderOptions';
 
 type CloseReason = 'idle' | 'recycle' | 'confirm' | 'probe' | 'shutdown';
+
+const PHASES = ['open', 'draining', 'closing', 'closed'] as const;
 
 /**
  * The write path to a Devo relay, shared by the sinks of every service of an output: writes are
@@ -47,14 +51,15 @@ export class DevoSender implements DevoWriter {
   private confirmWhenWritten = false;
   /** The last connection ended as planned: the next one is logged at debug level. */
   private plannedReconnect = false;
-  private idleTimer: Subscription | undefined;
+  private readonly idleTimer: OneShotTimer;
   /** The open connection is a probe: it closes at once unless there is something to write. */
   private probing = false;
-  /** Confirm by half-close as soon as nothing is being written (the writers are stopping). */
-  private draining = false;
-  private shuttingDown = false;
-  /** The last connection is closing: no reconnect, no write. */
-  private finalClose = false;
+  /**
+   * The sender's life, in order: `draining`, the writers are stopping (confirm by half-close as soon
+   * as nothing is being written); `closing`, `close` was called (nothing more is taken); `closed`,
+   * the last connection is closing (no reconnect, no write).
+   */
+  private phase: 'open' | 'draining' | 'closing' | 'closed' = 'open';
   private closePromise: Promise<void> | undefined;
   /** Woken once nothing is queued, being written or undelivered, or the last connection closed. */
   private readonly settled: Waiters;
@@ -64,8 +69,9 @@ export class DevoSender implements DevoWriter {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.o = resolveSenderOptions(options, this.logger, this.scheduler);
     this.settled = new Waiters(this.scheduler);
+    this.idleTimer = new OneShotTimer(this.scheduler);
     this.reconnects = new ReconnectSchedule({ ...this.o, scheduler: this.scheduler, random: options.random ?? Math.random, logger: this.logger }, (probe) => {
-      if (this.connection !== undefined || this.finalClose || (probe && this.shuttingDown)) return;
+      if (this.connection !== undefined || this.at('closed') || (probe && this.at('closing'))) return;
       this.probing = probe;
       this.connect();
     });
@@ -83,17 +89,7 @@ export class DevoSender implements DevoWriter {
 
   /** Counters since creation. */
   get stats(): DevoSenderStats {
-    const t = this.telemetry;
-    return {
-      connections: t.connections,
-      connectionsLost: t.connectionsLost,
-      bytesWritten: t.bytesWritten,
-      bytesResent: t.bytesResent,
-      bytesQueued: this.queue.queuedBytes,
-      bytesInFlight: this.queue.inflightBytes,
-      bytesDelivered: this.confirmation.delivered,
-      bytesUnconfirmed: this.confirmation.bytes,
-    };
+    return senderStats(this.telemetry, this.queue, this.confirmation);
   }
 
   /**
@@ -102,7 +98,7 @@ export class DevoSender implements DevoWriter {
    * An idle connection still closes after `idleTimeoutMs`.
    */
   open(): void {
-    if (this.connection === undefined && !this.reconnects.waiting && !this.shuttingDown) this.connect();
+    if (this.connection === undefined && !this.reconnects.waiting && !this.at('closing')) this.connect();
   }
 
   /**
@@ -113,12 +109,11 @@ export class DevoSender implements DevoWriter {
    */
   send(data: Buffer, options: SendOptions = {}): DevoReceipt {
     const write = pendingWrite(data, this.scheduler.now(), options);
-    if (this.shuttingDown) {
+    if (this.at('closing')) {
       failWrite(write, new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender is closed; nothing more can be sent.'));
     } else {
       this.queue.push(write);
-      this.idleTimer?.unsubscribe();
-      this.idleTimer = undefined;
+      this.idleTimer.cancel();
       this.kick();
     }
     return { written: write.written.promise, delivered: write.delivered.promise };
@@ -130,7 +125,7 @@ export class DevoSender implements DevoWriter {
    * one opened for any later write). Writing goes on as usual.
    */
   drain(): void {
-    this.draining = true;
+    if (this.phase === 'open') this.phase = 'draining';
     this.checkIdle();
   }
 
@@ -147,13 +142,11 @@ export class DevoSender implements DevoWriter {
 
   private async shutdown(timeoutMs: number): Promise<void> {
     const deadline = this.scheduler.now() + timeoutMs;
-    this.shuttingDown = true;
-    this.draining = true;
-    this.idleTimer?.unsubscribe();
-    this.idleTimer = undefined;
+    this.phase = 'closing';
+    this.idleTimer.cancel();
     this.checkIdle();
     if (!this.isSettled()) await this.settled.wait(timeoutMs);
-    this.finalClose = true;
+    this.phase = 'closed';
     this.reconnects.cancel();
     const connection = this.connection;
     if (connection !== undefined) {
@@ -171,7 +164,7 @@ export class DevoSender implements DevoWriter {
 
   private kick(): void {
     if (this.connection?.isOpen === true) this.pump();
-    else if (this.connection === undefined && !this.reconnects.waiting && this.queue.hasQueued && !this.finalClose) this.connect();
+    else if (this.connection === undefined && !this.reconnects.waiting && this.queue.hasQueued && !this.at('closed')) this.connect();
   }
 
   private connect(): void {
@@ -255,16 +248,13 @@ export class DevoSender implements DevoWriter {
     if (!this.queue.isIdle) return;
     const open = this.connection?.isOpen === true;
     if (this.confirmation.isEmpty) this.settled.wakeAll();
-    else if (this.draining && open) {
+    else if (this.at('draining') && open) {
       this.confirmation.confirmNow();
       return;
     }
-    if (!this.shuttingDown && this.idleTimer === undefined && open) {
-      this.idleTimer = this.scheduler.schedule(() => {
-        this.idleTimer = undefined;
+    if (!this.at('closing') && open) this.idleTimer.arm(this.o.idleTimeoutMs, () => {
         if (this.queue.isIdle) this.closeGracefully('idle');
-      }, this.o.idleTimeoutMs);
-    }
+      });
   }
 
   /** Half-closes; the EOF is awaited while the relay reads (at most `maxWaitMs`), then given up `closeTimeoutMs` after its last read. */
@@ -272,24 +262,22 @@ export class DevoSender implements DevoWriter {
     const connection = this.connection;
     if (connection === undefined || !connection.isOpen) return;
     this.logger.debug(`Closing the Devo connection (${reason}): half-close and wait for EOF`);
-    this.idleTimer?.unsubscribe();
-    this.idleTimer = undefined;
+    this.idleTimer.cancel();
     this.confirmWhenWritten = false;
     this.confirmation.closing();
     const stalledMs = Math.min(this.o.closeTimeoutMs, maxWaitMs);
     connection.halfClose(stalledMs, maxWaitMs, (waitedMs) => {
       // Stopping: a relay that does not answer would only get the same data again; give up.
-      if (this.shuttingDown) this.finalClose = true;
+      if (this.at('closing')) this.phase = 'closed';
       this.logger.warn(
-        `The Devo relay sent no EOF ${waitedMs} ms after our half-close (it read nothing in the last ${stalledMs} ms); closing anyway (what it did not confirm is ${this.finalClose ? 'not committed' : 'written again'})`,
+        `The Devo relay sent no EOF ${waitedMs} ms after our half-close (it read nothing in the last ${stalledMs} ms); closing anyway (what it did not confirm is ${this.at('closed') ? 'not committed' : 'written again'})`,
       );
     });
   }
 
   private onClose(connection: DevoConnection, end: DevoConnectionEnd): void {
     if (connection !== this.connection) return;
-    this.idleTimer?.unsubscribe();
-    this.idleTimer = undefined;
+    this.idleTimer.cancel();
     // An EOF answering our half-close means the relay read everything, unless the connection is
     // so young that the EOF may be a rejection of the client certificate.
     const clean = end.confirmedByEof && !this.queue.hasInflight && end.lived >= this.o.probationMs;
@@ -308,7 +296,7 @@ export class DevoSender implements DevoWriter {
       if (end.opened) this.telemetry.connectionsLost++;
       this.reconnects.failed(end.lived);
       const resendBytes = resend.reduce((sum, w) => sum + w.data.length, 0);
-      if (resendBytes > 0 && !this.finalClose) {
+      if (resendBytes > 0 && !this.at('closed')) {
         this.telemetry.bytesResent += resendBytes;
         this.logger.warn(`Re-sending the last ${resendBytes} bytes written on the lost connection (the relay may not have read them)`);
       }
@@ -317,20 +305,25 @@ export class DevoSender implements DevoWriter {
     const probed = this.probing;
     this.probing = false;
     if (clean || (probed && end.confirmedByEof)) {
-      if (this.queue.hasQueued && !this.finalClose) this.kick();
+      if (this.queue.hasQueued && !this.at('closed')) this.kick();
       else {
         this.settled.wakeAll();
-        if (!this.shuttingDown) this.reconnects.probe();
+        if (!this.at('closing')) this.reconnects.probe();
       }
       return;
     }
     // A lost connection is replaced even with nothing to send (unless stopping), so that the
     // sender knows, and says (readiness), when the relay is back.
-    if (this.finalClose || (this.shuttingDown && !this.queue.hasQueued)) {
+    if (this.at('closed') || (this.at('closing') && !this.queue.hasQueued)) {
       this.settled.wakeAll();
       return;
     }
     this.reconnects.retry();
+  }
+
+  /** The sender has reached `phase` (or a later one). */
+  private at(phase: (typeof PHASES)[number]): boolean {
+    return PHASES.indexOf(this.phase) >= PHASES.indexOf(phase);
   }
 
   private report(error: CollectorError): void {

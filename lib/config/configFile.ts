@@ -26,11 +26,6 @@ const Persistence = strictStruct(
   {},
 );
 
-/**
- * `globals`: besides `id`, `name` and `persistence`, the local overrides that Devo's collector SDK
- * accepts, with its ranges (API-NOTES.md, "Devo collector config.yaml"), so that a Devo user's
- * file validates as it is. What each one does here is in the README's configuration table.
- */
 /** `globals.http_server`: where `/metrics`, `/health`, `/ready` and `/status` are served. */
 const HttpServer = strictStruct(
   'a mapping with address and port',
@@ -38,6 +33,11 @@ const HttpServer = strictStruct(
   { address: NonEmptyString, allowed_hosts: t.array(NonEmptyString, 'a list of host names') },
 );
 
+/**
+ * `globals`: besides `id`, `name` and `persistence`, the local overrides that Devo's collector SDK
+ * accepts, with its ranges (API-NOTES.md, "Devo collector config.yaml"), so that a Devo user's
+ * file validates as it is. What each one does here is in the README's configuration table.
+ */
 const Globals = strictStruct(
   'a mapping with id and name',
   { id: Identifier(1, 5), name: Identifier(1, 10) },

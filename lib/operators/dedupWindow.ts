@@ -58,13 +58,9 @@ export function dedupStoredKey(key: string): string {
 }
 
 /**
- * The operator returned by {@link dedupWindow}, with its counters and its state.
+ * The operator returned by {@link dedupWindow}, with its state (counts come through `onDuplicate` and `onEarlyForget`).
  */
 export interface DedupWindow<T> extends MonoTypeOperatorFunction<T> {
-  /** Values dropped as duplicates since creation. */
-  readonly duplicates: number;
-  /** Keys forgotten by a bound before their TTL ran out (a duplicate of them would pass). */
-  readonly evicted: number;
   /** Keys remembered now. */
   readonly size: number;
   /** Estimated bytes the remembered keys take (what `maxBytes` bounds). */
@@ -103,7 +99,7 @@ const DELIVERED = 1;
  * @example
  * const dedup = dedupWindow<PodFrame>({ key: (f) => f.key, maxBytes: 256 * 1024 * 1024 });
  * frames$.pipe(dedup).subscribe(send);
- * dedup.duplicates; // how many were dropped
+ * dedup.size; // keys remembered now
  */
 export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
   const scheduler = options.scheduler ?? asyncScheduler;
@@ -112,8 +108,6 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
   if (options.maxKeys !== undefined && !(options.maxKeys >= 1)) throw new RangeError(`dedupWindow: maxKeys must be >= 1, got ${options.maxKeys}`);
   if (!(maxBytes >= DEDUP_ENTRY_BYTES + MAX_STORED_KEY_LENGTH)) throw new RangeError(`dedupWindow: maxBytes must be >= ${DEDUP_ENTRY_BYTES + MAX_STORED_KEY_LENGTH}, got ${maxBytes}`);
   if (!(ttl >= 1)) throw new RangeError(`dedupWindow: ttlMs must be >= 1, got ${ttl}`);
-  let duplicates = 0;
-  let evicted = 0;
   // The most keys maxBytes admits (each costs more than DEDUP_ENTRY_BYTES): as a `max`, it never
   // binds before maxBytes does, and lets lru-cache allocate its arrays once.
   const capacity = Math.floor(maxBytes / (DEDUP_ENTRY_BYTES + 1));
@@ -131,7 +125,6 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
       if (reason !== 'evict') return;
       const remaining = cache.getRemainingTTL(key);
       if (!(remaining > 0)) return;
-      evicted++;
       options.onEarlyForget?.(ttl - remaining);
     },
   });
@@ -145,7 +138,6 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
             key = dedupStoredKey(options.key(value));
             // peek, not has: one lookup, no recency or status bookkeeping (a stale key reads as absent either way).
             if (cache.peek(key) !== undefined) {
-              duplicates++;
               options.onDuplicate?.(value, key);
               return;
             }
@@ -195,8 +187,6 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     },
   };
   return Object.defineProperties(operator, {
-    duplicates: { get: () => duplicates },
-    evicted: { get: () => evicted },
     size: { get: () => cache.size },
     bytes: { get: () => cache.calculatedSize },
     confirm: { value: control.confirm },

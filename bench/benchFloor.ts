@@ -146,7 +146,7 @@ function run(options: Options): void {
     }
     ws.on('error', () => undefined);
   });
-  socket.on('error', (err) => {
+  socket.on('error', (err: Error) => {
     console.error(err.message);
     process.exit(1);
   });

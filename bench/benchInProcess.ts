@@ -40,6 +40,7 @@ interface Build {
 }
 
 function load(dist: string): Build {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- another build's files, found at run time
   const need = (file: string) => require(path.join(dist, file)) as Record<string, unknown>;
   return {
     ...(need('lib/config/loadConfig.js') as Pick<Build, 'loadConfig'>),

@@ -51,7 +51,7 @@ export async function startRuntime(config: CollectorConfig, deps: RunnerInternal
   if (credentials === undefined) throw new ConfigError(config.source, problems);
   if (deps.role === 'worker') return startRunner(config, credentials, deps);
   // One collector per state directory, and only state it can use (the workers run under the main thread's lock).
-  let lost: ((err: CollectorError) => void) | undefined;
+  let lost: ((err: CollectorError) => void) | undefined = undefined;
   const lock = await lockStateDirectory(config.stateDirectory, { onLost: (err) => lost?.(err) });
   let collector: RuntimeCollector;
   try {

@@ -132,7 +132,7 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
       const inTime = await Promise.race([all.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), stopTimeoutMs).unref())]);
       if (!inTime) {
         logger.warn(`Workers did not stop within ${stopTimeoutMs / 1000} s; terminating them (what they did not commit is pulled again on the next start)`);
-        await Promise.all(slots.map((s) => s.worker?.terminate()));
+        await Promise.all(slots.flatMap((s) => (s.worker === undefined ? [] : [s.worker.terminate()])));
       }
       traces.unsubscribe();
       await endpoint?.close();

@@ -24,6 +24,7 @@ export type { PemPair, ThrowawayPki } from '../simulators/throwawayPki';
 /** A CA, a relay (server) certificate for `hosts` and a client certificate, made now: see `throwawayPki`. */
 export async function createThrowawayPki(hosts?: readonly string[]): Promise<import('../simulators/throwawayPki').ThrowawayPki> {
   // Loaded on call: node-forge is needed by nothing else.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
   const pki = require('../simulators/throwawayPki') as typeof import('../simulators/throwawayPki');
   return pki.createThrowawayPki(hosts);
 }

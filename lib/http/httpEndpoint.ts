@@ -92,6 +92,7 @@ export class HttpEndpoint {
   /** Starts listening; resolves once the port is bound (rejects when it cannot be, e.g. in use). */
   static async start(options: HttpEndpointOptions): Promise<HttpEndpoint> {
     // prom-client is loaded only when the endpoint is on.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
     const { PrometheusMetrics: Metrics } = require('../telemetry/prometheusMetrics') as typeof import('../telemetry/prometheusMetrics');
     const server = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: HTTP_HEADERS_TIMEOUT_MS, requestTimeout: 2 * HTTP_HEADERS_TIMEOUT_MS });
     server.keepAliveTimeout = 5000;

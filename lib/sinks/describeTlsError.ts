@@ -34,7 +34,7 @@ const CLIENT_CERT_ALERT = /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRE
  * mismatch, the client certificate and key for a rejected client certificate.
  */
 export function describeTlsError(err: unknown, settings: DevoSettingNames): CollectorError {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
   const detail = errorMessage(err);
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return new CollectorError(

@@ -1,5 +1,4 @@
 import { concatMap, defer, map, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { ByteArena } from '../flow/byteArena';
 import type { Valve } from '../flow/valve';
 import { batchBy } from '../operators/batchBy';
 import type { Timed } from '../operators/timed';

@@ -93,7 +93,7 @@ function scanWith(text: Buffer, wanted: readonly string[], wantedBytes: readonly
   const stack = STACK;
   let depth = 0;
   let i = 0;
-  let c = 0;
+  let c: number;
   let hasLineBreak = false;
   /** The wanted member whose value is being read at depth 1, by position; -1: none. */
   let topKey = -1;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { chmod, copyFile, link, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -43,7 +43,7 @@ async function build(): Promise<OtherUserFixture> {
   const base = await reachableBase();
   const root = await mkdtemp(path.join(base, 'pdc-other-user-'));
   await chmod(root, 0o755);
-  process.once('exit', () => require('node:fs').rmSync(root, { recursive: true, force: true }));
+  process.once('exit', () => rmSync(root, { recursive: true, force: true }));
   for (const part of ['package.json', path.join('dist', 'lib'), path.join('dist', 'pipelines'), 'node_modules']) {
     await mirror(path.join(TOP, part), path.join(root, part));
   }

@@ -9,7 +9,7 @@ type Ts = ReturnType<typeof testScheduler>;
 function after(ts: Ts, ms: number, fail?: Error): PromiseLike<void> {
   return {
     then(ok, ko) {
-      ts.schedule(() => (fail === undefined ? ok?.(undefined) : ko?.(fail)), ms);
+      ts.schedule(() => void (fail === undefined ? ok?.(undefined) : ko?.(fail)), ms);
       return this as never;
     },
   };

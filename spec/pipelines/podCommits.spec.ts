@@ -46,8 +46,8 @@ describe('PodCommits: the catch-up floor', () => {
     const { c } = await commits(base);
     const early = base + 10 * 60_000;
     const later = base + 2 * HOUR + 60_000;
-    c.admit(early);
-    c.admit(later);
+    void c.admit(early);
+    void c.admit(later);
     c.apply(ack(later));
     await c.persist('commit');
     // `early` is still in flight: its hour stays the floor.
@@ -62,7 +62,7 @@ describe('PodCommits: the catch-up floor', () => {
     const base = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
     const { c } = await commits(base);
     const future = Date.UTC(2099, 0, 1);
-    c.admit(future);
+    void c.admit(future);
     c.apply(ack(future));
     await c.persist('commit');
     expect((await persisted()).catchUpFrom).to.equal(base);

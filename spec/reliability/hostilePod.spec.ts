@@ -134,7 +134,7 @@ describe('a hostile PoD server', function () {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     first.crash();
-    expect(saved!.lastEventTime).to.equal(real + 4000);
+    expect(saved?.lastEventTime).to.equal(real + 4000);
 
     const second = run(pod.url);
     await waitFor(() => pod!.sinceTimes.length === 2, 'the catch-up session');

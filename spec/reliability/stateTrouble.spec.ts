@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
@@ -141,7 +142,7 @@ describe('reliability: state trouble', function () {
     // Whatever state files exist are whole (atomic writes): each parses.
     const files = await readdir(path.join(dir, 'state'));
     for (const file of files.filter((f) => f.endsWith('.json'))) {
-      expect(() => JSON.parse(require('node:fs').readFileSync(path.join(dir, 'state', file), 'utf8') as string), file).not.to.throw();
+      expect(() => JSON.parse(readFileSync(path.join(dir, 'state', file), 'utf8')), file).not.to.throw();
     }
     expect(files.filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
   });

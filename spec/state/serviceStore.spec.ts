@@ -57,7 +57,7 @@ describe('ServiceStore', () => {
     // Near the wall clock: the keys restored at the end are checked against it.
     let clock = Date.now();
     const store = await ServiceStore.open({ directory: state, base: 'svc', service: 'pod/message', version: 1, codec: Cursor, logger: createLogger({ write: (l) => logs.push(l) }), now: () => clock });
-    const window = dedupWindow<string>({ key: (v) => v, scheduler: { now: () => clock, schedule: () => { throw new Error('no timers'); } } as never });
+    const window = dedupWindow<string>({ key: (v) => v, scheduler: { now: () => clock, schedule: () => { throw new Error('no timers'); } } });
     const deliver = async (...keys: string[]) => {
       await lastValueFrom(from(keys).pipe(window), { defaultValue: undefined });
       return keys.map((k) => window.confirm(k)!);

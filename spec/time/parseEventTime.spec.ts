@@ -27,6 +27,7 @@ describe('parseEventTime', () => {
     [1716405003.058, t],
     [1716405003058, t],
     [1716405003058340, t],
+    // eslint-disable-next-line no-loss-of-precision -- a nanosecond epoch as JSON gives it (more digits than a double holds)
     [1716405003058340123, t],
     ['1716405003', t - 58],
     ['1716405003058', t],

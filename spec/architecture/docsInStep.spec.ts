@@ -98,7 +98,7 @@ describe('the docs and the code in step', () => {
     expect(lines.length, 'README lines').to.be.at.most(150);
     const targets = new Set([...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!));
     const pages = (await allPages()).filter((p) => p !== 'README.md');
-    expect(pages).to.include.members(['docs/running.md', 'docs/configuration.md', 'docs/delivery.md', 'docs/metrics-and-health.md', 'docs/errors.md', 'docs/multiprocessing.md', 'docs/development.md']);
+    expect(pages).to.include.members(['docs/running.md', 'docs/configuration.md', 'docs/delivery.md', 'docs/metrics-and-health.md', 'docs/errors.md', 'docs/multiprocessing.md', 'docs/event-journey.md', 'docs/development.md']);
     expect([...pages, 'CHANGELOG.md', 'SECURITY.md'].filter((p) => !targets.has(p)), 'pages the README does not link').to.deep.equal([]);
   });
 
@@ -115,6 +115,16 @@ describe('the docs and the code in step', () => {
       }
     }
     expect(broken).to.deep.equal([]);
+  });
+
+  it('every source file the README and the docs pages name exists', async () => {
+    const missing: string[] = [];
+    for (const from of await allPages()) {
+      for (const [, file] of (await page(from)).matchAll(/`((?:lib|pipelines|spec|bench|chaos)\/[\w./-]+\.ts)(?::[\d,-]+)?`/g)) {
+        if ((await page(file!).catch(() => undefined)) === undefined) missing.push(`${from}: ${file}`);
+      }
+    }
+    expect(missing).to.deep.equal([]);
   });
 
   it('the error codes, the settings, the metrics and the delivery tables each have one home', async () => {

@@ -12,7 +12,7 @@ import { waitFor } from './helpers/waitFor';
 describe('the library API (embedded in a Node application)', function () {
   this.timeout(30_000);
 
-  it('loads a config, runs the collector in-process and stops it cleanly, as the README shows', async () => {
+  it('loads a config, runs the collector in-process and stops it cleanly, as docs/running.md shows', async () => {
     const pki = await sharedPki();
     const { dir, remove } = await tempDir();
     const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 500, total: 500 });

@@ -65,15 +65,15 @@ describe('the public API (package.json exports)', function () {
     });
   });
 
-  it('type-checks the README embedding example against the published types', async () => {
+  it('type-checks the embedding example of docs/running.md against the published types', async () => {
     const { dir, remove } = await tempDir('pdc-api-');
     try {
       await mkdir(path.join(dir, 'node_modules'));
       await symlink(ROOT, path.join(dir, 'node_modules', 'proofpoint-devo-collector'));
       for (const types of ['@types', 'undici-types']) await symlink(path.join(ROOT, 'node_modules', types), path.join(dir, 'node_modules', types));
-      const readme = await import('node:fs/promises').then((fs) => fs.readFile(path.join(ROOT, 'README.md'), 'utf8'));
-      const example = /### Embedded in a Node application\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-      expect(example, 'the README has an embedding example').to.be.a('string');
+      const running = await import('node:fs/promises').then((fs) => fs.readFile(path.join(ROOT, 'docs', 'running.md'), 'utf8'));
+      const example = /\n## Embedded in a Node application\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(running)?.[1];
+      expect(example, 'docs/running.md has an embedding example').to.be.a('string');
       // The example's import stays on top; its statements run in an async function (top-level await in a script).
       const imports = example!.split('\n').filter((l) => l.startsWith('import '));
       const body = example!.split('\n').filter((l) => !l.startsWith('import '));

@@ -6,7 +6,7 @@ import { substituteEnv } from '../../lib/config/substituteEnv';
 
 /**
  * The container as a newcomer runs it: no Docker engine runs where the tests do, so these read the
- * Dockerfile, the README's Docker commands and docker-compose.yml, and check that following them
+ * Dockerfile, the Docker commands of docs/running.md and docker-compose.yml, and check that following them
  * works the first time (every variable the example config needs, state/ and the key owned by the
  * image's uid, a stop timeout above Docker's 10 s default, the current Node LTS as the base).
  */
@@ -22,12 +22,14 @@ async function exampleVariables(): Promise<string[]> {
   return [...new Set(substituteEnv(tree, {}, { resolve: false }).references.map((r) => r.name))];
 }
 
-/** The README's "With Docker" shell block, its continued lines joined, comments removed. */
-async function readmeDockerCommands(): Promise<string[]> {
-  const readme = await text('README.md');
-  const section = readme.slice(readme.indexOf('### With Docker'), readme.indexOf('\n### ', readme.indexOf('### With Docker') + 1));
+/** The "With Docker" shell block of docs/running.md, its continued lines joined, comments removed. */
+async function runningDockerCommands(): Promise<string[]> {
+  const running = await text('docs/running.md');
+  const start = running.indexOf('\n## With Docker\n');
+  expect(start, 'docs/running.md section "With Docker"').to.be.greaterThan(-1);
+  const section = running.slice(start, running.indexOf('\n## ', start + 1));
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
-  expect(block, 'a ```sh block in the README\'s "With Docker" section').to.be.a('string');
+  expect(block, 'a ```sh block in the "With Docker" section of docs/running.md').to.be.a('string');
   return block!
     .replace(/\\\n\s*/g, ' ')
     .split('\n')
@@ -47,7 +49,7 @@ async function dockerfile(): Promise<Array<{ instruction: string; args: string }
     });
 }
 
-describe('the container recipe (Dockerfile, README, docker-compose.yml)', () => {
+describe('the container recipe (Dockerfile, docs/running.md, docker-compose.yml)', () => {
   it('builds on the current Node LTS line (24), non-root, stopped by SIGTERM to node itself', async () => {
     const steps = await dockerfile();
     const bases = steps.filter((s) => s.instruction === 'FROM').map((s) => s.args.split(/\s+/)[0]);
@@ -62,8 +64,8 @@ describe('the container recipe (Dockerfile, README, docker-compose.yml)', () => 
     expect((JSON.parse(await text('package.json')) as { engines: { node: string } }).engines.node).to.equal('>=20.9');
   });
 
-  it("the README's docker run (and docker-compose.yml) passes every variable the example config reads, with a stop timeout above 10 s", async () => {
-    const commands = await readmeDockerCommands();
+  it("the docker run of docs/running.md (and docker-compose.yml) passes every variable the example config reads, with a stop timeout above 10 s", async () => {
+    const commands = await runningDockerCommands();
     const run = commands.find((c) => c.startsWith('docker run '));
     expect(run, 'a docker run command').to.be.a('string');
     const passed = [...run!.matchAll(/(?:^|\s)-e\s+([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
@@ -78,7 +80,7 @@ describe('the container recipe (Dockerfile, README, docker-compose.yml)', () => 
     expect(run).to.include('--init');
     expect(run).to.include('-v "$PWD/config:/app/config:ro"').and.include('-v "$PWD/certs:/app/certs:ro"').and.include('-v "$PWD/state:/app/state"');
     expect(run).not.to.include('/app/state:ro');
-    // docker compose up, the other way the README gives, too: uid 1000, every variable, > 10 s to stop.
+    // docker compose up, the other way docs/running.md gives, too: uid 1000, every variable, > 10 s to stop.
     const compose = yaml.load(await text('docker-compose.yml')) as {
       services: Record<string, { user: string; init: boolean; stop_grace_period: string; environment: Record<string, string>; volumes: string[] }>;
     };
@@ -90,8 +92,8 @@ describe('the container recipe (Dockerfile, README, docker-compose.yml)', () => 
     expect(service.volumes).to.include.members(['./config:/app/config:ro', './certs:/app/certs:ro', './state:/app/state']);
   });
 
-  it("the README creates state/ and makes it, every file in it (chown -R) and the key the image's user's (uid 1000) before docker run", async () => {
-    const commands = await readmeDockerCommands();
+  it("docs/running.md creates state/ and makes it, every file in it (chown -R) and the key the image's user's (uid 1000) before docker run", async () => {
+    const commands = await runningDockerCommands();
     const before = commands.slice(0, commands.findIndex((c) => c.startsWith('docker run ')));
     const steps = before.flatMap((c) => c.split(/\s*&&\s*/));
     const mkdir = steps.findIndex((c) => /^mkdir -p (-m 0?700 )?state$/.test(c));

@@ -12,10 +12,10 @@ import { build, readKustomization, readYaml, type Build, type Manifest } from '.
 const ROOT = path.join(__dirname, '..', '..', '..');
 const DEPLOY = path.join(ROOT, 'deploy', 'kubernetes');
 
-/** The variables config.yaml may name as ${NAME}: the keys of the credentials Secret (README "Kubernetes"). */
+/** The variables config.yaml may name as ${NAME}: the keys of the credentials Secret (docs/running.md, "Kubernetes"). */
 const CREDENTIALS = ['POD_CLUSTER_ID', 'POD_API_TOKEN', 'CASB_API_KEY', 'CASB_CLIENT_ID', 'CASB_CLIENT_SECRET'];
 const DUMMY_ENV = Object.fromEntries(CREDENTIALS.map((name) => [name, `dummy-${name.toLowerCase()}-0123456789`]));
-/** What the collector takes to stop on SIGTERM: 8 s for the pipelines, ~1 s for the sender, then the state (README "Run it"). */
+/** What the collector takes to stop on SIGTERM: 8 s for the pipelines, ~1 s for the sender, then the state (docs/running.md). */
 const STOP_SECONDS = 10;
 /** Memory the collector needs at full speed without its de-dup windows, with margin (deployment.yaml's comment). */
 const BASE_MIB = 256;
@@ -346,11 +346,12 @@ describe('deploy/kubernetes', () => {
     });
   });
 
-  it('the README says how to create each Secret, with every variable and file the config names', async () => {
-    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
-    const start = readme.indexOf('\n### Kubernetes\n');
-    expect(start, 'README section "Kubernetes"').to.be.greaterThan(-1);
-    const section = readme.slice(start, readme.indexOf('\n### ', start + 1));
+  it('docs/running.md says how to create each Secret, with every variable and file the config names', async () => {
+    const running = await readFile(path.join(ROOT, 'docs', 'running.md'), 'utf8');
+    const start = running.indexOf('\n## Kubernetes\n');
+    expect(start, 'docs/running.md section "Kubernetes"').to.be.greaterThan(-1);
+    const end = running.indexOf('\n## ', start + 1);
+    const section = running.slice(start, end === -1 ? undefined : end);
     expect(section).to.include('kubectl create secret generic proofpoint-devo-collector-credentials');
     expect(section).to.include('kubectl create secret generic proofpoint-devo-collector-devo-certs');
     for (const name of [...CREDENTIALS, 'chain.crt', 'domain.crt', 'domain.key', 'kubectl apply -k deploy/kubernetes/']) expect(section, name).to.include(name);

@@ -115,7 +115,7 @@ describe('reliability: who owns the state directory', function () {
       native.kill('SIGTERM');
       expect((await native.exited).code).to.equal(0);
       const delivered = relay.unique;
-      // Then the container, after the README's chown of the directory alone (not -R).
+      // Then the container, after a chown of the directory alone (not -R, unlike docs/running.md).
       const state = path.join(home, 'state');
       await chown(path.join(home, 'certs', 'client.key'), CONTAINER_UID, CONTAINER_UID);
       await chown(state, CONTAINER_UID, CONTAINER_UID);

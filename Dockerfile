@@ -1,4 +1,4 @@
-# proofpoint-devo-collector container: the same steps as the README (npm ci, npm run build).
+# proofpoint-devo-collector container: the same steps as docs/running.md (npm ci, npm run build).
 # Node 24, the current LTS line (Node 20 reached end of life in April 2026); the code also runs on
 # Node 20.9 or later (package.json "engines"), and CI runs the suite on both.
 FROM node:24-bookworm-slim AS build

@@ -32,7 +32,7 @@ export interface PodTuning {
   readonly badSettingsRetryMs: number;
 }
 
-/** The defaults of {@link PodTuning} (the README states them; a spec keeps the two in step). */
+/** The defaults of {@link PodTuning} (docs/ states them; a spec keeps the two in step). */
 export const POD_DEFAULT_TUNING: PodTuning = {
   sortMaxDelayMs: 500,
   sortMaxItems: 1024,

@@ -36,7 +36,7 @@ const HttpServer = strictStruct(
 /**
  * `globals`: besides `id`, `name` and `persistence`, the local overrides that Devo's collector SDK
  * accepts, with its ranges (API-NOTES.md, "Devo collector config.yaml"), so that a Devo user's
- * file validates as it is. What each one does here is in the README's configuration table.
+ * file validates as it is. What each one does here is in docs/configuration.md.
  */
 const Globals = strictStruct(
   'a mapping with id and name',

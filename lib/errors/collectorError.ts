@@ -1,5 +1,5 @@
 /**
- * Every stable error code the collector reports. Each is documented in the README
+ * Every stable error code the collector reports. Each is documented in docs/errors.md
  * ("Error codes"); scripts and alerts may match on them, so they never change meaning.
  */
 export const ERROR_CODES = [

@@ -10,7 +10,7 @@ export const METRIC_PREFIX = 'proofpoint_devo_';
  * own, so an embedding application's registry is left alone): the default process metrics, and
  * the collector's, read from its {@link CollectorTelemetry} at each scrape (the pipelines only
  * add to plain counters: a scrape costs the hot path nothing). Each metric is documented in the
- * README ("Metrics").
+ * docs/metrics-and-health.md.
  */
 export class PrometheusMetrics {
   readonly registry = new Registry();

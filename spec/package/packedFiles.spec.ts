@@ -7,7 +7,7 @@ import { tempDir } from '../helpers/tempDir';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** What a fresh clone holds that the build reads (no dist/). */
-const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'lib', 'pipelines', 'spec', 'bench', 'chaos', 'config'];
+const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'docs', 'lib', 'pipelines', 'spec', 'bench', 'chaos', 'config'];
 
 interface PackedFile {
   readonly path: string;
@@ -16,7 +16,7 @@ interface PackedFile {
 describe('the package (npm pack)', function () {
   this.timeout(120_000);
 
-  it('builds on pack from a fresh clone and ships the library, the CLI and their types, and no tests', async () => {
+  it('builds on pack from a fresh clone and ships the library, the CLI, their types and the docs the README links to, and no tests', async () => {
     const { dir, remove } = await tempDir();
     try {
       for (const entry of SOURCES) await cp(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
@@ -24,7 +24,8 @@ describe('the package (npm pack)', function () {
       const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--silent'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
       const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { files: PackedFile[] }[];
       const files = new Set(packed!.files.map((f) => f.path));
-      for (const needed of ['package.json', 'README.md', 'config/config.example.yaml', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/main.js', 'dist/lib/api/operators.d.ts', 'dist/lib/api/simulators.js', 'dist/pipelines/runner.js']) {
+      // The README's links lead into docs/, which ships with it.
+      for (const needed of ['package.json', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'docs/running.md', 'docs/event-journey.md', 'config/config.example.yaml', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/main.js', 'dist/lib/api/operators.d.ts', 'dist/lib/api/simulators.js', 'dist/pipelines/runner.js']) {
         expect(files, needed).to.include(needed);
       }
       expect([...files].filter((f) => f.startsWith('dist/spec') || f.startsWith('dist/bench') || f.startsWith('lib/') || f.includes('node_modules'))).to.deep.equal([]);

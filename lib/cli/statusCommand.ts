@@ -32,7 +32,7 @@ export function renderStatus(status: CollectorStatus, url: string): string[] {
   const out = status.output;
   const lines = [
     `${status.collector.name} (${status.collector.id}) at ${url}: ${ready}${status.collector.stopping ? ', stopping' : ''}; started ${status.collector.startedAt}`,
-    `Devo: ${out.connected ? 'connected' : out.failingSince === null ? 'idle' : `FAILING since ${out.failingSince}`}; ${count(out.linesWritten)} lines written, ${count(out.queuedLines)} queued, ${count(out.unconfirmedBytes)} bytes awaiting confirmation`,
+    `Devo: ${out.failingSince !== null ? `FAILING since ${out.failingSince}${out.lastError?.code === undefined ? '' : ` (${out.lastError.code})`}` : out.connected ? 'connected' : 'idle'}; ${count(out.linesWritten)} lines written, ${count(out.queuedLines)} queued, ${count(out.unconfirmedBytes)} bytes awaiting confirmation`,
     '',
     ...table(
       ['SERVICE', 'STATE', 'SOURCE', 'LAG', 'RECEIVED', 'DUPLICATES', 'DEAD', 'SENT', 'HELD', 'PAUSED', 'LAST COMMIT'],
@@ -51,10 +51,13 @@ export function renderStatus(status: CollectorStatus, url: string): string[] {
       ]),
     ),
   ];
-  const errors = status.services.filter((s) => s.lastError !== null);
-  if (errors.length > 0) {
+  const problems = [
+    ...(out.lastError === null || out.lastError === undefined ? [] : [{ name: 'output', error: out.lastError }]),
+    ...status.services.flatMap((s) => (s.lastError === null ? [] : [{ name: s.name, error: s.lastError }])),
+  ];
+  if (problems.length > 0) {
     lines.push('', 'Last problems:');
-    for (const s of errors) lines.push(`  ${s.name} ${s.lastError!.at} ${s.lastError!.code ?? ''}${s.lastError!.code === undefined ? '' : ': '}${s.lastError!.message}`);
+    for (const { name, error } of problems) lines.push(`  ${name} ${error.at} ${error.code === undefined ? '' : `${error.code}: `}${error.message}`);
   }
   return lines;
 }

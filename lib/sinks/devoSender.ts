@@ -328,6 +328,7 @@ export class DevoSender implements DevoWriter {
 
   private report(error: CollectorError): void {
     this.logger.error(`${error.code}: ${error.message}`);
+    this.telemetry.problem(error.code, error.message);
     this.options.onError?.(error);
   }
 }

@@ -54,6 +54,8 @@ export interface CollectorStatus {
     readonly bytesWritten: number;
     readonly queuedLines: number;
     readonly unconfirmedBytes: number;
+    /** The last problem the output reported (kept after it recovers: `failingSince` says whether it still fails). */
+    readonly lastError: { readonly code: string | undefined; readonly message: string; readonly at: string } | null;
   };
   readonly services: readonly ServiceStatus[];
 }
@@ -148,6 +150,7 @@ export class CollectorTelemetry {
         bytesWritten: this.sender.bytesWritten,
         queuedLines: this.sender.queuedLines(),
         unconfirmedBytes: this.sender.unconfirmedBytes(),
+        lastError: this.sender.lastError === undefined ? null : { ...this.sender.lastError, at: new Date(this.sender.lastError.at).toISOString() },
       },
       services: this.serviceList.map((s) => ({
         name: s.name,

@@ -1,3 +1,5 @@
+import type { LastError } from './serviceTelemetry';
+
 /** Upper bounds (seconds) of the batch write latency histogram's buckets. */
 export const WRITE_LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30] as const;
 
@@ -30,10 +32,17 @@ export class SenderTelemetry {
   queuedLines: () => number = () => 0;
   /** Bytes written and not yet confirmed read by the relay: the resend window (read from the sender). */
   unconfirmedBytes: () => number = () => 0;
+  /** The last problem the sender reported (a failed connection, a refused certificate), for `/status`. */
+  lastError: LastError | undefined;
   /** Receives each batch's write latency in seconds (from `send` to the write callback), when set (the metrics' histogram). */
   latencyObserver: ((seconds: number) => void) | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** The sender reported a problem (already logged). */
+  problem(code: string, message: string): void {
+    this.lastError = { code, message, at: this.now() };
+  }
 
   /** A connection completed its handshake. */
   opened(): void {

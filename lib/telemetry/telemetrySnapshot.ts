@@ -35,6 +35,7 @@ export interface SenderSnapshot {
   readonly queuedLines: number;
   readonly unconfirmedBytes: number;
   readonly latencies: readonly number[];
+  readonly lastError: LastError | undefined;
 }
 
 /** A whole collector's telemetry as plain data (what a worker posts to the main thread). */
@@ -90,6 +91,7 @@ export function telemetrySnapshotter(telemetry: CollectorTelemetry): () => Telem
         queuedLines: s.queuedLines(),
         unconfirmedBytes: s.unconfirmedBytes(),
         latencies: taken,
+        lastError: s.lastError,
       },
       casbInputs: [...telemetry.casbInputs].map(([id, t]) => [id, { ...t }] as const),
     };
@@ -204,6 +206,8 @@ export function mergeSenders(target: SenderTelemetry, senders: readonly SenderSn
   target.failingSince = failing.length === 0 ? undefined : Math.min(...failing);
   const queued = sum((s) => s.queuedLines);
   const unconfirmed = sum((s) => s.unconfirmedBytes);
+  const problems = senders.map((s) => s.lastError).filter((e): e is LastError => e !== undefined);
+  target.lastError = problems.length === 0 ? undefined : problems.reduce((a, b) => (b.at > a.at ? b : a));
   target.queuedLines = () => queued;
   target.unconfirmedBytes = () => unconfirmed;
 }

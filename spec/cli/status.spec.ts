@@ -4,6 +4,9 @@ import { CollectorProcess } from '../helpers/collectorProcess';
 import { waitFor } from '../helpers/waitFor';
 import { HttpEndpoint } from '../../lib/http/httpEndpoint';
 import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
+import { DevoSender } from '../../lib/sinks/devoSender';
+import { createServer, type AddressInfo } from 'node:net';
+import { sharedPki } from '../helpers/pki';
 
 describe('proofpoint-devo-collector status (against a real /status)', function () {
   this.timeout(10_000);
@@ -39,6 +42,29 @@ describe('proofpoint-devo-collector status (against a real /status)', function (
     expect(lines[header + 1]).to.match(/^pod\/message\s+running\s+up\s+45 s\s+12,345\s+0\s+0\s+12,000\s+0\s+0 s\s+-$/);
     expect(lines[header + 2]).to.match(/^casb\/alerts\s+backoff\s+down\s+-\s+0/);
     expect(lines.slice(-1)[0]).to.equal('  casb/alerts 2024-01-01T00:00:00.000Z CASB_SETUP: check inputs.proofpoint_casb.credentials');
+  });
+
+  it('names the output\'s failure with its code, and lists the output\'s last problem with the services\'', async () => {
+    const telemetry = await serve();
+    // A port nobody listens on: every connection to the relay is refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const pki = await sharedPki();
+    const sender = new DevoSender({ host: '127.0.0.1', port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, telemetry: telemetry.sender, backoffInitialMs: 50, backoffMaxMs: 100 });
+    try {
+      sender.open();
+      await waitFor(() => telemetry.sender.lastError !== undefined, 'the refused connection, reported');
+      const lines: string[] = [];
+      await statusCommand(['--url', endpoint!.url], { out: (l) => lines.push(l), stopSignal: new Promise(() => undefined) });
+      expect(lines[1]).to.match(/^Devo: FAILING since \S+Z \(DEVO_CONNECT_FAILED\); /);
+      const problems = lines.slice(lines.indexOf('Last problems:') + 1);
+      expect(problems[0]).to.match(new RegExp(`^  output \\S+Z DEVO_CONNECT_FAILED: .*127\\.0\\.0\\.1:${port}`));
+      expect(problems[1]).to.match(/^  casb\/alerts .* CASB_SETUP: /);
+    } finally {
+      await sender.close(100);
+    }
   });
 
   it('exits 1 with a hint when the collector cannot be reached', async () => {

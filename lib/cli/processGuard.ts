@@ -16,10 +16,10 @@ import type { Logger } from '../log/logger';
  */
 export function installProcessGuard(logger: Logger, exit: (code: number) => void): () => void {
   const onRejection = (reason: unknown) => {
-    logger.error(`UNHANDLED_REJECTION: ${describeError(reason)} (the process goes on; please report it)`);
+    logger.problem('UNHANDLED_REJECTION', `${describeError(reason)} (the process goes on; please report it)`);
   };
   const onException = (err: unknown) => {
-    logger.error(`UNCAUGHT_EXCEPTION: ${describeError(err)}; exiting with 1 (a restart re-sends what was not committed)`);
+    logger.problem('UNCAUGHT_EXCEPTION', `${describeError(err)}; exiting with 1 (a restart re-sends what was not committed)`);
     exit(1);
   };
   process.on('unhandledRejection', onRejection);

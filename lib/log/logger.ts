@@ -1,3 +1,4 @@
+import { PROBLEMS, type ErrorCode } from '../errors/problems';
 import { SecretRedactor } from './secretRedactor';
 
 /** Severity of a log line, as the seeds print it. */
@@ -17,6 +18,11 @@ export interface Logger {
   info(message: LogMessage): void;
   warn(message: LogMessage): void;
   error(message: LogMessage): void;
+  /**
+   * A coded problem (see `lib/errors/problems.ts`): the line `CODE: message` at the code's level;
+   * a service's logger also records it for `/status` and counts it for `/metrics`.
+   */
+  problem(code: ErrorCode, message: LogMessage): void;
   /** A logger whose lines carry `scope` (e.g. `InputProcess::PodPuller(...)`). */
   child(scope: string): Logger;
 }
@@ -62,6 +68,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       info: (m) => emit('INFO', m),
       warn: (m) => emit('WARNING', m),
       error: (m) => emit('ERROR', m),
+      problem: (code, m) => emit(PROBLEMS[code] === 'warn' ? 'WARNING' : 'ERROR', () => `${code}: ${typeof m === 'function' ? m() : m}`),
       child: (childScope) => make(childScope),
     };
   };

@@ -20,6 +20,7 @@ export function redactingLogger(logger: Logger, redactor: SecretRedactor): Logge
     info: (m) => logger.info(redacted(m)),
     warn: (m) => logger.warn(redacted(m)),
     error: (m) => logger.error(redacted(m)),
+    problem: (code, m) => logger.problem(code, redacted(m)),
     child: (scope) => redactingLogger(logger.child(scope), redactor),
   };
 }

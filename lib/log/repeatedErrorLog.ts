@@ -1,4 +1,4 @@
-import { describeError } from '../errors/collectorError';
+import { CollectorError, describeError } from '../errors/collectorError';
 import type { Logger } from './logger';
 
 /**
@@ -29,7 +29,8 @@ export class RepeatedErrorLog {
       return;
     }
     const repeats = text === this.last && this.suppressed > 0 ? ` (${this.suppressed} more time(s) since the last report)` : '';
-    this.logger.error(`${text}${repeats}`);
+    if (err instanceof CollectorError) this.logger.problem(err.code, `${err.message}${repeats}`);
+    else this.logger.error(`${text}${repeats}`);
     this.last = text;
     this.lastLoggedAt = now;
     this.suppressed = 0;

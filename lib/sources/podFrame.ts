@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { jsonObjectScanner } from './scanJsonObject';
+import { problemText } from '../errors/problems';
 
 /** A PoD event as it travels the pipeline: its key, its raw time field and its bytes. */
 export interface PodFrame {
@@ -97,9 +98,11 @@ function tooLarge(data: Buffer, keyField: 'guid' | 'id', limits: PodFrameLimits)
   const scanned = isUtf8(data) ? SCANNERS[keyField](data) : undefined;
   const key = scanned === undefined || 'error' in scanned ? undefined : scanned.values[1];
   const valid = scanned !== undefined && !('error' in scanned) && typeof key === 'string' && key !== '';
-  const reason =
-    `POD_EVENT_TOO_LARGE: ${data.length} bytes, over the ${limits.maxBytes} bytes of ${limits.setting}; sha256 ${sha256}` +
-    `${valid ? `; ${keyField} ${JSON.stringify(key)}` : ''}; the record holds its first ${TOO_LARGE_HEAD_BYTES} bytes. Raise ${limits.setting} (at most 128) to deliver such events`;
+  const reason = problemText(
+    'POD_EVENT_TOO_LARGE',
+    `${data.length} bytes, over the ${limits.maxBytes} bytes of ${limits.setting}; sha256 ${sha256}` +
+    `${valid ? `; ${keyField} ${JSON.stringify(key)}` : ''}; the record holds its first ${TOO_LARGE_HEAD_BYTES} bytes. Raise ${limits.setting} (at most 128) to deliver such events`,
+  );
   const text = data.toString('utf8', 0, Math.min(data.length, TOO_LARGE_HEAD_BYTES));
   return valid ? { reason, text, ts: scanned.values[0] } : { reason, text };
 }

@@ -18,11 +18,12 @@ import {
   type Subscription,
 } from 'rxjs';
 import WebSocket from 'ws';
-import { CollectorError, describeError, errorMessage } from '../errors/collectorError';
+import { CollectorError, errorMessage } from '../errors/collectorError';
 import type { Valve } from '../flow/valve';
 import { silentLogger, type Logger } from '../log/logger';
 import { podHandshakeRefusal } from './podHandshakeRefusal';
 import { backoffDelay } from '../flow/backoff';
+import { reportError } from '../log/reportError';
 
 /** What a {@link podSource} emits. */
 export type PodSourceEvent =
@@ -146,8 +147,7 @@ export function podSource(options: PodSourceOptions): Observable<PodSourceEvent>
             code === 'POD_HANDSHAKE_400' || code === 'POD_HANDSHAKE_401' || code === 'POD_HANDSHAKE_404'
               ? Math.max(badSettingsRetryMs, options.periodMs)
               : Math.max(jittered, options.periodMs);
-          const text = describeError(err);
-          logger.error(`${text}. Retrying in ${(delay / 1000).toFixed(3)} s (attempt ${attempt})`);
+          reportError(logger, err, `. Retrying in ${(delay / 1000).toFixed(3)} s (attempt ${attempt})`);
           return wait(delay);
         },
       }),
@@ -238,7 +238,7 @@ function session(
           return;
         }
         if (scheduler.now() - lastPong > pongTimeoutMs) {
-          logger.warn(`POD_PONG_TIMEOUT: no pong from the PoD Log API for ${Math.round(pongTimeoutMs / 1000)} s (${where}); reconnecting`);
+          logger.problem('POD_PONG_TIMEOUT', `no pong from the PoD Log API for ${Math.round(pongTimeoutMs / 1000)} s (${where}); reconnecting`);
           ws.terminate();
           return;
         }
@@ -283,7 +283,7 @@ function session(
       const text = reason.toString('utf8');
       const detail = `code ${code}${text === '' ? '' : ` "${text}"`}${lastError === undefined ? '' : `, ${errorMessage(lastError)}`}`;
       if (code === 1000) logger.info(`The ${options.type} session ended normally (${detail})`);
-      else logger.warn(`POD_CONNECTION_LOST: the ${options.type} session ended abnormally (${detail})`);
+      else logger.problem('POD_CONNECTION_LOST', `the ${options.type} session ended abnormally (${detail})`);
       subscriber.next({ kind: 'closed', code, reason: text });
       subscriber.complete();
     });

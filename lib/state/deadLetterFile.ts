@@ -98,7 +98,7 @@ export class DeadLetterFile {
       }
     } catch (err) {
       this.failed++;
-      this.logger.error(`STATE_WRITE_FAILED: cannot append to the dead-letter file ${file}: ${errorMessage(err)}`);
+      this.logger.problem('STATE_WRITE_FAILED', `cannot append to the dead-letter file ${file}: ${errorMessage(err)}`);
     }
   }
 }

@@ -90,8 +90,9 @@ export class ServiceStore<S> {
       await mkdir(directory, { recursive: true, mode: 0o700 });
     } catch (err) {
       created = false;
-      logger.error(
-        `STATE_WRITE_FAILED: cannot create the state directory ${directory} (${DIRECTORY_SETTING}): ${errorMessage(err)}. Running without persistence until it is fixed.`,
+      logger.problem(
+        'STATE_WRITE_FAILED',
+        `cannot create the state directory ${directory} (${DIRECTORY_SETTING}): ${errorMessage(err)}. Running without persistence until it is fixed.`,
       );
     }
     if (created) await ensurePrivateDirectory(directory, DIRECTORY_SETTING, logger);

@@ -84,7 +84,7 @@ export class StateFile<S> {
     } catch (err) {
       moved = `could not be moved aside (${errorMessage(err)})`;
     }
-    this.logger.error(`STATE_UNREADABLE: ${this.options.file} ${problem}; it was ${moved}. Starting from the config.`);
+    this.logger.problem('STATE_UNREADABLE', `${this.options.file} ${problem}; it was ${moved}. Starting from the config.`);
     return undefined;
   }
 

@@ -83,6 +83,16 @@ export class PrometheusMetrics {
       },
     });
     new Counter({
+      name: `${METRIC_PREFIX}problems_total`,
+      help: 'Problems a service reported, by error code (docs/errors.md): warnings it recovers from and errors.',
+      labelNames: [...serviceLabels, 'code'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const s of services()) for (const [code, n] of s.problemCounts) this.inc({ ...labelsOf(s), code }, n);
+      },
+    });
+    new Counter({
       name: `${METRIC_PREFIX}casb_rate_limited_total`,
       help: 'CASB 429 answers, each pausing every request of the input.',
       labelNames: ['input_id'],

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/problems';
 import type { LastError } from './serviceTelemetry';
 
 /** Upper bounds (seconds) of the batch write latency histogram's buckets. */
@@ -40,7 +41,7 @@ export class SenderTelemetry {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** The sender reported a problem (already logged). */
-  problem(code: string, message: string): void {
+  problem(code: ErrorCode, message: string): void {
     this.lastError = { code, message, at: this.now() };
   }
 

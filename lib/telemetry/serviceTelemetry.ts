@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/problems';
 import type { Logger, LogMessage } from '../log/logger';
 import { SecretRedactor } from '../log/secretRedactor';
 import { ServiceCounters } from '../stats/serviceCounters';
@@ -7,7 +8,7 @@ export type ServiceState = 'starting' | 'running' | 'backoff' | 'stopping' | 'st
 
 /** The last problem a service logged (a warning or an error), with its code when it had one. */
 export interface LastError {
-  readonly code: string | undefined;
+  readonly code: ErrorCode | undefined;
   readonly message: string;
   /** UTC epoch ms. */
   readonly at: number;
@@ -24,9 +25,6 @@ export interface Held {
   /** Estimated bytes of those keys (what `dedup_max_size_in_mb` bounds). */
   readonly dedupBytes: number;
 }
-
-/** A line starting with an error code (`POD_HANDSHAKE_409: …`). */
-const CODED = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/;
 
 /**
  * Everything one service reports about itself, read by the statistics lines, `/metrics` and
@@ -51,6 +49,7 @@ export class ServiceTelemetry {
   lastCommitFailed = false;
   lastError: LastError | undefined;
   private readonly outcomeCounts = new Map<string, number>();
+  private readonly problems = new Map<ErrorCode, number>();
   private pausedTotalMs = 0;
   private pausedSince: number | undefined;
   private held: () => Held = () => ({ sortWindow: 0, sink: 0, dedupKeys: 0, dedupBytes: 0 });
@@ -85,6 +84,11 @@ export class ServiceTelemetry {
   /** Sets an outcome's count (a copy of another thread's figures). */
   setOutcome(outcome: string, count: number): void {
     this.outcomeCounts.set(outcome, count);
+  }
+
+  /** Sets the count of a problem (a copy of another thread's figures). */
+  setProblemCount(code: ErrorCode, count: number): void {
+    this.problems.set(code, count);
   }
 
   /** Sets the seconds paused (a copy of another thread's figures). */
@@ -130,26 +134,37 @@ export class ServiceTelemetry {
     return this.held();
   }
 
+  /** Problems reported through {@link logger} since start, by code (`/metrics`: `problems_total`). */
+  get problemCounts(): ReadonlyMap<ErrorCode, number> {
+    return this.problems;
+  }
+
   /**
-   * A logger that writes through `base` and remembers the last error, or warning with an error
-   * code (`POD_CONNECTION_LOST: …`), as {@link lastError}, redacted with `redactor` (it is shown
-   * by `/status`).
+   * A logger that writes through `base` and records, as {@link lastError} (shown by `/status`,
+   * redacted with `redactor`), each coded problem (`problem(code, …)`, also counted) and each
+   * uncoded error line.
    */
   logger(base: Logger, redactor: SecretRedactor = new SecretRedactor()): Logger {
-    const remember = (message: LogMessage, always: boolean): LogMessage => {
-      const text = typeof message === 'function' ? message() : message;
-      const coded = CODED.exec(text);
-      if (always || coded !== null) {
-        this.lastError = { code: coded?.[1], message: redactor.redact(coded?.[2] ?? text), at: this.now() };
-      }
-      return text;
+    const text = (message: LogMessage): string => (typeof message === 'function' ? message() : message);
+    const record = (code: ErrorCode | undefined, message: string): void => {
+      this.lastError = { code, message: redactor.redact(message), at: this.now() };
+      if (code !== undefined) this.problems.set(code, (this.problems.get(code) ?? 0) + 1);
     };
     const wrap = (logger: Logger): Logger => ({
       debugEnabled: logger.debugEnabled,
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),
-      warn: (m) => logger.warn(remember(m, false)),
-      error: (m) => logger.error(remember(m, true)),
+      warn: (m) => logger.warn(m),
+      error: (m) => {
+        const line = text(m);
+        record(undefined, line);
+        logger.error(line);
+      },
+      problem: (code, m) => {
+        const line = text(m);
+        record(code, line);
+        logger.problem(code, line);
+      },
       child: (scope) => wrap(logger.child(scope)),
     });
     return wrap(base);

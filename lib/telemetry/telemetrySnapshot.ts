@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/problems';
 import type { CountersSnapshot } from '../stats/serviceCounters';
 import type { CollectorTelemetry } from './collectorTelemetry';
 import type { Held, LastError, ServiceState } from './serviceTelemetry';
@@ -13,6 +14,7 @@ export interface ServiceSnapshot {
   readonly reconnects: number;
   readonly counters: CountersSnapshot;
   readonly outcomes: ReadonlyArray<readonly [string, number]>;
+  readonly problems: ReadonlyArray<readonly [ErrorCode, number]>;
   readonly lastDeliveredEventTime: number | undefined;
   readonly lastCommitAt: number | undefined;
   readonly commitFailures: number;
@@ -71,6 +73,7 @@ export function telemetrySnapshotter(telemetry: CollectorTelemetry): () => Telem
         reconnects: t.reconnects,
         counters: t.counters.snapshot(),
         outcomes: [...t.outcomes],
+        problems: [...t.problemCounts],
         lastDeliveredEventTime: t.lastDeliveredEventTime,
         lastCommitAt: t.lastCommitAt,
         commitFailures: t.commitFailures,
@@ -121,10 +124,13 @@ export function addRetired(retired: TelemetrySnapshot | undefined, live: Telemet
         for (const k of Object.keys(counters) as Array<keyof CountersSnapshot>) counters[k] += old.counters[k];
         const outcomes = new Map(old.outcomes);
         for (const [outcome, n] of s.outcomes) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + n);
+        const problems = new Map(old.problems);
+        for (const [code, n] of s.problems) problems.set(code, (problems.get(code) ?? 0) + n);
         return {
           ...s,
           counters,
           outcomes: [...outcomes],
+          problems: [...problems],
           reconnects: old.reconnects + s.reconnects,
           commitFailures: old.commitFailures + s.commitFailures,
           pausedSeconds: old.pausedSeconds + s.pausedSeconds,
@@ -175,6 +181,7 @@ export function applyServiceSnapshots(telemetry: CollectorTelemetry, snapshot: T
     if (live) t.state = s.state;
     for (const key of Object.keys(s.counters) as Array<keyof CountersSnapshot>) t.counters[key] = s.counters[key];
     for (const [outcome, n] of s.outcomes) t.setOutcome(outcome, n);
+    for (const [code, n] of s.problems) t.setProblemCount(code, n);
     t.connected = s.connected;
     t.reconnects = s.reconnects;
     if (s.lastDeliveredEventTime !== undefined) t.delivered(s.lastDeliveredEventTime);

@@ -46,7 +46,8 @@ describe('CollectorTelemetry: readiness and /status', () => {
     const logger = message.logger(createLogger({ write: () => undefined }), new SecretRedactor(['tok-SECRET-123']));
     logger.info('POD_NOT_AN_ERROR: info lines are not problems');
     logger.warn('a warning without a code is not one either');
-    logger.error('POD_HANDSHAKE_401: refused Bearer tok-SECRET-123');
+    logger.error('an uncoded error line is remembered as it is');
+    logger.problem('POD_HANDSHAKE_401', 'refused Bearer tok-SECRET-123');
     const status = t.status();
     const s = status.services[0]!;
     expect(s).to.include({ name: 'pod/message', state: 'running', lagSeconds: 90 });

@@ -5,10 +5,9 @@ import type { CasbInputConfig, CasbServiceConfig, CollectorConfig } from '../lib
 import { configSecrets } from '../lib/config/collectorConfig';
 import { describeError } from '../lib/errors/collectorError';
 import type { Logger } from '../lib/log/logger';
-import { RepeatedErrorLog } from '../lib/log/repeatedErrorLog';
 import { SecretRedactor } from '../lib/log/secretRedactor';
 import { Valve } from '../lib/flow/valve';
-import { dedupWindow, type DedupEntry, type DedupWindow } from '../lib/operators/dedupWindow';
+import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
 import { finalizeAsync } from '../lib/operators/finalizeAsync';
 import { flatten, type JsonObject } from '../lib/operators/flatten';
 import { normalizeTime } from '../lib/operators/normalizeTime';
@@ -21,6 +20,7 @@ import { ProofpointCasbInitVariablesError } from '../lib/sources/casbErrors';
 import { sharedCasbClient, type SharedCasbClient } from '../lib/sources/sharedCasbClient';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { alertPages, eventPages } from './casbPages';
+import { CommitStep } from './commitStep';
 import { checkRecord, recordKey } from './casbRecordCheck';
 import { pullCycles, type CasbPage } from './casbPullCycles';
 import { decideCasbStart, type CasbState } from './casbStart';
@@ -252,7 +252,6 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
   const { service, deps, dedup, store, telemetry } = ctx;
   const { counters } = telemetry;
   const field = FLATTEN_FIELD[service.name];
-  const commitErrors = new RepeatedErrorLog(ctx.logger);
   const pagesDeps = { client: ctx.client, logger: ctx.logger, maxPagesPerCycle: ctx.tuning.maxPagesPerCycle };
   // What the page in progress holds: in the sort window (telemetry), and in the write stage until
   // written. The flattening waits while the valve is closed, so a page's lines are made as the socket takes them.
@@ -307,26 +306,15 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
       }),
     );
 
+  // The state the delivered page leads to (alerts: after the window is done; events: every page).
+  let pageState: CasbState | undefined;
+  const commits = new CommitStep<CasbState>({ store, dedup, telemetry, logger: ctx.logger, now: ctx.now, cursor: { delivered: () => undefined, state: () => pageState } });
   /** Persists what a delivered page covers: its keys in the journal, then its state. Never throws. */
   const commit = async (page: CasbPage, batches: ReadonlyArray<WrittenBatch<string>>): Promise<void> => {
-    const seen = new Set<string>();
-    const delivered: DedupEntry[] = [];
-    for (const batch of batches) {
-      counters.sent += batch.records.length;
-      counters.bytesSent += batch.bytes;
-      for (const record of batch.records) {
-        if (record.time <= ctx.now()) telemetry.delivered(record.time);
-        if (seen.has(record.value)) continue;
-        seen.add(record.value);
-        const entry = dedup.confirm(record.value);
-        if (entry !== undefined) delivered.push(entry);
-      }
-    }
-    if (page.nextState !== undefined) ctx.logger.info('Updating the persistence');
-    const outcome = await store.commit(delivered, dedup, page.nextState);
-    if (outcome.deferred === true) return;
-    telemetry.committed(outcome.error === undefined);
-    if (outcome.error !== undefined) commitErrors.report(outcome.error);
+    for (const batch of batches) commits.apply(batch);
+    pageState = page.nextState;
+    if (pageState !== undefined) ctx.logger.info('Updating the persistence');
+    await commits.persist('commit');
   };
 
   return pages$.pipe(

@@ -24,8 +24,10 @@ const HOUR = 3_600_000;
 const MAX_BACK = 30 * 24 * HOUR;
 
 /**
- * How far an event time may be ahead of the clock it was committed by (see the PoD pipeline,
- * which never lets the cursor run further ahead).
+ * How far a persisted time may be ahead of the clock it is read by: the commit step lets no
+ * cursor run ahead of its clock (`mayMoveCursor` in `commitStep.ts`), but older
+ * versions let an event up to this far ahead move it, and a stop stamp this far ahead is skew, not
+ * a corrected clock.
  */
 export const CURSOR_MAX_SKEW_MS = 5 * 60_000;
 

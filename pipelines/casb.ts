@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import { concatMap, defer, filter, from, map, mergeMap, type Observable, tap, toArray } from 'rxjs';
-import type * as t from 'io-ts';
 import type { CasbInputConfig, CasbServiceConfig, CollectorConfig } from '../lib/config/collectorConfig';
 import { configSecrets } from '../lib/config/collectorConfig';
 import { describeError } from '../lib/errors/collectorError';
@@ -17,14 +16,14 @@ import { devoWrite, type WrittenBatch } from '../lib/sinks/devoWrite';
 import type { DevoWriter } from '../lib/sinks/devoWriter';
 import { CasbClient, type CasbClientOptions } from '../lib/sources/casbClient';
 import { ProofpointCasbInitVariablesError } from '../lib/sources/casbErrors';
+import { CASB_NESTED_FIELD, CASB_TIME_FIELD, casbServiceOfPath, checkRecord, recordKey } from '../lib/sources/casbRecord';
 import { sharedCasbClient, type SharedCasbClient } from '../lib/sources/sharedCasbClient';
 import { ServiceStore } from '../lib/state/serviceStore';
 import { alertPages, eventPages } from './casbPages';
 import { CommitStep } from './commitStep';
-import { checkRecord, recordKey } from './casbRecordCheck';
 import { pullCycles, type CasbPage } from './casbPullCycles';
-import { decideCasbStart, type CasbState } from './casbStart';
-import { CASB_STATE_VERSION, CasbAlertsState, CasbEventsState, isoUtc, pythonRepr } from './casbState';
+import { decideCasbStart } from './casbStart';
+import { CASB_STATE_VERSION, casbStateCodec, isoUtc, pythonRepr, type CasbState } from './casbState';
 import { earlyForgetReporter } from './earlyForgetReporter';
 import { inFlightShare } from './inFlightShare';
 import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
@@ -114,7 +113,8 @@ export function casbServices(config: CollectorConfig, writer: DevoWriter, logger
         telemetry: {
           response: (path, outcome) => {
             // The authentications are the input's, not a service's: counted by tokenRenewed.
-            const service = path === '/v1/alerts' ? serviceTelemetry.get('alerts') : path === '/v2/events' ? serviceTelemetry.get('events') : undefined;
+            const name = casbServiceOfPath(path);
+            const service = name === undefined ? undefined : serviceTelemetry.get(name);
             service?.outcome(outcome);
             if (service !== undefined) service.connected = outcome.startsWith('2');
           },
@@ -165,13 +165,12 @@ interface Context {
   readonly start: CasbState;
 }
 
-const FLATTEN_FIELD: Record<CasbServiceConfig['name'], string> = { alerts: 'related_events', events: 'additionalProperties' };
 const PULLER: Record<CasbServiceConfig['name'], string> = { alerts: 'ProofpointCasbAlertsPuller', events: 'ProofpointCasbEventsPuller' };
 
 /**
  * One CASB service as one pipeline: the pull cycles ({@link pullCycles}) emit pages, and each
- * page goes `records → check (bad → dead letter) → dedupWindow(id | eventId, 1 h) → normalizeTime('timestamp')
- * → sortWithin → flatten(related_events | additionalProperties) → @devo_pulling_id → devoWrite`;
+ * page goes `records → check (bad → dead letter) → dedupWindow(the record key, 1 h) → normalizeTime(its time)
+ * → sortWithin → flatten(its nested array) → @devo_pulling_id → devoWrite` (the names: `lib/sources/casbRecord.ts`);
  * once written the next page is fetched, and once delivered its keys and state are committed, in
  * page order. Alerts pull `[last_event_time, now]` newest first until a short page and move their
  * cursor when the window is done; events follow `nextPageToken` until an empty page and
@@ -203,8 +202,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
     base: casbFileBase(input.inputId, service.name),
     service: `casb/${service.name}`,
     version: CASB_STATE_VERSION,
-    // Each service reads and writes only its own shape.
-    codec: (service.name === 'alerts' ? CasbAlertsState : CasbEventsState) as unknown as t.Type<CasbState, unknown, unknown>,
+    codec: casbStateCodec(service.name),
     logger,
     ...(deps.redactor === undefined ? {} : { redactor: deps.redactor }),
     now,
@@ -251,7 +249,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
 function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
   const { service, deps, dedup, store, telemetry } = ctx;
   const { counters } = telemetry;
-  const field = FLATTEN_FIELD[service.name];
+  const field = CASB_NESTED_FIELD[service.name];
   const pagesDeps = { client: ctx.client, logger: ctx.logger, maxPagesPerCycle: ctx.tuning.maxPagesPerCycle };
   // What the page in progress holds: in the sort window (telemetry), and in the write stage until
   // written. The flattening waits while the valve is closed, so a page's lines are made as the socket takes them.
@@ -264,7 +262,8 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
   };
   const pages$ = pullCycles({
     start: ctx.start,
-    pages: (cycle, position) => (service.name === 'alerts' ? alertPages(pagesDeps, cycle, position as CasbAlertsState) : eventPages(pagesDeps, cycle, position as CasbEventsState)),
+    // Each service's store holds its own shape only (casbStateCodec).
+    pages: (cycle, position) => ('last_ids' in position ? alertPages(pagesDeps, cycle, position) : eventPages(pagesDeps, cycle, position)),
     periodMs: service.requestPeriodMs,
     logger: ctx.logger,
     now: ctx.now,
@@ -278,7 +277,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
     from(page.records).pipe(
       filter((record): record is JsonObject => checkRecord(service.name, record, deadLetter)),
       dedup,
-      normalizeTime('timestamp', (r, reason) => {
+      normalizeTime(CASB_TIME_FIELD, (r, reason) => {
         deadLetter(JSON.stringify(r), `EVENT_TIME_INVALID: ${reason}`);
         // Not delivered: a corrected re-send of the record must pass the window.
         dedup.forget(recordKey(service.name, r));

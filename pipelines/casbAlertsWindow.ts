@@ -1,3 +1,4 @@
+import { CASB_TIME_FIELD } from '../lib/sources/casbRecord';
 import { parseEventTime } from '../lib/time/parseEventTime';
 import { isoUtc, type CasbAlertsState } from './casbState';
 
@@ -54,7 +55,7 @@ export function alertsPage(window: AlertsWindow, progress: AlertsProgress, alert
   for (const alert of alerts) {
     const fields = typeof alert === 'object' && alert !== null ? (alert as Record<string, unknown>) : {};
     const id = fields['id'];
-    const time = parseEventTime(fields['timestamp']);
+    const time = parseEventTime(fields[CASB_TIME_FIELD]);
     if (typeof time === 'number' && (typeof id === 'string' || typeof id === 'number')) {
       if (time === window.from && window.sentAtStart.has(String(id))) {
         skipped++;

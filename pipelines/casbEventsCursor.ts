@@ -1,3 +1,4 @@
+import { CASB_TIME_FIELD } from '../lib/sources/casbRecord';
 import { parseEventTime } from '../lib/time/parseEventTime';
 import { isoUtc, type CasbEventsState } from './casbState';
 
@@ -19,7 +20,7 @@ export function eventsStartTime(state: CasbEventsState, cycleStart: number): num
 export function eventsNextState(state: CasbEventsState, events: readonly unknown[], nextPageToken: string | undefined, cycleStart: number): CasbEventsState {
   let latest = eventsStartTime(state, cycleStart);
   for (const event of events) {
-    const time = typeof event === 'object' && event !== null ? parseEventTime((event as Record<string, unknown>)['timestamp']) : NaN;
+    const time = typeof event === 'object' && event !== null ? parseEventTime((event as Record<string, unknown>)[CASB_TIME_FIELD]) : NaN;
     if (typeof time === 'number' && time > latest && time <= cycleStart) latest = time;
   }
   return { initial_start_time_in_utc: state.initial_start_time_in_utc, start_time_in_utc: isoUtc(latest), last_page_token: nextPageToken ?? state.last_page_token };

@@ -4,7 +4,7 @@ import type { Deferred } from '../lib/flow/deferred';
 import type { Logger } from '../lib/log/logger';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
 import type { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
-import type { CasbState } from './casbStart';
+import type { CasbState } from './casbState';
 
 /** One pull cycle: its `@devo_pulling_id` (its start, epoch ms), the service's counters and its cancellation. */
 export interface PullCycle {

@@ -1,7 +1,4 @@
-import { isoUtc, type CasbAlertsState, type CasbEventsState } from './casbState';
-
-/** A CASB service's state: the alerts' or the events'. */
-export type CasbState = CasbAlertsState | CasbEventsState;
+import { isoUtc, type CasbState } from './casbState';
 
 /** What {@link decideCasbStart} decided. */
 export interface CasbStart {

@@ -24,6 +24,23 @@ export const CasbEventsState = t.type({
 });
 export type CasbEventsState = t.TypeOf<typeof CasbEventsState>;
 
+/** A CASB service's state: the alerts' or the events'. */
+export type CasbState = CasbAlertsState | CasbEventsState;
+
+/**
+ * The codec of one service's state: each service reads and writes only its own shape (an
+ * alerts file with an events state in it is unusable, as any undecodable state is).
+ */
+export function casbStateCodec(service: 'alerts' | 'events'): t.Type<CasbState, CasbState, unknown> {
+  const own = service === 'alerts' ? CasbAlertsState : CasbEventsState;
+  return new t.Type<CasbState, CasbState, unknown>(
+    own.name,
+    (u): u is CasbState => own.is(u),
+    (u, context) => own.validate(u, context),
+    (state) => state,
+  );
+}
+
 /** State version of both CASB services (the Devo collector's `@persistence_version`). */
 export const CASB_STATE_VERSION = 1;
 

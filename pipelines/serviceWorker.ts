@@ -14,8 +14,8 @@ const SNAPSHOT_MS = 1000;
 /**
  * A worker thread of `multiprocessing: true` (started by the supervisor, never by hand): runs
  * its unit's services with the single-thread runner, on a Devo connection of its own, and talks to the main thread: log lines (already
- * formatted, in the seeds' shape), telemetry snapshots every second, and `stopped` once a `stop`
- * has flushed and persisted everything.
+ * formatted, in the seeds' shape), telemetry snapshots every second, and a last one once a `stop`
+ * has flushed and persisted everything, before the thread ends (its exit is what the supervisor waits for).
  */
 async function runWorker(): Promise<void> {
   const init = workerData as WorkerInit;
@@ -40,7 +40,6 @@ async function runWorker(): Promise<void> {
       void collector.stop().then(() => {
         clearInterval(ticker);
         post({ type: 'telemetry', snapshot: snapshot() });
-        post({ type: 'stopped' });
         port.close();
       });
     } else if (request.type === 'fail' && init.testHooks) {

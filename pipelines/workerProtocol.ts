@@ -15,7 +15,7 @@ export interface WorkerInit {
 
 /** From the main thread to a worker. */
 export type WorkerRequest =
-  /** Stop the sources, flush, persist, then answer `stopped`. */
+  /** Stop the sources, flush, persist, send a last telemetry snapshot, then end (the supervisor waits for the thread's exit). */
   | { readonly type: 'stop' }
   /** Tests only: fail with an uncaught exception, or by running out of memory. */
   | { readonly type: 'fail'; readonly how: 'throw' | 'oom' };
@@ -24,6 +24,4 @@ export type WorkerRequest =
 export type WorkerMessage =
   /** A log line, formatted (and redacted) by the worker. */
   | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'telemetry'; readonly snapshot: TelemetrySnapshot }
-  /** Everything is flushed and persisted; the worker ends. */
-  | { readonly type: 'stopped' };
+  | { readonly type: 'telemetry'; readonly snapshot: TelemetrySnapshot };

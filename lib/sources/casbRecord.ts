@@ -1,8 +1,5 @@
-import type { CasbServiceConfig } from '../config/collectorConfig';
+import type { CasbServiceName } from '../config/collectorConfig';
 import type { JsonObject } from '../operators/flatten';
-
-/** A CASB service: the alerts' or the events'. */
-export type CasbServiceName = CasbServiceConfig['name'];
 
 /** The field holding a record's unique key: de-dup, acknowledgement and journal. */
 const KEY_FIELD: Record<CasbServiceName, string> = { alerts: 'id', events: 'eventId' };

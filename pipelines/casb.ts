@@ -6,7 +6,6 @@ import { describeError } from '../lib/errors/collectorError';
 import type { Logger } from '../lib/log/logger';
 import { SecretRedactor } from '../lib/log/secretRedactor';
 import { Valve } from '../lib/flow/valve';
-import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
 import { finalizeAsync } from '../lib/operators/finalizeAsync';
 import { flatten, type JsonObject } from '../lib/operators/flatten';
 import { normalizeTime } from '../lib/operators/normalizeTime';
@@ -18,17 +17,15 @@ import { CasbClient, type CasbClientOptions } from '../lib/sources/casbClient';
 import { ProofpointCasbInitVariablesError } from '../lib/sources/casbErrors';
 import { CASB_NESTED_FIELD, CASB_TIME_FIELD, casbServiceOfPath, checkRecord, recordKey } from '../lib/sources/casbRecord';
 import { sharedCasbClient, type SharedCasbClient } from '../lib/sources/sharedCasbClient';
-import { ServiceStore } from '../lib/state/serviceStore';
 import { alertPages, eventPages } from './casbPages';
-import { CommitStep } from './commitStep';
 import { pullCycles, type CasbPage } from './casbPullCycles';
 import { decideCasbStart } from './casbStart';
 import { CASB_STATE_VERSION, casbStateCodec, isoUtc, pythonRepr, type CasbState } from './casbState';
-import { earlyForgetReporter } from './earlyForgetReporter';
 import { inFlightShare } from './inFlightShare';
 import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
 import { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import type { PipelineDeps, Service } from './service';
+import { openServiceSkeleton, type ServiceSkeleton } from './serviceSkeleton';
 
 /** Internal limits of a CASB pipeline; the defaults suit production. */
 export interface CasbTuning {
@@ -150,17 +147,11 @@ function casbBounds(config: CollectorConfig): Pick<CasbTuning, 'sortMaxItems' | 
   };
 }
 
-interface Context {
+interface Context extends ServiceSkeleton<CasbState, JsonObject> {
   readonly service: CasbServiceConfig;
   readonly deps: CasbServiceDeps;
   readonly tuning: CasbTuning;
-  readonly logger: Logger;
-  readonly now: () => number;
   readonly client: CasbClient;
-  /** The only way the cursor moves. */
-  readonly store: ServiceStore<CasbState>;
-  readonly dedup: DedupWindow<JsonObject>;
-  readonly telemetry: ServiceTelemetry;
   /** Where the first pull cycle starts. */
   readonly start: CasbState;
 }
@@ -192,36 +183,21 @@ export function casbService(input: CasbInputConfig, service: CasbServiceConfig, 
 
 async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps: CasbServiceDeps, client: CasbClient): Promise<Context> {
   const puller = `${PULLER[service.name]}(proofpoint_casb,${input.inputId},${service.name},predefined)`;
-  const now = deps.now ?? Date.now;
-  const telemetry = deps.telemetry ?? new ServiceTelemetry('proofpoint_casb', input.inputId, service.name, now);
-  const logger = telemetry.logger(deps.logger.child(`InputProcess::${puller}`), deps.redactor);
-  const tuning = { ...DEFAULT_TUNING, ...deps.tuning };
-  logger.info(`${puller} Starting the execution of pre_pull()`);
-  const store = await ServiceStore.open<CasbState>({
-    directory: deps.stateDirectory,
-    base: casbFileBase(input.inputId, service.name),
-    service: `casb/${service.name}`,
-    version: CASB_STATE_VERSION,
-    codec: casbStateCodec(service.name),
-    logger,
-    ...(deps.redactor === undefined ? {} : { redactor: deps.redactor }),
-    now,
-  });
-  const reportEarlyForget = earlyForgetReporter(logger, `inputs.proofpoint_casb.services.${service.name}`, service, now);
-  const dedup = dedupWindow<JsonObject>({
-    key: (r) => recordKey(service.name, r),
-    maxBytes: service.dedupMaxBytes,
-    onDuplicate: () => telemetry.counters.duplicates++,
-    onEarlyForget: (age) => {
-      telemetry.counters.forgottenEarly++;
-      reportEarlyForget(age);
+  const skeleton = await openServiceSkeleton<CasbState, JsonObject>(
+    {
+      product: 'proofpoint_casb',
+      inputId: input.inputId,
+      service,
+      id: `casb/${service.name}`,
+      loggerName: puller,
+      state: { base: casbFileBase(input.inputId, service.name), version: CASB_STATE_VERSION, codec: casbStateCodec(service.name) },
+      key: (r) => recordKey(service.name, r),
+      render: pythonRepr,
+      beforeOpen: (logger) => logger.info(`${puller} Starting the execution of pre_pull()`),
     },
-    ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
-  });
-
-  logger.info('Reading persisted data');
-  const persisted = await store.load();
-  logger.info(`Data retrieved from the persistence: ${persisted === undefined ? 'None' : pythonRepr(persisted)}`);
+    deps,
+  );
+  const { logger, store, dedup, persisted, now } = skeleton;
   const start = decideCasbStart(service, persisted, now());
   if (start.kind === 'resume') await store.restoreWindow(dedup);
   else {
@@ -243,23 +219,19 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
   }
   logger.info(`${puller} Finalizing the execution of pre_pull()`);
   logger.info(`Starting data collection every ${service.requestPeriodMs / 1000} seconds`);
-  return { service, deps, tuning, logger, now, client, store, dedup, telemetry, start: start.state };
+  return { ...skeleton, service, deps, tuning: { ...DEFAULT_TUNING, ...deps.tuning }, client, start: start.state };
 }
 
 function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
-  const { service, deps, dedup, store, telemetry } = ctx;
-  const { counters } = telemetry;
+  const { service, deps, dedup, telemetry } = ctx;
   const field = CASB_NESTED_FIELD[service.name];
   const pagesDeps = { client: ctx.client, logger: ctx.logger, maxPagesPerCycle: ctx.tuning.maxPagesPerCycle };
   // What the page in progress holds: in the sort window (telemetry), and in the write stage until
   // written. The flattening waits while the valve is closed, so a page's lines are made as the socket takes them.
   let sorting = 0;
   const sinkHeld = new Valve({ maxBytes: ctx.tuning.valveMaxBytes, maxItems: ctx.tuning.valveMaxItems });
-  telemetry.holding(() => ({ sortWindow: sorting, sink: sinkHeld.inFlight.items, dedupKeys: dedup.size, dedupBytes: dedup.bytes }));
-  const deadLetter = (text: string, reason: string) => {
-    counters.deadLettered++;
-    store.deadLetter.write(text, reason);
-  };
+  ctx.holding(() => sorting, () => sinkHeld.inFlight.items);
+  const deadLetter = (text: string, reason: string) => ctx.deadLetter(text, reason);
   const pages$ = pullCycles({
     start: ctx.start,
     // Each service's store holds its own shape only (casbStateCodec).
@@ -307,7 +279,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
 
   // The state the delivered page leads to (alerts: after the window is done; events: every page).
   let pageState: CasbState | undefined;
-  const commits = new CommitStep<CasbState>({ store, dedup, telemetry, logger: ctx.logger, now: ctx.now, cursor: { delivered: () => undefined, state: () => pageState } });
+  const commits = ctx.commits({ delivered: () => undefined, state: () => pageState });
   /** Persists what a delivered page covers: its keys in the journal, then its state. Never throws. */
   const commit = async (page: CasbPage, batches: ReadonlyArray<WrittenBatch<string>>): Promise<void> => {
     for (const batch of batches) commits.apply(batch);

@@ -8,7 +8,6 @@ import { StreamFlow } from '../lib/flow/streamFlow';
 import type { Logger } from '../lib/log/logger';
 import { SecretRedactor } from '../lib/log/secretRedactor';
 import { commitAcks } from '../lib/operators/commitAcks';
-import { dedupWindow, type DedupWindow } from '../lib/operators/dedupWindow';
 import { gate } from '../lib/operators/gate';
 import type { Timed } from '../lib/operators/timed';
 import { normalizeTime } from '../lib/operators/normalizeTime';
@@ -17,17 +16,15 @@ import { devoSink, type SinkAck } from '../lib/sinks/devoSink';
 import type { DevoWriter } from '../lib/sinks/devoWriter';
 import { podKeyField, type PodFrame } from '../lib/sources/podFrame';
 import { podSource } from '../lib/sources/podSource';
-import { ServiceStore } from '../lib/state/serviceStore';
 import { formatPullStats, PullStats } from '../lib/stats/pullStats';
 import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
-import { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
-import { earlyForgetReporter } from './earlyForgetReporter';
 import { decidePodCatchUp, initialCatchUpFloor } from './podCatchUp';
 import { PodCommits, podCursor } from './podCommits';
 import { podFrames } from './podFrames';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
 import { POD_DEFAULT_TUNING, podTuningFor, type PodTuning } from './podTuning';
 import type { PipelineDeps, Service } from './service';
+import { openServiceSkeleton, type ServiceSkeleton } from './serviceSkeleton';
 
 /**
  * What the figures of a PoD statistics line count: a stream has no cycle, so the events sent in a
@@ -92,66 +89,39 @@ export function podService(input: PodInputConfig, service: PodServiceConfig, dep
   };
 }
 
-interface Context {
+interface Context extends ServiceSkeleton<PodState, PodFrame> {
   readonly input: PodInputConfig;
   readonly service: PodServiceConfig;
   readonly deps: PodServiceDeps;
   readonly tuning: PodTuning;
-  readonly logger: Logger;
-  readonly now: () => number;
-  /** The only way the cursor moves; the catch-up decision reads `store.state`. */
-  readonly store: ServiceStore<PodState>;
-  /** The state found at start. */
-  readonly persisted: PodState | undefined;
   /** The catch-up floor this run starts with. */
   readonly catchUpFrom: number;
-  readonly dedup: DedupWindow<PodFrame>;
-  readonly telemetry: ServiceTelemetry;
 }
 
 async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: PodServiceDeps): Promise<Context> {
-  const now = deps.now ?? Date.now;
-  const telemetry = deps.telemetry ?? new ServiceTelemetry('proofpoint_on_demand', input.inputId, service.name, now);
-  const logger = telemetry.logger(deps.logger.child(`InputProcess::PodPuller(proofpoint_on_demand,${input.inputId},${service.name},predefined)`), deps.redactor);
-  const tuning = { ...POD_DEFAULT_TUNING, ...deps.tuning };
-  const store = await ServiceStore.open<PodState>({
-    directory: deps.stateDirectory,
-    base: podFileBase(input.inputId, service.name),
-    service: `pod/${service.name}`,
-    version: POD_STATE_VERSION,
-    codec: PodState,
-    migrations: POD_STATE_MIGRATIONS,
-    logger,
-    ...(deps.redactor === undefined ? {} : { redactor: deps.redactor }),
-    now,
-  });
-  const { counters } = telemetry;
-  const reportEarlyForget = earlyForgetReporter(logger, `inputs.proofpoint_on_demand.services.${service.name}`, service, now);
-  const dedup = dedupWindow<PodFrame>({
-    key: (f) => f.key,
-    expectedKeys: await store.journalLines(),
-    maxBytes: service.dedupMaxBytes,
-    ...(service.dedupMaxKeys === undefined ? {} : { maxKeys: service.dedupMaxKeys }),
-    onDuplicate: () => counters.duplicates++,
-    onEarlyForget: (age) => {
-      counters.forgottenEarly++;
-      reportEarlyForget(age);
+  const skeleton = await openServiceSkeleton<PodState, PodFrame>(
+    {
+      product: 'proofpoint_on_demand',
+      inputId: input.inputId,
+      service,
+      id: `pod/${service.name}`,
+      loggerName: `PodPuller(proofpoint_on_demand,${input.inputId},${service.name},predefined)`,
+      state: { base: podFileBase(input.inputId, service.name), version: POD_STATE_VERSION, codec: PodState, migrations: POD_STATE_MIGRATIONS },
+      key: (f) => f.key,
+      sizeForJournal: true,
+      render: (state) => JSON.stringify(state),
     },
-    ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
-  });
-
-  logger.info('Reading persisted data');
-  const persisted = await store.load();
-  logger.info(`Data retrieved from the persistence: ${persisted === undefined ? 'None' : JSON.stringify(persisted)}`);
+    deps,
+  );
+  const { store, dedup, persisted, now, logger } = skeleton;
   await store.restoreWindow(dedup);
   // The floor is persisted before anything is delivered: a crash from here on, however early, catches up from it.
   const first = decidePodCatchUp({ now: now(), persisted, configuredStartTime: service.startTime, lastEventTime: persisted?.lastEventTime ?? undefined, lastSessionEnd: undefined });
   const catchUpFrom = initialCatchUpFloor(first, persisted, now());
-  const ctx: Context = { input, service, deps, tuning, logger, now, store, persisted, catchUpFrom, dedup, telemetry };
   // Mark the run as unclean until it stops cleanly: a crash from here on is detected at restart.
   const marked = await store.commit([], dedup, podCursor(service, now(), persisted?.lastEventTime ?? undefined, catchUpFrom, 'error'), true);
   if (marked.error !== undefined) logger.error(describeError(marked.error));
-  return ctx;
+  return { ...skeleton, input, service, deps, tuning: { ...POD_DEFAULT_TUNING, ...deps.tuning }, catchUpFrom };
 }
 
 function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<string>> {
@@ -165,7 +135,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   const arena = new ByteArena();
   const commits = new PodCommits({ store, dedup, telemetry, logger, now, service, lastEventTime: ctx.persisted?.lastEventTime ?? undefined, catchUpFrom: ctx.catchUpFrom });
   let sorting = 0;
-  telemetry.holding(() => ({ sortWindow: sorting, sink: flow.valve.inFlight.items, dedupKeys: dedup.size, dedupBytes: dedup.bytes }));
+  ctx.holding(() => sorting, () => flow.valve.inFlight.items);
   let lastSessionEnd: number | undefined;
 
   const source$ = podSource({
@@ -201,10 +171,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     },
   });
 
-  const deadLetter = (text: string, reason: string): void => {
-    counters.deadLettered++;
-    store.deadLetter.write(text, reason);
-  };
+  const deadLetter = (text: string, reason: string): void => ctx.deadLetter(text, reason);
   const frames$ = podFrames(source$, {
     keyField,
     limits: { maxBytes: service.maxEventBytes, setting: `inputs.proofpoint_on_demand.services.${service.name}.max_event_size_in_mb` },
@@ -270,11 +237,9 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     return () => {
       statsTimer.unsubscribe();
       pauses.unsubscribe();
-      telemetry.paused(false);
-      telemetry.connected = false;
       subscription.unsubscribe();
       logStats('Statistics at close');
-      void store.deadLetter.flush();
+      ctx.close();
     };
   });
 }

@@ -21,6 +21,7 @@ import type { CollectorTelemetry } from '../lib/telemetry/collectorTelemetry';
 import { decidePodCatchUp, initialCatchUpFloor } from './podCatchUp';
 import { PodCommits, podCursor } from './podCommits';
 import { podFrames } from './podFrames';
+import { PodSessions } from './podSessions';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
 import { POD_DEFAULT_TUNING, podTuningFor, type PodTuning } from './podTuning';
 import type { PipelineDeps, Service } from './service';
@@ -136,7 +137,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   const commits = new PodCommits({ store, dedup, telemetry, logger, now, service, lastEventTime: ctx.persisted?.lastEventTime ?? undefined, catchUpFrom: ctx.catchUpFrom });
   let sorting = 0;
   ctx.holding(() => sorting, () => flow.valve.inFlight.items);
-  let lastSessionEnd: number | undefined;
+  const sessions = new PodSessions({ telemetry, streamBroke: () => flow.streamBroke(), now });
 
   const source$ = podSource({
     urlBase: service.urlBase,
@@ -151,10 +152,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     badSettingsRetryMs: tuning.badSettingsRetryMs,
     logger,
     stop$,
-    onAttempt: (outcome) => {
-      counters.requests++;
-      telemetry.outcome(outcome);
-    },
+    onAttempt: (outcome) => sessions.attempt(outcome),
     ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
     sinceTime: () => {
       const decision = decidePodCatchUp({
@@ -162,7 +160,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
         persisted: ctx.persisted,
         configuredStartTime: service.startTime,
         lastEventTime: store.state?.lastEventTime ?? undefined,
-        lastSessionEnd,
+        lastSessionEnd: sessions.lastEnd,
       });
       (decision.sinceTime === undefined ? logger.debug : logger.info)(
         decision.sinceTime === undefined ? `No sinceTime: ${decision.reason}` : `sinceTime=${new Date(decision.sinceTime).toISOString()}: ${decision.reason}`,
@@ -175,17 +173,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   const frames$ = podFrames(source$, {
     keyField,
     limits: { maxBytes: service.maxEventBytes, setting: `inputs.proofpoint_on_demand.services.${service.name}.max_event_size_in_mb` },
-    onFrame: () => counters.received++,
-    onSession: (event) => {
-      if (event.kind === 'open') {
-        if (lastSessionEnd !== undefined) telemetry.reconnects++;
-        telemetry.connected = true;
-      } else {
-        telemetry.connected = false;
-        lastSessionEnd = now();
-        flow.streamBroke();
-      }
-    },
+    sessions,
     deadLetter,
     onSkipped: (time) => commits.skip(time),
   });

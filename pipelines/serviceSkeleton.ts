@@ -6,7 +6,7 @@ import { ServiceStore } from '../lib/state/serviceStore';
 import { ServiceTelemetry } from '../lib/telemetry/serviceTelemetry';
 import { CommitStep, type CursorPolicy } from './commitStep';
 import { earlyForgetReporter } from './earlyForgetReporter';
-import type { PipelineDeps } from './service';
+import type { PipelineDeps } from './runtime/service';
 
 /** What a product tells {@link openServiceSkeleton} about one of its services. */
 export interface ServiceSkeletonOptions<S, R> {

@@ -7,7 +7,7 @@ import { ERROR_CODES } from '../../lib/errors/collectorError';
 import { silentLogger } from '../../lib/log/logger';
 import { resolveSenderOptions } from '../../lib/sinks/devoSenderOptions';
 import { CASB_RETRY_AFTER_MAX_MS } from '../../lib/sources/casbClient';
-import { POD_DEFAULT_TUNING } from '../../pipelines/podTuning';
+import { POD_DEFAULT_TUNING } from '../../pipelines/pod/podTuning';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const readme = () => readFile(path.join(ROOT, 'README.md'), 'utf8');

@@ -17,10 +17,10 @@ async function sources(dir: string): Promise<string[]> {
 
 describe('one home for each fact (issue 22 item 6)', () => {
   it('the main thread reads every message kind a worker posts', async () => {
-    const protocol = await read('pipelines/workerProtocol.ts');
+    const protocol = await read('pipelines/runtime/workerProtocol.ts');
     const posted = protocol.slice(protocol.indexOf('export type WorkerMessage'));
     const kinds = [...posted.matchAll(/type: '([a-z]+)'/g)].map((m) => m[1]!);
-    const supervisor = await read('pipelines/workerSupervisor.ts');
+    const supervisor = await read('pipelines/runtime/workerSupervisor.ts');
     expect(kinds.filter((kind) => !supervisor.includes(`message.type === '${kind}'`))).to.deep.equal([]);
   });
 

@@ -24,7 +24,7 @@ describe('the package (npm pack)', function () {
       const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--silent'], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
       const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { files: PackedFile[] }[];
       const files = new Set(packed!.files.map((f) => f.path));
-      for (const needed of ['package.json', 'README.md', 'config/config.example.yaml', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/main.js', 'dist/lib/api/operators.d.ts', 'dist/lib/api/simulators.js', 'dist/pipelines/runner.js']) {
+      for (const needed of ['package.json', 'README.md', 'config/config.example.yaml', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/main.js', 'dist/lib/api/operators.d.ts', 'dist/lib/api/simulators.js', 'dist/pipelines/runtime/runner.js', 'dist/pipelines/runtime/serviceWorker.js']) {
         expect(files, needed).to.include(needed);
       }
       expect([...files].filter((f) => f.startsWith('dist/spec') || f.startsWith('dist/bench') || f.startsWith('lib/') || f.includes('node_modules'))).to.deep.equal([]);

@@ -8,8 +8,8 @@ import { dedupWindow } from '../../lib/operators/dedupWindow';
 import { ServiceStore } from '../../lib/state/serviceStore';
 import { ServiceTelemetry } from '../../lib/telemetry/serviceTelemetry';
 import { CommitStep, mayMoveCursor } from '../../pipelines/commitStep';
-import { PodCommits } from '../../pipelines/podCommits';
-import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from '../../pipelines/podState';
+import { PodCommits } from '../../pipelines/pod/podCommits';
+import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from '../../pipelines/pod/podState';
 import { tempDir } from '../helpers/tempDir';
 
 const NOW = Date.UTC(2024, 4, 22, 12, 0, 0);

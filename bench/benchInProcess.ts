@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import { Subject, type Observable } from 'rxjs';
@@ -42,9 +42,11 @@ interface Build {
 function load(dist: string): Build {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- another build's files, found at run time
   const need = (file: string) => require(path.join(dist, file)) as Record<string, unknown>;
+  // A `--before` build may predate pipelines/pod/ (the PoD files were in pipelines/ itself).
+  const pod = existsSync(path.join(dist, 'pipelines/pod/pod.js')) ? 'pipelines/pod/pod.js' : 'pipelines/pod.js';
   return {
     ...(need('lib/config/loadConfig.js') as Pick<Build, 'loadConfig'>),
-    ...(need('pipelines/pod.js') as Pick<Build, 'podServices'>),
+    ...(need(pod) as Pick<Build, 'podServices'>),
     ...(need('lib/telemetry/collectorTelemetry.js') as Pick<Build, 'CollectorTelemetry'>),
     ...(need('lib/log/logger.js') as Pick<Build, 'silentLogger'>),
   };

@@ -34,6 +34,6 @@ export type {
   RequestsLimit,
 } from './config/collectorConfig';
 export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogLevel, type LogMessage } from './log/logger';
-export { startCollector, type Collector, type CollectorOptions, type ServiceFactory } from '../pipelines/runner';
-export { defaultServices } from '../pipelines/defaultServices';
-export type { PipelineDeps, Service } from '../pipelines/service';
+export { startCollector, type Collector, type CollectorOptions, type ServiceFactory } from '../pipelines/runtime/runner';
+export { defaultServices } from '../pipelines/runtime/defaultServices';
+export type { PipelineDeps, Service } from '../pipelines/runtime/service';

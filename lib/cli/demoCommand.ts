@@ -1,8 +1,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultServices } from '../../pipelines/defaultServices';
-import { startCollector } from '../../pipelines/runner';
+import { defaultServices } from '../../pipelines/runtime/defaultServices';
+import { startCollector } from '../../pipelines/runtime/runner';
 import { configSecrets } from '../config/collectorConfig';
 import { loadConfig } from '../config/loadConfig';
 import { createLogger } from '../log/logger';

@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultServices } from '../../pipelines/defaultServices';
-import { startCollector } from '../../pipelines/runner';
+import { defaultServices } from '../../pipelines/runtime/defaultServices';
+import { startCollector } from '../../pipelines/runtime/runner';
 import { configSecrets, type CollectorConfig } from '../config/collectorConfig';
 import { checkWithoutEnvironment } from '../config/checkWithoutEnvironment';
 import { ConfigError } from '../config/configError';

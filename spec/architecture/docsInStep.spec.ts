@@ -10,7 +10,7 @@ import { resolveSenderOptions } from '../../lib/sinks/devoSenderOptions';
 import { CASB_RETRY_AFTER_MAX_MS } from '../../lib/sources/casbClient';
 import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
 import { METRIC_PREFIX, PrometheusMetrics } from '../../lib/telemetry/prometheusMetrics';
-import { POD_DEFAULT_TUNING } from '../../pipelines/podTuning';
+import { POD_DEFAULT_TUNING } from '../../pipelines/pod/podTuning';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 /** A file of the repository, by its path from the root (`README.md`, `docs/errors.md`). */

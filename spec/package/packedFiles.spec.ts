@@ -25,7 +25,7 @@ describe('the package (npm pack)', function () {
       const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { files: PackedFile[] }[];
       const files = new Set(packed!.files.map((f) => f.path));
       // The README's links lead into docs/, which ships with it.
-      for (const needed of ['package.json', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'docs/running.md', 'docs/event-journey.md', 'config/config.example.yaml', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/main.js', 'dist/lib/api/operators.d.ts', 'dist/lib/api/simulators.js', 'dist/pipelines/runner.js']) {
+      for (const needed of ['package.json', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'docs/running.md', 'docs/event-journey.md', 'config/config.example.yaml', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/main.js', 'dist/lib/api/operators.d.ts', 'dist/lib/api/simulators.js', 'dist/pipelines/runtime/runner.js', 'dist/pipelines/runtime/serviceWorker.js']) {
         expect(files, needed).to.include(needed);
       }
       expect([...files].filter((f) => f.startsWith('dist/spec') || f.startsWith('dist/bench') || f.startsWith('lib/') || f.includes('node_modules'))).to.deep.equal([]);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { decodeConfig } from '../../lib/config/loadConfig';
 import { inFlightShare } from '../../pipelines/inFlightShare';
-import { podTuningFor } from '../../pipelines/podTuning';
+import { podTuningFor } from '../../pipelines/pod/podTuning';
 
 const config = (globals: Record<string, unknown>, podServices: string[], casbServices: string[]) =>
   decodeConfig(

@@ -9,7 +9,7 @@ import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { DevoSender } from '../../lib/sinks/devoSender';
 import { CasbClient } from '../../lib/sources/casbClient';
 import { sharedCasbClient } from '../../lib/sources/sharedCasbClient';
-import { casbService, casbStateBase } from '../../pipelines/casb';
+import { casbService, casbStateBase } from '../../pipelines/casb/casb';
 import { casbRecordKey } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';

@@ -11,13 +11,14 @@ import { WriteQueue } from './writeQueue';
 import { SenderTelemetry } from '../telemetry/senderTelemetry';
 import { OneShotTimer } from '../flow/oneShotTimer';
 import { Waiters } from '../flow/waiters';
+import { afterClose, type SenderPhase } from './afterClose';
 import { senderStats } from './senderStats';
 
 export type { DevoSenderOptions, DevoSenderStats } from './devoSenderOptions';
 
 type CloseReason = 'idle' | 'recycle' | 'confirm' | 'probe' | 'shutdown';
 
-const PHASES = ['open', 'draining', 'closing', 'closed'] as const;
+const PHASES: readonly SenderPhase[] = ['open', 'draining', 'closing', 'closed'];
 
 /**
  * The write path to a Devo relay, shared by the sinks of every service of an output: writes are
@@ -59,7 +60,7 @@ export class DevoSender implements DevoWriter {
    * as nothing is being written); `closing`, `close` was called (nothing more is taken); `closed`,
    * the last connection is closing (no reconnect, no write).
    */
-  private phase: 'open' | 'draining' | 'closing' | 'closed' = 'open';
+  private phase: SenderPhase = 'open';
   private closePromise: Promise<void> | undefined;
   /** Woken once nothing is queued, being written or undelivered, or the last connection closed. */
   private readonly settled: Waiters;
@@ -302,27 +303,17 @@ export class DevoSender implements DevoWriter {
       }
       this.queue.requeue(resend);
     }
-    const probed = this.probing;
+    const answered = clean || (this.probing && end.confirmedByEof);
     this.probing = false;
-    if (clean || (probed && end.confirmedByEof)) {
-      if (this.queue.hasQueued && !this.at('closed')) this.kick();
-      else {
-        this.settled.wakeAll();
-        if (!this.at('closing')) this.reconnects.probe();
-      }
-      return;
-    }
-    // A lost connection is replaced even with nothing to send (unless stopping), so that the
-    // sender knows, and says (readiness), when the relay is back.
-    if (this.at('closed') || (this.at('closing') && !this.queue.hasQueued)) {
-      this.settled.wakeAll();
-      return;
-    }
-    this.reconnects.retry();
+    const next = afterClose(answered, this.queue.hasQueued, this.phase);
+    if (next === 'write') this.kick();
+    else if (next === 'retry') this.reconnects.retry();
+    else this.settled.wakeAll();
+    if (next === 'probe') this.reconnects.probe();
   }
 
   /** The sender has reached `phase` (or a later one). */
-  private at(phase: (typeof PHASES)[number]): boolean {
+  private at(phase: SenderPhase): boolean {
     return PHASES.indexOf(this.phase) >= PHASES.indexOf(phase);
   }
 

@@ -26,8 +26,9 @@ export function earlyForgetReporter(logger: Logger, settingPrefix: string, bound
     const limit = `${settingPrefix}.dedup_max_size_in_mb (${Math.round(bounds.dedupMaxBytes / 1048576)})${
       bounds.dedupMaxKeys === undefined ? '' : ` or ${settingPrefix}.dedup_max_keys (${bounds.dedupMaxKeys})`
     }`;
-    logger.warn(
-      `DEDUP_WINDOW_FULL: the de-dup window forgot ${since} key(s) younger than an hour (the latest ${Math.round(ageMs / 60_000)} min old): it cannot hold an hour of this stream. Duplicates of forgotten keys pass, and a catch-up after a crash re-sends them. Raise ${limit}`,
+    logger.problem(
+      'DEDUP_WINDOW_FULL',
+      `the de-dup window forgot ${since} key(s) younger than an hour (the latest ${Math.round(ageMs / 60_000)} min old): it cannot hold an hour of this stream. Duplicates of forgotten keys pass, and a catch-up after a crash re-sends them. Raise ${limit}`,
     );
     since = 0;
   };

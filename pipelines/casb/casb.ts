@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { concatMap, defer, filter, from, map, mergeMap, type Observable, tap, toArray } from 'rxjs';
 import type { CasbInputConfig, CasbServiceConfig, CollectorConfig } from '../../lib/config/collectorConfig';
 import { configSecrets } from '../../lib/config/collectorConfig';
-import { describeError } from '../../lib/errors/collectorError';
+import { problemText } from '../../lib/errors/problems';
+import { reportError } from '../../lib/log/reportError';
 import type { Logger } from '../../lib/log/logger';
 import { SecretRedactor } from '../../lib/log/secretRedactor';
 import { Valve } from '../../lib/flow/valve';
@@ -214,7 +215,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
       await store.reset(start.state);
       logger.warn('Persistence has been updated successfully');
     } catch (err) {
-      logger.error(describeError(err));
+      reportError(logger, err);
     }
   }
   logger.info(`${puller} Finalizing the execution of pre_pull()`);
@@ -250,7 +251,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
       filter((record): record is JsonObject => checkRecord(service.name, record, deadLetter)),
       dedup,
       normalizeTime(CASB_TIME_FIELD, (r, reason) => {
-        deadLetter(JSON.stringify(r), `EVENT_TIME_INVALID: ${reason}`);
+        deadLetter(JSON.stringify(r), problemText('EVENT_TIME_INVALID', reason));
         // Not delivered: a corrected re-send of the record must pass the window.
         dedup.forget(recordKey(service.name, r));
       }),

@@ -76,8 +76,9 @@ export async function* eventPages(deps: CasbPagesDeps, cycle: PullCycle, start: 
     }
     if (result.nextPageToken !== undefined && asked.has(result.nextPageToken)) {
       cycle.counters.pageTokenRepeats++;
-      deps.logger.warn(
-        `CASB_PAGE_TOKEN_REPEATED: /v2/events answered nextPageToken ${JSON.stringify(result.nextPageToken)} again within this pull cycle (after ${page + 1} page(s)): the paging does not advance, so this cycle stops here and the next one resumes from that token`,
+      deps.logger.problem(
+        'CASB_PAGE_TOKEN_REPEATED',
+        `/v2/events answered nextPageToken ${JSON.stringify(result.nextPageToken)} again within this pull cycle (after ${page + 1} page(s)): the paging does not advance, so this cycle stops here and the next one resumes from that token`,
       );
       break;
     }

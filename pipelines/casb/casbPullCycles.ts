@@ -1,5 +1,5 @@
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
-import { describeError } from '../../lib/errors/collectorError';
+import { reportError } from '../../lib/log/reportError';
 import type { Deferred } from '../../lib/flow/deferred';
 import type { Logger } from '../../lib/log/logger';
 import { formatPullStats, PullStats } from '../../lib/stats/pullStats';
@@ -104,7 +104,7 @@ export function pullCycles(options: PullCyclesOptions): Observable<CasbPage> {
           if (!stopping) logger.info('The data is up to date!');
         } catch (err) {
           if (over()) break;
-          logger.error(`${describeError(err)}. The next pull cycle tries again`);
+          reportError(logger, err, '. The next pull cycle tries again');
           logger.info(formatPullStats(stats.peek(), heading));
         }
         if (over()) break;

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { defer, from, interval, map, mergeMap, Observable, tap } from 'rxjs';
 import type { CollectorConfig, PodInputConfig, PodServiceConfig } from '../../lib/config/collectorConfig';
 import { configSecrets } from '../../lib/config/collectorConfig';
-import { describeError } from '../../lib/errors/collectorError';
+import { problemText } from '../../lib/errors/problems';
+import { reportError } from '../../lib/log/reportError';
 import { ByteArena } from '../../lib/flow/byteArena';
 import { StreamFlow } from '../../lib/flow/streamFlow';
 import type { Logger } from '../../lib/log/logger';
@@ -121,7 +122,7 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   const catchUpFrom = initialCatchUpFloor(first, persisted, now());
   // Mark the run as unclean until it stops cleanly: a crash from here on is detected at restart.
   const marked = await store.commit([], dedup, podCursor(service, now(), persisted?.lastEventTime ?? undefined, catchUpFrom, 'error'), true);
-  if (marked.error !== undefined) logger.error(describeError(marked.error));
+  if (marked.error !== undefined) reportError(logger, marked.error);
   return { ...skeleton, input, service, deps, tuning: { ...POD_DEFAULT_TUNING, ...deps.tuning }, catchUpFrom };
 }
 
@@ -180,7 +181,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   const events$ = frames$.pipe(
     dedup,
     normalizeTime('ts', (f, reason) => {
-      deadLetter(f.raw.toString('utf8'), `EVENT_TIME_INVALID: ${reason}`);
+      deadLetter(f.raw.toString('utf8'), problemText('EVENT_TIME_INVALID', reason));
       // Not delivered: a corrected re-send of the event must pass the window.
       dedup.forget(f.key);
     }),
@@ -210,7 +211,7 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
       intervalMs: tuning.commitIntervalMs,
       apply: (ack) => commits.apply(ack),
       persist: (reason) => commits.persist(reason),
-      onError: (err) => logger.error(describeError(err)),
+      onError: (err) => reportError(logger, err),
       ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
     }),
   );

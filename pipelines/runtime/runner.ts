@@ -65,7 +65,7 @@ export async function startRuntime(config: CollectorConfig, deps: RunnerInternal
   let fatal: CollectorError | undefined;
   lost = (err) => {
     fatal = err;
-    logger.error(describeError(err));
+    logger.problem(err.code, err.message);
     void collector.stop();
   };
   const done = collector.done.then(async () => {

@@ -12,12 +12,18 @@ import type { Service } from './service';
  */
 export type ServiceFactory = (config: CollectorConfig, sender: DevoWriter, logger: Logger, telemetry: CollectorTelemetry) => Service[];
 
+/** How long a stop waits for the pipelines to flush what they hold, by default (ms). */
+export const STOP_TIMEOUT_MS = 8_000;
+
+/** What the last step of a stop gives the Devo relay to confirm what was written (ms). */
+export const STOP_CONFIRM_MS = 1_000;
+
 /** What `startCollector` needs besides the config. */
 export interface CollectorOptions {
   readonly logger: Logger;
   /** Builds the pipelines; default: every enabled POD and CASB service. */
   readonly services: ServiceFactory;
-  /** Longest wait for the pipelines to flush on stop. Default 8 s. */
+  /** Longest wait for the pipelines to flush on stop. Default {@link STOP_TIMEOUT_MS}. */
   readonly stopTimeoutMs?: number;
   /** Serve `/metrics`, `/health`, `/ready` and `/status` here (overrides the config's `globals.http_server`). */
   readonly http?: { readonly address: string; readonly port: number };

@@ -10,7 +10,8 @@ import { checkStateFiles } from '../../lib/state/checkStateFiles';
 import { lockStateDirectory } from '../../lib/state/stateDirectoryLock';
 import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
 import { startSeedTraces } from '../../lib/telemetry/seedTraces';
-import type { Collector, CollectorOptions } from './collectorOptions';
+import { STOP_CONFIRM_MS, STOP_TIMEOUT_MS, type Collector, type CollectorOptions } from './collectorOptions';
+import { stopWaits } from './stopWaits';
 import { outputSender } from './outputSender';
 import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
 import type { Service } from './service';
@@ -137,14 +138,14 @@ async function startRunner(config: CollectorConfig, credentials: DevoCredentials
     httpUrl: endpoint?.url,
     stop(): Promise<void> {
       stopping ??= (async () => {
-        logger.info('Stopping: closing sources, flushing the sink, persisting state');
+        const stopTimeoutMs = deps.stopTimeoutMs ?? STOP_TIMEOUT_MS;
+        logger.info(`Stopping: closing sources, flushing the sink, persisting state (${stopWaits(stopTimeoutMs, telemetry.sender.failingSince)})`);
         telemetry.stopping = true;
         for (const s of telemetry.services) if (s.state === 'running' || s.state === 'starting') s.state = 'stopping';
         stop$.next();
         stop$.complete();
         // What the pipelines flush now is confirmed by a half-close as soon as it is written.
         sender.drain();
-        const stopTimeoutMs = deps.stopTimeoutMs ?? 8_000;
         const flushed = await Promise.race([
           pipelinesDone.then(() => true),
           new Promise<boolean>((resolve) => setTimeout(() => resolve(false), stopTimeoutMs).unref()),
@@ -154,7 +155,7 @@ async function startRunner(config: CollectorConfig, credentials: DevoCredentials
           subscription.unsubscribe();
           pipelinesFinished();
         }
-        await sender.close(1_000);
+        await sender.close(STOP_CONFIRM_MS);
         await done;
         logger.info('Stopped');
       })();

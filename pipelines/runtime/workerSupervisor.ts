@@ -6,7 +6,9 @@ import { HttpEndpoint } from '../../lib/http/httpEndpoint';
 import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
 import { startSeedTraces } from '../../lib/telemetry/seedTraces';
 import { addRetired, applyServiceSnapshots, mergeSenders, retire, type SenderSnapshot, type TelemetrySnapshot } from '../../lib/telemetry/telemetrySnapshot';
+import { STOP_TIMEOUT_MS } from './collectorOptions';
 import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
+import { stopWaits } from './stopWaits';
 import type { WorkerInit, WorkerMessage, WorkerRequest } from './workerProtocol';
 import { workerHeapLimit } from './workerHeapLimit';
 import { workUnits, type WorkUnit } from './workUnits';
@@ -122,12 +124,12 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
     stopped ??= (async () => {
       stopping = true;
       telemetry.stopping = true;
-      logger.info('Stopping: asking every worker to close its sources, flush and persist');
+      logger.info(`Stopping: asking every worker to close its sources, flush and persist (${stopWaits(deps.stopTimeoutMs ?? STOP_TIMEOUT_MS, telemetry.sender.failingSince)})`);
       for (const slot of slots) {
         setState(slot, 'stopping');
         slot.worker?.postMessage({ type: 'stop' } satisfies WorkerRequest);
       }
-      const stopTimeoutMs = (deps.stopTimeoutMs ?? 8_000) + 1_500;
+      const stopTimeoutMs = (deps.stopTimeoutMs ?? STOP_TIMEOUT_MS) + 1_500;
       const all = Promise.all(slots.map((s) => s.exited));
       const inTime = await Promise.race([all.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), stopTimeoutMs).unref())]);
       if (!inTime) {

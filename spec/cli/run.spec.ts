@@ -101,6 +101,26 @@ describe('CLI run (a real collector process against the simulators)', function (
     for (const out of [first.stdout, first.stderr, second.stdout, second.stderr]) expect(out).not.to.include(SECRETS.podToken);
   });
 
+  it('a stop while the Devo relay is down says what it waits for, and for how long, and keeps to it', async () => {
+    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total: 2000, duplicateRate: 0 });
+    sim = pod;
+    const port = relay.port;
+    await relay.stop();
+    await writeCollectorConfig(dir, { relayPort: port, podUrl: pod.url });
+    const collector = start();
+    await waitFor(() => /DEVO_CONNECT_FAILED/.test(collector.stdout) && /Pull Started|session started|Connected to the PoD/.test(collector.stdout), 'the relay refused, the PoD stream open', 30_000);
+    await sleep(1000);
+    const signalled = Date.now();
+    collector.kill('SIGTERM');
+    expect((await collector.exited).code).to.equal(0);
+    const took = Date.now() - signalled;
+    expect(collector.stdout).to.match(
+      /Stopping: closing sources, flushing the sink, persisting state \(waiting at most 8 s for the services to flush, then 1 s for the Devo relay to confirm what they wrote; the relay has confirmed nothing since \S+Z, so the stop may take that long, and what it does not confirm is pulled again at the next start\)/,
+    );
+    expect(took).to.be.below(8_000 + 1_000 + 3_000);
+    relay = await RelayLog.start(pki, lineKey);
+  });
+
   it('after SIGKILL, a restart loses nothing and re-delivers at most what was sent after the last commit', async () => {
     const total = 4000;
     const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 800, total, duplicateRate: 0 });

@@ -20,7 +20,7 @@ import { backoffDelay, RESTART_BACKOFF } from '../lib/flow/backoff';
 /** What every start logs once: an unverified relay, cleartext Proofpoint URLs. */
 function startupWarnings(config: CollectorConfig, logger: Logger): void {
   const out = config.output;
-  if (out.insecureSkipServerVerification) {
+  if (out.kind !== 'console' && out.insecureSkipServerVerification) {
     logger.warn(
       `outputs.${out.name}.config.insecure_skip_server_verification is true: the Devo relay's identity is NOT verified; anyone on the path can read and alter the events. Use only with a lab relay.`,
     );
@@ -50,20 +50,23 @@ export async function startRuntime(config: CollectorConfig, deps: RunnerInternal
   const { credentials, problems } = await loadDevoCredentials(config.output);
   if (credentials === undefined) throw new ConfigError(config.source, problems);
   if (deps.role === 'worker') return startRunner(config, credentials, deps);
-  // One collector per state directory, and only state it can use (the workers run under the main thread's lock).
+  // An output that can deliver nothing more (standard output closed) stops the collector, as a lost lock does.
   let lost: ((err: CollectorError) => void) | undefined;
+  const runnerDeps: RunnerInternals = { ...deps, onOutputFatal: (err) => lost?.(err) };
+  // One collector per state directory, and only state it can use (the workers run under the main thread's lock).
   const lock = await lockStateDirectory(config.stateDirectory, { onLost: (err) => lost?.(err) });
   let collector: RuntimeCollector;
   try {
     await checkStateFiles(config.stateDirectory);
     startupWarnings(config, logger);
-    collector = config.collector.multiprocessing ? await startWorkers(config, deps) : await startRunner(config, credentials, deps);
+    collector = config.collector.multiprocessing ? await startWorkers(config, deps) : await startRunner(config, credentials, runnerDeps);
   } catch (err) {
     await lock.release();
     throw err;
   }
   let fatal: CollectorError | undefined;
   lost = (err) => {
+    if (fatal !== undefined) return;
     fatal = err;
     logger.error(describeError(err));
     void collector.stop();
@@ -88,7 +91,13 @@ export async function startRuntime(config: CollectorConfig, deps: RunnerInternal
 async function startRunner(config: CollectorConfig, credentials: DevoCredentials, deps: RunnerInternals): Promise<RuntimeCollector> {
   const { logger } = deps;
   const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
-  const sender = outputSender(config, credentials, { logger, telemetry: telemetry.sender, ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }) });
+  const sender = outputSender(config, credentials, {
+    logger,
+    telemetry: telemetry.sender,
+    ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }),
+    ...(deps.stdout === undefined ? {} : { stdout: deps.stdout }),
+    ...(deps.onOutputFatal === undefined ? {} : { onFatal: deps.onOutputFatal }),
+  });
   const services = deps.services(config, sender, logger, telemetry);
   const http = deps.http ?? config.httpServer;
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });

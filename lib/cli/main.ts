@@ -10,6 +10,7 @@ import { ConfigError } from '../config/configError';
 import { configWarnings } from '../config/configWarnings';
 import { logInertSettings } from '../config/inertSettings';
 import { keyFileModeWarning } from '../config/keyFileMode';
+import { outputKey } from '../config/devoCredentials';
 import { loadConfig } from '../config/loadConfig';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { createLogger } from '../log/logger';
@@ -149,7 +150,7 @@ async function run(args: string[]): Promise<number> {
   // Before anything is pulled: events delivered without their cursors saved are pulled again.
   await checkStateDirectoryWritable(config.stateDirectory);
   logInertSettings(config, logger);
-  const keyMode = await keyFileModeWarning(config.output.key);
+  const keyMode = await keyFileModeWarning(outputKey(config.output));
   if (keyMode !== undefined) logger.warn(keyMode);
   const collector = await startCollector(config, { logger, services: defaultServices, writeLine: stdout, ...(http === undefined ? {} : { http }) });
   if (collector.services.length === 0) {

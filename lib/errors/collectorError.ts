@@ -1,6 +1,7 @@
 /**
  * Every stable error code the collector reports. Each is documented in the README
- * ("Error codes"); scripts and alerts may match on them, so they never change meaning.
+ * ("Error codes"), those of the outputs in docs/outputs.md ("Error codes"); scripts and alerts
+ * may match on them, so they never change meaning.
  */
 export const ERROR_CODES = [
   'CONFIG_INVALID',
@@ -15,6 +16,9 @@ export const ERROR_CODES = [
   'DEVO_CONNECTION_LOST',
   'DEVO_CLOSED_AFTER_HANDSHAKE',
   'DEVO_SENDER_CLOSED',
+  'DEVO_PORT_NOT_TLS',
+  'SYSLOG_PORT_SPEAKS_TLS',
+  'CONSOLE_OUTPUT_CLOSED',
   'POD_HANDSHAKE_400',
   'POD_HANDSHAKE_401',
   'POD_HANDSHAKE_404',

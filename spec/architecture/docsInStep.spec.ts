@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CollectorConfig } from '../../lib/config/collectorConfig';
+import type { CollectorConfig, DevoOutputConfig } from '../../lib/config/collectorConfig';
 import { decodeConfig } from '../../lib/config/loadConfig';
 import { ERROR_CODES } from '../../lib/errors/collectorError';
 import { silentLogger } from '../../lib/log/logger';
@@ -26,6 +26,12 @@ function table(text: string, heading: string): string[][] {
   return rows;
 }
 
+/** The Devo output of the minimal config. */
+function devo(c: CollectorConfig): DevoOutputConfig {
+  expect(c.output.kind).to.equal('devo');
+  return c.output as DevoOutputConfig;
+}
+
 /** The smallest config with every input and service, every default left to the code. */
 const MINIMAL = {
   globals: { id: '1', name: 'docs' },
@@ -46,9 +52,9 @@ const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
   '`globals.persistence.config.directory_name`': (c) => `\`${path.basename(c.stateDirectory)}\``,
   '`outputs.<name>.config.batch_max_events`, `batch_max_bytes`, `batch_max_delay_ms`': (c) =>
     `${c.output.batch.maxEvents}, ${c.output.batch.maxBytes / 1048576} MiB, ${c.output.batch.maxDelayMs} ms`,
-  '`outputs.<name>.config.idle_timeout_in_seconds`': (c) => String(c.output.idleTimeoutMs / 1000),
-  '`outputs.<name>.config.recycle_period_in_seconds`': (c) => String(c.output.recycleAfterMs / 1000),
-  '`outputs.<name>.config.insecure_skip_server_verification`': (c) => `\`${String(c.output.insecureSkipServerVerification)}\``,
+  '`outputs.<name>.config.idle_timeout_in_seconds`': (c) => String(devo(c).idleTimeoutMs / 1000),
+  '`outputs.<name>.config.recycle_period_in_seconds`': (c) => String(devo(c).recycleAfterMs / 1000),
+  '`outputs.<name>.config.insecure_skip_server_verification`': (c) => `\`${String(devo(c).insecureSkipServerVerification)}\``,
   '`inputs.proofpoint_on_demand.services.<message\\|maillog\\|audit>.period_in_seconds`': (c) => String(c.pod!.services[0]!.periodMs / 1000),
   '`….dedup_max_size_in_mb` (PoD and CASB services)': (c) => {
     expect(c.casb!.services[0]!.dedupMaxBytes).to.equal(c.pod!.services[0]!.dedupMaxBytes);
@@ -66,8 +72,9 @@ const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
 const NO_VALUE = new Set(['', 'required', 'none', "machine's", 'off; address `127.0.0.1`']);
 
 describe('the docs and the code in step', () => {
-  it('the README lists every error code, and nothing else, in "Error codes"', async () => {
-    const documented = table(await readme(), '## Error codes').flatMap((row) => [...row[0]!.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]!));
+  it('the README and docs/outputs.md list every error code, and nothing else, in "Error codes"', async () => {
+    const codes = (text: string) => table(text, '## Error codes').flatMap((row) => [...row[0]!.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]!));
+    const documented = [...codes(await readme()), ...codes(await readFile(path.join(ROOT, 'docs', 'outputs.md'), 'utf8'))];
     expect([...documented].sort()).to.deep.equal([...ERROR_CODES].sort());
   });
 

@@ -1,4 +1,4 @@
-import { defer, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
+import { defer, EMPTY, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
 import { cleartextWarnings } from '../lib/config/cleartextWarnings';
 import type { CollectorConfig } from '../lib/config/collectorConfig';
 import { loadDevoCredentials, type DevoCredentials } from '../lib/config/devoCredentials';
@@ -114,6 +114,11 @@ async function startRunner(config: CollectorConfig, credentials: DevoCredentials
     }).pipe(
       retry({
         delay: (err: unknown, attempt) => {
+          // Stopping (a signal, or an output that can deliver nothing more): a failure ends the service, it is not restarted.
+          if (telemetry.stopping) {
+            logger.error(`Service ${service.name} failed while stopping: ${describeError(err)}`);
+            return EMPTY;
+          }
           const delay = backoffDelay(RESTART_BACKOFF, attempt);
           const state = stateOf(service);
           if (state !== undefined) state.state = 'backoff';

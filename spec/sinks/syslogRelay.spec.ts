@@ -6,7 +6,15 @@ import { DevoReceiver } from '../../lib/simulators/devoReceiver';
 import { DevoSender, type DevoSenderOptions } from '../../lib/sinks/devoSender';
 import { sharedPki } from '../helpers/pki';
 import { freePort, Rsyslog } from '../helpers/rsyslog';
+import { tempDir } from '../helpers/tempDir';
 import { waitFor } from '../helpers/waitFor';
+import { writeCertFiles } from '../helpers/certFiles';
+import * as path from 'node:path';
+import { decodeConfig } from '../../lib/config/loadConfig';
+import { loadDevoCredentials } from '../../lib/config/devoCredentials';
+import { SenderTelemetry } from '../../lib/telemetry/senderTelemetry';
+import type { OutputWriter } from '../../lib/sinks/outputWriter';
+import { writerFor } from '../../pipelines/outputSender';
 
 const line = (i: number) => `<14>2024-05-22T19:10:03.058Z edge-1 my.app.relay.test: {"n":${i}}`;
 
@@ -137,5 +145,64 @@ describe('DevoSender over plain TCP to rsyslog imtcp (a Devo In-House Relay stan
     await waitFor(() => errors.length > 0, 'an error');
     expect(errors[0]!.code).to.equal('DEVO_CONNECT_TIMEOUT');
     expect(errors[0]!.message).to.include('No TLS handshake with').and.include("if it is a plain syslog port (a Devo In-House Relay's 13000, rsyslog imtcp), it does not speak TLS: use type syslog without chain");
+  });
+});
+
+describe('a syslog output with a chain (TLS to a syslog relay, from the config)', function () {
+  this.timeout(20_000);
+  let receiver: DevoReceiver | undefined;
+  let writer: OutputWriter | undefined;
+  let dir: string;
+  let remove: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ dir, remove } = await tempDir());
+    await writeCertFiles(path.join(dir, 'certs'), await sharedPki());
+  });
+  afterEach(async () => {
+    await writer?.close(500).catch(() => undefined);
+    await receiver?.stop({ abrupt: true });
+    writer = undefined;
+    receiver = undefined;
+    await remove();
+  });
+
+  async function writerOf(port: number, extra: Record<string, unknown>): Promise<OutputWriter> {
+    const config = decodeConfig(
+      {
+        globals: { id: '1', name: 'tls' },
+        outputs: { relay_1: { type: 'sidecar', config: { address: 'localhost', port, chain_loc: 'chain.crt', ...extra } } },
+        inputs: {},
+      },
+      { baseDir: dir, certsDir: path.join(dir, 'certs') },
+    );
+    const { credentials, problems } = await loadDevoCredentials(config.output);
+    expect(problems).to.deep.equal([]);
+    const telemetry = new SenderTelemetry();
+    const logger = createLogger({ write: () => undefined });
+    writer = writerFor(config.output, credentials!, { logger, telemetry, tuning: { backoffInitialMs: 20, backoffMaxMs: 100, probationMs: 50 } });
+    return writer;
+  }
+
+  it('verifies the relay against chain and needs no client certificate; with cert and key it presents one', async () => {
+    const pki = await sharedPki();
+    const lines: string[] = [];
+    receiver = await DevoReceiver.start({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requireClientCert: false, onLine: (l) => lines.push(l) });
+    const w = await writerOf(receiver.port, {});
+    const first = w.send(Buffer.from(`${line(1)}\n`));
+    w.drain();
+    await first.delivered;
+    expect(lines).to.deep.equal([line(1)]);
+    expect(receiver.stats.protocols[0]).to.match(/^TLSv1\.[23]$/);
+    await w.close(1000);
+    await receiver.stop({ abrupt: true });
+
+    const mutual: string[] = [];
+    receiver = await DevoReceiver.start({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, onLine: (l) => mutual.push(l) });
+    const m = await writerOf(receiver.port, { cert: 'client.crt', key: 'client.key' });
+    const receipt = m.send(Buffer.from(`${line(2)}\n`));
+    m.drain();
+    await receipt.delivered;
+    expect(mutual).to.deep.equal([line(2)]);
   });
 });

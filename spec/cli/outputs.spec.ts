@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
 import { expectedKeys, lineKey, SECRET_ENV, SECRETS } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
+import { runCli } from '../helpers/runCli';
 import { Rsyslog } from '../helpers/rsyslog';
 import { tempDir } from '../helpers/tempDir';
 import { sleep, waitFor } from '../helpers/waitFor';
@@ -134,5 +135,25 @@ describe('CLI run with each output type (real processes, real relays)', function
     expect(stderr).not.to.include('UNCAUGHT_EXCEPTION');
     expect(stderr, 'no service restarted').not.to.match(/Restarting it in/);
     expect(stderr).to.match(/^CONSOLE_OUTPUT_CLOSED: /m);
+  });
+
+  it('validate: a Devo config with a syslog, a relay or a console output is valid (certificates read only where there are some); an unknown type names the valid ones', async () => {
+    const base = 'ws://127.0.0.1:9';
+    await writeFile(path.join(dir, 'syslog.yaml'), configText(base, '  relay_1: { type: in_house_relay, config: { address: 10.0.0.5 } }'));
+    const syslog = await runCli(['validate', '--config', 'syslog.yaml'], { cwd: dir, env: SECRET_ENV });
+    expect(syslog.code, syslog.stderr).to.equal(0);
+    expect(syslog.stdout).to.include('syslog.yaml: valid.');
+    expect(syslog.stderr).to.include('outputs.relay_1 (type in_house_relay) sends to 10.0.0.5:13000 over plain TCP: every event crosses the network in clear text');
+    await writeFile(path.join(dir, 'console.yaml'), configText(base, '  console_1: { type: stdout }'));
+    const console = await runCli(['validate', '--config', 'console.yaml'], { cwd: dir, env: SECRET_ENV });
+    expect(console.code, console.stderr).to.equal(0);
+    await writeFile(path.join(dir, 'relay.yaml'), configText(base, '  relay_1: { type: relay, config: { address: relay.lan, port: 443, type: SSL, chain_loc: chain.crt, cert_loc: c.crt, key_loc: c.key } }'));
+    const relay = await runCli(['validate', '--config', 'relay.yaml'], { cwd: dir, env: SECRET_ENV });
+    expect(relay.code).to.equal(1);
+    expect(relay.stderr).to.include(`outputs.relay_1.config.chain: file not found: ${path.join(dir, 'certs', 'chain.crt')}`);
+    await writeFile(path.join(dir, 'kafka.yaml'), configText(base, '  out_1: { type: kafka, config: {} }'));
+    const kafka = await runCli(['validate', '--config', 'kafka.yaml'], { cwd: dir, env: SECRET_ENV });
+    expect(kafka.code).to.equal(1);
+    expect(kafka.stderr).to.include('outputs.out_1.type: expected one of "devo_platform", "relay", "in_house_relay", "syslog", "sidecar", "console", "stdout", got "kafka"');
   });
 });

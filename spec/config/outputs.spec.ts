@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import * as yaml from 'js-yaml';
 import { findCleartextUrls } from '../../lib/config/cleartextWarnings';
 import type { CollectorConfig } from '../../lib/config/collectorConfig';
 import { ConfigError } from '../../lib/config/configError';
@@ -92,5 +94,29 @@ describe('outputs: every output type of Devo\'s collector SDK', () => {
     expect(findCleartextUrls(decode({ relay_1: { type: 'syslog', config: { address: '127.0.0.1' } } }))).to.deep.equal([]);
     expect(findCleartextUrls(decode({ relay_1: { type: 'syslog', config: { address: 'localhost' } } }))).to.deep.equal([]);
     expect(findCleartextUrls(decode({ relay_1: { type: 'syslog', config: { address: '10.0.0.5', chain: 'ca.crt' } } }))).to.deep.equal([]);
+  });
+
+  it('every commented example output of config.example.yaml validates once uncommented', async () => {
+    const example = await readFile(path.join(__dirname, '..', '..', '..', 'config', 'config.example.yaml'), 'utf8');
+    const lines = example.split('\n');
+    const env = { POD_CLUSTER_ID: 'c', POD_API_TOKEN: 't-123456', CASB_API_KEY: 'k-123456', CASB_CLIENT_ID: 'i', CASB_CLIENT_SECRET: 's-123456' };
+    const seen: string[] = [];
+    for (const name of ['relay_1', 'console_1']) {
+      const start = lines.indexOf(`  # ${name}:`);
+      expect(start, name).to.be.greaterThan(-1);
+      const block: string[] = [];
+      for (const line of lines.slice(start)) {
+        if (!line.startsWith('  # ') || (block.length > 0 && /^  # \S/.test(line))) break;
+        block.push(`  ${line.slice(4)}`);
+      }
+      const tree = yaml.load(example.replace(/\noutputs:\n[\s\S]*?\ninputs:/, `\noutputs:\n${block.join('\n')}\ninputs:`)) as { outputs: Record<string, { type: string }> };
+      const config = decodeConfig(tree, { env, baseDir: '/srv/c' });
+      seen.push(`${config.output.name}:${config.output.kind}`);
+      // Its optional keys, uncommented too, still validate.
+      const full = block.map((l) => l.replace(/^(\s+)# (\w+: )/, '$1$2')).join('\n');
+      const fullTree = yaml.load(example.replace(/\noutputs:\n[\s\S]*?\ninputs:/, `\noutputs:\n${full}\ninputs:`));
+      expect(decodeConfig(fullTree, { env, baseDir: '/srv/c' }).output.name).to.equal(name);
+    }
+    expect(seen).to.deep.equal(['relay_1:syslog', 'console_1:console']);
   });
 });

@@ -198,7 +198,7 @@ export class DevoSender implements DevoWriter {
     // Readiness follows confirmed delivery, not handshakes; with nothing to deliver, a handshake is all there is to learn.
     if (this.queue.isIdle && this.confirmation.isEmpty) this.telemetry.confirmed();
     this.confirmation.opened();
-    const text = `Connected to Devo at ${this.options.host}:${this.options.port} (${connection.protocol})`;
+    const text = `Connected to ${this.o.connection.transport === 'tcp' ? 'the syslog relay' : 'Devo'} at ${this.options.host}:${this.options.port} (${connection.protocol})`;
     if (this.plannedReconnect) this.logger.debug(text);
     else this.logger.info(text);
     this.pump();

@@ -84,7 +84,7 @@ describe('CLI run with each output type (real processes, real relays)', function
     expect([...counts.values()].filter((c) => c > 1), 'duplicates').to.deep.equal([]);
     expect(LINE.exec(lines[0]!)?.[2]).to.equal('edge-1');
     expect(lines.map((l) => LINE.exec(l)?.[3]).filter((t, i, a) => a.indexOf(t) === i).sort()).to.deep.equal(['mail.proofpoint.pod.maillog', 'mail.proofpoint.pod.message']);
-    expect(collector.stdout).to.match(/Connected to Devo at 127\.0\.0\.1:\d+ \(plain TCP\)/);
+    expect(collector.stdout).to.match(/Connected to the syslog relay at 127\.0\.0\.1:\d+ \(plain TCP\)/);
     expect(collector.stdout, 'loopback: no clear-text warning').not.to.include('over plain TCP: every event crosses the network in clear text');
   });
 

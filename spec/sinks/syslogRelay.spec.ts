@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import type { CollectorError } from '../../lib/errors/collectorError';
 import { createLogger } from '../../lib/log/logger';
 import { DevoReceiver } from '../../lib/simulators/devoReceiver';
+import { createCertificateAuthority, issueCertificate } from '../../lib/simulators/throwawayPki';
 import { DevoSender, type DevoSenderOptions } from '../../lib/sinks/devoSender';
 import { sharedPki } from '../helpers/pki';
 import { freePort, Rsyslog } from '../helpers/rsyslog';
@@ -167,7 +168,7 @@ describe('a syslog output with a chain (TLS to a syslog relay, from the config)'
     await remove();
   });
 
-  async function writerOf(port: number, extra: Record<string, unknown>): Promise<OutputWriter> {
+  async function writerOf(port: number, extra: Record<string, unknown>, logs: string[] = []): Promise<OutputWriter> {
     const config = decodeConfig(
       {
         globals: { id: '1', name: 'tls' },
@@ -179,7 +180,7 @@ describe('a syslog output with a chain (TLS to a syslog relay, from the config)'
     const { credentials, problems } = await loadDevoCredentials(config.output);
     expect(problems).to.deep.equal([]);
     const telemetry = new SenderTelemetry();
-    const logger = createLogger({ write: () => undefined });
+    const logger = createLogger({ write: (l) => logs.push(l) });
     writer = writerFor(config.output, credentials!, { logger, telemetry, tuning: { backoffInitialMs: 20, backoffMaxMs: 100, probationMs: 50 } });
     return writer;
   }
@@ -196,6 +197,19 @@ describe('a syslog output with a chain (TLS to a syslog relay, from the config)'
     expect(receiver.stats.protocols[0]).to.match(/^TLSv1\.[23]$/);
     await w.close(1000);
     await receiver.stop({ abrupt: true });
+
+    // A relay whose certificate another CA signed is refused: the chain is checked.
+    const other = await createCertificateAuthority('another CA');
+    const stranger = await issueCertificate(other, { commonName: 'localhost', hosts: ['localhost'], usage: 'server' });
+    receiver = await DevoReceiver.start({ ca: pki.ca.cert, cert: stranger.cert, key: stranger.key, requireClientCert: false, onLine: (l) => lines.push(l) });
+    const logs: string[] = [];
+    const u = await writerOf(receiver.port, {}, logs);
+    void u.send(Buffer.from(`${line(3)}\n`)).delivered.catch(() => undefined);
+    await waitFor(() => logs.some((l) => l.includes('DEVO_TLS_SERVER_UNTRUSTED')), 'the untrusted relay refused');
+    expect(logs.find((l) => l.includes('DEVO_TLS_SERVER_UNTRUSTED'))).to.include(`outputs.relay_1.config.chain (${path.join(dir, 'certs', 'chain.crt')})`);
+    await u.close(100);
+    await receiver.stop({ abrupt: true });
+    expect(lines).to.deep.equal([line(1)]);
 
     const mutual: string[] = [];
     receiver = await DevoReceiver.start({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, onLine: (l) => mutual.push(l) });

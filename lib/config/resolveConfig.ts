@@ -66,6 +66,10 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
     ...(file.globals.sender_stats_period_in_sec === undefined ? {} : { senderStatsPeriodInSec: file.globals.sender_stats_period_in_sec }),
   });
   problems.push(...resolved.problems);
+  if (resolved.output?.kind === 'console' && file.globals.multiprocessing === true) {
+    // A worker's standard output reaches the process's through the main thread, without a write callback for the real write: lines could be committed unwritten.
+    problems.push(`globals.multiprocessing: true cannot be used with outputs.${outputName} (type ${entry.type}): worker threads reach standard output only through the main thread, which could not confirm their lines; set multiprocessing: false (one thread easily keeps up with a console)`);
+  }
 
   const g = file.globals;
   const maxMessages = g.queue_max_size_in_messages ?? QUEUE_MAX_SIZE_IN_MESSAGES;

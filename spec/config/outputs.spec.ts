@@ -81,6 +81,20 @@ describe('outputs: every output type of Devo\'s collector SDK', () => {
     });
   }
 
+  it('refuses a console output with multiprocessing: true (worker lines could not be confirmed), naming both settings', () => {
+    const problems = (() => {
+      try {
+        decodeConfig({ globals: { ...GLOBALS, multiprocessing: true }, outputs: { console_1: { type: 'console' } }, inputs: INPUTS }, { source: 'inline' });
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+      }
+      return [];
+    })();
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^globals\.multiprocessing: true cannot be used with outputs\.console_1 \(type console\): .*set multiprocessing: false/);
+  });
+
   it('an unknown type names the valid ones', () => {
     expect(problemsOf({ out_1: { type: 'kafka', config: { address: 'a' } } })).to.deep.equal([
       'outputs.out_1.type: expected one of "devo_platform", "relay", "in_house_relay", "syslog", "sidecar", "console", "stdout", got "kafka"',

@@ -21,7 +21,7 @@ const PHASES = ['open', 'draining', 'closing', 'closed'] as const;
 
 /**
  * The write path to a Devo relay, shared by the sinks of every service of an output: writes are
- * queued in order on one mutual-TLS connection ({@link DevoConnection}); each {@link send}
+ * queued in order on one connection ({@link DevoConnection}: mutual TLS, or plain TCP to a syslog relay); each {@link send}
  * returns a {@link DevoReceipt}: `written` on the socket's write callback (a full socket waits for
  * `'drain'`), `delivered` once the relay certainly read the bytes ({@link DeliveryConfirmation}:
  * its EOF answered our half-close, or a resend window was written after them). The connection is

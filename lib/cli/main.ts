@@ -10,6 +10,7 @@ import { ConfigError } from '../config/configError';
 import { configWarnings } from '../config/configWarnings';
 import { logInertSettings } from '../config/inertSettings';
 import { keyFileModeWarning } from '../config/keyFileMode';
+import { outputKey } from '../config/devoCredentials';
 import { loadConfig } from '../config/loadConfig';
 import { CollectorError, errorMessage } from '../errors/collectorError';
 import { createLogger } from '../log/logger';
@@ -144,14 +145,16 @@ async function run(args: string[]): Promise<number> {
   const http = httpFlag(flags.http);
   const config = await loadConfig(file, loadOptions(flags));
   const redactor = new SecretRedactor(configSecrets(config));
-  const logger = createLogger({ debug: config.collector.debug, redactor, write: stdout });
+  // A console output owns standard output (its lines, for piping): the collector's own log goes to standard error.
+  const logLine = config.output.kind === 'console' ? stderr : stdout;
+  const logger = createLogger({ debug: config.collector.debug, redactor, write: logLine });
   installProcessGuard(logger, (code) => process.exit(code));
   // Before anything is pulled: events delivered without their cursors saved are pulled again.
   await checkStateDirectoryWritable(config.stateDirectory);
   logInertSettings(config, logger);
-  const keyMode = await keyFileModeWarning(config.output.key);
+  const keyMode = await keyFileModeWarning(outputKey(config.output));
   if (keyMode !== undefined) logger.warn(keyMode);
-  const collector = await startCollector(config, { logger, services: defaultServices, writeLine: stdout, ...(http === undefined ? {} : { http }) });
+  const collector = await startCollector(config, { logger, services: defaultServices, writeLine: logLine, stdout: process.stdout, ...(http === undefined ? {} : { http }) });
   if (collector.services.length === 0) {
     logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);
     await collector.stop();

@@ -44,16 +44,27 @@ async function simulateDevo(args: string[], io: CommandIo): Promise<number> {
   const flags = parseArgs({
     args,
     options: {
-      port: { type: 'string', default: '6514' },
+      port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       pki: { type: 'string' },
       ca: { type: 'string' },
       cert: { type: 'string' },
       key: { type: 'string' },
       out: { type: 'string', default: 'demo/received.log' },
+      plain: { type: 'boolean', default: false },
     },
     strict: true,
   }).values;
+  const outputFile = path.resolve(flags.out);
+  if (flags.plain === true) {
+    if (flags.pki !== undefined || flags.ca !== undefined || flags.cert !== undefined || flags.key !== undefined) {
+      throw new UsageError('simulate devo: --plain takes no certificates (--pki, --ca, --cert, --key): it is a plain TCP syslog relay');
+    }
+    const port = numberFlag('port', flags.port, 13000);
+    const receiver = await DevoReceiver.start({ host: flags.host, port, plain: true, outputFile });
+    io.out(`Syslog relay (plain TCP) on ${flags.host}:${receiver.port}, writing one line per event to ${outputFile}`);
+    return finishReceiver(receiver, io);
+  }
   const pki = await receiverPki(flags);
   const receiver = await DevoReceiver.start({
     host: flags.host,
@@ -61,11 +72,16 @@ async function simulateDevo(args: string[], io: CommandIo): Promise<number> {
     ca: pki.ca,
     cert: pki.cert,
     key: pki.key,
-    outputFile: path.resolve(flags.out),
+    outputFile,
   });
   // The certificates first: the "Devo receiver on" line says it is ready, and scripts wait for it.
   for (const line of pki.lines) io.out(line);
-  io.out(`Devo receiver on ${flags.host}:${receiver.port}, writing one line per event to ${path.resolve(flags.out)}`);
+  io.out(`Devo receiver on ${flags.host}:${receiver.port}, writing one line per event to ${outputFile}`);
+  return finishReceiver(receiver, io);
+}
+
+/** Runs a receiver until the stop signal, then says what it received. */
+async function finishReceiver(receiver: DevoReceiver, io: CommandIo): Promise<number> {
   await io.stopSignal;
   await receiver.stop();
   io.out(`Received ${receiver.stats.lines} event(s) on ${receiver.stats.connections} connection(s)`);

@@ -14,8 +14,10 @@ export const SIMULATE_USAGE = {
         [--interval-ms N] [--total N] [--mode realtime|backlog] [--token-ttl S]
         [--rate-limit-every N] [--fail-every N]
       The Proofpoint CASB REST API: auth with expiring tokens, alerts and events pages, 429s, 5xx...`,
-  devo: `  proofpoint-devo-collector simulate devo [--port N] [--host H] [--pki DIR | --ca FILE --cert FILE --key FILE] [--out FILE]
+  devo: `  proofpoint-devo-collector simulate devo [--port N] [--host H] [--pki DIR | --ca FILE --cert FILE --key FILE | --plain] [--out FILE]
       A Devo-compatible TLS receiver requiring client certificates; writes one line per event (--out).
+      --plain: a plain TCP syslog relay instead (as a Devo In-House Relay's port 13000, the default
+      port then), for outputs of type syslog, in_house_relay or sidecar without a chain.
       --pki DIR (default demo/certs): keeps the throwaway PKI already in DIR, or writes one when DIR
       holds none (chain.crt, client.crt, client.key for the collector; server.crt, server.key).
       --ca --cert --key: your own files instead: the CA that signs the clients, the server's

@@ -8,13 +8,14 @@ LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
 
 /**
- * Warns, at every start, about each PoD or CASB base URL that is cleartext (`ws://`, `http://`):
+ * Warns, at every start, about a syslog output over plain TCP (no `chain`), whose events cross the
+ * network unencrypted, and about each PoD or CASB base URL that is cleartext (`ws://`, `http://`):
  * the PoD `api_token`, the CASB `api_key`, `client_secret` and auth token, and every event, would
  * cross the network unencrypted. Each warning names the setting to change. A loopback host
  * (127.0.0.0/8, ::1, `localhost`) is exempt: nothing leaves the machine. Disabled inputs are not
  * looked at. Only the scheme, host and port of a URL are printed (never credentials in it).
  *
- * @returns the warnings logged (one per PoD service, one for the CASB input)
+ * @returns the warnings logged (one for the output, one per PoD service, one for the CASB input)
  *
  * @example
  * cleartextWarnings(config, logger); // called by startCollector
@@ -33,6 +34,12 @@ export function cleartextWarnings(config: CollectorConfig, logger: Logger): read
  */
 export function findCleartextUrls(config: CollectorConfig): string[] {
   const warnings: string[] = [];
+  const out = config.output;
+  if (out.kind === 'syslog' && out.chain === undefined && !isLoopback(out.address)) {
+    warnings.push(
+      `outputs.${out.name} (type ${out.type}) sends to ${out.address}:${out.port} over plain TCP: every event crosses the network in clear text, and anyone on the path can read and alter it. Set outputs.${out.name}.config.chain for TLS (the relay's CA chain; Devo's In-House Relay takes TLS through stunnel in front of it), or use type devo_platform (only loopback addresses are exempt from this warning).`,
+    );
+  }
   if (config.pod?.enabled === true) {
     for (const service of config.pod.services) {
       const origin = cleartextOrigin(service.urlBase, 'ws:');

@@ -1,3 +1,5 @@
+import type { OutputType } from './outputTypes';
+
 /** A file named by a setting, for error messages that say which setting to fix. */
 export interface FileSetting {
   /** Absolute path. */
@@ -6,23 +8,15 @@ export interface FileSetting {
   readonly setting: string;
 }
 
-/** The Devo relay the events go to, with defaults applied. */
-export interface DevoOutputConfig {
+/** What every output has: its name and type, the syslog header and the batches. */
+export interface OutputBase {
   /** The output's name in the file (`devo_1`). */
   readonly name: string;
-  readonly address: string;
-  readonly port: number;
-  readonly chain: FileSetting;
-  readonly cert: FileSetting;
-  readonly key: FileSetting;
-  readonly keyPassphrase?: string;
+  /** Its `type` as written (`devo_platform`, `syslog`, `console`, ...). */
+  readonly type: OutputType;
   /** Host name in each syslog header. Default: the machine's host name. */
   readonly hostname: string;
   readonly batch: { readonly maxEvents: number; readonly maxBytes: number; readonly maxDelayMs: number };
-  readonly idleTimeoutMs: number;
-  readonly recycleAfterMs: number;
-  /** Only for lab relays with self-made certificates; logged as a warning at every start. */
-  readonly insecureSkipServerVerification: boolean;
   /**
    * Period of the sender statistics traces, ms: `globals.sender_stats_period_in_sec`, else this
    * output's `period_sender_stats_in_seconds` (the global one wins, as in Devo's SDK), else
@@ -30,6 +24,45 @@ export interface DevoOutputConfig {
    */
   readonly senderStatsPeriodMs: number;
 }
+
+/** What the outputs with a connection (Devo's and syslog relays) have. */
+export interface ConnectionOutputBase extends OutputBase {
+  readonly address: string;
+  readonly port: number;
+  readonly keyPassphrase?: string;
+  readonly idleTimeoutMs: number;
+  readonly recycleAfterMs: number;
+  /** Only for lab relays with self-made certificates; logged as a warning at every start. */
+  readonly insecureSkipServerVerification: boolean;
+}
+
+/** `devo_platform`, `relay`: the Devo relay the events go to over mutual TLS, with defaults applied. */
+export interface DevoOutputConfig extends ConnectionOutputBase {
+  readonly kind: 'devo';
+  readonly chain: FileSetting;
+  readonly cert: FileSetting;
+  readonly key: FileSetting;
+}
+
+/**
+ * `in_house_relay`, `syslog`, `sidecar`: a syslog relay (Devo's In-House Relay, rsyslog, ...) over
+ * plain TCP, or over TLS when `chain` is set (the relay verified against it; `cert` and `key`,
+ * both or neither, for a relay that asks for a client certificate).
+ */
+export interface SyslogOutputConfig extends ConnectionOutputBase {
+  readonly kind: 'syslog';
+  readonly chain?: FileSetting;
+  readonly cert?: FileSetting;
+  readonly key?: FileSetting;
+}
+
+/** `console`, `stdout`: each line to standard output (the collector's log then goes to standard error). */
+export interface ConsoleOutputConfig extends OutputBase {
+  readonly kind: 'console';
+}
+
+/** One output, with defaults applied and paths absolute. */
+export type OutputConfig = DevoOutputConfig | SyslogOutputConfig | ConsoleOutputConfig;
 
 /** The PoD services. */
 export type PodServiceName = 'message' | 'maillog' | 'audit';
@@ -159,7 +192,8 @@ export interface CollectorConfig {
   readonly stateDirectory: string;
   /** Where `/metrics`, `/health`, `/ready` and `/status` are served (`globals.http_server`); off when absent. */
   readonly httpServer?: HttpServerConfig;
-  readonly output: DevoOutputConfig;
+  /** The output every event goes to (exactly one for now; each is resolved on its own, ready for several). */
+  readonly output: OutputConfig;
   readonly pod?: PodInputConfig;
   readonly casb?: CasbInputConfig;
   /** Bounds of what is held in memory (`globals.queue_max_size_in_*`). */
@@ -170,6 +204,6 @@ export interface CollectorConfig {
 
 /** The secrets of a configuration, to be redacted from every log line. */
 export function configSecrets(config: CollectorConfig): string[] {
-  const secrets = [config.pod?.apiToken, config.casb?.apiKey, config.casb?.clientSecret, config.output.keyPassphrase];
+  const secrets = [config.pod?.apiToken, config.casb?.apiKey, config.casb?.clientSecret, config.output.kind === 'console' ? undefined : config.output.keyPassphrase];
   return secrets.filter((s): s is string => s !== undefined);
 }

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { Output } from './outputCodec';
 import { strictStruct } from './strictStruct';
 import {
   Bool,
@@ -8,15 +9,12 @@ import {
   IsoTime,
   ListenPort,
   NonEmptyString,
-  NonNegativeInt,
   OneOf,
   PeriodSeconds,
-  Port,
   PositiveInt,
   PositiveNumber,
   Secret,
   SingleLineId,
-  SyslogHostname,
   UrlBase,
 } from './scalarCodecs';
 
@@ -63,40 +61,6 @@ const Globals = strictStruct(
     devo_sender_compression_buffer_in_bytes: PositiveInt,
   },
 );
-
-const DevoPlatformConfig = strictStruct(
-  'a mapping with address, port, type, chain, cert and key',
-  {
-    address: NonEmptyString,
-    port: Port,
-    type: OneOf('SSL'),
-    chain: NonEmptyString,
-    cert: NonEmptyString,
-    key: NonEmptyString,
-  },
-  {
-    key_passphrase: Secret,
-    hostname: SyslogHostname,
-    batch_max_events: PositiveInt,
-    batch_max_bytes: PositiveInt,
-    batch_max_delay_ms: PositiveInt,
-    idle_timeout_in_seconds: PositiveInt,
-    recycle_period_in_seconds: PositiveInt,
-    insecure_skip_server_verification: Bool,
-    // Devo's sender settings (accepted so that Devo's configs validate).
-    connecting_retries: NonNegativeInt,
-    connecting_initial_wait_in_seconds: PositiveNumber,
-    connecting_max_wait_in_seconds: PositiveNumber,
-    sending_timeout: PositiveNumber,
-    sending_retries: NonNegativeInt,
-    sending_initial_wait_in_seconds: PositiveNumber,
-    sending_max_wait_in_seconds: PositiveNumber,
-    period_sender_stats_in_seconds: PositiveInt,
-    concurrent_connections: PositiveInt,
-  },
-);
-
-const Output = strictStruct('a mapping with type and config', { type: OneOf('devo_platform'), config: DevoPlatformConfig }, {});
 
 /** One entry of an input's `requests_limits`: at most `number_of_requests` per `period`. */
 const RequestsLimit = strictStruct(
@@ -175,7 +139,7 @@ export const ConfigFile = strictStruct(
   'a mapping with globals, outputs and inputs',
   {
     globals: Globals,
-    outputs: t.record(t.string, Output, 'a mapping with one output (e.g. devo_1)'),
+    outputs: t.record(t.string, Output, 'a mapping with one output (e.g. devo_1, relay_1)'),
     inputs: strictStruct('a mapping of inputs', {}, { proofpoint_on_demand: PodInput, proofpoint_casb: CasbInput }),
   },
   {},

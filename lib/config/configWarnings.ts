@@ -2,6 +2,7 @@ import type { CollectorConfig } from './collectorConfig';
 import { findCleartextUrls } from './cleartextWarnings';
 import { inertSettingLines } from './inertSettings';
 import { keyFileModeWarning } from './keyFileMode';
+import { outputKey } from './devoCredentials';
 
 /**
  * Every warning a valid config earns, in the order `run` logs them at start: each setting without
@@ -13,6 +14,6 @@ import { keyFileModeWarning } from './keyFileMode';
  * for (const line of await configWarnings(config)) console.error(line);
  */
 export async function configWarnings(config: CollectorConfig, options: { readonly files?: boolean } = {}): Promise<string[]> {
-  const key = options.files === false ? undefined : await keyFileModeWarning(config.output.key);
+  const key = options.files === false ? undefined : await keyFileModeWarning(outputKey(config.output));
   return [...inertSettingLines(config), ...findCleartextUrls(config), ...(key === undefined ? [] : [key])];
 }

@@ -1,15 +1,33 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../errors/collectorError';
-import type { DevoOutputConfig, FileSetting } from './collectorConfig';
+import type { FileSetting, OutputConfig } from './collectorConfig';
 
-/** The PEM files of a Devo output, read and checked. */
+/**
+ * The PEM files of an output, read and checked: all three for a Devo output; the chain, and the
+ * certificate and key when given, for a syslog output over TLS; none for a plain syslog or a
+ * console output.
+ */
 export interface DevoCredentials {
-  readonly ca: Buffer;
-  readonly cert: Buffer;
-  readonly key: Buffer;
-  /** Expiry of the client certificate. */
-  readonly certValidTo: Date;
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  /** Expiry of the client certificate, when there is one. */
+  readonly certValidTo?: Date;
+}
+
+/** The certificate files of an output, as {@link loadDevoCredentials} reads them. */
+interface TlsFiles {
+  readonly name: string;
+  readonly chain: FileSetting;
+  readonly cert?: FileSetting;
+  readonly key?: FileSetting;
+  readonly keyPassphrase?: string;
+}
+
+/** The private key file of an output, if it has one (for the file mode warning). */
+export function outputKey(output: OutputConfig): FileSetting | undefined {
+  return output.kind === 'console' ? undefined : output.key;
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -49,7 +67,7 @@ function parseCertificates(pem: Buffer, file: FileSetting, problems: string[]): 
 const ENCRYPTED_PEM = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type:\s*4,ENCRYPTED/m;
 
 /** Why a key cannot be opened, naming key_passphrase when that is the setting to change (not OpenSSL's words). */
-function keyProblem(output: DevoOutputConfig, key: Buffer, err: unknown): string {
+function keyProblem(output: TlsFiles & { readonly key: FileSetting }, key: Buffer, err: unknown): string {
   const passphrase = `outputs.${output.name}.config.key_passphrase`;
   const code = (err as { code?: unknown }).code;
   const encrypted = ENCRYPTED_PEM.test(key.toString('latin1')) || code === 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED' || code === 'ERR_MISSING_PASSPHRASE';
@@ -61,24 +79,27 @@ function keyProblem(output: DevoOutputConfig, key: Buffer, err: unknown): string
 }
 
 /**
- * Reads the chain, certificate and key of a Devo output and checks them: files present and
+ * Reads the chain, certificate and key of an output and checks them: files present and
  * readable, PEM certificates that parse, a client certificate valid now, a usable private key
  * (with `key_passphrase` when it is encrypted) that belongs to the certificate. Every problem
- * names its setting; the key's content is never printed.
+ * names its setting; the key's content is never printed. An output without TLS (a plain syslog
+ * output, a console output) has nothing to read: empty credentials.
  */
-export async function loadDevoCredentials(
-  output: DevoOutputConfig,
-  now = Date.now(),
-): Promise<{ credentials?: DevoCredentials; problems: string[] }> {
+export async function loadDevoCredentials(output: OutputConfig, now = Date.now()): Promise<{ credentials?: DevoCredentials; problems: string[] }> {
+  if (output.kind === 'console' || output.chain === undefined) return { credentials: {}, problems: [] };
+  return loadTlsFiles({ ...output, chain: output.chain }, now);
+}
+
+async function loadTlsFiles(output: TlsFiles, now: number): Promise<{ credentials?: DevoCredentials; problems: string[] }> {
   const problems: string[] = [];
   const [ca, cert, key] = await Promise.all([
     readSetting(output.chain, problems),
-    readSetting(output.cert, problems),
-    readSetting(output.key, problems),
+    output.cert === undefined ? undefined : readSetting(output.cert, problems),
+    output.key === undefined ? undefined : readSetting(output.key, problems),
   ]);
   if (ca !== undefined) parseCertificates(ca, output.chain, problems);
   let client: X509Certificate | undefined;
-  if (cert !== undefined) {
+  if (cert !== undefined && output.cert !== undefined) {
     client = parseCertificates(cert, output.cert, problems)[0];
     if (client !== undefined) {
       const from = new Date(client.validFrom);
@@ -88,18 +109,18 @@ export async function loadDevoCredentials(
     }
   }
   let privateKey: KeyObject | undefined;
-  if (key !== undefined) {
+  if (key !== undefined && output.key !== undefined) {
     try {
       privateKey = createPrivateKey({ key, ...(output.keyPassphrase === undefined ? {} : { passphrase: output.keyPassphrase }) });
     } catch (err) {
-      problems.push(keyProblem(output, key, err));
+      problems.push(keyProblem({ ...output, key: output.key }, key, err));
     }
   }
-  if (client !== undefined && privateKey !== undefined && !client.checkPrivateKey(privateKey)) {
+  if (client !== undefined && privateKey !== undefined && output.cert !== undefined && output.key !== undefined && !client.checkPrivateKey(privateKey)) {
     problems.push(`${output.key.setting}: the key in ${output.key.path} does not belong to the certificate in ${output.cert.setting} (${output.cert.path})`);
   }
-  if (problems.length > 0 || ca === undefined || cert === undefined || key === undefined || client === undefined) {
-    return { problems };
-  }
+  const wantsClient = output.cert !== undefined;
+  if (problems.length > 0 || ca === undefined || (wantsClient && (cert === undefined || key === undefined || client === undefined))) return { problems };
+  if (cert === undefined || key === undefined || client === undefined) return { credentials: { ca }, problems };
   return { credentials: { ca, cert, key, certValidTo: new Date(client.validTo) }, problems };
 }

@@ -60,8 +60,9 @@ export function findInertSettings(file: ConfigFile): InertSetting[] {
   const settings = present('globals', file.globals, GLOBALS);
   for (const [name, output] of Object.entries(file.outputs)) {
     const prefix = `outputs.${name}.config`;
-    settings.push(...present(prefix, output.config, OUTPUT));
-    if (output.config.period_sender_stats_in_seconds !== undefined && file.globals.sender_stats_period_in_sec !== undefined) {
+    const config: { readonly period_sender_stats_in_seconds?: number } = output.config ?? {};
+    settings.push(...present(prefix, config, OUTPUT));
+    if (config.period_sender_stats_in_seconds !== undefined && file.globals.sender_stats_period_in_sec !== undefined) {
       settings.push({ path: `${prefix}.period_sender_stats_in_seconds`, reason: 'globals.sender_stats_period_in_sec overrides it, as in Devo\'s collector' });
     }
   }

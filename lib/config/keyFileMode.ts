@@ -11,14 +11,15 @@ export interface KeyFileModeOptions {
  * A warning when a private key file can be read by other users than the collector's (certs/README.md
  * says `chmod 600`): any permission for others, or for the group of a file the collector owns. A
  * group-readable file the collector does not own is how it reads a Kubernetes secret (root-owned,
- * `defaultMode: 0440`, `fsGroup`): no warning then. Undefined when the mode is right, on Windows
+ * `defaultMode: 0440`, `fsGroup`): no warning then. Undefined without a key (a plain or console output), when the mode is right, on Windows
  * (no POSIX modes), and when the file cannot be looked at (loading the key reports that one).
  *
  * @example
- * await keyFileModeWarning(config.output.key);
+ * await keyFileModeWarning(config.output.kind === 'console' ? undefined : config.output.key);
  * // 'outputs.devo_1.config.key: the private key /app/certs/domain.key can be read by other users (mode 0644): run chmod 600 …'
  */
-export async function keyFileModeWarning(key: FileSetting, options: KeyFileModeOptions = {}): Promise<string | undefined> {
+export async function keyFileModeWarning(key: FileSetting | undefined, options: KeyFileModeOptions = {}): Promise<string | undefined> {
+  if (key === undefined) return undefined;
   const uid = options.uid ?? process.getuid?.();
   if (process.platform === 'win32' || uid === undefined) return undefined;
   let info: { mode: number; uid: number };

@@ -1,17 +1,15 @@
-import { hostname } from 'node:os';
-import { isSyslogHostname } from './scalarCodecs';
 import * as path from 'node:path';
 import type {
   CasbInputConfig,
   CasbServiceName,
   CollectorConfig,
-  DevoOutputConfig,
   PodInputConfig,
   PodServiceName,
 } from './collectorConfig';
 import { CASB_MAX_RESPONSE_BYTES } from '../sources/casbClientOptions';
 import type { ConfigFile } from './configFile';
 import { findInertSettings } from './inertSettings';
+import { resolveOutput } from './resolveOutput';
 
 /** Where relative paths of a config file point. */
 export interface ConfigPaths {
@@ -45,11 +43,7 @@ export const QUEUE_MAX_SIZE_IN_MESSAGES = 10_000;
 /** Default of `globals.queue_max_size_in_mb`: Devo's bound of its internal queue, in MiB. */
 export const QUEUE_MAX_SIZE_IN_MB = 1024;
 
-/**
- * Default period of the sender statistics traces, seconds: Devo's collector documents them
- * "every 10 minutes by default" (its SDK's own default is 300 s).
- */
-export const SENDER_STATS_PERIOD_IN_SEC = 600;
+export { SENDER_STATS_PERIOD_IN_SEC } from './resolveOutput';
 
 const MIB = 1024 * 1024;
 
@@ -66,34 +60,16 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
     problems.push(`outputs: expected exactly one output (e.g. devo_1), got ${outputs.length === 0 ? 'none' : outputs.map(([n]) => n).join(', ')}`);
     return { problems };
   }
-  const [outputName, output] = outputs[0]!;
-  const o = output.config;
-  if (o.hostname === undefined && !isSyslogHostname(hostname())) {
-    problems.push(`outputs.${outputName}.config.hostname: this machine's name ${JSON.stringify(hostname())} cannot be a syslog HOSTNAME (1-255 printable ASCII characters, no space): set hostname`);
-  }
-  const certPath = (setting: 'chain' | 'cert' | 'key', value: string) => ({
-    path: path.isAbsolute(value) ? value : path.resolve(paths.certsDir, value),
-    setting: `outputs.${outputName}.config.${setting}`,
+  const [outputName, entry] = outputs[0]!;
+  const resolved = resolveOutput(outputName, entry, {
+    certsDir: paths.certsDir,
+    ...(file.globals.sender_stats_period_in_sec === undefined ? {} : { senderStatsPeriodInSec: file.globals.sender_stats_period_in_sec }),
   });
-  const devo: DevoOutputConfig = {
-    name: outputName,
-    address: o.address,
-    port: o.port,
-    chain: certPath('chain', o.chain),
-    cert: certPath('cert', o.cert),
-    key: certPath('key', o.key),
-    ...(o.key_passphrase === undefined ? {} : { keyPassphrase: o.key_passphrase }),
-    hostname: o.hostname ?? hostname(),
-    batch: {
-      maxEvents: o.batch_max_events ?? 1000,
-      maxBytes: o.batch_max_bytes ?? 1024 * 1024,
-      maxDelayMs: o.batch_max_delay_ms ?? 250,
-    },
-    idleTimeoutMs: (o.idle_timeout_in_seconds ?? 25) * 1000,
-    recycleAfterMs: (o.recycle_period_in_seconds ?? 3600) * 1000,
-    insecureSkipServerVerification: o.insecure_skip_server_verification ?? false,
-    senderStatsPeriodMs: (file.globals.sender_stats_period_in_sec ?? o.period_sender_stats_in_seconds ?? SENDER_STATS_PERIOD_IN_SEC) * 1000,
-  };
+  problems.push(...resolved.problems);
+  if (resolved.output?.kind === 'console' && file.globals.multiprocessing === true) {
+    // A worker's standard output reaches the process's through the main thread, without a write callback for the real write: lines could be committed unwritten.
+    problems.push(`globals.multiprocessing: true cannot be used with outputs.${outputName} (type ${entry.type}): worker threads reach standard output only through the main thread, which could not confirm their lines; set multiprocessing: false (one thread easily keeps up with a console)`);
+  }
 
   const g = file.globals;
   const maxMessages = g.queue_max_size_in_messages ?? QUEUE_MAX_SIZE_IN_MESSAGES;
@@ -114,13 +90,13 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
     },
     stateDirectory: path.resolve(paths.baseDir, directory),
     ...optional('httpServer', g.http_server === undefined ? undefined : { address: g.http_server.address ?? '127.0.0.1', port: g.http_server.port, ...(g.http_server.allowed_hosts === undefined ? {} : { allowedHosts: g.http_server.allowed_hosts }) }),
-    output: devo,
+    output: resolved.output!,
     ...optional('pod', resolvePod(file)),
     ...optional('casb', resolveCasb(file)),
     inFlight: { maxEvents: maxMessages, maxBytes: (g.queue_max_size_in_mb ?? QUEUE_MAX_SIZE_IN_MB) * MIB },
     inertSettings: findInertSettings(file),
   };
-  return problems.length > 0 ? { problems } : { config, problems };
+  return problems.length > 0 || resolved.output === undefined ? { problems } : { config, problems };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

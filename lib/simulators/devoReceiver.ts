@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { boundPort, startListening } from './listenOn';
 
@@ -8,11 +9,18 @@ export interface DevoReceiverOptions {
   readonly host?: string;
   /** Default 0: any free port (see {@link DevoReceiver.port}). */
   readonly port?: number;
-  /** PEM of the CA whose client certificates are accepted. */
-  readonly ca: string;
-  /** PEM of the receiver's own certificate and key. */
-  readonly cert: string;
-  readonly key: string;
+  /**
+   * Plain TCP, as a Devo In-House Relay's port 13000 or rsyslog `imtcp` (no TLS: `ca`, `cert` and
+   * `key` are not used). Default false: TLS with a client certificate, as Devo's relays.
+   */
+  readonly plain?: boolean;
+  /** TLS: require a client certificate signed by `ca`. Default true (false: a syslog relay over TLS that asks for none). */
+  readonly requireClientCert?: boolean;
+  /** PEM of the CA whose client certificates are accepted (TLS). */
+  readonly ca?: string;
+  /** PEM of the receiver's own certificate and key (TLS). */
+  readonly cert?: string;
+  readonly key?: string;
   /** Called with each received line, without its line break. */
   readonly onLine?: (line: string) => void;
   /** Appends each received line to this file (one line per event). */
@@ -24,16 +32,17 @@ export interface DevoReceiverOptions {
 /** Counters of a {@link DevoReceiver}. */
 export interface DevoReceiverStats {
   readonly connections: number;
-  /** TLS versions negotiated, e.g. `['TLSv1.3']`. */
+  /** TLS versions negotiated, e.g. `['TLSv1.3']` (`plain TCP` for a plain receiver). */
   readonly protocols: readonly string[];
   readonly lines: number;
   readonly bytes: number;
 }
 
 /**
- * A Devo-compatible relay: a TLS server that requires a client certificate signed by `ca`, reads
- * syslog lines and hands each to `onLine` and/or appends it to `outputFile`. It answers a client's
- * half-close with its own EOF, as the relay does. Used by `simulate devo`, the demo and the tests.
+ * A Devo-compatible relay: a TLS server that requires a client certificate signed by `ca` (or,
+ * `plain`, a plain TCP syslog relay such as a Devo In-House Relay), reads syslog lines and hands
+ * each to `onLine` and/or appends it to `outputFile`. It answers a client's half-close with its
+ * own EOF, as the relay does. Used by `simulate devo`, the demo and the tests.
  *
  * @example
  * const relay = await DevoReceiver.start({ ca, cert, key, onLine: (l) => lines.push(l) });
@@ -41,15 +50,15 @@ export interface DevoReceiverStats {
  * await relay.stop();
  */
 export class DevoReceiver {
-  private readonly sockets = new Set<tls.TLSSocket>();
+  private readonly sockets = new Set<net.Socket>();
   /** Connections paused until the output file drains. */
-  private readonly waitingForFile = new Set<tls.TLSSocket>();
+  private readonly waitingForFile = new Set<net.Socket>();
   private readonly file: WriteStream | undefined;
   private counters = { connections: 0, lines: 0, bytes: 0 };
   private readonly protocols = new Set<string>();
 
   private constructor(
-    private readonly server: tls.Server,
+    private readonly server: net.Server,
     private readonly options: DevoReceiverOptions,
   ) {
     this.file = options.outputFile === undefined ? undefined : createWriteStream(options.outputFile, { flags: 'a' });
@@ -57,21 +66,26 @@ export class DevoReceiver {
       for (const socket of this.waitingForFile) socket.resume();
       this.waitingForFile.clear();
     });
-    server.on('secureConnection', (socket) => this.accept(socket));
+    if (options.plain === true) server.on('connection', (socket: net.Socket) => this.accept(socket));
+    else server.on('secureConnection', (socket: tls.TLSSocket) => this.accept(socket));
     // A rejected client certificate or a bad handshake is the client's problem, not the receiver's.
     server.on('tlsClientError', () => undefined);
   }
 
   /** Starts listening; resolves once the port is bound. */
   static start(options: DevoReceiverOptions): Promise<DevoReceiver> {
-    const server = tls.createServer({
-      ca: options.ca,
-      cert: options.cert,
-      key: options.key,
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-    });
+    const clientCert = options.requireClientCert !== false;
+    const server =
+      options.plain === true
+        ? net.createServer()
+        : tls.createServer({
+            ...(options.ca === undefined ? {} : { ca: options.ca }),
+            ...(options.cert === undefined ? {} : { cert: options.cert }),
+            ...(options.key === undefined ? {} : { key: options.key }),
+            requestCert: clientCert,
+            rejectUnauthorized: clientCert,
+            minVersion: 'TLSv1.2',
+          });
     return startListening(server, () => new DevoReceiver(server, options), options.port, options.host);
   }
 
@@ -84,10 +98,10 @@ export class DevoReceiver {
     return { ...this.counters, protocols: [...this.protocols] };
   }
 
-  private accept(socket: tls.TLSSocket): void {
+  private accept(socket: net.Socket): void {
     this.sockets.add(socket);
     this.counters.connections++;
-    this.protocols.add(socket.getProtocol() ?? 'unknown');
+    this.protocols.add(socket instanceof tls.TLSSocket ? (socket.getProtocol() ?? 'unknown') : 'plain TCP');
     socket.setEncoding('utf8');
     let pending = '';
     const rate = this.options.readBytesPerSecond;
@@ -116,7 +130,7 @@ export class DevoReceiver {
     });
   }
 
-  private line(text: string, socket: tls.TLSSocket): void {
+  private line(text: string, socket: net.Socket): void {
     this.counters.lines++;
     this.options.onLine?.(text);
     if (this.file !== undefined && !this.file.write(`${text}\n`)) {

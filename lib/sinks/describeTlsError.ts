@@ -10,6 +10,8 @@ export interface DevoSettingNames {
   readonly cert: string;
   /** e.g. `outputs.devo_1.config.key (/app/certs/domain.key)` */
   readonly key: string;
+  /** e.g. `outputs.relay_1.type (syslog)`: named when the port and the type do not match. */
+  readonly type?: string;
 }
 
 const SERVER_UNTRUSTED = new Set([
@@ -26,12 +28,16 @@ const SERVER_UNTRUSTED = new Set([
   'INVALID_CA',
 ]);
 
+/** OpenSSL's words for a peer that answered the handshake with something other than TLS. */
+const NOT_TLS = /wrong version number|packet length too long|unknown protocol|http request|record layer failure/i;
+
 const CLIENT_CERT_ALERT = /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|DECRYPT_ERROR)/;
 
 /**
  * Maps a socket or TLS error of a Devo connection to a {@link CollectorError} whose message
  * names the setting to check: the chain for an untrusted server, the address for a host name
- * mismatch, the client certificate and key for a rejected client certificate.
+ * mismatch, the client certificate and key for a rejected client certificate, the output's type
+ * for a port that does not speak TLS (`DEVO_PORT_NOT_TLS`).
  */
 export function describeTlsError(err: unknown, settings: DevoSettingNames): CollectorError {
   const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
@@ -54,6 +60,13 @@ export function describeTlsError(err: unknown, settings: DevoSettingNames): Coll
     return new CollectorError(
       'DEVO_TLS_CLIENT_CERT_REJECTED',
       `The Devo endpoint rejected the client certificate in ${settings.cert} with the key in ${settings.key}: ${detail}. Download the domain's certificate and key again from Devo (Administration → Credentials → X.509).`,
+      { cause: err },
+    );
+  }
+  if (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || NOT_TLS.test(detail)) {
+    return new CollectorError(
+      'DEVO_PORT_NOT_TLS',
+      `The port in ${settings.address} does not speak TLS (${/SSL routines:[^:]*:([^:]+):/.exec(detail)?.[1] ?? detail.trim()}): it answered the TLS handshake with something else. For a plain syslog relay (a Devo In-House Relay's 13000, rsyslog imtcp) use type syslog without chain${settings.type === undefined ? '' : ` (${settings.type})`}; for Devo, check the address and port.`,
       { cause: err },
     );
   }

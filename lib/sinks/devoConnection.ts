@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Subscription } from 'rxjs';
 import { CollectorError, errorMessage } from '../errors/collectorError';
@@ -8,7 +8,7 @@ import { kernelSendQueue } from './kernelSendQueue';
 
 /** How a connection ended. */
 export interface DevoConnectionEnd {
-  /** It completed its TLS handshake. */
+  /** It completed its TLS handshake (or, plain, its TCP connect). */
   readonly opened: boolean;
   /** ms from the handshake to the close (0 if it never opened). */
   readonly lived: number;
@@ -18,7 +18,7 @@ export interface DevoConnectionEnd {
 
 /** What a {@link DevoConnection} tells its owner. */
 export interface DevoConnectionEvents {
-  /** The TLS handshake is done: writes go out. */
+  /** The TLS handshake (plain: the TCP connect) is done: writes go out. */
   readonly onOpen: () => void;
   /** The socket took what was buffered (`write` had returned false). */
   readonly onDrain: () => void;
@@ -30,6 +30,11 @@ export interface DevoConnectionEvents {
 
 type State = 'connecting' | 'open' | 'closing' | 'closed';
 
+/** A TLS record header: an alert (21) or a handshake (22), version 3.x. */
+function looksLikeTls(chunk: Buffer): boolean {
+  return chunk.length >= 2 && (chunk[0] === 21 || chunk[0] === 22) && chunk[1] === 3;
+}
+
 /**
  * The life cycle of one mutual-TLS connection to a Devo relay, from connect to close: TLS 1.2+,
  * the relay's certificate verified against `ca` and the host name, a handshake timeout, the read
@@ -38,17 +43,23 @@ type State = 'connecting' | 'open' | 'closing' | 'closed';
  * confirms that it read everything. It knows nothing of what is written: {@link DevoSender} owns
  * the queue, the resend window and the reconnects.
  *
+ * With `transport: 'tcp'` the same life cycle over plain TCP, for a syslog relay (Devo's
+ * In-House Relay, rsyslog `imtcp`, which answers a FIN with a FIN): a relay that answers with
+ * TLS bytes or closes at once is reported as `SYSLOG_PORT_SPEAKS_TLS`.
+ *
  * `open` throws `DEVO_CERT_INVALID` when the certificate and key cannot be used together.
  */
 export class DevoConnection {
   private state: State = 'connecting';
+  /** Plain: the relay answered with TLS bytes (reported once). */
+  private tlsPeer = false;
   private openedAt = 0;
   private gotEof = false;
   private halfClosed = false;
   private timer: Subscription | undefined;
 
   private constructor(
-    private readonly socket: tls.TLSSocket,
+    private readonly socket: net.Socket,
     private readonly options: DevoConnectionOptions,
     private readonly events: DevoConnectionEvents,
   ) {}
@@ -56,12 +67,12 @@ export class DevoConnection {
   /** Starts connecting. */
   static open(options: DevoConnectionOptions, events: DevoConnectionEvents): DevoConnection {
     const { host, port, settings } = options;
-    let socket: tls.TLSSocket;
+    let socket: net.Socket;
     try {
-      socket = tls.connect({
+      socket = options.transport === 'tcp' ? net.connect({ host, port }) : tls.connect({
         host,
         port,
-        servername: isIP(host) === 0 ? host : undefined,
+        servername: net.isIP(host) === 0 ? host : undefined,
         ca: options.ca,
         cert: options.cert,
         key: options.key,
@@ -94,9 +105,9 @@ export class DevoConnection {
     return this.state === 'connecting' ? 0 : this.options.scheduler.now() - this.openedAt;
   }
 
-  /** The negotiated TLS version, e.g. `TLSv1.3`. */
+  /** The negotiated TLS version, e.g. `TLSv1.3`, or `plain TCP`. */
   get protocol(): string {
-    return this.socket.getProtocol() ?? 'TLS';
+    return this.socket instanceof tls.TLSSocket ? (this.socket.getProtocol() ?? 'TLS') : 'plain TCP';
   }
 
   /** Writes to the socket; false when its buffer is full (wait for `onDrain`). */
@@ -151,17 +162,28 @@ export class DevoConnection {
 
   private watch(): void {
     const { socket, options, events } = this;
+    const plain = options.transport === 'tcp';
     this.timer = options.scheduler.schedule(() => {
-      socket.destroy(new CollectorError('DEVO_CONNECT_TIMEOUT', `No TLS handshake with ${options.settings.address} within ${options.connectTimeoutMs} ms`));
+      const what = plain ? 'No TCP connection to' : 'No TLS handshake with';
+      // A plain syslog port reads a ClientHello as a syslog line and answers nothing.
+      const hint = plain ? '' : `; if it is a plain syslog port (a Devo In-House Relay's 13000, rsyslog imtcp), it does not speak TLS: use type syslog without chain${options.settings.type === undefined ? '' : ` (${options.settings.type})`}`;
+      socket.destroy(new CollectorError('DEVO_CONNECT_TIMEOUT', `${what} ${options.settings.address} within ${options.connectTimeoutMs} ms${hint}`));
     }, options.connectTimeoutMs);
     socket.setNoDelay(true);
-    socket.once('secureConnect', () => {
+    socket.once(plain ? 'connect' : 'secureConnect', () => {
       this.timer?.unsubscribe();
       this.state = 'open';
       this.openedAt = options.scheduler.now();
       events.onOpen();
     });
-    socket.on('data', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      // A syslog relay sends nothing; TLS bytes mean a TLS port (its alert to our clear text).
+      if (plain && this.state !== 'closed' && looksLikeTls(chunk)) {
+        this.tlsPeer = true;
+        events.onError(this.speaksTls('answered with TLS bytes (a TLS alert)'));
+        socket.destroy();
+      }
+    });
     socket.on('drain', () => events.onDrain());
     socket.on('end', () => {
       this.gotEof = true;
@@ -200,6 +222,11 @@ export class DevoConnection {
   private closedAfterHandshake(what: string): boolean {
     const { options } = this;
     if (this.state !== 'open' || this.age >= options.probationMs) return false;
+    if (this.tlsPeer) return true;
+    if (options.transport === 'tcp') {
+      this.events.onError(this.speaksTls(`accepted the connection and ${what} ${this.age} ms later, before confirming anything (as a TLS port does with clear text)`));
+      return true;
+    }
     this.events.onError(
       new CollectorError(
         'DEVO_CLOSED_AFTER_HANDSHAKE',
@@ -207,5 +234,14 @@ export class DevoConnection {
       ),
     );
     return true;
+  }
+
+  /** `SYSLOG_PORT_SPEAKS_TLS`: a plain connection to what looks like a TLS port. */
+  private speaksTls(what: string): CollectorError {
+    const { settings } = this.options;
+    return new CollectorError(
+      'SYSLOG_PORT_SPEAKS_TLS',
+      `The relay at ${settings.address} ${what}: it looks like a TLS port: set chain (TLS to a syslog relay) or use type devo_platform${settings.type === undefined ? '' : ` (${settings.type})`}. What it did not confirm is written again.`,
+    );
   }
 }

@@ -22,7 +22,7 @@ const PHASES: readonly SenderPhase[] = ['open', 'draining', 'closing', 'closed']
 
 /**
  * The write path to a Devo relay, shared by the sinks of every service of an output: writes are
- * queued in order on one mutual-TLS connection ({@link DevoConnection}); each {@link send}
+ * queued in order on one connection ({@link DevoConnection}: mutual TLS, or plain TCP to a syslog relay); each {@link send}
  * returns a {@link DevoReceipt}: `written` on the socket's write callback (a full socket waits for
  * `'drain'`), `delivered` once the relay certainly read the bytes ({@link DeliveryConfirmation}:
  * its EOF answered our half-close, or a resend window was written after them). The connection is
@@ -199,7 +199,7 @@ export class DevoSender implements DevoWriter {
     // Readiness follows confirmed delivery, not handshakes; with nothing to deliver, a handshake is all there is to learn.
     if (this.queue.isIdle && this.confirmation.isEmpty) this.telemetry.confirmed();
     this.confirmation.opened();
-    const text = `Connected to Devo at ${this.options.host}:${this.options.port} (${connection.protocol})`;
+    const text = `Connected to ${this.o.connection.transport === 'tcp' ? 'the syslog relay' : 'Devo'} at ${this.options.host}:${this.options.port} (${connection.protocol})`;
     if (this.plannedReconnect) this.logger.debug(text);
     else this.logger.info(text);
     this.pump();

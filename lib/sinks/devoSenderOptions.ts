@@ -9,12 +9,19 @@ export interface DevoSenderOptions {
   /** Devo relay host (`collector-us.devo.io`); the server certificate must match it. */
   readonly host: string;
   readonly port: number;
-  /** PEM of the CA chain that signs the relay's certificate (`chain`). */
-  readonly ca: string | Buffer;
+  /**
+   * `tls` (the default): TLS 1.2+, the relay verified against `ca`, a client certificate when
+   * `cert` and `key` are given (Devo requires one). `tcp`: plain TCP, for a syslog relay without
+   * TLS (Devo's In-House Relay, rsyslog `imtcp`); `ca`, `cert` and `key` are not used. Both
+   * confirm delivery the same way: the relay's EOF answering our half-close.
+   */
+  readonly transport?: 'tls' | 'tcp';
+  /** PEM of the CA chain that signs the relay's certificate (`chain`); required with TLS. */
+  readonly ca?: string | Buffer;
   /** PEM of the domain's client certificate (`cert`). */
-  readonly cert: string | Buffer;
+  readonly cert?: string | Buffer;
   /** PEM of the client certificate's private key (`key`). */
-  readonly key: string | Buffer;
+  readonly key?: string | Buffer;
   readonly passphrase?: string;
   /**
    * Verify the relay's certificate against `ca` and its host name. Default true; false is only
@@ -96,6 +103,7 @@ export interface DevoSenderStats {
 
 /** What a `DevoConnection` needs: the relay and the credentials (as the sender's options give them), and the clock. */
 export interface DevoConnectionOptions extends Pick<DevoSenderOptions, 'host' | 'port' | 'ca' | 'cert' | 'key' | 'passphrase'> {
+  readonly transport: 'tls' | 'tcp';
   /** False only for lab relays (the caller warns). */
   readonly verifyServer: boolean;
   readonly settings: DevoSettingNames;
@@ -139,9 +147,10 @@ export function resolveSenderOptions(options: DevoSenderOptions, logger: Logger,
     connection: {
       host: options.host,
       port: options.port,
-      ca: options.ca,
-      cert: options.cert,
-      key: options.key,
+      transport: options.transport ?? 'tls',
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.cert === undefined ? {} : { cert: options.cert }),
+      ...(options.key === undefined ? {} : { key: options.key }),
       ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
       verifyServer: options.verifyServer !== false,
       settings: {
@@ -149,6 +158,7 @@ export function resolveSenderOptions(options: DevoSenderOptions, logger: Logger,
         chain: options.settings?.chain ?? 'chain',
         cert: options.settings?.cert ?? 'cert',
         key: options.settings?.key ?? 'key',
+        ...(options.settings?.type === undefined ? {} : { type: options.settings.type }),
       },
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       probationMs,

@@ -1,6 +1,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { CollectorConfig } from '../../lib/config/collectorConfig';
 import type { Logger } from '../../lib/log/logger';
+import type { ConsoleStream } from '../../lib/sinks/consoleWriter';
 import type { DevoWriter } from '../../lib/sinks/devoWriter';
 import type { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
 import type { SenderTuning } from './outputSender';
@@ -33,6 +34,8 @@ export interface CollectorOptions {
   readonly writeLine?: (line: string) => void;
   /** `multiprocessing: true`: limits of each worker's heap; a worker past them is restarted. Default: from its config (`workerHeapLimit`). */
   readonly workerResourceLimits?: ResourceLimits;
+  /** Where a `console`/`stdout` output writes its lines. Default `process.stdout` (the CLI's standard output). */
+  readonly stdout?: ConsoleStream;
   /** Timings of the Devo sender, for special relays (the defaults suit Devo). */
   readonly senderTuning?: SenderTuning;
 }

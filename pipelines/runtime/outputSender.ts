@@ -1,37 +1,76 @@
-import type { CollectorConfig } from '../../lib/config/collectorConfig';
+import type { CollectorConfig, OutputConfig } from '../../lib/config/collectorConfig';
 import type { DevoCredentials } from '../../lib/config/devoCredentials';
+import type { CollectorError } from '../../lib/errors/collectorError';
 import type { Logger } from '../../lib/log/logger';
+import { ConsoleWriter, type ConsoleStream } from '../../lib/sinks/consoleWriter';
 import { DevoSender, type DevoSenderOptions } from '../../lib/sinks/devoSender';
+import type { OutputWriter } from '../../lib/sinks/outputWriter';
 import type { SenderTelemetry } from '../../lib/telemetry/senderTelemetry';
 
 /** Timings of the Devo sender that tests and special relays may change (the defaults suit Devo). */
-export type SenderTuning = Partial<Pick<DevoSenderOptions, 'idleProbeMs' | 'confirmAfterMs' | 'probationMs' | 'backoffInitialMs' | 'backoffMaxMs'>>;
+export type SenderTuning = Partial<Pick<DevoSenderOptions, 'idleProbeMs' | 'confirmAfterMs' | 'probationMs' | 'backoffInitialMs' | 'backoffMaxMs' | 'connectTimeoutMs'>>;
+
+/** What an output's writer is built with besides its config. */
+export interface OutputSenderDeps {
+  readonly logger: Logger;
+  readonly telemetry: SenderTelemetry;
+  readonly tuning?: SenderTuning;
+  /** Where a console output writes (the CLI's standard output). */
+  readonly stdout?: ConsoleStream;
+  /** An output that can deliver nothing more (standard output closed): the runner stops. */
+  readonly onFatal?: (error: CollectorError) => void;
+}
 
 /**
- * The {@link DevoSender} of a config's output: its relay, credentials and timeouts, and the
- * settings its errors name. Used by the single-thread runner (the whole collector's, or a
- * `multiprocessing: true` worker's).
+ * The writer of a config's output (see {@link writerFor}). Used by the single-thread runner (the
+ * whole collector's, or a `multiprocessing: true` worker's).
  */
-export function outputSender(config: CollectorConfig, credentials: DevoCredentials, deps: { logger: Logger; telemetry: SenderTelemetry; tuning?: SenderTuning }): DevoSender {
-  const out = config.output;
+export function outputSender(config: CollectorConfig, credentials: DevoCredentials, deps: OutputSenderDeps): OutputWriter {
+  return writerFor(config.output, credentials, deps);
+}
+
+/**
+ * The writer of one output: a {@link DevoSender} for Devo (mutual TLS) and for a syslog relay
+ * (TLS with a chain, else plain TCP: the same queue, resend window and confirmation by
+ * half-close), with its relay, credentials and timeouts and the settings its errors name; a
+ * {@link ConsoleWriter} on standard output for `console` and `stdout`.
+ */
+export function writerFor(out: OutputConfig, credentials: DevoCredentials, deps: OutputSenderDeps): OutputWriter {
+  const type = `outputs.${out.name}.type (${out.type})`;
+  if (out.kind === 'console') {
+    return new ConsoleWriter({
+      stream: deps.stdout ?? process.stdout,
+      setting: `outputs.${out.name} (type ${out.type})`,
+      telemetry: deps.telemetry,
+      logger: deps.logger.child(`OutputProcess::ConsoleSender(${out.name})`),
+      ...(deps.onFatal === undefined ? {} : { onFatal: deps.onFatal }),
+    });
+  }
+  const tls = out.kind === 'devo' || out.chain !== undefined;
+  const file = (setting: 'chain' | 'cert' | 'key') => {
+    const f = out[setting];
+    return f === undefined ? `outputs.${out.name}.config.${setting} (not set)` : `outputs.${out.name}.config.${setting} (${f.path})`;
+  };
   return new DevoSender({
     ...deps.tuning,
     telemetry: deps.telemetry,
     host: out.address,
     port: out.port,
-    ca: credentials.ca,
-    cert: credentials.cert,
-    key: credentials.key,
+    transport: tls ? 'tls' : 'tcp',
+    ...(credentials.ca === undefined ? {} : { ca: credentials.ca }),
+    ...(credentials.cert === undefined ? {} : { cert: credentials.cert }),
+    ...(credentials.key === undefined ? {} : { key: credentials.key }),
     ...(out.keyPassphrase === undefined ? {} : { passphrase: out.keyPassphrase }),
     idleTimeoutMs: out.idleTimeoutMs,
     recycleAfterMs: out.recycleAfterMs,
     verifyServer: !out.insecureSkipServerVerification,
     settings: {
       address: `outputs.${out.name}.config.address (${out.address}:${out.port})`,
-      chain: `outputs.${out.name}.config.chain (${out.chain.path})`,
-      cert: `outputs.${out.name}.config.cert (${out.cert.path})`,
-      key: `outputs.${out.name}.config.key (${out.key.path})`,
+      chain: file('chain'),
+      cert: file('cert'),
+      key: file('key'),
+      type,
     },
-    logger: deps.logger.child(`OutputProcess::DevoSender(${out.name})`),
+    logger: deps.logger.child(`OutputProcess::${out.kind === 'devo' ? 'DevoSender' : 'SyslogSender'}(${out.name})`),
   });
 }

@@ -1,4 +1,4 @@
-import { defer, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
+import { defer, EMPTY, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
 import { cleartextWarnings } from '../../lib/config/cleartextWarnings';
 import type { CollectorConfig } from '../../lib/config/collectorConfig';
 import { loadDevoCredentials, type DevoCredentials } from '../../lib/config/devoCredentials';
@@ -21,7 +21,7 @@ import { backoffDelay, RESTART_BACKOFF } from '../../lib/flow/backoff';
 /** What every start logs once: an unverified relay, cleartext Proofpoint URLs. */
 function startupWarnings(config: CollectorConfig, logger: Logger): void {
   const out = config.output;
-  if (out.insecureSkipServerVerification) {
+  if (out.kind !== 'console' && out.insecureSkipServerVerification) {
     logger.warn(
       `outputs.${out.name}.config.insecure_skip_server_verification is true: the Devo relay's identity is NOT verified; anyone on the path can read and alter the events. Use only with a lab relay.`,
     );
@@ -51,20 +51,23 @@ export async function startRuntime(config: CollectorConfig, deps: RunnerInternal
   const { credentials, problems } = await loadDevoCredentials(config.output);
   if (credentials === undefined) throw new ConfigError(config.source, problems);
   if (deps.role === 'worker') return startRunner(config, credentials, deps);
-  // One collector per state directory, and only state it can use (the workers run under the main thread's lock).
+  // An output that can deliver nothing more (standard output closed) stops the collector, as a lost lock does.
   let lost: ((err: CollectorError) => void) | undefined = undefined;
+  const runnerDeps: RunnerInternals = { ...deps, onOutputFatal: (err) => lost?.(err) };
+  // One collector per state directory, and only state it can use (the workers run under the main thread's lock).
   const lock = await lockStateDirectory(config.stateDirectory, { onLost: (err) => lost?.(err) });
   let collector: RuntimeCollector;
   try {
     await checkStateFiles(config.stateDirectory);
     startupWarnings(config, logger);
-    collector = config.collector.multiprocessing ? await startWorkers(config, deps) : await startRunner(config, credentials, deps);
+    collector = config.collector.multiprocessing ? await startWorkers(config, deps) : await startRunner(config, credentials, runnerDeps);
   } catch (err) {
     await lock.release();
     throw err;
   }
   let fatal: CollectorError | undefined;
   lost = (err) => {
+    if (fatal !== undefined) return;
     fatal = err;
     logger.problem(err.code, err.message);
     void collector.stop();
@@ -89,7 +92,13 @@ export async function startRuntime(config: CollectorConfig, deps: RunnerInternal
 async function startRunner(config: CollectorConfig, credentials: DevoCredentials, deps: RunnerInternals): Promise<RuntimeCollector> {
   const { logger } = deps;
   const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
-  const sender = outputSender(config, credentials, { logger, telemetry: telemetry.sender, ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }) });
+  const sender = outputSender(config, credentials, {
+    logger,
+    telemetry: telemetry.sender,
+    ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }),
+    ...(deps.stdout === undefined ? {} : { stdout: deps.stdout }),
+    ...(deps.onOutputFatal === undefined ? {} : { onFatal: deps.onOutputFatal }),
+  });
   const services = deps.services(config, sender, logger, telemetry);
   const http = deps.http ?? config.httpServer;
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
@@ -106,6 +115,11 @@ async function startRunner(config: CollectorConfig, credentials: DevoCredentials
     }).pipe(
       retry({
         delay: (err: unknown, attempt) => {
+          // Stopping (a signal, or an output that can deliver nothing more): a failure ends the service, it is not restarted.
+          if (telemetry.stopping) {
+            logger.error(`Service ${service.name} failed while stopping: ${describeError(err)}`);
+            return EMPTY;
+          }
           const delay = backoffDelay(RESTART_BACKOFF, attempt);
           const state = stateOf(service);
           if (state !== undefined) state.state = 'backoff';

@@ -1,3 +1,4 @@
+import type { CollectorError } from '../../lib/errors/collectorError';
 import type { Collector, CollectorOptions } from './collectorOptions';
 
 /**
@@ -12,6 +13,8 @@ export interface RunnerInternals extends CollectorOptions {
   readonly role?: 'main' | 'worker';
   /** `multiprocessing: true`: accept `failWorker` (tests only). */
   readonly workerTestHooks?: boolean;
+  /** The output can deliver nothing more (`CONSOLE_OUTPUT_CLOSED`): the collector stops, and `done` rejects with it. */
+  readonly onOutputFatal?: (error: CollectorError) => void;
 }
 
 /** A collector as the runtime (and its specs) sees it. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { CollectorConfig } from '../../lib/config/collectorConfig';
+import type { CollectorConfig, DevoOutputConfig } from '../../lib/config/collectorConfig';
 import { decodeConfig } from '../../lib/config/loadConfig';
 import { ERROR_CODES } from '../../lib/errors/collectorError';
 import { silentLogger } from '../../lib/log/logger';
@@ -35,6 +35,12 @@ function table(text: string, heading: string): string[][] {
   return rows;
 }
 
+/** The Devo output of the minimal config. */
+function devo(c: CollectorConfig): DevoOutputConfig {
+  expect(c.output.kind).to.equal('devo');
+  return c.output as DevoOutputConfig;
+}
+
 /** The smallest config with every input and service, every default left to the code. */
 const MINIMAL = {
   globals: { id: '1', name: 'docs' },
@@ -55,9 +61,9 @@ const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
   '`globals.persistence.config.directory_name`': (c) => `\`${path.basename(c.stateDirectory)}\``,
   '`outputs.<name>.config.batch_max_events`, `batch_max_bytes`, `batch_max_delay_ms`': (c) =>
     `${c.output.batch.maxEvents}, ${c.output.batch.maxBytes / 1048576} MiB, ${c.output.batch.maxDelayMs} ms`,
-  '`outputs.<name>.config.idle_timeout_in_seconds`': (c) => String(c.output.idleTimeoutMs / 1000),
-  '`outputs.<name>.config.recycle_period_in_seconds`': (c) => String(c.output.recycleAfterMs / 1000),
-  '`outputs.<name>.config.insecure_skip_server_verification`': (c) => `\`${String(c.output.insecureSkipServerVerification)}\``,
+  '`outputs.<name>.config.idle_timeout_in_seconds`': (c) => String(devo(c).idleTimeoutMs / 1000),
+  '`outputs.<name>.config.recycle_period_in_seconds`': (c) => String(devo(c).recycleAfterMs / 1000),
+  '`outputs.<name>.config.insecure_skip_server_verification`': (c) => `\`${String(devo(c).insecureSkipServerVerification)}\``,
   '`inputs.proofpoint_on_demand.services.<message\\|maillog\\|audit>.period_in_seconds`': (c) => String(c.pod!.services[0]!.periodMs / 1000),
   '`….dedup_max_size_in_mb` (PoD and CASB services)': (c) => {
     expect(c.casb!.services[0]!.dedupMaxBytes).to.equal(c.pod!.services[0]!.dedupMaxBytes);

@@ -79,6 +79,42 @@ describe('CLI simulate (the stand-ins as test tools)', function () {
     }, 'the 10 events at the kept receiver', 30_000);
   });
 
+  it('simulate devo --plain is a plain TCP syslog relay (default port 13000) that a syslog output delivers to', async () => {
+    const relay = start(['simulate', 'devo', '--plain', '--port', '0', '--out', 'received.log']);
+    await waitFor(() => /Syslog relay \(plain TCP\) on [\d.]+:\d+/.test(relay.stdout) || relay.stderr !== '', 'the relay to listen', 20_000);
+    expect(relay.stderr).to.equal('');
+    const port = Number(/Syslog relay \(plain TCP\) on [\d.]+:(\d+)/.exec(relay.stdout)![1]);
+    expect(await readFile(path.join(dir, 'pki', 'chain.crt')).catch(() => undefined), 'no PKI written').to.equal(undefined);
+    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 1000, total: 5, duplicateRate: 0 });
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      `globals: { id: "1", name: plain }
+outputs:
+  relay_1: { type: in_house_relay, config: { url: 127.0.0.1, port: ${port} } }
+inputs:
+  proofpoint_on_demand:
+    id: "7"
+    credentials: { cluster_id: acme, api_token: "\${POD_TOKEN}" }
+    override_url_base: ${pod.url}
+    services: { message: { period_in_seconds: 1 }, maillog: { period_in_seconds: 1 } }
+`,
+    );
+    start(['run', '--config', 'config.yaml']);
+    const received = async () => (await readFile(path.join(dir, 'received.log'), 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    let lines: string[] = [];
+    await waitFor(() => {
+      void received().then((l) => (lines = l));
+      return lines.length >= 10;
+    }, 'the 10 events at the plain relay', 30_000);
+    expect(lines.every((l) => /^<14>\S+ \S+ mail\.proofpoint\.pod\.(message|maillog): \{/.test(l))).to.equal(true);
+    relay.kill('SIGTERM');
+    await relay.exited;
+    expect(relay.stdout).to.match(/Received \d+ event\(s\) on \d+ connection\(s\)/);
+    const usage = await runCli(['simulate', 'devo', '--plain', '--pki', 'x'], { cwd: dir });
+    expect(usage.code).to.equal(2);
+    expect(usage.stderr).to.include('--plain takes no certificates');
+  });
+
   it('simulate devo --ca --cert --key runs with the user\'s own files and writes no PKI', async () => {
     const pki = await sharedPki();
     await writeFile(path.join(dir, 'my-ca.crt'), pki.ca.cert);

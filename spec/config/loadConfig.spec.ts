@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { checkWithoutEnvironment } from '../../lib/config/checkWithoutEnvironment';
+import type { DevoOutputConfig } from '../../lib/config/collectorConfig';
 import { ConfigError } from '../../lib/config/configError';
 import { decodeConfig, loadConfig } from '../../lib/config/loadConfig';
 import { CollectorError } from '../../lib/errors/collectorError';
@@ -64,9 +65,10 @@ describe('loadConfig', () => {
     const config = await loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir });
     expect(config.collector).to.deep.equal({ id: '1', name: 'pp_coll', debug: false, multiprocessing: false });
     expect(config.stateDirectory).to.equal(path.join(dir, 'state'));
-    expect(config.output.chain).to.deep.equal({ path: path.join(dir, 'certs', 'chain.crt'), setting: 'outputs.devo_1.config.chain' });
+    expect(config.output.kind).to.equal('devo');
+    expect((config.output as DevoOutputConfig).chain).to.deep.equal({ path: path.join(dir, 'certs', 'chain.crt'), setting: 'outputs.devo_1.config.chain' });
     expect(config.output.batch).to.deep.equal({ maxEvents: 1000, maxBytes: 1048576, maxDelayMs: 250 });
-    expect(config.output.idleTimeoutMs).to.equal(25_000);
+    expect((config.output as DevoOutputConfig).idleTimeoutMs).to.equal(25_000);
     expect(config.pod).to.deep.equal({
       inputId: '12345',
       enabled: true,

@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as yaml from 'js-yaml';
-import type { CollectorConfig } from '../../lib/config/collectorConfig';
+import type { CollectorConfig, DevoOutputConfig } from '../../lib/config/collectorConfig';
 import { decodeConfig } from '../../lib/config/loadConfig';
 import { schemaProblems } from '../helpers/kubernetesSchema';
 import { build, readKustomization, readYaml, type Build, type Manifest } from '../helpers/kustomize';
@@ -227,7 +227,8 @@ describe('deploy/kubernetes', () => {
         expect(mount.readOnly, c.dir).to.equal(true);
         expect(volume.secret?.secretName, c.dir).to.equal('proofpoint-devo-collector-devo-certs');
         expect((volume.secret?.defaultMode ?? 0o644) & 0o007, `${c.dir}: the key is not for other users`).to.equal(0);
-        const { chain, cert, key } = c.config.output;
+        expect(c.config.output.kind, c.dir).to.equal('devo');
+        const { chain, cert, key } = c.config.output as DevoOutputConfig;
         expect([chain.path, cert.path, key.path], c.dir).to.deep.equal(['/app/certs/chain.crt', '/app/certs/domain.crt', '/app/certs/domain.key']);
       }
     });

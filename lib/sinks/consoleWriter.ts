@@ -136,7 +136,7 @@ export class ConsoleWriter implements OutputWriter {
       { cause: err },
     );
     this.telemetry.closed(false);
-    this.logger.error(`${this.failure.code}: ${this.failure.message}`);
+    this.logger.problem(this.failure.code, this.failure.message);
     this.abandon(this.failure);
     this.options.onFatal?.(this.failure);
     return this.failure;

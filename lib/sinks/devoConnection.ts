@@ -188,7 +188,7 @@ export class DevoConnection {
     socket.on('end', () => {
       this.gotEof = true;
       if (!this.halfClosed && !this.closedAfterHandshake('closed the connection (EOF)')) {
-        options.logger.warn(`DEVO_CONNECTION_LOST: the Devo relay at ${options.host}:${options.port} closed the connection (EOF); reconnecting`);
+        options.logger.problem('DEVO_CONNECTION_LOST', `the Devo relay at ${options.host}:${options.port} closed the connection (EOF); reconnecting`);
       }
       socket.destroy();
     });

@@ -318,7 +318,7 @@ export class DevoSender implements DevoWriter {
   }
 
   private report(error: CollectorError): void {
-    this.logger.error(`${error.code}: ${error.message}`);
+    this.logger.problem(error.code, error.message);
     this.telemetry.problem(error.code, error.message);
     this.options.onError?.(error);
   }

@@ -43,8 +43,9 @@ export function failWrite(write: PendingWrite, error: Error): void {
 export function abandonWrites(writes: readonly PendingWrite[], logger: Logger): void {
   if (writes.length === 0) return;
   const bytes = writes.reduce((sum, w) => sum + w.data.length, 0);
-  logger.warn(
-    `DEVO_SENDER_CLOSED: closing with ${writes.length} batch(es) (${bytes} bytes) the relay did not confirm reading; their cursors are not committed, so they are pulled again on the next start`,
+  logger.problem(
+    'DEVO_SENDER_CLOSED',
+    `closing with ${writes.length} batch(es) (${bytes} bytes) the relay did not confirm reading; their cursors are not committed, so they are pulled again on the next start`,
   );
   const error = new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender closed before the relay confirmed reading this batch.');
   for (const write of writes) failWrite(write, error);

@@ -52,14 +52,14 @@ export function describeTlsError(err: unknown, settings: DevoSettingNames): Coll
   if (SERVER_UNTRUSTED.has(code)) {
     return new CollectorError(
       'DEVO_TLS_SERVER_UNTRUSTED',
-      `The Devo endpoint's certificate is not trusted by the CA chain in ${settings.chain}: ${detail} (${code}). Download the chain again from Devo (Administration → Credentials → X.509).`,
+      `The Devo endpoint's certificate is not trusted by the CA chain in ${settings.chain}: ${detail} (${code}). Download the chain again from Devo (Administration → Credentials → X.509). Replacing the files is enough: they are read again at the next connection attempt, without a restart.`,
       { cause: err },
     );
   }
   if (CLIENT_CERT_ALERT.test(code) || CLIENT_CERT_ALERT.test(detail.toUpperCase().replace(/ /g, '_'))) {
     return new CollectorError(
       'DEVO_TLS_CLIENT_CERT_REJECTED',
-      `The Devo endpoint rejected the client certificate in ${settings.cert} with the key in ${settings.key}: ${detail}. Download the domain's certificate and key again from Devo (Administration → Credentials → X.509).`,
+      `The Devo endpoint rejected the client certificate in ${settings.cert} with the key in ${settings.key}: ${detail}. Download the domain's certificate and key again from Devo (Administration → Credentials → X.509). Replacing the files is enough: they are read again at the next connection attempt, without a restart.`,
       { cause: err },
     );
   }

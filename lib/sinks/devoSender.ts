@@ -41,7 +41,7 @@ export class DevoSender implements DevoWriter {
   private readonly logger: Logger;
   private readonly scheduler: SchedulerLike;
   private readonly reconnects: ReconnectSchedule;
-  private readonly o: ResolvedSenderOptions;
+  private o: ResolvedSenderOptions;
   private readonly telemetry: SenderTelemetry;
 
   private readonly queue = new WriteQueue();
@@ -171,6 +171,8 @@ export class DevoSender implements DevoWriter {
   private connect(): void {
     let connection: DevoConnection;
     try {
+      const fresh = this.options.reloadCredentials?.();
+      if (fresh !== undefined) this.o = { ...this.o, connection: { ...this.o.connection, ...fresh } };
       connection = DevoConnection.open(this.o.connection, {
         onOpen: () => this.onOpen(connection),
         onDrain: () => {

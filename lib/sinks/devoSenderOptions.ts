@@ -24,6 +24,12 @@ export interface DevoSenderOptions {
   readonly key?: string | Buffer;
   readonly passphrase?: string;
   /**
+   * Asked before every connection: the certificate files as they are now, when they changed
+   * since the last call (replaced on disk), else `undefined` (keep `ca`, `cert` and `key`).
+   * Replaced certificates are then used without a restart.
+   */
+  readonly reloadCredentials?: () => { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer } | undefined;
+  /**
    * Verify the relay's certificate against `ca` and its host name. Default true; false is only
    * for lab relays, and the caller must warn loudly (the runner does, at every start).
    */

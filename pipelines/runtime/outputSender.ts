@@ -6,6 +6,7 @@ import { ConsoleWriter, type ConsoleStream } from '../../lib/sinks/consoleWriter
 import { DevoSender, type DevoSenderOptions } from '../../lib/sinks/devoSender';
 import type { OutputWriter } from '../../lib/sinks/outputWriter';
 import type { SenderTelemetry } from '../../lib/telemetry/senderTelemetry';
+import { certificateFiles } from '../../lib/config/certificateFiles';
 
 /** Timings of the Devo sender that tests and special relays may change (the defaults suit Devo). */
 export type SenderTuning = Partial<Pick<DevoSenderOptions, 'idleProbeMs' | 'confirmAfterMs' | 'probationMs' | 'backoffInitialMs' | 'backoffMaxMs' | 'connectTimeoutMs'>>;
@@ -61,6 +62,7 @@ export function writerFor(out: OutputConfig, credentials: DevoCredentials, deps:
     ...(credentials.cert === undefined ? {} : { cert: credentials.cert }),
     ...(credentials.key === undefined ? {} : { key: credentials.key }),
     ...(out.keyPassphrase === undefined ? {} : { passphrase: out.keyPassphrase }),
+    ...(tls ? { reloadCredentials: certificateFiles({ ...pathOf('ca', out.chain), ...pathOf('cert', out.cert), ...pathOf('key', out.key) }) } : {}),
     idleTimeoutMs: out.idleTimeoutMs,
     recycleAfterMs: out.recycleAfterMs,
     verifyServer: !out.insecureSkipServerVerification,
@@ -73,4 +75,9 @@ export function writerFor(out: OutputConfig, credentials: DevoCredentials, deps:
     },
     logger: deps.logger.child(`OutputProcess::${out.kind === 'devo' ? 'DevoSender' : 'SyslogSender'}(${out.name})`),
   });
+}
+
+/** `{ [what]: path }` for a certificate setting that is set. */
+function pathOf(what: 'ca' | 'cert' | 'key', file: { readonly path: string } | undefined): Record<string, string> {
+  return file === undefined ? {} : { [what]: file.path };
 }

@@ -4,6 +4,7 @@ import type { FileSetting, OutputConfig } from './collectorConfig';
 import type { DevoPlatformSettings, OutputEntry, SyslogSettings } from './outputCodec';
 import { SYSLOG_DEFAULT_PORT } from './outputTypes';
 import { isSyslogHostname } from './scalarCodecs';
+import { DEVO_BATCH_DEFAULTS, DEVO_IDLE_TIMEOUT_MS, DEVO_RECYCLE_AFTER_MS } from '../sinks/devoDefaults';
 
 /**
  * Default period of the sender statistics traces, seconds: Devo's collector documents them
@@ -40,9 +41,9 @@ export function resolveOutput(name: string, entry: OutputEntry, context: OutputC
     type: entry.type,
     hostname: o.hostname ?? hostname(),
     batch: {
-      maxEvents: o.batch_max_events ?? 1000,
-      maxBytes: o.batch_max_bytes ?? 1024 * 1024,
-      maxDelayMs: o.batch_max_delay_ms ?? 250,
+      maxEvents: o.batch_max_events ?? DEVO_BATCH_DEFAULTS.maxEvents,
+      maxBytes: o.batch_max_bytes ?? DEVO_BATCH_DEFAULTS.maxBytes,
+      maxDelayMs: o.batch_max_delay_ms ?? DEVO_BATCH_DEFAULTS.maxDelayMs,
     },
     senderStatsPeriodMs: (context.senderStatsPeriodInSec ?? o.period_sender_stats_in_seconds ?? SENDER_STATS_PERIOD_IN_SEC) * 1000,
   };
@@ -55,8 +56,8 @@ export function resolveOutput(name: string, entry: OutputEntry, context: OutputC
     address: c.address,
     port: c.port ?? SYSLOG_DEFAULT_PORT,
     ...(c.key_passphrase === undefined ? {} : { keyPassphrase: c.key_passphrase }),
-    idleTimeoutMs: (c.idle_timeout_in_seconds ?? 25) * 1000,
-    recycleAfterMs: (c.recycle_period_in_seconds ?? 3600) * 1000,
+    idleTimeoutMs: c.idle_timeout_in_seconds === undefined ? DEVO_IDLE_TIMEOUT_MS : c.idle_timeout_in_seconds * 1000,
+    recycleAfterMs: c.recycle_period_in_seconds === undefined ? DEVO_RECYCLE_AFTER_MS : c.recycle_period_in_seconds * 1000,
     insecureSkipServerVerification: c.insecure_skip_server_verification ?? false,
   });
   let output: OutputConfig;

@@ -3,6 +3,7 @@ import type { CollectorError } from '../errors/collectorError';
 import type { Logger } from '../log/logger';
 import type { DevoSettingNames } from './describeTlsError';
 import type { SenderTelemetry } from '../telemetry/senderTelemetry';
+import { DEVO_IDLE_TIMEOUT_MS, DEVO_RECYCLE_AFTER_MS } from './devoDefaults';
 
 /** Options of a `DevoSender`. */
 export interface DevoSenderOptions {
@@ -140,9 +141,9 @@ export function resolveSenderOptions(options: DevoSenderOptions, logger: Logger,
   const where = `${options.host}:${options.port}`;
   const probationMs = options.probationMs ?? 500;
   return {
-    idleTimeoutMs: options.idleTimeoutMs ?? 25_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEVO_IDLE_TIMEOUT_MS,
     idleProbeMs: options.idleProbeMs ?? 30_000,
-    recycleAfterMs: options.recycleAfterMs ?? 3_600_000,
+    recycleAfterMs: options.recycleAfterMs ?? DEVO_RECYCLE_AFTER_MS,
     closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
     backoffInitialMs: options.backoffInitialMs ?? 500,
     backoffMaxMs: options.backoffMaxMs ?? 30_000,

@@ -4,6 +4,7 @@ import { batchBy } from '../operators/batchBy';
 import type { Timed } from '../operators/timed';
 import { checkLineTime, devoBody, DevoLineWriter } from './devoLine';
 import type { DevoWriter } from './devoWriter';
+import { DEVO_BATCH_DEFAULTS } from './devoDefaults';
 
 /** Batch buffers kept for reuse. */
 const SPARE_SLABS = 4;
@@ -99,9 +100,9 @@ export function devoWrite<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFu
     }
     return { data, slab, records, bytes: batch.bytes };
   };
-  const maxCount = options.batch?.maxEvents ?? 1000;
-  const maxBytes = options.batch?.maxBytes ?? 1024 * 1024;
-  const maxDelayMs = options.batch?.maxDelayMs ?? 250;
+  const maxCount = options.batch?.maxEvents ?? DEVO_BATCH_DEFAULTS.maxEvents;
+  const maxBytes = options.batch?.maxBytes ?? DEVO_BATCH_DEFAULTS.maxBytes;
+  const maxDelayMs = options.batch?.maxDelayMs ?? DEVO_BATCH_DEFAULTS.maxDelayMs;
 
   return (source) =>
     new Observable<WrittenBatch<A>>((subscriber) => {

@@ -24,6 +24,7 @@ import { silentLogger, type Logger } from '../log/logger';
 import { podHandshakeRefusal } from './podHandshakeRefusal';
 import { backoffDelay } from '../flow/backoff';
 import { reportError } from '../log/reportError';
+import { POD_PING_INTERVAL_MS, POD_PONG_TIMEOUT_MS } from './podDefaults';
 
 /** What a {@link podSource} emits. */
 export type PodSourceEvent =
@@ -166,8 +167,8 @@ function session(
   const prefix = options.settingPrefix ?? 'inputs.proofpoint_on_demand';
   const url = podStreamUrl(options.urlBase, options.clusterId, options.type, sinceTime);
   return new Observable<PodSourceEvent>((subscriber) => {
-    const pingIntervalMs = options.pingIntervalMs ?? 30_000;
-    const pongTimeoutMs = options.pongTimeoutMs ?? 60_000;
+    const pingIntervalMs = options.pingIntervalMs ?? POD_PING_INTERVAL_MS;
+    const pongTimeoutMs = options.pongTimeoutMs ?? POD_PONG_TIMEOUT_MS;
     const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 30_000;
     const handshakeStart = scheduler.now();
     const ws = new WebSocket(url, {

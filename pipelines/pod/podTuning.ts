@@ -1,5 +1,6 @@
 import type { CollectorConfig } from '../../lib/config/collectorConfig';
 import { inFlightShare } from '../inFlightShare';
+import { POD_PING_INTERVAL_MS, POD_PONG_TIMEOUT_MS } from '../../lib/sources/podDefaults';
 
 /** Internal limits of a PoD pipeline; the defaults suit production. */
 export interface PodTuning {
@@ -40,8 +41,8 @@ export const POD_DEFAULT_TUNING: PodTuning = {
   valveMaxBytes: 4 * 1024 * 1024,
   valveMaxItems: 4096,
   commitIntervalMs: 250,
-  pingIntervalMs: 30_000,
-  pongTimeoutMs: 60_000,
+  pingIntervalMs: POD_PING_INTERVAL_MS,
+  pongTimeoutMs: POD_PONG_TIMEOUT_MS,
   backoffMaxMs: 600_000,
   badSettingsRetryMs: 300_000,
 };

@@ -63,6 +63,7 @@ export function writerFor(out: OutputConfig, credentials: DevoCredentials, deps:
     ...(out.keyPassphrase === undefined ? {} : { passphrase: out.keyPassphrase }),
     idleTimeoutMs: out.idleTimeoutMs,
     recycleAfterMs: out.recycleAfterMs,
+    ...(out.kind === 'devo' && out.gzipLevel !== undefined ? { gzipLevel: out.gzipLevel } : {}),
     verifyServer: !out.insecureSkipServerVerification,
     settings: {
       address: `outputs.${out.name}.config.address (${out.address}:${out.port})`,

@@ -293,8 +293,7 @@ export class DevoSender implements DevoWriter {
     if (clean) {
       this.reconnects.succeeded();
       this.telemetry.confirmed();
-    }
-    else {
+    } else {
       if (end.opened) this.telemetry.connectionsLost++;
       this.reconnects.failed(end.lived);
       const resendBytes = resend.reduce((sum, w) => sum + w.data.length, 0);

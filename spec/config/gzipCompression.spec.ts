@@ -4,7 +4,10 @@ import { inertSettingLines } from '../../lib/config/inertSettings';
 import { decodeConfig } from '../../lib/config/loadConfig';
 import { ConfigError } from '../../lib/config/configError';
 
-const DEVO = { type: 'devo_platform', config: { address: 'localhost', port: 6514, type: 'SSL', chain: 'c.crt', cert: 'x.crt', key: 'x.key' } };
+const DEVO = {
+  type: 'devo_platform',
+  config: { address: 'localhost', port: 6514, type: 'SSL', chain: 'c.crt', cert: 'x.crt', key: 'x.key' },
+};
 const SYSLOG = { type: 'syslog', config: { address: '127.0.0.1' } };
 
 function config(globals: Record<string, unknown>, output: Record<string, unknown> = DEVO): CollectorConfig {
@@ -41,7 +44,9 @@ describe('compression settings (globals.devo_sender_threshold_for_using_gzip_in_
     expect(gzipLevel(c)).to.equal(6);
     const lines = inertSettingLines(c);
     expect(lines).to.have.length(1);
-    expect(lines[0]).to.match(/^globals\.devo_sender_threshold_for_using_gzip_in_transport_layer is accepted .* no effect here: as a fraction of the sender queue's usage; any value up to 1 compresses every batch of outputs\.out_1 \(type devo_platform\), as a value below 0 does/);
+    expect(lines[0]).to.match(
+      /^globals\.devo_sender_threshold_for_using_gzip_in_transport_layer is accepted .* no effect here: as a fraction of the sender queue's usage; any value up to 1 compresses every batch of outputs\.out_1 \(type devo_platform\), as a value below 0 does/,
+    );
     expect(gzipLevel(config({ [T]: 0 }))).to.equal(6);
     expect(gzipLevel(config({ [T]: 1 }))).to.equal(6);
   });
@@ -53,13 +58,18 @@ describe('compression settings (globals.devo_sender_threshold_for_using_gzip_in_
       expect(c.output).to.not.have.property('gzipLevel');
       const lines = inertSettingLines(c);
       expect(lines.filter((l) => l.startsWith(`globals.${T} `))).to.have.length(1);
-      expect(lines[0]).to.include(`has no effect here: on outputs.out_1 (type ${output.type}): only devo_platform and relay outputs compress`);
+      expect(lines[0]).to.include(
+        `has no effect here: on outputs.out_1 (type ${output.type}): only devo_platform and relay outputs compress`,
+      );
       expect(lines[1]).to.include('globals.devo_sender_compression_level is accepted');
     }
   });
 
   it('a threshold or level that is not a number is refused, naming the setting', () => {
     expect(() => config({ [T]: 'never' })).to.throw(ConfigError, `globals.${T}: expected a number, got "never"`);
-    expect(() => config({ devo_sender_compression_level: 10 })).to.throw(ConfigError, 'globals.devo_sender_compression_level: expected an integer from 0 to 9, got 10');
+    expect(() => config({ devo_sender_compression_level: 10 })).to.throw(
+      ConfigError,
+      'globals.devo_sender_compression_level: expected an integer from 0 to 9, got 10',
+    );
   });
 });

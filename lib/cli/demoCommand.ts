@@ -71,6 +71,7 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
 globals:
   id: "1"
   name: demo
+  devo_sender_threshold_for_using_gzip_in_transport_layer: -1   # gzip: each batch one member (docs/outputs.md)
   http_server: { address: 127.0.0.1, port: ${httpPort} }
   persistence: { type: filesystem, config: { directory_name: ${JSON.stringify(stateDir)} } }
 outputs:
@@ -119,12 +120,16 @@ inputs:
   );
   io.out(`demo: metrics, health and status at ${collector.httpUrl ?? '(off)'} (/metrics, /ready, /status; or: proofpoint-devo-collector status --url ${collector.httpUrl ?? ''})`);
 
+  const ratio = () => {
+    const r = receiver.stats;
+    return `${r.bytes} bytes on the wire for ${r.bytesInflated} inflated (gzip, ${r.bytes === 0 ? '-' : (r.bytesInflated / r.bytes).toFixed(1)}:1)`;
+  };
   const status = () => {
     const s = pod.stats;
     const c = casb.stats;
     return (
       `demo: PoD simulator sent ${s.eventsSent} event(s) (+${s.duplicatesSent} duplicates, ${s.malformedSent} malformed; ${s.drops} staged drop(s)), ` +
-      `CASB simulator served ${c.alertsServed} alert(s) and ${c.eventsServed} event(s) (${c.rateLimited} staged 429(s), ${c.failures} staged 500(s)); receiver got ${receiver.stats.lines} line(s)`
+      `CASB simulator served ${c.alertsServed} alert(s) and ${c.eventsServed} event(s) (${c.rateLimited} staged 429(s), ${c.failures} staged 500(s)); receiver got ${receiver.stats.lines} line(s), ${ratio()}`
     );
   };
   const ticker = setInterval(() => io.out(status()), 5000);

@@ -84,7 +84,9 @@ async function simulateDevo(args: string[], io: CommandIo): Promise<number> {
 async function finishReceiver(receiver: DevoReceiver, io: CommandIo): Promise<number> {
   await io.stopSignal;
   await receiver.stop();
-  io.out(`Received ${receiver.stats.lines} event(s) on ${receiver.stats.connections} connection(s)`);
+  const { lines, connections, bytes, bytesInflated } = receiver.stats;
+  const gzip = bytes < bytesInflated ? ` (gzip: ${bytesInflated} bytes inflated, ${(bytesInflated / bytes).toFixed(1)}:1)` : '';
+  io.out(`Received ${lines} event(s) on ${connections} connection(s), ${bytes} bytes on the wire${gzip}`);
   return 0;
 }
 

@@ -39,6 +39,11 @@ export interface ConnectionOutputBase extends OutputBase {
 /** `devo_platform`, `relay`: the Devo relay the events go to over mutual TLS, with defaults applied. */
 export interface DevoOutputConfig extends ConnectionOutputBase {
   readonly kind: 'devo';
+  /**
+   * Each batch goes as one gzip member at this zlib level (`globals.devo_sender_compression_level`),
+   * when `globals.devo_sender_threshold_for_using_gzip_in_transport_layer` is 1 or below; absent: uncompressed.
+   */
+  readonly gzipLevel?: number;
   readonly chain: FileSetting;
   readonly cert: FileSetting;
   readonly key: FileSetting;

@@ -4,6 +4,7 @@ import { strictStruct } from './strictStruct';
 import {
   Bool,
   DevoTag,
+  FiniteNumber,
   Identifier,
   IntegerBetween,
   IsoTime,
@@ -56,7 +57,7 @@ const Globals = strictStruct(
     balanced_output: Bool,
     max_consumers_for_multiprocessing: PositiveInt,
     max_consumers_for_multithreading: PositiveInt,
-    devo_sender_threshold_for_using_gzip_in_transport_layer: PositiveNumber,
+    devo_sender_threshold_for_using_gzip_in_transport_layer: FiniteNumber,
     devo_sender_compression_level: IntegerBetween(0, 9),
     devo_sender_compression_buffer_in_bytes: PositiveInt,
   },

@@ -8,6 +8,7 @@ import type {
 } from './collectorConfig';
 import { CASB_MAX_RESPONSE_BYTES } from '../sources/casbClientOptions';
 import type { ConfigFile } from './configFile';
+import { gzipContext } from './gzipCompression';
 import { findInertSettings } from './inertSettings';
 import { resolveOutput } from './resolveOutput';
 
@@ -63,6 +64,7 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
   const [outputName, entry] = outputs[0]!;
   const resolved = resolveOutput(outputName, entry, {
     certsDir: paths.certsDir,
+    ...gzipContext(file.globals),
     ...(file.globals.sender_stats_period_in_sec === undefined ? {} : { senderStatsPeriodInSec: file.globals.sender_stats_period_in_sec }),
   });
   problems.push(...resolved.problems);

@@ -18,6 +18,8 @@ export interface OutputContext {
   readonly senderStatsPeriodInSec?: number;
   /** Where relative `chain`, `cert` and `key` resolve. */
   readonly certsDir: string;
+  /** The zlib level of a Devo output's gzip members, when globals switch compression on (`gzipContext`). */
+  readonly gzipLevel?: number;
 }
 
 /**
@@ -63,7 +65,8 @@ export function resolveOutput(name: string, entry: OutputEntry, context: OutputC
   let output: OutputConfig;
   if (entry.type === 'devo_platform' || entry.type === 'relay') {
     const d = entry.config;
-    output = { ...connection(d), kind: 'devo', chain: file('chain', d.chain), cert: file('cert', d.cert), key: file('key', d.key) };
+    const gzip = context.gzipLevel === undefined ? {} : { gzipLevel: context.gzipLevel };
+    output = { ...connection(d), kind: 'devo', chain: file('chain', d.chain), cert: file('cert', d.cert), key: file('key', d.key), ...gzip };
   } else if (entry.type === 'in_house_relay' || entry.type === 'syslog' || entry.type === 'sidecar') {
     const s = entry.config;
     problems.push(...syslogProblems(prefix, entry.type, s));

@@ -73,6 +73,12 @@ export const PositiveNumber = scalar('a positive number', (u) => {
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
 });
 
+/** Any finite number, negative ones too (fractions allowed). */
+export const FiniteNumber = scalar('a number', (u) => {
+  const n = typeof u === 'string' && u.trim() !== '' ? Number(u) : u;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+});
+
 /** A TCP port, 1-65535. */
 export const Port = scalar('a port number (1-65535)', (u) => {
   const n = toInteger(u);

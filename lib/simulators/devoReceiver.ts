@@ -1,6 +1,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import * as net from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import * as tls from 'node:tls';
+import { createGunzip } from 'node:zlib';
 import { boundPort, startListening } from './listenOn';
 
 /** Options of {@link DevoReceiver.start}. */
@@ -35,13 +37,19 @@ export interface DevoReceiverStats {
   /** TLS versions negotiated, e.g. `['TLSv1.3']` (`plain TCP` for a plain receiver). */
   readonly protocols: readonly string[];
   readonly lines: number;
+  /** Bytes read from the connections: what came over the wire (compressed or not). */
   readonly bytes: number;
+  /** The lines' bytes once gzip members are inflated (equal to `bytes` when nothing came compressed). */
+  readonly bytesInflated: number;
 }
 
 /**
  * A Devo-compatible relay: a TLS server that requires a client certificate signed by `ca` (or,
  * `plain`, a plain TCP syslog relay such as a Devo In-House Relay), reads syslog lines and hands
- * each to `onLine` and/or appends it to `outputFile`. It answers a client's half-close with its
+ * each to `onLine` and/or appends it to `outputFile`. A connection whose first bytes are a gzip
+ * member (`1f 8b`: Devo's SDK with compression on) is inflated as concatenated members, and both
+ * sizes are counted (`bytes` on the wire, `bytesInflated`); a connection that switches between
+ * plain lines and members midway is not read (this collector never does that). It answers a client's half-close with its
  * own EOF, as the relay does. Used by `simulate devo`, the demo and the tests.
  *
  * @example
@@ -54,7 +62,7 @@ export class DevoReceiver {
   /** Connections paused until the output file drains. */
   private readonly waitingForFile = new Set<net.Socket>();
   private readonly file: WriteStream | undefined;
-  private counters = { connections: 0, lines: 0, bytes: 0 };
+  private counters = { connections: 0, lines: 0, bytes: 0, bytesInflated: 0 };
   private readonly protocols = new Set<string>();
 
   private constructor(
@@ -102,13 +110,11 @@ export class DevoReceiver {
     this.sockets.add(socket);
     this.counters.connections++;
     this.protocols.add(socket instanceof tls.TLSSocket ? (socket.getProtocol() ?? 'unknown') : 'plain TCP');
-    socket.setEncoding('utf8');
+    const decoder = new StringDecoder('utf8');
     let pending = '';
-    const rate = this.options.readBytesPerSecond;
-    let throttle: NodeJS.Timeout | undefined;
-    socket.on('data', (chunk: string) => {
-      this.counters.bytes += Buffer.byteLength(chunk);
-      pending += chunk;
+    const lines = (data: Buffer) => {
+      this.counters.bytesInflated += data.length;
+      pending += decoder.write(data);
       let start = 0;
       let nl = pending.indexOf('\n', start);
       while (nl !== -1) {
@@ -117,17 +123,38 @@ export class DevoReceiver {
         nl = pending.indexOf('\n', start);
       }
       pending = pending.slice(start);
+    };
+    /** Undefined until the first byte tells whether the connection carries gzip members. */
+    let read: { write(chunk: Buffer): void; end(): void } | undefined;
+    const rate = this.options.readBytesPerSecond;
+    let throttle: NodeJS.Timeout | undefined;
+    socket.on('data', (chunk: Buffer) => {
+      this.counters.bytes += chunk.length;
+      read ??= chunk[0] === 0x1f ? this.inflater(socket, lines) : { write: lines, end: () => socket.end() };
+      read.write(chunk);
       if (rate !== undefined && rate > 0) {
         socket.pause();
-        throttle = setTimeout(() => socket.resume(), (Buffer.byteLength(chunk) / rate) * 1000);
+        throttle = setTimeout(() => socket.resume(), (chunk.length / rate) * 1000);
       }
     });
-    socket.on('end', () => socket.end());
+    // The client's half-close is answered with EOF once everything it sent was read (and inflated).
+    socket.on('end', () => (read === undefined ? socket.end() : read.end()));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       clearTimeout(throttle);
       this.sockets.delete(socket);
     });
+  }
+
+  /** Inflates a connection's gzip members (concatenated: one per flush) into `lines`; a broken one closes it. */
+  private inflater(socket: net.Socket, lines: (data: Buffer) => void): { write(chunk: Buffer): void; end(): void } {
+    const gunzip = createGunzip();
+    gunzip.on('data', lines);
+    gunzip.on('end', () => socket.end());
+    // A member cut by a lost connection, or bytes that are not gzip: that connection is done.
+    gunzip.on('error', () => socket.destroy());
+    socket.on('close', () => gunzip.destroy());
+    return { write: (chunk) => gunzip.write(chunk), end: () => gunzip.end() };
   }
 
   private line(text: string, socket: net.Socket): void {

@@ -5,7 +5,8 @@ import { DeliveryConfirmation } from './deliveryConfirmation';
 import { DevoConnection, type DevoConnectionEnd } from './devoConnection';
 import { resolveSenderOptions, type DevoSenderOptions, type DevoSenderStats, type ResolvedSenderOptions } from './devoSenderOptions';
 import type { DevoReceipt, DevoWriter, SendOptions } from './devoWriter';
-import { abandonWrites, failWrite, pendingWrite, type PendingWrite } from './pendingWrite';
+import { abandonWrites, failWrite, type PendingWrite } from './pendingWrite';
+import { batchWrite } from './gzipMember';
 import { ReconnectSchedule } from './reconnectSchedule';
 import { WriteQueue } from './writeQueue';
 import { SenderTelemetry } from '../telemetry/senderTelemetry';
@@ -103,13 +104,13 @@ export class DevoSender implements DevoWriter {
   }
 
   /**
-   * Queues `data` (whole syslog lines). See {@link DevoReceipt} for what its two promises mean;
+   * Queues `data` (whole syslog lines; one gzip member of them with `gzipLevel`). See {@link DevoReceipt} for what its two promises mean;
    * both reject with `DEVO_SENDER_CLOSED` when the sender is closing or closes first.
    * `options.onRelease` is called once the sender no longer holds `data` (it keeps undelivered writes, to write them
    * again if the connection is lost), so that the caller can reuse its memory.
    */
   send(data: Buffer, options: SendOptions = {}): DevoReceipt {
-    const write = pendingWrite(data, this.scheduler.now(), options);
+    const write = batchWrite(data, this.scheduler.now(), options, this.o.gzipLevel);
     if (this.at('closing')) {
       failWrite(write, new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender is closed; nothing more can be sent.'));
     } else {
@@ -231,7 +232,7 @@ export class DevoSender implements DevoWriter {
   private onWritten(connection: DevoConnection, write: PendingWrite): void {
     if (connection !== this.connection || !this.queue.written(write)) return;
     this.confirmation.written(write);
-    this.telemetry.written(write.writtenAt - write.queuedAt, write.data.length, write.lines);
+    this.telemetry.written(write.writtenAt - write.queuedAt, write.data.length, write.lines, write.plainBytes);
     if (this.confirmWhenWritten && !this.queue.hasInflight) this.closeGracefully('confirm');
     this.checkIdle();
   }
@@ -294,8 +295,7 @@ export class DevoSender implements DevoWriter {
     if (clean) {
       this.reconnects.succeeded();
       this.telemetry.confirmed();
-    }
-    else {
+    } else {
       if (end.opened) this.telemetry.connectionsLost++;
       this.reconnects.failed(end.lived);
       const resendBytes = resend.reduce((sum, w) => sum + w.data.length, 0);

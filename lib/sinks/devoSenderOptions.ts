@@ -78,6 +78,12 @@ export interface DevoSenderOptions {
    * `resendWindowBytes` per this period, the volume confirms first). Default 10 s.
    */
   readonly confirmAfterMs?: number;
+  /**
+   * Compress each batch as Devo's Python SDK does: every `send` is written as one complete gzip
+   * member (zlib level 0-9), no length prefix or separator. Undefined (the default): lines as
+   * they are. Only for a Devo relay: a syslog relay reads plain lines.
+   */
+  readonly gzipLevel?: number;
   readonly logger?: Logger;
   /** Where the sender reports its connection and writes (metrics, readiness, traces). Default: its own. */
   readonly telemetry?: SenderTelemetry;
@@ -94,8 +100,10 @@ export interface DevoSenderStats {
   readonly connections: number;
   /** Connections lost without a clean EOF. */
   readonly connectionsLost: number;
-  /** Bytes taken by the socket (write callbacks). */
+  /** Bytes taken by the socket (write callbacks): what went on the wire, compressed or not. */
   readonly bytesWritten: number;
+  /** The lines' bytes of those writes before compression (equal to `bytesWritten` without `gzipLevel`). */
+  readonly bytesUncompressed: number;
   /** Bytes confirmed read by the relay. */
   readonly bytesDelivered: number;
   /** Bytes written again after a lost connection. */
@@ -133,6 +141,7 @@ export interface ResolvedSenderOptions {
   readonly probationMs: number;
   readonly resendWindowBytes: number;
   readonly confirmAfterMs: number;
+  readonly gzipLevel: number | undefined;
   readonly connection: DevoConnectionOptions;
 }
 
@@ -151,6 +160,7 @@ export function resolveSenderOptions(options: DevoSenderOptions, logger: Logger,
     probationMs,
     resendWindowBytes: options.resendWindowBytes ?? 8 * 1024 * 1024,
     confirmAfterMs: options.confirmAfterMs ?? 10_000,
+    gzipLevel: options.gzipLevel,
     connection: {
       host: options.host,
       port: options.port,

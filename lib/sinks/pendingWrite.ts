@@ -15,11 +15,26 @@ export interface PendingWrite {
   writtenAt: number;
   /** Syslog lines in `data` (for the statistics; 0 when the writer did not say). */
   readonly lines: number;
+  /** The lines' bytes before compression (`data.length` when `data` is not compressed). */
+  readonly plainBytes: number;
 }
 
 /** A write of `data` handed to a sender at `now`. */
-export function pendingWrite(data: Buffer, now: number, options: { readonly onRelease?: () => void; readonly lines?: number } = {}): PendingWrite {
-  return { data, written: new Deferred(), delivered: new Deferred(), release: options.onRelease, queuedAt: now, writtenAt: 0, lines: options.lines ?? 0 };
+export function pendingWrite(
+  data: Buffer,
+  now: number,
+  options: { readonly onRelease?: () => void; readonly lines?: number; readonly plainBytes?: number } = {},
+): PendingWrite {
+  return {
+    data,
+    written: new Deferred(),
+    delivered: new Deferred(),
+    release: options.onRelease,
+    queuedAt: now,
+    writtenAt: 0,
+    lines: options.lines ?? 0,
+    plainBytes: options.plainBytes ?? data.length,
+  };
 }
 
 /** Marks a write delivered and gives its buffer back. */

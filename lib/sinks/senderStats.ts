@@ -9,6 +9,7 @@ export function senderStats(t: SenderTelemetry, queue: WriteQueue, confirmation:
     connections: t.connections,
     connectionsLost: t.connectionsLost,
     bytesWritten: t.bytesWritten,
+    bytesUncompressed: t.bytesUncompressed,
     bytesResent: t.bytesResent,
     bytesQueued: queue.queuedBytes,
     bytesInFlight: queue.inflightBytes,

@@ -28,7 +28,10 @@ export class SenderTelemetry {
   failingSince: number | undefined;
   /** Syslog lines the socket took since start. */
   linesWritten = 0;
+  /** Bytes the socket took: what went on the wire (compressed, when the output compresses). */
   bytesWritten = 0;
+  /** The lines' bytes of those writes before compression (equal to `bytesWritten` when nothing is compressed). */
+  bytesUncompressed = 0;
   /** Lines queued, not yet handed to the socket (read from the sender). */
   queuedLines: () => number = () => 0;
   /** Bytes written and not yet confirmed read by the relay: the resend window (read from the sender). */
@@ -68,10 +71,11 @@ export class SenderTelemetry {
     this.failingSince ??= this.now();
   }
 
-  /** A batch of `lines` lines, `bytes` bytes, was taken by the socket `latencyMs` after `send`. */
-  written(latencyMs: number, bytes: number, lines: number): void {
+  /** A batch of `lines` lines, `bytes` bytes (`plainBytes` before compression), was taken by the socket `latencyMs` after `send`. */
+  written(latencyMs: number, bytes: number, lines: number, plainBytes = bytes): void {
     this.linesWritten += lines;
     this.bytesWritten += bytes;
+    this.bytesUncompressed += plainBytes;
     this.latencyObserver?.(latencyMs / 1000);
   }
 }

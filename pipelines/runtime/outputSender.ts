@@ -65,6 +65,7 @@ export function writerFor(out: OutputConfig, credentials: DevoCredentials, deps:
     ...(tls ? { reloadCredentials: certificateFiles({ ...pathOf('ca', out.chain), ...pathOf('cert', out.cert), ...pathOf('key', out.key) }) } : {}),
     idleTimeoutMs: out.idleTimeoutMs,
     recycleAfterMs: out.recycleAfterMs,
+    ...(out.kind === 'devo' && out.gzipLevel !== undefined ? { gzipLevel: out.gzipLevel } : {}),
     verifyServer: !out.insecureSkipServerVerification,
     settings: {
       address: `outputs.${out.name}.config.address (${out.address}:${out.port})`,

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { CollectorConfig, DevoOutputConfig } from '../../lib/config/collectorConfig';
+import { GZIP_THRESHOLD_DEFAULT } from '../../lib/config/gzipCompression';
 import { decodeConfig } from '../../lib/config/loadConfig';
 import { ERROR_CODES } from '../../lib/errors/collectorError';
 import { silentLogger } from '../../lib/log/logger';
@@ -56,6 +57,11 @@ const MINIMAL = {
  * part of the default cell before any parenthesis). A new row with a default needs a line here.
  */
 const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
+  '`globals.devo_sender_threshold_for_using_gzip_in_transport_layer`, `globals.devo_sender_compression_level` (0-9)': (c) => {
+    const on = decodeConfig({ ...MINIMAL, globals: { ...MINIMAL.globals, devo_sender_threshold_for_using_gzip_in_transport_layer: -1 } }, { baseDir: '/tmp/docs' }).output;
+    const level = (o: CollectorConfig['output']) => (o.kind === 'devo' ? o.gzipLevel : undefined);
+    return `${level(c.output) === undefined ? GZIP_THRESHOLD_DEFAULT : 'compressing'}, ${String(level(on))}`;
+  },
   '`globals.debug`': (c) => `\`${String(c.collector.debug)}\``,
   '`globals.multiprocessing`': (c) => `\`${String(c.collector.multiprocessing)}\``,
   '`globals.persistence.config.directory_name`': (c) => `\`${path.basename(c.stateDirectory)}\``,

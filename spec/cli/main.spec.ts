@@ -230,6 +230,10 @@ inputs:
     expect(stdout).to.include(`event(s) delivered to ${path.join(dir, 'd', 'received.log')}`);
     expect(stdout).to.match(/demo: faults are staged on purpose.*the warnings they cause are expected/);
     expect(stdout).to.match(/"generated and sent" .* count what the receiver confirmed reading/);
+    // The demo compresses (threshold -1): the receiver inflates the members and shows the saving.
+    const ratio = /receiver got \d+ line\(s\), (\d+) bytes on the wire for (\d+) inflated \(gzip, [\d.]+:1\)\s*$/m.exec(stdout);
+    expect(ratio, 'the demo prints the gzip ratio').to.not.equal(null);
+    expect(Number(ratio![1])).to.be.lessThan(Number(ratio![2]));
     // A second demo in the same directory shows PoD events again: it does not filter them against the first one's state.
     const again = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: dir });
     expect(again.code).to.equal(0);

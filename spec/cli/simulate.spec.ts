@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
+import { gzipSync } from 'node:zlib';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
 import { SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
@@ -77,6 +78,27 @@ describe('CLI simulate (the stand-ins as test tools)', function () {
       void received().then((n) => (lines = n));
       return lines >= 10;
     }, 'the 10 events at the kept receiver', 30_000);
+  });
+
+  it('simulate devo inflates a connection of gzip members (compression on) and says the bytes on the wire and inflated', async () => {
+    const receiver = start(['simulate', 'devo', '--port', '0', '--pki', 'pki', '--out', 'received.log']);
+    const port = await receiverPort(receiver);
+    const [ca, cert, key] = await Promise.all(['chain.crt', 'client.crt', 'client.key'].map((f) => readFile(path.join(dir, 'pki', f), 'utf8')));
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, cert, key });
+    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    const batch = (from: number) =>
+      Buffer.from(Array.from({ length: 50 }, (_, i) => `<14>2024-01-01T00:00:00Z host my.app.tag: {"n":${from + i},"text":"the same words again and again"}\n`).join(''));
+    // Two flushes, two members back to back, as Devo's SDK writes them.
+    socket.end(Buffer.concat([gzipSync(batch(0)), gzipSync(batch(50))]));
+    let text = '';
+    await waitFor(() => {
+      void readFile(path.join(dir, 'received.log'), 'utf8').then((t) => (text = t), () => undefined);
+      return text.split('\n').length > 100;
+    }, 'the 100 lines at the receiver', 10_000);
+    expect(text.trimEnd().split('\n').map((l) => Number(/"n":(\d+)/.exec(l)![1]))).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
+    receiver.kill('SIGTERM');
+    expect((await receiver.exited).code).to.equal(0);
+    expect(receiver.stdout).to.match(/Received 100 event\(s\) on 1 connection\(s\), \d+ bytes on the wire \(gzip: \d+ bytes inflated, [\d.]+:1\)/);
   });
 
   it('simulate devo --plain is a plain TCP syslog relay (default port 13000) that a syslog output delivers to', async () => {

@@ -32,7 +32,7 @@ describe('logInertSettings', () => {
     expect(returned).to.deep.equal([
       "globals.queue_max_elapsed_time_in_sec is accepted for compatibility with Devo's collector but has no effect here: batches are cut by count, bytes and delay (outputs.devo_9.config.batch_max_events, batch_max_bytes, batch_max_delay_ms)",
       "globals.queue_wrap_max_size_in_messages is accepted for compatibility with Devo's collector but has no effect here: batches are cut by count, bytes and delay (outputs.devo_9.config.batch_max_events, batch_max_bytes, batch_max_delay_ms)",
-      "globals.devo_sender_compression_level is accepted for compatibility with Devo's collector but has no effect here: lines are sent to the relay uncompressed",
+      "globals.devo_sender_compression_level is accepted for compatibility with Devo's collector but has no effect here: globals.devo_sender_threshold_for_using_gzip_in_transport_layer is above 1 (1.1 when not set, as in Devo's SDK), so nothing is compressed",
       "outputs.devo_9.config.connecting_retries is accepted for compatibility with Devo's collector but has no effect here: a lost connection is replaced with capped exponential backoff and jitter, with no limit of tries",
       "inputs.proofpoint_on_demand.requests_per_second is accepted for compatibility with Devo's collector but has no effect here: PoD is one websocket session per service, not a series of requests (period_in_seconds spaces the sessions)",
     ]);

@@ -190,7 +190,6 @@ inputs:
         'globals.balanced_output',
         'globals.max_consumers_for_multiprocessing',
         'globals.max_consumers_for_multithreading',
-        'globals.devo_sender_threshold_for_using_gzip_in_transport_layer',
         'globals.devo_sender_compression_level',
         'globals.devo_sender_compression_buffer_in_bytes',
         'outputs.devo_1.config.connecting_retries',

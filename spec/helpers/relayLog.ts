@@ -18,6 +18,8 @@ export class RelayLog {
   readonly lines: ReceivedLine[] = [];
   readonly counts = new Map<string, number>();
   readonly malformed: string[] = [];
+  /** Bytes of the relays before the last restart. */
+  private earlier = { wire: 0, inflated: 0 };
 
   private constructor(
     private relay: DevoReceiver,
@@ -55,6 +57,7 @@ export class RelayLog {
   async crashAndRestart(downMs: number, options: { readBytesPerSecond?: number } = {}): Promise<void> {
     const port = this.relay.port;
     await this.relay.stop({ abrupt: true });
+    this.earlier = this.bytes;
     await new Promise((resolve) => setTimeout(resolve, downMs));
     this.relay = await this.listen(port, options.readBytesPerSecond ?? this.readBytesPerSecond);
   }
@@ -78,6 +81,12 @@ export class RelayLog {
   /** Lines beyond the first for each key. */
   get duplicates(): number {
     return this.lines.length - this.counts.size;
+  }
+
+  /** Bytes read on the wire and once inflated (gzip members), by every relay of this log. */
+  get bytes(): { readonly wire: number; readonly inflated: number } {
+    const now = this.relay.stats;
+    return { wire: this.earlier.wire + now.bytes, inflated: this.earlier.inflated + now.bytesInflated };
   }
 
   get port(): number {

@@ -61,7 +61,7 @@ describe('proofpoint-devo-collector status (against a real /status)', function (
       expect(lines[1]).to.match(/^Devo: FAILING since \S+Z \(DEVO_CONNECT_FAILED\); /);
       const problems = lines.slice(lines.indexOf('Last problems:') + 1);
       expect(problems[0]).to.match(new RegExp(`^  output \\S+Z DEVO_CONNECT_FAILED: .*127\\.0\\.0\\.1:${port}`));
-      expect(problems[1]).to.match(/^  casb\/alerts .* CASB_SETUP: /);
+      expect(problems[1]).to.match(/^ {2}casb\/alerts .* CASB_SETUP: /);
     } finally {
       await sender.close(100);
     }

@@ -120,7 +120,7 @@ describe('outputs: every output type of Devo\'s collector SDK', () => {
       expect(start, name).to.be.greaterThan(-1);
       const block: string[] = [];
       for (const line of lines.slice(start)) {
-        if (!line.startsWith('  # ') || (block.length > 0 && /^  # \S/.test(line))) break;
+        if (!line.startsWith('  # ') || (block.length > 0 && /^ {2}# \S/.test(line))) break;
         block.push(`  ${line.slice(4)}`);
       }
       const tree = yaml.load(example.replace(/\noutputs:\n[\s\S]*?\ninputs:/, `\noutputs:\n${block.join('\n')}\ninputs:`)) as { outputs: Record<string, { type: string }> };

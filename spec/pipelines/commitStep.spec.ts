@@ -39,7 +39,7 @@ describe('the commit step: one future-time rule', () => {
       const store = await ServiceStore.open<PodState>({ directory: dir, base: 'pod', service: 'pod/message', version: POD_STATE_VERSION, codec: PodState, migrations: POD_STATE_MIGRATIONS, logger: silentLogger, now: () => NOW });
       const t = telemetry();
       const c = new PodCommits({ store, dedup: dedupWindow<string>({ key: (k) => k }), telemetry: t, logger: silentLogger, now: () => NOW, service: {}, lastEventTime: PAST - 1000, catchUpFrom: PAST });
-      c.admit(time);
+      void c.admit(time);
       c.apply(ack(time, 'k'));
       await c.persist('commit');
       expect((await persisted<PodState>('pod')).lastEventTime).to.equal(moves ? time : PAST - 1000);

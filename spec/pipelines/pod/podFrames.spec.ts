@@ -20,7 +20,7 @@ describe('podFrames (frames, sessions and their counters)', () => {
   let dead: Array<[string, string]>;
   let skipped: number[];
   let out: PodFrame[];
-  let ended: 'complete' | unknown;
+  let ended: unknown;
 
   beforeEach(() => {
     source = new Subject();

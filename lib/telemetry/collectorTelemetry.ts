@@ -21,7 +21,7 @@ export interface CasbInputTelemetry {
 /** The result of the readiness check: ready, or the first failing check. */
 export type Readiness =
   | { readonly ready: true }
-  | { readonly ready: false; readonly check: 'stopping' | 'devo_connection' | 'service' | 'state'; readonly detail: string; readonly service?: string };
+  | { readonly ready: false; readonly check: 'stopping' | 'devo_connection' | 'service' | 'state'; readonly detail: string; readonly service?: string; readonly output?: string };
 
 /** One service in `/status`. */
 export interface ServiceStatus {
@@ -69,7 +69,9 @@ const iso = (ms: number | undefined): string | null => (ms === undefined ? null 
  * errors are redacted by the services' loggers).
  */
 export class CollectorTelemetry {
+  /** The first output's telemetry (the only one's, with one output). */
   readonly sender: SenderTelemetry;
+  private readonly outputList = new Map<string, SenderTelemetry>();
   /** The collector is stopping: not ready. */
   stopping = false;
   private readonly serviceList: ServiceTelemetry[] = [];
@@ -86,6 +88,21 @@ export class CollectorTelemetry {
     this.graceMs = options.readinessGraceMs ?? 30_000;
     this.startedAt = this.now();
     this.sender = new SenderTelemetry(this.now);
+  }
+
+  /** Registers (or finds) the telemetry of the output named `name`; the first registered is {@link sender}. */
+  output(name: string): SenderTelemetry {
+    let found = this.outputList.get(name);
+    if (found === undefined) {
+      found = this.outputList.size === 0 ? this.sender : new SenderTelemetry(this.now);
+      this.outputList.set(name, found);
+    }
+    return found;
+  }
+
+  /** Every output's telemetry by name, in registration (file) order. */
+  get outputs(): ReadonlyMap<string, SenderTelemetry> {
+    return this.outputList;
   }
 
   /** Registers (or finds) the telemetry of a service. */
@@ -124,9 +141,18 @@ export class CollectorTelemetry {
    */
   readiness(): Readiness {
     if (this.stopping) return { ready: false, check: 'stopping', detail: 'the collector is stopping' };
-    const failingSince = this.sender.failingSince;
-    if (failingSince !== undefined && this.now() - failingSince >= this.graceMs) {
-      return { ready: false, check: 'devo_connection', detail: `nothing delivered to the Devo relay since ${new Date(failingSince).toISOString()} (connections fail, or end before the relay confirms)` };
+    const outputs: ReadonlyArray<[string | undefined, SenderTelemetry]> = this.outputList.size === 0 ? [[undefined, this.sender]] : [...this.outputList];
+    for (const [name, sender] of outputs) {
+      const failingSince = sender.failingSince;
+      if (failingSince === undefined || this.now() - failingSince < this.graceMs) continue;
+      const several = name !== undefined && this.outputList.size > 1;
+      const relay = several ? `output ${name}` : 'the Devo relay';
+      return {
+        ready: false,
+        check: 'devo_connection',
+        ...(several ? { output: name } : {}),
+        detail: `nothing delivered to ${relay} since ${new Date(failingSince).toISOString()} (connections fail, or end before the relay confirms)`,
+      };
     }
     for (const s of this.serviceList) {
       if (s.state !== 'running' && s.state !== 'starting') return { ready: false, check: 'service', service: s.name, detail: `${s.name} is ${s.state}` };

@@ -1,7 +1,7 @@
 import { defer, EMPTY, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
 import { cleartextWarnings } from '../../lib/config/cleartextWarnings';
 import type { CollectorConfig } from '../../lib/config/collectorConfig';
-import { loadDevoCredentials, type DevoCredentials } from '../../lib/config/devoCredentials';
+import { loadOutputCredentials, type DevoCredentials } from '../../lib/config/devoCredentials';
 import { ConfigError } from '../../lib/config/configError';
 import { describeError, type CollectorError } from '../../lib/errors/collectorError';
 import type { Logger } from '../../lib/log/logger';
@@ -20,8 +20,8 @@ import { backoffDelay, RESTART_BACKOFF } from '../../lib/flow/backoff';
 
 /** What every start logs once: an unverified relay, cleartext Proofpoint URLs. */
 function startupWarnings(config: CollectorConfig, logger: Logger): void {
-  const out = config.output;
-  if (out.kind !== 'console' && out.insecureSkipServerVerification) {
+  for (const out of config.outputs) {
+    if (out.kind === 'console' || !out.insecureSkipServerVerification) continue;
     logger.warn(
       `outputs.${out.name}.config.insecure_skip_server_verification is true: the Devo relay's identity is NOT verified; anyone on the path can read and alter the events. Use only with a lab relay.`,
     );
@@ -48,7 +48,7 @@ export function startCollector(config: CollectorConfig, options: CollectorOption
 /** {@link startCollector} with the runtime's own knobs: a worker's role, the test hooks. */
 export async function startRuntime(config: CollectorConfig, deps: RunnerInternals): Promise<RuntimeCollector> {
   const { logger } = deps;
-  const { credentials, problems } = await loadDevoCredentials(config.output);
+  const { credentials, problems } = await loadOutputCredentials(config.outputs);
   if (credentials === undefined) throw new ConfigError(config.source, problems);
   if (deps.role === 'worker') return startRunner(config, credentials, deps);
   // An output that can deliver nothing more (standard output closed) stops the collector, as a lost lock does.
@@ -89,12 +89,12 @@ export async function startRuntime(config: CollectorConfig, deps: RunnerInternal
 }
 
 /** The single-thread runner: every service of `config` on one sender (a worker's, or the whole collector's). */
-async function startRunner(config: CollectorConfig, credentials: DevoCredentials, deps: RunnerInternals): Promise<RuntimeCollector> {
+async function startRunner(config: CollectorConfig, credentials: readonly DevoCredentials[], deps: RunnerInternals): Promise<RuntimeCollector> {
   const { logger } = deps;
   const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
   const sender = outputSender(config, credentials, {
     logger,
-    telemetry: telemetry.sender,
+    telemetry: (name) => telemetry.output(name),
     ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }),
     ...(deps.stdout === undefined ? {} : { stdout: deps.stdout }),
     ...(deps.onOutputFatal === undefined ? {} : { onFatal: deps.onOutputFatal }),

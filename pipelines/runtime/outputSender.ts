@@ -7,6 +7,8 @@ import { DevoSender, type DevoSenderOptions } from '../../lib/sinks/devoSender';
 import type { OutputWriter } from '../../lib/sinks/outputWriter';
 import { BalancedWriter } from '../../lib/sinks/balancedWriter';
 import { FanOutWriter } from '../../lib/sinks/fanOutWriter';
+import type { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
+import type { SeedOutput } from '../../lib/telemetry/seedTraces';
 import type { SenderTelemetry } from '../../lib/telemetry/senderTelemetry';
 
 /** Timings of the Devo sender that tests and special relays may change (the defaults suit Devo). */
@@ -86,4 +88,9 @@ export function writerFor(out: OutputConfig, credentials: DevoCredentials, deps:
     },
     logger: deps.logger.child(`OutputProcess::${out.kind === 'devo' ? 'DevoSender' : 'SyslogSender'}(${out.name})`),
   });
+}
+
+/** Each output of a config with its own telemetry (registered in file order), as the sender traces name them. */
+export function outputTelemetry(config: CollectorConfig, telemetry: CollectorTelemetry): SeedOutput[] {
+  return config.outputs.map((o) => ({ name: o.name, kind: o.kind, sender: telemetry.output(o.name) }));
 }

@@ -12,7 +12,7 @@ import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
 import { startSeedTraces } from '../../lib/telemetry/seedTraces';
 import { STOP_CONFIRM_MS, STOP_TIMEOUT_MS, type Collector, type CollectorOptions } from './collectorOptions';
 import { stopWaits } from './stopWaits';
-import { outputSender } from './outputSender';
+import { outputSender, outputTelemetry } from './outputSender';
 import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
 import type { Service } from './service';
 import { startWorkers } from './workerSupervisor';
@@ -103,7 +103,7 @@ async function startRunner(config: CollectorConfig, credentials: readonly DevoCr
   const http = deps.http ?? config.httpServer;
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
-  const traces = deps.role === 'worker' ? undefined : startSeedTraces({ logger, sender: telemetry.sender, outputName: config.output.name, senderPeriodMs: config.output.senderStatsPeriodMs });
+  const traces = deps.role === 'worker' ? undefined : startSeedTraces({ logger, outputs: outputTelemetry(config, telemetry), senderPeriodMs: config.output.senderStatsPeriodMs });
   if (services.length > 0) sender.open();
   const stop$ = new Subject<void>();
   const stateOf = (service: Service) => telemetry.services.find((t) => t.name === service.name);

@@ -8,6 +8,7 @@ import { startSeedTraces } from '../../lib/telemetry/seedTraces';
 import { addRetired, applyServiceSnapshots, mergeSenders, retire, type SenderSnapshot, type TelemetrySnapshot } from '../../lib/telemetry/telemetrySnapshot';
 import { STOP_TIMEOUT_MS } from './collectorOptions';
 import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
+import { outputTelemetry } from './outputSender';
 import { stopWaits } from './stopWaits';
 import type { WorkerInit, WorkerMessage, WorkerRequest } from './workerProtocol';
 import { workerHeapLimit } from './workerHeapLimit';
@@ -111,7 +112,7 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
   const http = deps.http ?? config.httpServer;
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
-  const traces = startSeedTraces({ logger, sender: telemetry.sender, outputName: config.output.name, senderPeriodMs: config.output.senderStatsPeriodMs });
+  const traces = startSeedTraces({ logger, outputs: outputTelemetry(config, telemetry), senderPeriodMs: config.output.senderStatsPeriodMs });
   for (const slot of slots) spawn(slot);
   logger.info(
     `Collector ${config.collector.name} (${config.collector.id}) started with ${units.length} worker thread(s) (multiprocessing, a Devo connection each): ${units.map((u) => `${u.name} [${u.services.join(', ')}]`).join(', ') || 'none'}`,

@@ -43,10 +43,25 @@ export interface ServiceStatus {
   readonly requests: Readonly<Record<string, number>>;
 }
 
+/** One output in `/status`: its connection, queue, resend window and last problem. */
+export interface OutputStatus {
+  readonly connected: boolean;
+  readonly failingSince: string | null;
+  readonly linesWritten: number;
+  readonly bytesWritten: number;
+  readonly queuedLines: number;
+  readonly unconfirmedBytes: number;
+  /** The last problem the output reported (kept after it recovers: `failingSince` says whether it still fails). */
+  readonly lastError: { readonly code: string | undefined; readonly message: string; readonly at: string } | null;
+}
+
 /** The `/status` document. */
 export interface CollectorStatus {
   readonly collector: { readonly id: string; readonly name: string; readonly startedAt: string; readonly stopping: boolean };
   readonly ready: Readiness;
+  /** Each output, in file order, with its name (`devo_1`). */
+  readonly outputs: ReadonlyArray<OutputStatus & { readonly name: string }>;
+  /** The first output (the only one, with one): as `outputs[0]`, without its name. */
   readonly output: {
     readonly connected: boolean;
     readonly failingSince: string | null;
@@ -61,6 +76,18 @@ export interface CollectorStatus {
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+function outputStatus(sender: SenderTelemetry): OutputStatus {
+  return {
+    connected: sender.connected,
+    failingSince: iso(sender.failingSince),
+    linesWritten: sender.linesWritten,
+    bytesWritten: sender.bytesWritten,
+    queuedLines: sender.queuedLines(),
+    unconfirmedBytes: sender.unconfirmedBytes(),
+    lastError: sender.lastError === undefined ? null : { ...sender.lastError, at: new Date(sender.lastError.at).toISOString() },
+  };
+}
 
 /**
  * The telemetry of one collector process: one {@link ServiceTelemetry} per service, the output's
@@ -169,15 +196,8 @@ export class CollectorTelemetry {
     return {
       collector: { ...this.collector, startedAt: new Date(this.startedAt).toISOString(), stopping: this.stopping },
       ready: this.readiness(),
-      output: {
-        connected: this.sender.connected,
-        failingSince: iso(this.sender.failingSince),
-        linesWritten: this.sender.linesWritten,
-        bytesWritten: this.sender.bytesWritten,
-        queuedLines: this.sender.queuedLines(),
-        unconfirmedBytes: this.sender.unconfirmedBytes(),
-        lastError: this.sender.lastError === undefined ? null : { ...this.sender.lastError, at: new Date(this.sender.lastError.at).toISOString() },
-      },
+      outputs: [...this.outputList].map(([name, sender]) => ({ name, ...outputStatus(sender) })),
+      output: outputStatus(this.sender),
       services: this.serviceList.map((s) => ({
         name: s.name,
         input: s.input,

@@ -110,9 +110,11 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
   };
 
   const http = deps.http ?? config.httpServer;
+  // Each output's telemetry is registered before the metrics read it.
+  const outputs = outputTelemetry(config, telemetry);
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
-  const traces = startSeedTraces({ logger, outputs: outputTelemetry(config, telemetry), senderPeriodMs: config.output.senderStatsPeriodMs });
+  const traces = startSeedTraces({ logger, outputs, senderPeriodMs: config.output.senderStatsPeriodMs });
   for (const slot of slots) spawn(slot);
   logger.info(
     `Collector ${config.collector.name} (${config.collector.id}) started with ${units.length} worker thread(s) (multiprocessing, a Devo connection each): ${units.map((u) => `${u.name} [${u.services.join(', ')}]`).join(', ') || 'none'}`,

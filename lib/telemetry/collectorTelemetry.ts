@@ -132,6 +132,11 @@ export class CollectorTelemetry {
     return this.outputList;
   }
 
+  /** Every output's telemetry by name; without a registered output, the one {@link sender} as `output`. */
+  senders(): ReadonlyArray<readonly [string, SenderTelemetry]> {
+    return this.outputList.size > 0 ? [...this.outputList] : [['output', this.sender]];
+  }
+
   /** Registers (or finds) the telemetry of a service. */
   service(input: string, inputId: string, service: string): ServiceTelemetry {
     const found = this.serviceList.find((s) => s.input === input && s.inputId === inputId && s.service === service);

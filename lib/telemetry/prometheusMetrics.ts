@@ -114,7 +114,7 @@ export class PrometheusMetrics {
     });
 
     // One series per output (labelled with its name); a telemetry without registered outputs has its one sender.
-    const outputs = (): ReadonlyArray<readonly [string, SenderTelemetry]> => (telemetry.outputs.size > 0 ? [...telemetry.outputs] : [['output', telemetry.sender]]);
+    const outputs = () => telemetry.senders();
     const senderGauge = (name: string, help: string, read: (sender: SenderTelemetry) => number) =>
       new Gauge({
         name: `${METRIC_PREFIX}${name}`,

@@ -132,10 +132,8 @@ describe('CLI run with several outputs (a TLS relay and rsyslog imtcp, real proc
     collector.kill('SIGKILL');
     await collector.exited;
     collector = start();
-    let lines: string[] = [];
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(250)) {
-      lines = await rsyslog!.lines();
-      if (missing(expected, syslogCounts(lines)) === 0 && missing(expected, tls!.counts) === 0) break;
+      if (missing(expected, syslogCounts(await rsyslog!.lines())) === 0 && missing(expected, tls!.counts) === 0) break;
     }
     collector.kill('SIGTERM');
     expect((await collector.exited).code, collector.stdout + collector.stderr).to.equal(0);

@@ -84,7 +84,7 @@ describe('proofpoint-devo-collector status (against a real /status)', function (
     expect(lines[header + 1]).to.match(/^devo_1\s+connected\s+12,000\s+0\s+0\s+-$/);
     expect(lines[header + 2]).to.match(/^relay_1\s+FAILING \(DEVO_CONNECT_FAILED\)\s+0\s+1,200\s+4,096\s+\S+Z$/);
     const problems = lines.slice(lines.indexOf('Last problems:') + 1);
-    expect(problems[0]).to.match(/^  output relay_1 \S+Z DEVO_CONNECT_FAILED: Cannot connect to outputs\.relay_1/);
+    expect(problems[0]).to.match(/^ {2}output relay_1 \S+Z DEVO_CONNECT_FAILED: Cannot connect to outputs\.relay_1/);
   });
 
   it('exits 1 with a hint when the collector cannot be reached', async () => {

@@ -146,14 +146,16 @@ async function run(args: string[]): Promise<number> {
   const config = await loadConfig(file, loadOptions(flags));
   const redactor = new SecretRedactor(configSecrets(config));
   // A console output owns standard output (its lines, for piping): the collector's own log goes to standard error.
-  const logLine = config.output.kind === 'console' ? stderr : stdout;
+  const logLine = config.outputs.some((o) => o.kind === 'console') ? stderr : stdout;
   const logger = createLogger({ debug: config.collector.debug, redactor, write: logLine });
   installProcessGuard(logger, (code) => process.exit(code));
   // Before anything is pulled: events delivered without their cursors saved are pulled again.
   await checkStateDirectoryWritable(config.stateDirectory);
   logInertSettings(config, logger);
-  const keyMode = await keyFileModeWarning(outputKey(config.output));
-  if (keyMode !== undefined) logger.warn(keyMode);
+  for (const output of config.outputs) {
+    const keyMode = await keyFileModeWarning(outputKey(output));
+    if (keyMode !== undefined) logger.warn(keyMode);
+  }
   const collector = await startCollector(config, { logger, services: defaultServices, writeLine: logLine, stdout: process.stdout, ...(http === undefined ? {} : { http }) });
   if (collector.services.length === 0) {
     logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { CollectorStatus, ServiceStatus } from '../telemetry/collectorTelemetry';
+import type { CollectorStatus, OutputStatus, ServiceStatus } from '../telemetry/collectorTelemetry';
 import type { CommandIo } from './simulateCommand';
 import { UsageError } from './usageError';
 
@@ -23,16 +23,31 @@ function lag(s: ServiceStatus): string {
   return seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
 }
 
+/** An output's connection in the status table: failing (with its last code), connected or idle. */
+function connection(o: OutputStatus): string {
+  if (o.failingSince !== null) return `FAILING${o.lastError?.code === undefined ? '' : ` (${o.lastError.code})`}`;
+  return o.connected ? 'connected' : 'idle';
+}
+
 /**
- * `/status` as people read it: the collector's readiness and output, then one row per service
+ * `/status` as people read it: the collector's readiness and output (a row per output when there
+ * are several), then one row per service
  * (state, connection, lag, counters), then the last error of each service that has one.
  */
 export function renderStatus(status: CollectorStatus, url: string): string[] {
   const ready = status.ready.ready ? 'ready' : `NOT READY (${status.ready.check}: ${status.ready.detail})`;
   const out = status.output;
+  // A collector older than several outputs has no `outputs`: its one output is `output`.
+  const outputs = status.outputs ?? [];
+  const several = outputs.length > 1;
   const lines = [
     `${status.collector.name} (${status.collector.id}) at ${url}: ${ready}${status.collector.stopping ? ', stopping' : ''}; started ${status.collector.startedAt}`,
-    `Devo: ${out.failingSince !== null ? `FAILING since ${out.failingSince}${out.lastError?.code === undefined ? '' : ` (${out.lastError.code})`}` : out.connected ? 'connected' : 'idle'}; ${count(out.linesWritten)} lines written, ${count(out.queuedLines)} queued, ${count(out.unconfirmedBytes)} bytes awaiting confirmation`,
+    ...(several
+      ? table(
+          ['OUTPUT', 'CONNECTION', 'WRITTEN', 'QUEUED', 'UNCONFIRMED BYTES', 'FAILING SINCE'],
+          outputs.map((o) => [o.name, connection(o), count(o.linesWritten), count(o.queuedLines), count(o.unconfirmedBytes), o.failingSince ?? '-']),
+        )
+      : [`Devo: ${out.failingSince !== null ? `FAILING since ${out.failingSince}${out.lastError?.code === undefined ? '' : ` (${out.lastError.code})`}` : out.connected ? 'connected' : 'idle'}; ${count(out.linesWritten)} lines written, ${count(out.queuedLines)} queued, ${count(out.unconfirmedBytes)} bytes awaiting confirmation`]),
     '',
     ...table(
       ['SERVICE', 'STATE', 'SOURCE', 'LAG', 'RECEIVED', 'DUPLICATES', 'DEAD', 'SENT', 'HELD', 'PAUSED', 'LAST COMMIT'],
@@ -52,7 +67,9 @@ export function renderStatus(status: CollectorStatus, url: string): string[] {
     ),
   ];
   const problems = [
-    ...(out.lastError === null || out.lastError === undefined ? [] : [{ name: 'output', error: out.lastError }]),
+    ...(several
+      ? outputs.flatMap((o) => (o.lastError === null ? [] : [{ name: `output ${o.name}`, error: o.lastError }]))
+      : out.lastError === null || out.lastError === undefined ? [] : [{ name: 'output', error: out.lastError }]),
     ...status.services.flatMap((s) => (s.lastError === null ? [] : [{ name: s.name, error: s.lastError }])),
   ];
   if (problems.length > 0) {

@@ -34,8 +34,8 @@ export function cleartextWarnings(config: CollectorConfig, logger: Logger): read
  */
 export function findCleartextUrls(config: CollectorConfig): string[] {
   const warnings: string[] = [];
-  const out = config.output;
-  if (out.kind === 'syslog' && out.chain === undefined && !isLoopback(out.address)) {
+  for (const out of config.outputs) {
+    if (out.kind !== 'syslog' || out.chain !== undefined || isLoopback(out.address)) continue;
     warnings.push(
       `outputs.${out.name} (type ${out.type}) sends to ${out.address}:${out.port} over plain TCP: every event crosses the network in clear text, and anyone on the path can read and alter it. Set outputs.${out.name}.config.chain for TLS (the relay's CA chain; Devo's In-House Relay takes TLS through stunnel in front of it), or use type devo_platform (only loopback addresses are exempt from this warning).`,
     );

@@ -197,8 +197,12 @@ export interface CollectorConfig {
   readonly stateDirectory: string;
   /** Where `/metrics`, `/health`, `/ready` and `/status` are served (`globals.http_server`); off when absent. */
   readonly httpServer?: HttpServerConfig;
-  /** The output every event goes to (exactly one for now; each is resolved on its own, ready for several). */
+  /** The first output of `outputs`: its `hostname` is every line's, its batches cut the lines for every output. */
   readonly output: OutputConfig;
+  /** Every output, in file order: each event goes to each, or to one in turn with `balancedOutput`. */
+  readonly outputs: readonly OutputConfig[];
+  /** `globals.balanced_output`: each batch goes to one output in turn (round robin) rather than to every output. */
+  readonly balancedOutput: boolean;
   readonly pod?: PodInputConfig;
   readonly casb?: CasbInputConfig;
   /** Bounds of what is held in memory (`globals.queue_max_size_in_*`). */
@@ -209,6 +213,6 @@ export interface CollectorConfig {
 
 /** The secrets of a configuration, to be redacted from every log line. */
 export function configSecrets(config: CollectorConfig): string[] {
-  const secrets = [config.pod?.apiToken, config.casb?.apiKey, config.casb?.clientSecret, config.output.kind === 'console' ? undefined : config.output.keyPassphrase];
+  const secrets = [config.pod?.apiToken, config.casb?.apiKey, config.casb?.clientSecret, ...config.outputs.map((o) => (o.kind === 'console' ? undefined : o.keyPassphrase))];
   return secrets.filter((s): s is string => s !== undefined);
 }

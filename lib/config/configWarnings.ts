@@ -14,6 +14,6 @@ import { outputKey } from './devoCredentials';
  * for (const line of await configWarnings(config)) console.error(line);
  */
 export async function configWarnings(config: CollectorConfig, options: { readonly files?: boolean } = {}): Promise<string[]> {
-  const key = options.files === false ? undefined : await keyFileModeWarning(outputKey(config.output));
-  return [...inertSettingLines(config), ...findCleartextUrls(config), ...(key === undefined ? [] : [key])];
+  const keys = options.files === false ? [] : await Promise.all(config.outputs.map((o) => keyFileModeWarning(outputKey(o))));
+  return [...inertSettingLines(config), ...findCleartextUrls(config), ...keys.filter((k): k is string => k !== undefined)];
 }

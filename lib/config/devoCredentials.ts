@@ -90,6 +90,18 @@ export async function loadDevoCredentials(output: OutputConfig, now = Date.now()
   return loadTlsFiles({ ...output, chain: output.chain }, now);
 }
 
+/**
+ * {@link loadDevoCredentials} of every output, in order: the credentials of each (all or none),
+ * and every output's problems.
+ */
+export async function loadOutputCredentials(outputs: readonly OutputConfig[], now = Date.now()): Promise<{ credentials?: DevoCredentials[]; problems: string[] }> {
+  const loaded = await Promise.all(outputs.map((o) => loadDevoCredentials(o, now)));
+  const problems = loaded.flatMap((l) => l.problems);
+  const credentials = loaded.map((l) => l.credentials);
+  if (problems.length > 0 || credentials.some((c) => c === undefined)) return { problems };
+  return { credentials: credentials as DevoCredentials[], problems };
+}
+
 async function loadTlsFiles(output: TlsFiles, now: number): Promise<{ credentials?: DevoCredentials; problems: string[] }> {
   const problems: string[] = [];
   const [ca, cert, key] = await Promise.all([

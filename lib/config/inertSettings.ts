@@ -20,7 +20,6 @@ const GLOBALS: Readonly<Record<string, Reason>> = {
   sender_concurrent_connections: ONE_THREAD,
   sender_activate_final_queue: RESEND,
   generate_collector_details: 'no collector details are sent to Devo',
-  balanced_output: 'there is exactly one output',
   max_consumers_for_multiprocessing: ONE_THREAD,
   max_consumers_for_multithreading: ONE_THREAD,
   devo_sender_threshold_for_using_gzip_in_transport_layer: compression('devo_sender_threshold_for_using_gzip_in_transport_layer'),

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { CollectorConfig } from './collectorConfig';
 import { ConfigError } from './configError';
 import { decodeConfigTree } from './decodeConfigTree';
-import { loadDevoCredentials } from './devoCredentials';
+import { loadOutputCredentials } from './devoCredentials';
 import { readConfigTree } from './readConfigTree';
 
 /** Options of {@link loadConfig} and {@link decodeConfig}. */
@@ -46,7 +46,7 @@ export function decodeConfig(tree: unknown, options: LoadConfigOptions & { reado
  */
 export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<CollectorConfig> {
   const config = decodeConfig(await readConfigTree(file), { ...options, source: file });
-  const { problems } = await loadDevoCredentials(config.output);
+  const { problems } = await loadOutputCredentials(config.outputs);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return config;
 }

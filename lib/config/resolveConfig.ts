@@ -3,6 +3,7 @@ import type {
   CasbInputConfig,
   CasbServiceName,
   CollectorConfig,
+  OutputConfig,
   PodInputConfig,
   PodServiceName,
 } from './collectorConfig';
@@ -56,23 +57,29 @@ const CASB_TAGS: Record<CasbServiceName, string> = { alerts: 'casb.proofpoint.al
  */
 export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: CollectorConfig; problems: string[] } {
   const problems: string[] = [];
-  const outputs = Object.entries(file.outputs);
-  if (outputs.length !== 1) {
-    problems.push(`outputs: expected exactly one output (e.g. devo_1), got ${outputs.length === 0 ? 'none' : outputs.map(([n]) => n).join(', ')}`);
+  const entries = Object.entries(file.outputs);
+  if (entries.length === 0) {
+    problems.push('outputs: expected at least one output (e.g. devo_1), got none');
     return { problems };
   }
-  const [outputName, entry] = outputs[0]!;
-  const resolved = resolveOutput(outputName, entry, {
+  const context = {
     certsDir: paths.certsDir,
     ...gzipContext(file.globals),
     ...(file.globals.sender_stats_period_in_sec === undefined ? {} : { senderStatsPeriodInSec: file.globals.sender_stats_period_in_sec }),
-  });
-  problems.push(...resolved.problems);
-  if (resolved.output?.kind === 'console' && file.globals.multiprocessing === true) {
-    // A worker's standard output reaches the process's through the main thread, without a write callback for the real write: lines could be committed unwritten.
-    problems.push(`globals.multiprocessing: true cannot be used with outputs.${outputName} (type ${entry.type}): worker threads reach standard output only through the main thread, which could not confirm their lines; set multiprocessing: false (one thread easily keeps up with a console)`);
+  };
+  const outputs: OutputConfig[] = [];
+  for (const [outputName, entry] of entries) {
+    const resolved = resolveOutput(outputName, entry, context);
+    problems.push(...resolved.problems);
+    if (resolved.output !== undefined) outputs.push(resolved.output);
+    if (entry.type === 'console' || entry.type === 'stdout') {
+      if (file.globals.multiprocessing === true) {
+        // A worker's standard output reaches the process's through the main thread, without a write callback for the real write: lines could be committed unwritten.
+        problems.push(`globals.multiprocessing: true cannot be used with outputs.${outputName} (type ${entry.type}): worker threads reach standard output only through the main thread, which could not confirm their lines; set multiprocessing: false (one thread easily keeps up with a console)`);
+      }
+    }
   }
-
+  problems.push(...sharedLineProblems(outputs));
   const g = file.globals;
   const maxMessages = g.queue_max_size_in_messages ?? QUEUE_MAX_SIZE_IN_MESSAGES;
   if (g.queue_wrap_max_size_in_messages !== undefined && g.queue_wrap_max_size_in_messages >= maxMessages) {
@@ -92,13 +99,27 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
     },
     stateDirectory: path.resolve(paths.baseDir, directory),
     ...optional('httpServer', g.http_server === undefined ? undefined : { address: g.http_server.address ?? '127.0.0.1', port: g.http_server.port, ...(g.http_server.allowed_hosts === undefined ? {} : { allowedHosts: g.http_server.allowed_hosts }) }),
-    output: resolved.output!,
+    output: outputs[0]!,
+    outputs,
+    balancedOutput: g.balanced_output ?? false,
     ...optional('pod', resolvePod(file)),
     ...optional('casb', resolveCasb(file)),
     inFlight: { maxEvents: maxMessages, maxBytes: (g.queue_max_size_in_mb ?? QUEUE_MAX_SIZE_IN_MB) * MIB },
     inertSettings: findInertSettings(file),
   };
-  return problems.length > 0 || resolved.output === undefined ? { problems } : { config, problems };
+  return problems.length > 0 || outputs.length !== entries.length ? { problems } : { config, problems };
+}
+
+/**
+ * Several outputs share each event's line (built once, its bytes handed to every output): they
+ * must agree on the syslog HOSTNAME in it. The first output's batches cut the lines for all.
+ */
+function sharedLineProblems(outputs: readonly OutputConfig[]): string[] {
+  const first = outputs[0];
+  if (first === undefined) return [];
+  return outputs
+    .filter((o) => o.hostname !== first.hostname)
+    .map((o) => `outputs.${o.name}.config.hostname: ${JSON.stringify(o.hostname)} differs from outputs.${first.name}'s ${JSON.stringify(first.hostname)}: every output gets the same line per event, so set the same hostname on each (or on none)`);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -21,7 +21,7 @@ export interface CasbInputTelemetry {
 /** The result of the readiness check: ready, or the first failing check. */
 export type Readiness =
   | { readonly ready: true }
-  | { readonly ready: false; readonly check: 'stopping' | 'devo_connection' | 'service' | 'state'; readonly detail: string; readonly service?: string };
+  | { readonly ready: false; readonly check: 'stopping' | 'devo_connection' | 'service' | 'state'; readonly detail: string; readonly service?: string; readonly output?: string };
 
 /** One service in `/status`. */
 export interface ServiceStatus {
@@ -43,10 +43,25 @@ export interface ServiceStatus {
   readonly requests: Readonly<Record<string, number>>;
 }
 
+/** One output in `/status`: its connection, queue, resend window and last problem. */
+export interface OutputStatus {
+  readonly connected: boolean;
+  readonly failingSince: string | null;
+  readonly linesWritten: number;
+  readonly bytesWritten: number;
+  readonly queuedLines: number;
+  readonly unconfirmedBytes: number;
+  /** The last problem the output reported (kept after it recovers: `failingSince` says whether it still fails). */
+  readonly lastError: { readonly code: string | undefined; readonly message: string; readonly at: string } | null;
+}
+
 /** The `/status` document. */
 export interface CollectorStatus {
   readonly collector: { readonly id: string; readonly name: string; readonly startedAt: string; readonly stopping: boolean };
   readonly ready: Readiness;
+  /** Each output, in file order, with its name (`devo_1`). */
+  readonly outputs: ReadonlyArray<OutputStatus & { readonly name: string }>;
+  /** The first output (the only one, with one): as `outputs[0]`, without its name. */
   readonly output: {
     readonly connected: boolean;
     readonly failingSince: string | null;
@@ -62,6 +77,18 @@ export interface CollectorStatus {
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
+function outputStatus(sender: SenderTelemetry): OutputStatus {
+  return {
+    connected: sender.connected,
+    failingSince: iso(sender.failingSince),
+    linesWritten: sender.linesWritten,
+    bytesWritten: sender.bytesWritten,
+    queuedLines: sender.queuedLines(),
+    unconfirmedBytes: sender.unconfirmedBytes(),
+    lastError: sender.lastError === undefined ? null : { ...sender.lastError, at: new Date(sender.lastError.at).toISOString() },
+  };
+}
+
 /**
  * The telemetry of one collector process: one {@link ServiceTelemetry} per service, the output's
  * {@link SenderTelemetry}, the CASB inputs' figures, and the readiness rule. What `/metrics`,
@@ -69,7 +96,9 @@ const iso = (ms: number | undefined): string | null => (ms === undefined ? null 
  * errors are redacted by the services' loggers).
  */
 export class CollectorTelemetry {
+  /** The first output's telemetry (the only one's, with one output). */
   readonly sender: SenderTelemetry;
+  private readonly outputList = new Map<string, SenderTelemetry>();
   /** The collector is stopping: not ready. */
   stopping = false;
   private readonly serviceList: ServiceTelemetry[] = [];
@@ -86,6 +115,26 @@ export class CollectorTelemetry {
     this.graceMs = options.readinessGraceMs ?? 30_000;
     this.startedAt = this.now();
     this.sender = new SenderTelemetry(this.now);
+  }
+
+  /** Registers (or finds) the telemetry of the output named `name`; the first registered is {@link sender}. */
+  output(name: string): SenderTelemetry {
+    let found = this.outputList.get(name);
+    if (found === undefined) {
+      found = this.outputList.size === 0 ? this.sender : new SenderTelemetry(this.now);
+      this.outputList.set(name, found);
+    }
+    return found;
+  }
+
+  /** Every output's telemetry by name, in registration (file) order. */
+  get outputs(): ReadonlyMap<string, SenderTelemetry> {
+    return this.outputList;
+  }
+
+  /** Every output's telemetry by name; without a registered output, the one {@link sender} as `output`. */
+  senders(): ReadonlyArray<readonly [string, SenderTelemetry]> {
+    return this.outputList.size > 0 ? [...this.outputList] : [['output', this.sender]];
   }
 
   /** Registers (or finds) the telemetry of a service. */
@@ -124,9 +173,18 @@ export class CollectorTelemetry {
    */
   readiness(): Readiness {
     if (this.stopping) return { ready: false, check: 'stopping', detail: 'the collector is stopping' };
-    const failingSince = this.sender.failingSince;
-    if (failingSince !== undefined && this.now() - failingSince >= this.graceMs) {
-      return { ready: false, check: 'devo_connection', detail: `nothing delivered to the Devo relay since ${new Date(failingSince).toISOString()} (connections fail, or end before the relay confirms)` };
+    const outputs: ReadonlyArray<[string | undefined, SenderTelemetry]> = this.outputList.size === 0 ? [[undefined, this.sender]] : [...this.outputList];
+    for (const [name, sender] of outputs) {
+      const failingSince = sender.failingSince;
+      if (failingSince === undefined || this.now() - failingSince < this.graceMs) continue;
+      const several = name !== undefined && this.outputList.size > 1;
+      const relay = several ? `output ${name}` : 'the Devo relay';
+      return {
+        ready: false,
+        check: 'devo_connection',
+        ...(several ? { output: name } : {}),
+        detail: `nothing delivered to ${relay} since ${new Date(failingSince).toISOString()} (connections fail, or end before the relay confirms)`,
+      };
     }
     for (const s of this.serviceList) {
       if (s.state !== 'running' && s.state !== 'starting') return { ready: false, check: 'service', service: s.name, detail: `${s.name} is ${s.state}` };
@@ -143,15 +201,8 @@ export class CollectorTelemetry {
     return {
       collector: { ...this.collector, startedAt: new Date(this.startedAt).toISOString(), stopping: this.stopping },
       ready: this.readiness(),
-      output: {
-        connected: this.sender.connected,
-        failingSince: iso(this.sender.failingSince),
-        linesWritten: this.sender.linesWritten,
-        bytesWritten: this.sender.bytesWritten,
-        queuedLines: this.sender.queuedLines(),
-        unconfirmedBytes: this.sender.unconfirmedBytes(),
-        lastError: this.sender.lastError === undefined ? null : { ...this.sender.lastError, at: new Date(this.sender.lastError.at).toISOString() },
-      },
+      outputs: [...this.outputList].map(([name, sender]) => ({ name, ...outputStatus(sender) })),
+      output: outputStatus(this.sender),
       services: this.serviceList.map((s) => ({
         name: s.name,
         input: s.input,

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CollectorTelemetry } from './collectorTelemetry';
-import { WRITE_LATENCY_BUCKETS } from './senderTelemetry';
+import { WRITE_LATENCY_BUCKETS, type SenderTelemetry } from './senderTelemetry';
 
 /** The prefix of every metric the collector exports. */
 export const METRIC_PREFIX = 'proofpoint_devo_';
@@ -113,40 +113,52 @@ export class PrometheusMetrics {
       },
     });
 
-    const sender = telemetry.sender;
-    const senderGauge = (name: string, help: string, read: () => number) =>
+    // One series per output (labelled with its name); a telemetry without registered outputs has its one sender.
+    const outputs = () => telemetry.senders();
+    const senderGauge = (name: string, help: string, read: (sender: SenderTelemetry) => number) =>
       new Gauge({
         name: `${METRIC_PREFIX}${name}`,
         help,
-        registers: [r],
-        collect() {
-          this.set(read());
-        },
-      });
-    const senderCounter = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name: `${METRIC_PREFIX}${name}`,
-        help,
+        labelNames: ['output'],
         registers: [r],
         collect() {
           this.reset();
-          this.inc(read());
+          for (const [output, sender] of outputs()) this.set({ output }, read(sender));
         },
       });
-    senderGauge('sender_connected', '1 while a connection to the Devo relay is open.', () => (sender.connected ? 1 : 0));
-    senderCounter('sender_connections_total', 'Connections to the Devo relay established.', () => sender.connections);
-    senderCounter('sender_failures_total', 'Connections to the Devo relay lost, and failed attempts.', () => sender.failures);
-    senderCounter('sender_lines_written_total', 'Syslog lines the socket took.', () => sender.linesWritten);
-    senderGauge('sender_queued_lines', 'Syslog lines waiting to be written.', () => sender.queuedLines());
-    senderGauge('sender_resend_window_bytes', 'Bytes written but not yet confirmed read by the relay (re-sent if the connection is lost).', () => sender.unconfirmedBytes());
-    senderGauge('ready', '1 while /ready answers 200.', () => (telemetry.readiness().ready ? 1 : 0));
+    const senderCounter = (name: string, help: string, read: (sender: SenderTelemetry) => number) =>
+      new Counter({
+        name: `${METRIC_PREFIX}${name}`,
+        help,
+        labelNames: ['output'],
+        registers: [r],
+        collect() {
+          this.reset();
+          for (const [output, sender] of outputs()) this.inc({ output }, read(sender));
+        },
+      });
+    senderGauge('sender_connected', '1 while a connection to the output\'s relay is open.', (sender) => (sender.connected ? 1 : 0));
+    senderCounter('sender_connections_total', 'Connections to the output\'s relay established.', (sender) => sender.connections);
+    senderCounter('sender_failures_total', 'Connections to the output\'s relay lost, and failed attempts.', (sender) => sender.failures);
+    senderCounter('sender_lines_written_total', 'Syslog lines the output\'s socket took.', (sender) => sender.linesWritten);
+    senderGauge('sender_queued_lines', 'Syslog lines waiting to be written to the output.', (sender) => sender.queuedLines());
+    senderGauge('sender_resend_window_bytes', 'Bytes written to the output but not yet confirmed read by its relay (re-sent if the connection is lost).', (sender) => sender.unconfirmedBytes());
+    new Gauge({
+      name: `${METRIC_PREFIX}ready`,
+      help: '1 while /ready answers 200.',
+      registers: [r],
+      collect() {
+        this.set(telemetry.readiness().ready ? 1 : 0);
+      },
+    });
     const latency = new Histogram({
       name: `${METRIC_PREFIX}sender_write_latency_seconds`,
-      help: 'Time from handing a batch to the sender to the socket taking it.',
+      help: 'Time from handing a batch to the output\'s sender to the socket taking it.',
+      labelNames: ['output'],
       buckets: [...WRITE_LATENCY_BUCKETS],
       registers: [r],
     });
-    sender.latencyObserver = (seconds) => latency.observe(seconds);
+    for (const [output, sender] of outputs()) sender.latencyObserver = (seconds) => latency.observe({ output }, seconds);
   }
 
   /** The exposition, in Prometheus' text format. */

@@ -4,13 +4,20 @@ import { asyncScheduler, interval, Subscription, type SchedulerLike } from 'rxjs
 import type { Logger } from '../log/logger';
 import type { SenderTelemetry } from './senderTelemetry';
 
+/** One output in the traces: its name in the config (`devo_1`), what it sends to, its sender's telemetry. */
+export interface SeedOutput {
+  readonly name: string;
+  /** `syslog` traces as `SyslogSenderManagerMonitor`/`SyslogSender`; the others as `DevoSenderManagerMonitor`/`DevoSender`. */
+  readonly kind: 'devo' | 'syslog' | 'console';
+  readonly sender: SenderTelemetry;
+}
+
 /** Options of {@link startSeedTraces}. */
 export interface SeedTracesOptions {
   /** The root logger; the traces go to `OutputProcess::…` children of it. */
   readonly logger: Logger;
-  readonly sender: SenderTelemetry;
-  /** The output's name in the config (`devo_1`). */
-  readonly outputName: string;
+  /** Each output, in file order: the traces name each as Devo's collectors do. */
+  readonly outputs: readonly SeedOutput[];
   /** Sender traces every this long (`globals.sender_stats_period_in_sec`). */
   readonly senderPeriodMs: number;
   /** Memory trace every this long. Default 5 minutes, as the seeds say. */
@@ -42,7 +49,9 @@ function readMemory(): { rss: number; vms: number | undefined; globalPercent: nu
 }
 
 /**
- * The periodic log lines Devo's users grep for, in the seeds' shape. Every `senderPeriodMs`:
+ * The periodic log lines Devo's users grep for, in the seeds' shape. Every `senderPeriodMs`, for
+ * each output, under `OutputProcess::DevoSenderManagerMonitor(standard_senders,<name>)` (a
+ * syslog output: `SyslogSenderManagerMonitor`, its sender `SyslogSender(standard_senders,syslog_sender_0)`):
  * `Number of available senders: 1, sender manager internal queue size: N`,
  * `Sender: DevoSender(standard_senders,devo_sender_0), status: {"internal_queue_size": N, "is_connection_open": True}`
  * and `Standard - Total number of messages sent: T, messages sent since "<time>": M (elapsed S seconds)`;
@@ -53,27 +62,10 @@ export function startSeedTraces(options: SeedTracesOptions): Subscription {
   const scheduler = options.scheduler ?? asyncScheduler;
   const now = options.now ?? Date.now;
   const memory = options.memory ?? readMemory;
-  const monitor = options.logger.child(`OutputProcess::DevoSenderManagerMonitor(standard_senders,${options.outputName})`);
   const main = options.logger.child('OutputProcess::MainThread');
-  const { sender } = options;
-  let since = now();
-  let sentBefore = sender.linesWritten;
   let before = memory();
-
   const subscription = new Subscription();
-  subscription.add(
-    interval(options.senderPeriodMs, scheduler).subscribe(() => {
-      const at = now();
-      const queued = sender.queuedLines();
-      monitor.info(`Number of available senders: 1, sender manager internal queue size: ${queued}`);
-      monitor.info(`Sender: DevoSender(standard_senders,devo_sender_0), status: {"internal_queue_size": ${queued}, "is_connection_open": ${sender.connected ? 'True' : 'False'}}`);
-      monitor.info(
-        `Standard - Total number of messages sent: ${sender.linesWritten}, messages sent since "${pythonTime(since)}": ${sender.linesWritten - sentBefore} (elapsed ${((at - since) / 1000).toFixed(3)} seconds)`,
-      );
-      since = at;
-      sentBefore = sender.linesWritten;
-    }),
-  );
+  for (const output of options.outputs) subscription.add(senderTraces(output, options.logger, options.senderPeriodMs, scheduler, now));
   subscription.add(
     interval(options.memoryPeriodMs ?? 300_000, scheduler).subscribe(() => {
       const after = memory();
@@ -83,4 +75,25 @@ export function startSeedTraces(options: SeedTracesOptions): Subscription {
     }),
   );
   return subscription;
+}
+
+/** One output's sender traces every `periodMs`. */
+function senderTraces(output: SeedOutput, logger: Logger, periodMs: number, scheduler: SchedulerLike, now: () => number): Subscription {
+  const syslog = output.kind === 'syslog';
+  const monitor = logger.child(`OutputProcess::${syslog ? 'Syslog' : 'Devo'}SenderManagerMonitor(standard_senders,${output.name})`);
+  const senderName = syslog ? 'SyslogSender(standard_senders,syslog_sender_0)' : 'DevoSender(standard_senders,devo_sender_0)';
+  const { sender } = output;
+  let since = now();
+  let sentBefore = sender.linesWritten;
+  return interval(periodMs, scheduler).subscribe(() => {
+    const at = now();
+    const queued = sender.queuedLines();
+    monitor.info(`Number of available senders: 1, sender manager internal queue size: ${queued}`);
+    monitor.info(`Sender: ${senderName}, status: {"internal_queue_size": ${queued}, "is_connection_open": ${sender.connected ? 'True' : 'False'}}`);
+    monitor.info(
+      `Standard - Total number of messages sent: ${sender.linesWritten}, messages sent since "${pythonTime(since)}": ${sender.linesWritten - sentBefore} (elapsed ${((at - since) / 1000).toFixed(3)} seconds)`,
+    );
+    since = at;
+    sentBefore = sender.linesWritten;
+  });
 }

@@ -43,7 +43,8 @@ export interface SenderSnapshot {
 /** A whole collector's telemetry as plain data (what a worker posts to the main thread). */
 export interface TelemetrySnapshot {
   readonly services: readonly ServiceSnapshot[];
-  readonly sender: SenderSnapshot;
+  /** Each output's sender by name, in file order. */
+  readonly outputs: ReadonlyArray<readonly [string, SenderSnapshot]>;
   readonly casbInputs: ReadonlyArray<readonly [string, { readonly rateLimited: number; readonly tokenRenewals: number }]>;
 }
 
@@ -51,18 +52,32 @@ export interface TelemetrySnapshot {
 const MAX_LATENCIES = 10_000;
 
 /**
- * Takes the snapshot of a collector's telemetry. Its sender's write latencies are collected from
- * the call on (its `latencyObserver` is taken over) and handed with each snapshot.
+ * Takes the snapshot of a collector's telemetry. Each output's write latencies are collected
+ * from the call on (its `latencyObserver` is taken over; register the outputs first) and handed
+ * with each snapshot.
  */
 export function telemetrySnapshotter(telemetry: CollectorTelemetry): () => TelemetrySnapshot {
-  let latencies: number[] = [];
-  telemetry.sender.latencyObserver = (seconds) => {
-    if (latencies.length < MAX_LATENCIES) latencies.push(seconds);
+  const latencies = new Map<SenderTelemetry, number[]>();
+  const observe = (sender: SenderTelemetry): number[] => {
+    let list = latencies.get(sender);
+    if (list === undefined) {
+      const taken: number[] = [];
+      list = taken;
+      latencies.set(sender, taken);
+      sender.latencyObserver = (seconds) => {
+        const current = latencies.get(sender)!;
+        if (current.length < MAX_LATENCIES) current.push(seconds);
+      };
+    }
+    return list;
   };
+  for (const [, sender] of telemetry.senders()) observe(sender);
   return () => {
-    const s = telemetry.sender;
-    const taken = latencies;
-    latencies = [];
+    const outputs = telemetry.senders().map(([name, s]) => {
+      const taken = observe(s);
+      latencies.set(s, []);
+      return [name, senderSnapshot(s, taken)] as const;
+    });
     return {
       services: telemetry.services.map((t) => ({
         input: t.input,
@@ -82,22 +97,26 @@ export function telemetrySnapshotter(telemetry: CollectorTelemetry): () => Telem
         pausedSeconds: t.pausedSeconds,
         holds: t.holds,
       })),
-      sender: {
-        connected: s.connected,
-        connections: s.connections,
-        failures: s.failures,
-        connectionsLost: s.connectionsLost,
-        bytesResent: s.bytesResent,
-        failingSince: s.failingSince,
-        linesWritten: s.linesWritten,
-        bytesWritten: s.bytesWritten,
-        queuedLines: s.queuedLines(),
-        unconfirmedBytes: s.unconfirmedBytes(),
-        latencies: taken,
-        lastError: s.lastError,
-      },
+      outputs,
       casbInputs: [...telemetry.casbInputs].map(([id, t]) => [id, { ...t }] as const),
     };
+  };
+}
+
+function senderSnapshot(s: SenderTelemetry, latencies: readonly number[]): SenderSnapshot {
+  return {
+    connected: s.connected,
+    connections: s.connections,
+    failures: s.failures,
+    connectionsLost: s.connectionsLost,
+    bytesResent: s.bytesResent,
+    failingSince: s.failingSince,
+    linesWritten: s.linesWritten,
+    bytesWritten: s.bytesWritten,
+    queuedLines: s.queuedLines(),
+    unconfirmedBytes: s.unconfirmedBytes(),
+    latencies,
+    lastError: s.lastError,
   };
 }
 
@@ -112,8 +131,7 @@ export function addRetired(retired: TelemetrySnapshot | undefined, live: Telemet
   const key = (s: ServiceSnapshot) => `${s.input}/${s.inputId}/${s.service}`;
   const before = new Map(retired.services.map((s) => [key(s), s]));
   const casbBefore = new Map(retired.casbInputs);
-  const r = retired.sender;
-  const l = live.sender;
+  const outputsBefore = new Map(retired.outputs);
   return {
     services: [
       ...live.services.map((s) => {
@@ -141,15 +159,22 @@ export function addRetired(retired: TelemetrySnapshot | undefined, live: Telemet
       }),
       ...before.values(),
     ],
-    sender: {
-      ...l,
-      connections: r.connections + l.connections,
-      failures: r.failures + l.failures,
-      connectionsLost: r.connectionsLost + l.connectionsLost,
-      bytesResent: r.bytesResent + l.bytesResent,
-      linesWritten: r.linesWritten + l.linesWritten,
-      bytesWritten: r.bytesWritten + l.bytesWritten,
-    },
+    outputs: live.outputs.map(([name, l]) => {
+      const r = outputsBefore.get(name);
+      if (r === undefined) return [name, l] as const;
+      return [
+        name,
+        {
+          ...l,
+          connections: r.connections + l.connections,
+          failures: r.failures + l.failures,
+          connectionsLost: r.connectionsLost + l.connectionsLost,
+          bytesResent: r.bytesResent + l.bytesResent,
+          linesWritten: r.linesWritten + l.linesWritten,
+          bytesWritten: r.bytesWritten + l.bytesWritten,
+        },
+      ] as const;
+    }),
     casbInputs: live.casbInputs.map(([id, f]) => {
       const old = casbBefore.get(id);
       return [id, old === undefined ? f : { rateLimited: old.rateLimited + f.rateLimited, tokenRenewals: old.tokenRenewals + f.tokenRenewals }] as const;
@@ -165,7 +190,7 @@ export function retire(snapshot: TelemetrySnapshot): TelemetrySnapshot {
   return {
     ...snapshot,
     services: snapshot.services.map((s) => ({ ...s, connected: false, holds: { sortWindow: 0, sink: 0, dedupKeys: 0, dedupBytes: 0 } })),
-    sender: { ...snapshot.sender, connected: false, failingSince: undefined, queuedLines: 0, unconfirmedBytes: 0, latencies: [] },
+    outputs: snapshot.outputs.map(([name, s]) => [name, { ...s, connected: false, failingSince: undefined, queuedLines: 0, unconfirmedBytes: 0, latencies: [] }] as const),
   };
 }
 
@@ -194,6 +219,23 @@ export function applyServiceSnapshots(telemetry: CollectorTelemetry, snapshot: T
     t.holding(() => holds);
   }
   for (const [id, figures] of snapshot.casbInputs) Object.assign(telemetry.casbInput(id), figures);
+}
+
+/**
+ * Each output's telemetry in the main thread as the sum of the units' figures for it, by output
+ * name (see {@link mergeSenders}); each unit's write latencies go to its output's observer.
+ * `snapshots`: every unit's current figures (see {@link addRetired}).
+ */
+export function applySenderSnapshots(telemetry: CollectorTelemetry, snapshots: readonly TelemetrySnapshot[]): void {
+  const byName = new Map<string, SenderSnapshot[]>();
+  for (const snapshot of snapshots) {
+    for (const [name, sender] of snapshot.outputs) {
+      const list = byName.get(name) ?? [];
+      list.push(sender);
+      byName.set(name, list);
+    }
+  }
+  for (const [name, senders] of byName) mergeSenders(telemetry.output(name), senders);
 }
 
 /**

@@ -5,6 +5,10 @@ import type { Logger } from '../../lib/log/logger';
 import { ConsoleWriter, type ConsoleStream } from '../../lib/sinks/consoleWriter';
 import { DevoSender, type DevoSenderOptions } from '../../lib/sinks/devoSender';
 import type { OutputWriter } from '../../lib/sinks/outputWriter';
+import { BalancedWriter } from '../../lib/sinks/balancedWriter';
+import { FanOutWriter } from '../../lib/sinks/fanOutWriter';
+import type { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
+import type { SeedOutput } from '../../lib/telemetry/seedTraces';
 import type { SenderTelemetry } from '../../lib/telemetry/senderTelemetry';
 import { certificateFiles } from '../../lib/config/certificateFiles';
 
@@ -22,12 +26,23 @@ export interface OutputSenderDeps {
   readonly onFatal?: (error: CollectorError) => void;
 }
 
+/** What {@link outputSender} is built with: {@link OutputSenderDeps} with each output's own telemetry. */
+export type OutputsDeps = Omit<OutputSenderDeps, 'telemetry'> & {
+  /** The telemetry of the output named `name` (one per output). */
+  readonly telemetry: (name: string) => SenderTelemetry;
+};
+
 /**
- * The writer of a config's output (see {@link writerFor}). Used by the single-thread runner (the
- * whole collector's, or a `multiprocessing: true` worker's).
+ * The one writer the pipelines see for a config's outputs: the output's own (see
+ * {@link writerFor}) when there is one; with several, a {@link FanOutWriter} (every batch to every
+ * output) or, with `globals.balanced_output: true`, a {@link BalancedWriter} (each batch to one in
+ * turn), over one writer per output with its own telemetry. `credentials[i]` are `config.outputs[i]`'s.
+ * Used by the single-thread runner (the whole collector's, or a `multiprocessing: true` worker's).
  */
-export function outputSender(config: CollectorConfig, credentials: DevoCredentials, deps: OutputSenderDeps): OutputWriter {
-  return writerFor(config.output, credentials, deps);
+export function outputSender(config: CollectorConfig, credentials: readonly DevoCredentials[], deps: OutputsDeps): OutputWriter {
+  const writers = config.outputs.map((out, i) => writerFor(out, credentials[i] ?? {}, { ...deps, telemetry: deps.telemetry(out.name) }));
+  if (writers.length === 1) return writers[0]!;
+  return config.balancedOutput ? new BalancedWriter(writers) : new FanOutWriter(writers);
 }
 
 /**
@@ -76,6 +91,11 @@ export function writerFor(out: OutputConfig, credentials: DevoCredentials, deps:
     },
     logger: deps.logger.child(`OutputProcess::${out.kind === 'devo' ? 'DevoSender' : 'SyslogSender'}(${out.name})`),
   });
+}
+
+/** Each output of a config with its own telemetry (registered in file order), as the sender traces name them. */
+export function outputTelemetry(config: CollectorConfig, telemetry: CollectorTelemetry): SeedOutput[] {
+  return config.outputs.map((o) => ({ name: o.name, kind: o.kind, sender: telemetry.output(o.name) }));
 }
 
 /** `{ [what]: path }` for a certificate setting that is set. */

@@ -1,7 +1,7 @@
 import { defer, EMPTY, finalize, merge, retry, Subject, timer, type Observable } from 'rxjs';
 import { cleartextWarnings } from '../../lib/config/cleartextWarnings';
 import type { CollectorConfig } from '../../lib/config/collectorConfig';
-import { loadDevoCredentials, type DevoCredentials } from '../../lib/config/devoCredentials';
+import { loadOutputCredentials, type DevoCredentials } from '../../lib/config/devoCredentials';
 import { ConfigError } from '../../lib/config/configError';
 import { describeError, type CollectorError } from '../../lib/errors/collectorError';
 import type { Logger } from '../../lib/log/logger';
@@ -12,7 +12,7 @@ import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
 import { startSeedTraces } from '../../lib/telemetry/seedTraces';
 import { STOP_CONFIRM_MS, STOP_TIMEOUT_MS, type Collector, type CollectorOptions } from './collectorOptions';
 import { stopWaits } from './stopWaits';
-import { outputSender } from './outputSender';
+import { outputSender, outputTelemetry } from './outputSender';
 import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
 import type { Service } from './service';
 import { startWorkers } from './workerSupervisor';
@@ -20,8 +20,8 @@ import { backoffDelay, RESTART_BACKOFF } from '../../lib/flow/backoff';
 
 /** What every start logs once: an unverified relay, cleartext Proofpoint URLs. */
 function startupWarnings(config: CollectorConfig, logger: Logger): void {
-  const out = config.output;
-  if (out.kind !== 'console' && out.insecureSkipServerVerification) {
+  for (const out of config.outputs) {
+    if (out.kind === 'console' || !out.insecureSkipServerVerification) continue;
     logger.warn(
       `outputs.${out.name}.config.insecure_skip_server_verification is true: the Devo relay's identity is NOT verified; anyone on the path can read and alter the events. Use only with a lab relay.`,
     );
@@ -48,7 +48,7 @@ export function startCollector(config: CollectorConfig, options: CollectorOption
 /** {@link startCollector} with the runtime's own knobs: a worker's role, the test hooks. */
 export async function startRuntime(config: CollectorConfig, deps: RunnerInternals): Promise<RuntimeCollector> {
   const { logger } = deps;
-  const { credentials, problems } = await loadDevoCredentials(config.output);
+  const { credentials, problems } = await loadOutputCredentials(config.outputs);
   if (credentials === undefined) throw new ConfigError(config.source, problems);
   if (deps.role === 'worker') return startRunner(config, credentials, deps);
   // An output that can deliver nothing more (standard output closed) stops the collector, as a lost lock does.
@@ -89,12 +89,12 @@ export async function startRuntime(config: CollectorConfig, deps: RunnerInternal
 }
 
 /** The single-thread runner: every service of `config` on one sender (a worker's, or the whole collector's). */
-async function startRunner(config: CollectorConfig, credentials: DevoCredentials, deps: RunnerInternals): Promise<RuntimeCollector> {
+async function startRunner(config: CollectorConfig, credentials: readonly DevoCredentials[], deps: RunnerInternals): Promise<RuntimeCollector> {
   const { logger } = deps;
   const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
   const sender = outputSender(config, credentials, {
     logger,
-    telemetry: telemetry.sender,
+    telemetry: (name) => telemetry.output(name),
     ...(deps.senderTuning === undefined ? {} : { tuning: deps.senderTuning }),
     ...(deps.stdout === undefined ? {} : { stdout: deps.stdout }),
     ...(deps.onOutputFatal === undefined ? {} : { onFatal: deps.onOutputFatal }),
@@ -103,7 +103,7 @@ async function startRunner(config: CollectorConfig, credentials: DevoCredentials
   const http = deps.http ?? config.httpServer;
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
-  const traces = deps.role === 'worker' ? undefined : startSeedTraces({ logger, sender: telemetry.sender, outputName: config.output.name, senderPeriodMs: config.output.senderStatsPeriodMs });
+  const traces = deps.role === 'worker' ? undefined : startSeedTraces({ logger, outputs: outputTelemetry(config, telemetry), senderPeriodMs: config.output.senderStatsPeriodMs });
   if (services.length > 0) sender.open();
   const stop$ = new Subject<void>();
   const stateOf = (service: Service) => telemetry.services.find((t) => t.name === service.name);

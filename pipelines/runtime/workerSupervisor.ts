@@ -5,9 +5,10 @@ import { errorMessage } from '../../lib/errors/collectorError';
 import { HttpEndpoint } from '../../lib/http/httpEndpoint';
 import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
 import { startSeedTraces } from '../../lib/telemetry/seedTraces';
-import { addRetired, applyServiceSnapshots, mergeSenders, retire, type SenderSnapshot, type TelemetrySnapshot } from '../../lib/telemetry/telemetrySnapshot';
+import { addRetired, applySenderSnapshots, applyServiceSnapshots, retire, type TelemetrySnapshot } from '../../lib/telemetry/telemetrySnapshot';
 import { STOP_TIMEOUT_MS } from './collectorOptions';
 import type { RunnerInternals, RuntimeCollector } from './runnerInternals';
+import { outputTelemetry } from './outputSender';
 import { stopWaits } from './stopWaits';
 import type { WorkerInit, WorkerMessage, WorkerRequest } from './workerProtocol';
 import { workerHeapLimit } from './workerHeapLimit';
@@ -51,7 +52,7 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
     const unit = figures(slot);
     // A running worker's services report their own state (their restart back-offs); otherwise the supervisor's stands.
     if (unit !== undefined) applyServiceSnapshots(telemetry, unit, slot.worker !== undefined && slot.snapshot !== undefined && !stopping);
-    mergeSenders(telemetry.sender, slots.map((s) => figures(s)?.sender).filter((s): s is SenderSnapshot => s !== undefined));
+    applySenderSnapshots(telemetry, slots.map((s) => figures(s)).filter((s): s is TelemetrySnapshot => s !== undefined));
   };
   const setState = (slot: Slot, state: 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped') => {
     for (const name of slot.unit.services) {
@@ -80,7 +81,7 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
         if (message.type === 'log') writeLine(message.line);
         else if (message.type === 'telemetry') {
           slot.snapshot = message.snapshot;
-          for (const seconds of message.snapshot.sender.latencies) telemetry.sender.latencyObserver?.(seconds);
+          for (const [name, sender] of message.snapshot.outputs) for (const seconds of sender.latencies) telemetry.output(name).latencyObserver?.(seconds);
           refresh(slot);
         }
       });
@@ -109,9 +110,11 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
   };
 
   const http = deps.http ?? config.httpServer;
+  // Each output's telemetry is registered before the metrics read it.
+  const outputs = outputTelemetry(config, telemetry);
   const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
-  const traces = startSeedTraces({ logger, sender: telemetry.sender, outputName: config.output.name, senderPeriodMs: config.output.senderStatsPeriodMs });
+  const traces = startSeedTraces({ logger, outputs, senderPeriodMs: config.output.senderStatsPeriodMs });
   for (const slot of slots) spawn(slot);
   logger.info(
     `Collector ${config.collector.name} (${config.collector.id}) started with ${units.length} worker thread(s) (multiprocessing, a Devo connection each): ${units.map((u) => `${u.name} [${u.services.join(', ')}]`).join(', ') || 'none'}`,

@@ -64,6 +64,7 @@ const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
   },
   '`globals.debug`': (c) => `\`${String(c.collector.debug)}\``,
   '`globals.multiprocessing`': (c) => `\`${String(c.collector.multiprocessing)}\``,
+  '`globals.balanced_output`': (c) => `\`${String(c.balancedOutput)}\``,
   '`globals.persistence.config.directory_name`': (c) => `\`${path.basename(c.stateDirectory)}\``,
   '`outputs.<name>.config.batch_max_events`, `batch_max_bytes`, `batch_max_delay_ms`': (c) =>
     `${c.output.batch.maxEvents}, ${c.output.batch.maxBytes / 1048576} MiB, ${c.output.batch.maxDelayMs} ms`,

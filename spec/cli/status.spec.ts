@@ -67,6 +67,26 @@ describe('proofpoint-devo-collector status (against a real /status)', function (
     }
   });
 
+  it('with several outputs, prints a row per output and names each output\'s last problem', async () => {
+    const telemetry = await serve();
+    const devo = telemetry.output('devo_1');
+    const relay = telemetry.output('relay_1');
+    devo.opened();
+    devo.written(1, 100, 12_000);
+    relay.failed();
+    relay.queuedLines = () => 1200;
+    relay.unconfirmedBytes = () => 4096;
+    relay.problem('DEVO_CONNECT_FAILED', 'Cannot connect to outputs.relay_1.config.address (127.0.0.1:13000)');
+    const lines: string[] = [];
+    await statusCommand(['--url', endpoint!.url], { out: (l) => lines.push(l), stopSignal: new Promise(() => undefined) });
+    const header = lines.findIndex((l) => l.startsWith('OUTPUT'));
+    expect(lines[header]).to.match(/^OUTPUT\s+CONNECTION\s+WRITTEN\s+QUEUED\s+UNCONFIRMED BYTES\s+FAILING SINCE$/);
+    expect(lines[header + 1]).to.match(/^devo_1\s+connected\s+12,000\s+0\s+0\s+-$/);
+    expect(lines[header + 2]).to.match(/^relay_1\s+FAILING \(DEVO_CONNECT_FAILED\)\s+0\s+1,200\s+4,096\s+\S+Z$/);
+    const problems = lines.slice(lines.indexOf('Last problems:') + 1);
+    expect(problems[0]).to.match(/^ {2}output relay_1 \S+Z DEVO_CONNECT_FAILED: Cannot connect to outputs\.relay_1/);
+  });
+
   it('exits 1 with a hint when the collector cannot be reached', async () => {
     const lines: string[] = [];
     const code = await statusCommand(['--url', 'http://127.0.0.1:1'], { out: (l) => lines.push(l), stopSignal: new Promise(() => undefined) });

@@ -187,7 +187,6 @@ inputs:
         'globals.sender_concurrent_connections',
         'globals.sender_activate_final_queue',
         'globals.generate_collector_details',
-        'globals.balanced_output',
         'globals.max_consumers_for_multiprocessing',
         'globals.max_consumers_for_multithreading',
         'globals.devo_sender_compression_level',
@@ -421,11 +420,29 @@ inputs:
     }
   });
 
-  it('requires exactly one output', async () => {
+  it('requires at least one output', async () => {
     const problems = await problemsOf(() =>
       decodeConfig({ globals: { id: '1', name: 'n' }, outputs: {}, inputs: {} }, { source: 'inline' }),
     );
-    expect(problems).to.deep.equal(['outputs: expected exactly one output (e.g. devo_1), got none']);
+    expect(problems).to.deep.equal(['outputs: expected at least one output (e.g. devo_1), got none']);
+  });
+
+  it('takes several outputs, in file order, with balanced_output; refuses outputs that disagree on the hostname of the shared line', async () => {
+    const outputs = {
+      relay_1: { type: 'syslog', config: { address: '127.0.0.1', hostname: 'edge-1' } },
+      console_1: { type: 'console', config: { hostname: 'edge-1' } },
+    };
+    const config = decodeConfig({ globals: { id: '1', name: 'n', balanced_output: true }, outputs, inputs: {} }, { source: 'inline' });
+    expect(config.outputs.map((o) => `${o.name}:${o.kind}`)).to.deep.equal(['relay_1:syslog', 'console_1:console']);
+    expect(config.output.name).to.equal('relay_1');
+    expect(config.balancedOutput).to.equal(true);
+    expect(config.inertSettings.map((s) => s.path)).not.to.include('globals.balanced_output');
+    const problems = await problemsOf(() =>
+      decodeConfig({ globals: { id: '1', name: 'n' }, outputs: { ...outputs, console_1: { type: 'console', config: { hostname: 'edge-2' } } }, inputs: {} }, { source: 'inline' }),
+    );
+    expect(problems).to.deep.equal([
+      `outputs.console_1.config.hostname: "edge-2" differs from outputs.relay_1's "edge-1": every output gets the same line per event, so set the same hostname on each (or on none)`,
+    ]);
   });
 
   describe('certificates', () => {

@@ -36,6 +36,27 @@ describe('CollectorTelemetry: readiness and /status', () => {
     });
   }
 
+  it('with two outputs: /ready names the failing one, /status shows each (connection, queue, unconfirmed bytes, failing since, last problem)', () => {
+    const { t } = make();
+    const devo = t.output('devo_1');
+    const relay = t.output('relay_1');
+    expect(devo).to.equal(t.sender);
+    devo.opened();
+    devo.queuedLines = () => 5;
+    relay.queuedLines = () => 1200;
+    relay.unconfirmedBytes = () => 4096;
+    relay.failed();
+    relay.problem('DEVO_CONNECT_FAILED', 'Cannot connect to outputs.relay_1.config.address (127.0.0.1:13000)');
+    now += 30_000;
+    expect(t.readiness()).to.include({ ready: false, check: 'devo_connection', output: 'relay_1' });
+    expect((t.readiness() as { detail: string }).detail).to.match(/^nothing delivered to output relay_1 since 1970-01-01T00:16:40\.000Z/);
+    const outputs = t.status().outputs;
+    expect(outputs.map((o) => [o.name, o.connected, o.queuedLines, o.unconfirmedBytes, o.failingSince, o.lastError?.code])).to.deep.equal([
+      ['devo_1', true, 5, 0, null, undefined],
+      ['relay_1', false, 1200, 4096, '1970-01-01T00:16:40.000Z', 'DEVO_CONNECT_FAILED'],
+    ]);
+  });
+
   it('shows each service with its lag, counters, requests and last problem, redacted', () => {
     const { t, message } = make();
     message.counters.received = 10;

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
-import { addRetired, applyServiceSnapshots, mergeSenders, retire, telemetrySnapshotter } from '../../lib/telemetry/telemetrySnapshot';
+import { addRetired, applySenderSnapshots, applyServiceSnapshots, mergeSenders, retire, telemetrySnapshotter, type SenderSnapshot, type TelemetrySnapshot } from '../../lib/telemetry/telemetrySnapshot';
+
+/** The one output's figures of a snapshot. */
+const sender = (snapshot: TelemetrySnapshot): SenderSnapshot => snapshot.outputs[0]![1];
 
 describe('telemetry snapshots (a worker thread reports to the main one)', () => {
   /** A worker's telemetry after some work: `n` events received, `n - 1` sent, one 429. */
@@ -24,11 +27,11 @@ describe('telemetry snapshots (a worker thread reports to the main one)', () => 
 
   it('a restarted worker counts from zero: the unit shows what its dead workers reached plus the live one', () => {
     const first = worker(10).take();
-    expect(first.sender.latencies).to.deep.equal([0.02, 0.04]);
+    expect(sender(first).latencies).to.deep.equal([0.02, 0.04]);
     const retired = retire(first);
     expect(retired.services[0]!.connected).to.equal(false);
     expect(retired.services[0]!.holds.sortWindow).to.equal(0);
-    expect(retired.sender).to.include({ connected: false, queuedLines: 0, linesWritten: 11 });
+    expect(sender(retired)).to.include({ connected: false, queuedLines: 0, linesWritten: 11 });
 
     const live = worker(3).take();
     const unit = addRetired(retired, live);
@@ -37,7 +40,7 @@ describe('telemetry snapshots (a worker thread reports to the main one)', () => 
     expect(unit.services[0]!.connected, 'the live worker says what is now').to.equal(true);
     expect(unit.services[0]!.holds.dedupKeys).to.equal(3);
     expect(unit.services[0]!.lastDeliveredEventTime).to.equal(3_000);
-    expect(unit.sender).to.include({ connections: 2, linesWritten: 15, connected: true });
+    expect(sender(unit)).to.include({ connections: 2, linesWritten: 15, connected: true });
     expect(unit.casbInputs).to.deep.equal([['3', { rateLimited: 2, tokenRenewals: 0 }]]);
     expect(addRetired(undefined, live)).to.equal(live);
 
@@ -63,12 +66,50 @@ describe('telemetry snapshots (a worker thread reports to the main one)', () => 
   });
 
   it("the main thread's sender is the sum of the workers': connected when all are, failing since the first failure", () => {
-    const a = worker(10).take().sender;
-    const b = { ...worker(5).take().sender, connected: false, failingSince: 42 };
+    const a = sender(worker(10).take());
+    const b = { ...sender(worker(5).take()), connected: false, failingSince: 42 };
     const main = new CollectorTelemetry({ id: '1', name: 'c' });
     mergeSenders(main.sender, [a, b]);
     expect(main.sender).to.include({ connected: false, connections: 2, linesWritten: 17, failingSince: 42 });
     mergeSenders(main.sender, [a]);
     expect(main.sender).to.include({ connected: true, linesWritten: 11, failingSince: undefined });
+  });
+
+  it('with several outputs, each worker reports each output by name, and the main thread merges them by name (/ready names the failing one)', () => {
+    const make = (linesDevo: number, relayFailing: boolean) => {
+      const t = new CollectorTelemetry({ id: '1', name: 'c' }, { now: () => 100_000 });
+      const devo = t.output('devo_1');
+      const relay = t.output('relay_1');
+      const take = telemetrySnapshotter(t);
+      devo.opened();
+      devo.written(10, 100, linesDevo);
+      relay.opened();
+      relay.written(30, 100, 2);
+      if (relay.connected && relayFailing) (relay.closed(false), relay.problem('DEVO_CONNECT_FAILED', 'relay_1 refused'));
+      return take();
+    };
+    const a = make(10, false);
+    const b = make(5, true);
+    expect(a.outputs.map(([name, s]) => [name, s.linesWritten, s.latencies])).to.deep.equal([
+      ['devo_1', 10, [0.01]],
+      ['relay_1', 2, [0.03]],
+    ]);
+    const main = new CollectorTelemetry({ id: '1', name: 'c' }, { now: () => 200_000, readinessGraceMs: 1000 });
+    main.output('devo_1');
+    main.output('relay_1');
+    applySenderSnapshots(main, [a, b]);
+    expect(main.output('devo_1')).to.include({ connected: true, linesWritten: 15, failingSince: undefined });
+    expect(main.output('relay_1')).to.include({ connected: false, linesWritten: 4, failingSince: 100_000 });
+    expect(main.readiness()).to.include({ ready: false, check: 'devo_connection', output: 'relay_1' });
+    const retired = retire(b);
+    expect(retired.outputs.map(([name, s]) => [name, s.connected, s.latencies.length])).to.deep.equal([
+      ['devo_1', false, 0],
+      ['relay_1', false, 0],
+    ]);
+    const unit = addRetired(retired, a);
+    expect(unit.outputs.map(([name, s]) => [name, s.linesWritten, s.connections])).to.deep.equal([
+      ['devo_1', 15, 2],
+      ['relay_1', 4, 2],
+    ]);
   });
 });

@@ -153,7 +153,8 @@ export class DevoReceiver {
     gunzip.on('end', () => socket.end());
     // A member cut by a lost connection, or bytes that are not gzip: that connection is done.
     gunzip.on('error', () => socket.destroy());
-    socket.on('close', () => gunzip.destroy());
+    // What arrived is inflated even once the socket is gone (a client's end can close it before the inflater caught up).
+    socket.on('close', () => gunzip.end());
     return { write: (chunk) => gunzip.write(chunk), end: () => gunzip.end() };
   }
 

@@ -263,6 +263,7 @@ describe('casbServices', () => {
       stateDirectory: '/tmp/none',
       inFlight: { maxEvents: 10_000, maxBytes: 1 << 30 },
       output: { hostname: 'h', batch: { maxEvents: 1, maxBytes: 1, maxDelayMs: 1 } },
+      outputs: [{ kind: 'devo', hostname: 'h', batch: { maxEvents: 1, maxBytes: 1, maxDelayMs: 1 } }],
       casb: {
         inputId: '1',
         enabled: true,

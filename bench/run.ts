@@ -10,6 +10,10 @@ import type { InProcessResult } from './benchInProcess';
 import { renderChart } from './benchChart';
 import type { BenchReport, PerEventResult, ThroughputRound } from './benchReport';
 import { DIST, once, scenario, stop, type BenchResult, type ScenarioOptions } from './benchScenario';
+import { describeSoak, soakVerdict, type SoakResult } from './benchSoak';
+import { fitMemory, memoryRow, memoryRuns, memoryTable, type MemoryReport } from './benchMemory';
+import { DEDUP_ENTRY_BYTES } from '../lib/operators/dedupWindow';
+import { DEDUP_MAX_SIZE_IN_MB } from '../lib/config/resolveConfig';
 
 export type { BenchReport, BenchResult, PerEventResult, ThroughputRound } from './benchReport';
 
@@ -55,6 +59,16 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'bench/results' },
       rounds: { type: 'string', default: '3' },
       profile: { type: 'boolean', default: false },
+      'memory-hold-seconds': { type: 'string', default: '30' },
+      'memory-rate': { type: 'string', default: '1000' },
+      'memory-dedup': { type: 'string', default: '16,64,256' },
+      'memory-queue': { type: 'string', default: 'default,4,16,64,256' },
+      'memory-services': { type: 'string', default: '1,3,5' },
+      'soak-seconds': { type: 'string', default: '600' },
+      'soak-rate': { type: 'string', default: '5000' },
+      'soak-window-seconds': { type: 'string', default: '60' },
+      // Default: the default window (dedup_max_size_in_mb) full of 36-character keys, as after an hour.
+      'soak-preload-keys': { type: 'string', default: String(Math.floor((DEDUP_MAX_SIZE_IN_MB * 2 ** 20) / (DEDUP_ENTRY_BYTES + 36))) },
     },
   }).values;
   const n = Number(flags.n);
@@ -174,6 +188,30 @@ async function main(): Promise<void> {
       }
     }
 
+    let soak: SoakResult | undefined;
+    if (wanted.has('soak')) {
+      // Not in the default list: ten minutes at 5 000 events/s, RSS sampled every second.
+      const soakFlags = ['soak-seconds', 'soak-rate', 'soak-window-seconds', 'soak-preload-keys'] as const;
+      const [seconds, soakRate, windowSeconds, preloadKeys] = soakFlags.map((k) => Number(flags[k]));
+      for (const k of soakFlags) if (!(Number(flags[k]) >= (k === 'soak-preload-keys' ? 0 : 1))) throw new Error(`--${k}: a number >= ${k === 'soak-preload-keys' ? 0 : 1}, got ${flags[k]}`);
+      const { rssSamplesMiB = [], ...row } = await measure({ name: `soak ${seconds} s @${soakRate}/s`, forwarder: 'pipeline', total: Math.round(seconds! * soakRate!), rate: soakRate!, sampleRssEveryMs: 1000, ...(preloadKeys! > 0 ? { preloadKeys } : {}) });
+      results.push(row);
+      soak = soakVerdict({ seconds: seconds!, rate: soakRate!, preloadKeys: preloadKeys! > 0 ? preloadKeys! : 0, sampleEveryMs: 1000, samplesMiB: rssSamplesMiB, windowSeconds: windowSeconds! });
+    }
+
+    let memory: MemoryReport | undefined;
+    if (wanted.has('memory')) {
+      const list = (flag: 'memory-dedup' | 'memory-services') => (flags[flag] === '' ? [] : flags[flag].split(',').map(Number));
+      const queue = flags['memory-queue'] === '' ? [] : flags['memory-queue'].split(',').map((q) => (q === 'default' ? ('default' as const) : Number(q)));
+      const plan = { holdSeconds: Number(flags['memory-hold-seconds']), rate: Number(flags['memory-rate']), dedup: list('memory-dedup'), queue, services: list('memory-services') };
+      for (const [k, v] of Object.entries({ 'hold-seconds': plan.holdSeconds, rate: plan.rate, dedup: plan.dedup, queue: plan.queue.filter((q) => q !== 'default'), services: plan.services }))
+        for (const x of [v].flat()) if (!(Number.isInteger(x) && x >= 1)) throw new Error(`--memory-${k}: whole numbers >= 1${k === 'queue' ? ' or default' : ''}, comma-separated; got ${flags[`memory-${k}` as 'memory-rate']}`);
+      const rows = [];
+      for (const { row, options } of memoryRuns(plan)) rows.push(memoryRow(row, await measure({ ...options, forwarder: 'pipeline' })));
+      memory = { plan, rows, fit: fitMemory(rows) };
+      await writeFile(path.join(out, 'memory.md'), `${memoryTable(memory.rows, memory.fit)}\n`);
+    }
+
     const find = (scenarioName: string, forwarder: string) => results.find((r) => r.scenario === scenarioName && r.forwarder === forwarder);
     const ratios: Record<string, number> = {};
     for (const shape of shapes) {
@@ -195,6 +233,8 @@ async function main(): Promise<void> {
       ratios,
       ...(dedup === undefined ? {} : { dedup }),
       ...(perEvent.length === 0 ? {} : { perEvent }),
+      ...(soak === undefined ? {} : { soak }),
+      ...(memory === undefined ? {} : { memory }),
     };
     await writeFile(path.join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(path.join(out, 'bench.svg'), renderChart(report));
@@ -234,6 +274,8 @@ async function main(): Promise<void> {
         const [single, multi] = [idle(false), idle(true)];
         if (single !== undefined && multi !== undefined) console.log(`  idle RSS: ${single.rssMiB.toFixed(1)} MiB on one thread, ${multi.rssMiB.toFixed(1)} MiB with 3 workers: ${((multi.rssMiB - single.rssMiB) / 3).toFixed(1)} MiB per worker`);
       }
+      if (soak !== undefined) console.log(`\n${describeSoak(soak)}`);
+      if (memory !== undefined) console.log(`\npeak RSS by configuration (held ${memory.plan.holdSeconds} s, ${memory.plan.rate} events/s a PoD service):\n${memoryTable(memory.rows, memory.fit)}`);
       console.log(`\nJSON: ${path.join(out, 'bench.json')}; chart: ${path.join(out, 'bench.svg')}`);
     }
   } finally {

@@ -68,6 +68,23 @@ const PRELOADED_KEY_BYTES = DEDUP_ENTRY_BYTES + 36;
 const MESSAGE_3K_BYTES = 3000;
 const MIB = 2 ** 20;
 
+/** The memory scenario's flags (`--memory-hold-seconds`, `--memory-rate`, `--memory-dedup`, `--memory-queue`, `--memory-services`), checked. */
+export function memoryPlan(flags: Readonly<Record<'memory-hold-seconds' | 'memory-rate' | 'memory-dedup' | 'memory-queue' | 'memory-services', string>>): MemoryPlan {
+  const whole = (flag: keyof typeof flags, text: string): number => {
+    const x = Number(text);
+    if (!(Number.isInteger(x) && x >= 1)) throw new Error(`--${flag}: whole numbers >= 1${flag === 'memory-queue' ? ' or default' : ''}, comma-separated; got ${flags[flag]}`);
+    return x;
+  };
+  const list = (flag: keyof typeof flags) => (flags[flag] === '' ? [] : flags[flag].split(','));
+  return {
+    holdSeconds: whole('memory-hold-seconds', flags['memory-hold-seconds']),
+    rate: whole('memory-rate', flags['memory-rate']),
+    dedup: list('memory-dedup').map((x) => whole('memory-dedup', x)),
+    queue: list('memory-queue').map((x) => (x === 'default' ? 'default' : whole('memory-queue', x))),
+    services: list('memory-services').map((x) => whole('memory-services', x)),
+  };
+}
+
 /** The rows of the plan, each with the options of its run (the forwarder is the pipeline). */
 export function memoryRuns(plan: MemoryPlan): Array<{ row: Omit<MemoryRow, 'peakRssMiB' | 'rssMiB' | 'eventsDelivered'>; options: Omit<ScenarioOptions, 'forwarder'> }> {
   const runs: Array<{ row: Omit<MemoryRow, 'peakRssMiB' | 'rssMiB' | 'eventsDelivered'>; options: Omit<ScenarioOptions, 'forwarder'> }> = [];
@@ -99,7 +116,7 @@ export function memoryRuns(plan: MemoryPlan): Array<{ row: Omit<MemoryRow, 'peak
     const label = `1 PoD service, Devo stalled, queue ${queue === 'default' ? 'default (10 000 events)' : `${queue} MiB`}`;
     const queued = Math.min(queueMaxMessages, Math.ceil((queueMaxMiB * MIB) / MESSAGE_3K_BYTES));
     runs.push({
-      row: { kind: 'queue', label, podServices: 1, casbServices: 0, multiprocessing: false, ...defaults, queueMaxMiB, queueMaxMessages, devoStalled: true, dedupFilledMiB: (queued * PRELOADED_KEY_BYTES) / MIB },
+      row: { kind: 'queue', label, podServices: 1, casbServices: 0, multiprocessing: false, ...defaults, queueMaxMiB, queueMaxMessages, devoStalled: true, dedupFilledMiB: 0 },
       options: {
         name: `memory: ${label}`,
         total: Math.ceil(queued * 1.5),
@@ -165,7 +182,7 @@ export function memoryTable(rows: readonly MemoryRow[], fit: MemoryFit): string 
   const f = (x: number) => x.toFixed(x < 10 ? 2 : 0);
   lines.push(
     '',
-    `peak RSS ≈ ${f(fit.baseMiB)} MiB + ${f(fit.perServiceMiB)} MiB × (services − 1) + ${f(fit.perDedupMiB)} × de-dup MiB filled + ${f(fit.perWorkerMiB)} MiB × services with multiprocessing, + up to ${f(fit.stalledDevoMiB)} MiB while Devo stalls`,
+    `peak RSS ≈ ${f(fit.baseMiB)} MiB + ${f(fit.perServiceMiB)} MiB × (services − 1) + ${f(fit.perDedupMiB)} × de-dup MiB filled + ${f(fit.perWorkerMiB)} MiB × services with multiprocessing, + ${fit.stalledDevoMiB > 0 ? `${f(fit.stalledDevoMiB)} MiB` : 'nothing'} while Devo stalls (the most a queue row held over the base: ${f(fit.stalledDevoMiB)} MiB)`,
   );
   return lines.join('\n');
 }

@@ -46,4 +46,6 @@ export interface BenchReport {
   readonly soak?: SoakResult;
   /** Scenario `memory`: peak RSS by configuration, and the formula fitted to it (also `memory.md`). */
   readonly memory?: MemoryReport;
+  /** `--collector-node-options`: the collector's Node options in every run, when given. */
+  readonly collectorNodeOptions?: readonly string[];
 }

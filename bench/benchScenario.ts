@@ -131,6 +131,8 @@ export interface ScenarioOptions {
   readonly stallReceiver?: boolean;
   /** Measure after this long from the session's start instead of waiting for every event (the memory table). */
   readonly holdSeconds?: number;
+  /** Node options of the collector's process (`--collector-node-options`, e.g. the image's `--max-old-space-size`). */
+  readonly nodeOptions?: readonly string[];
   /** Sample the forwarder's RSS this often during the run (the soak: every 1000 ms). */
   readonly sampleRssEveryMs?: number;
 }
@@ -168,7 +170,7 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
       }
       const cli = o.forwarder === 'before' ? o.beforeCli! : CLI;
       const command = [cli, 'run', '--config', 'config.yaml'];
-      const args = [...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), ...command];
+      const args = [...(o.nodeOptions ?? []), ...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), ...command];
       forwarder = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     } else {
       forwarder = fork(path.join(__dirname, 'benchFloor.js'), [JSON.stringify({ url, port: relayPort, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey, type: types[0], ...(o.variant === undefined ? {} : { variant: o.variant }) })]);

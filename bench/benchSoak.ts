@@ -49,3 +49,18 @@ export function describeSoak(s: SoakResult): string {
     `  last window within ${(s.tolerance * 100).toFixed(0)}% of the second: ${s.lastWindowMeanMiB.toFixed(1)} against ${s.secondWindowMeanMiB.toFixed(1)} MiB (${(s.growth * 100).toFixed(1)}%): ${s.pass ? 'PASS' : 'FAIL'}`,
   ].join('\n');
 }
+
+/** The soak's flags (`--soak-seconds`, `--soak-rate`, `--soak-window-seconds`, `--soak-preload-keys`), checked. */
+export function soakPlan(flags: Readonly<Record<'soak-seconds' | 'soak-rate' | 'soak-window-seconds' | 'soak-preload-keys', string>>): {
+  seconds: number;
+  rate: number;
+  windowSeconds: number;
+  preloadKeys: number;
+} {
+  const value = (flag: keyof typeof flags, min: number): number => {
+    const x = Number(flags[flag]);
+    if (!(x >= min)) throw new Error(`--${flag}: a number >= ${min}, got ${flags[flag]}`);
+    return x;
+  };
+  return { seconds: value('soak-seconds', 1), rate: value('soak-rate', 1), windowSeconds: value('soak-window-seconds', 1), preloadKeys: Math.floor(value('soak-preload-keys', 0)) };
+}

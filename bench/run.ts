@@ -10,8 +10,8 @@ import type { InProcessResult } from './benchInProcess';
 import { renderChart } from './benchChart';
 import type { BenchReport, PerEventResult, ThroughputRound } from './benchReport';
 import { DIST, once, scenario, stop, type BenchResult, type ScenarioOptions } from './benchScenario';
-import { describeSoak, soakVerdict, type SoakResult } from './benchSoak';
-import { fitMemory, memoryRow, memoryRuns, memoryTable, type MemoryReport } from './benchMemory';
+import { describeSoak, soakPlan, soakVerdict, type SoakResult } from './benchSoak';
+import { fitMemory, memoryPlan, memoryRow, memoryRuns, memoryTable, type MemoryReport } from './benchMemory';
 import { DEDUP_ENTRY_BYTES } from '../lib/operators/dedupWindow';
 import { DEDUP_MAX_SIZE_IN_MB } from '../lib/config/resolveConfig';
 
@@ -59,6 +59,8 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'bench/results' },
       rounds: { type: 'string', default: '3' },
       profile: { type: 'boolean', default: false },
+      // Node options of the collector's process in every run (e.g. "--max-old-space-size=352").
+      'collector-node-options': { type: 'string', default: '' },
       'memory-hold-seconds': { type: 'string', default: '30' },
       'memory-rate': { type: 'string', default: '1000' },
       'memory-dedup': { type: 'string', default: '16,64,256' },
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
   // `--before DIR`: a checkout of another build (its dist/lib/cli/main.js) measured in the same run.
   const beforeCli = flags.before === undefined ? undefined : path.resolve(flags.before, 'dist', 'lib', 'cli', 'main.js');
   const out = path.resolve(flags.out);
+  const nodeOptions = flags['collector-node-options'].split(' ').filter((x) => x !== '');
   await mkdir(out, { recursive: true });
   const work = await mkdtemp(path.join(tmpdir(), 'pdc-bench-'));
   const log = (text: string) => {
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
     const results: BenchResult[] = [];
     const measure = async (o: ScenarioOptions) => {
       log(`running ${o.name} / ${o.forwarder} …`);
-      const r = await scenario(work, pki, o);
+      const r = await scenario(work, pki, nodeOptions.length === 0 || o.forwarder === 'floor' ? o : { ...o, nodeOptions });
       log(`  ${r.eventsReceived} events in ${r.seconds.toFixed(2)} s: ${r.framesPerSec.toFixed(0)} frames/s, p99 ${r.p99Ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(1)} MiB`);
       return r;
     };
@@ -191,21 +194,15 @@ async function main(): Promise<void> {
     let soak: SoakResult | undefined;
     if (wanted.has('soak')) {
       // Not in the default list: ten minutes at 5 000 events/s, RSS sampled every second.
-      const soakFlags = ['soak-seconds', 'soak-rate', 'soak-window-seconds', 'soak-preload-keys'] as const;
-      const [seconds, soakRate, windowSeconds, preloadKeys] = soakFlags.map((k) => Number(flags[k]));
-      for (const k of soakFlags) if (!(Number(flags[k]) >= (k === 'soak-preload-keys' ? 0 : 1))) throw new Error(`--${k}: a number >= ${k === 'soak-preload-keys' ? 0 : 1}, got ${flags[k]}`);
-      const { rssSamplesMiB = [], ...row } = await measure({ name: `soak ${seconds} s @${soakRate}/s`, forwarder: 'pipeline', total: Math.round(seconds! * soakRate!), rate: soakRate!, sampleRssEveryMs: 1000, ...(preloadKeys! > 0 ? { preloadKeys } : {}) });
+      const { seconds, rate: soakRate, windowSeconds, preloadKeys } = soakPlan(flags);
+      const { rssSamplesMiB = [], ...row } = await measure({ name: `soak ${seconds} s @${soakRate}/s`, forwarder: 'pipeline', total: Math.round(seconds * soakRate), rate: soakRate, sampleRssEveryMs: 1000, ...(preloadKeys > 0 ? { preloadKeys } : {}) });
       results.push(row);
-      soak = soakVerdict({ seconds: seconds!, rate: soakRate!, preloadKeys: preloadKeys! > 0 ? preloadKeys! : 0, sampleEveryMs: 1000, samplesMiB: rssSamplesMiB, windowSeconds: windowSeconds! });
+      soak = soakVerdict({ seconds, rate: soakRate, preloadKeys, sampleEveryMs: 1000, samplesMiB: rssSamplesMiB, windowSeconds });
     }
 
     let memory: MemoryReport | undefined;
     if (wanted.has('memory')) {
-      const list = (flag: 'memory-dedup' | 'memory-services') => (flags[flag] === '' ? [] : flags[flag].split(',').map(Number));
-      const queue = flags['memory-queue'] === '' ? [] : flags['memory-queue'].split(',').map((q) => (q === 'default' ? ('default' as const) : Number(q)));
-      const plan = { holdSeconds: Number(flags['memory-hold-seconds']), rate: Number(flags['memory-rate']), dedup: list('memory-dedup'), queue, services: list('memory-services') };
-      for (const [k, v] of Object.entries({ 'hold-seconds': plan.holdSeconds, rate: plan.rate, dedup: plan.dedup, queue: plan.queue.filter((q) => q !== 'default'), services: plan.services }))
-        for (const x of [v].flat()) if (!(Number.isInteger(x) && x >= 1)) throw new Error(`--memory-${k}: whole numbers >= 1${k === 'queue' ? ' or default' : ''}, comma-separated; got ${flags[`memory-${k}` as 'memory-rate']}`);
+      const plan = memoryPlan(flags);
       const rows = [];
       for (const { row, options } of memoryRuns(plan)) rows.push(memoryRow(row, await measure({ ...options, forwarder: 'pipeline' })));
       memory = { plan, rows, fit: fitMemory(rows) };
@@ -235,6 +232,7 @@ async function main(): Promise<void> {
       ...(perEvent.length === 0 ? {} : { perEvent }),
       ...(soak === undefined ? {} : { soak }),
       ...(memory === undefined ? {} : { memory }),
+      ...(nodeOptions.length === 0 ? {} : { collectorNodeOptions: nodeOptions }),
     };
     await writeFile(path.join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(path.join(out, 'bench.svg'), renderChart(report));
@@ -274,6 +272,7 @@ async function main(): Promise<void> {
         const [single, multi] = [idle(false), idle(true)];
         if (single !== undefined && multi !== undefined) console.log(`  idle RSS: ${single.rssMiB.toFixed(1)} MiB on one thread, ${multi.rssMiB.toFixed(1)} MiB with 3 workers: ${((multi.rssMiB - single.rssMiB) / 3).toFixed(1)} MiB per worker`);
       }
+      if (nodeOptions.length > 0) console.log(`\nthe collector ran with ${nodeOptions.join(' ')}`);
       if (soak !== undefined) console.log(`\n${describeSoak(soak)}`);
       if (memory !== undefined) console.log(`\npeak RSS by configuration (held ${memory.plan.holdSeconds} s, ${memory.plan.rate} events/s a PoD service):\n${memoryTable(memory.rows, memory.fit)}`);
       console.log(`\nJSON: ${path.join(out, 'bench.json')}; chart: ${path.join(out, 'bench.svg')}`);

@@ -172,7 +172,7 @@ export function memoryTable(rows: readonly MemoryRow[], fit: MemoryFit): string 
       `${r.podServices} PoD${r.casbServices > 0 ? ` + ${r.casbServices} CASB` : ''}`,
       String(r.multiprocessing),
       `${r.dedupMaxMiB} (${r.dedupFilledMiB.toFixed(0)})`,
-      `${r.queueMaxMiB} / ${r.queueMaxMessages}${r.devoStalled ? ' (full: Devo stalled)' : ''}`,
+      `${r.queueMaxMiB} / ${r.queueMaxMessages}${r.devoStalled ? ', Devo stalled' : ''}`,
       String(r.eventsDelivered),
       r.peakRssMiB.toFixed(1),
       r.rssMiB.toFixed(1),

@@ -208,13 +208,18 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
     const cpuBefore = await started.then(() => cpuSeconds(forwarder.pid!));
     const sampler = o.sampleRssEveryMs === undefined ? undefined : sampleRss(forwarder.pid!, o.sampleRssEveryMs);
     const threadsBefore = await threadCpuSeconds(forwarder.pid!);
-    const received = await once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number | null; p99: number | null }>(
+    // A forwarder that dies (out of memory in a soak) fails the run at once, rather than at the timeout.
+    const died = new Promise<never>((_, reject) => forwarder.once('exit', (code, signal) => reject(new Error(`the ${o.forwarder} exited (${signal ?? code}) before every event arrived`))));
+    died.catch(() => undefined);
+    const arrived = once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number | null; p99: number | null }>(
       receiver,
       (m) => m['done'] === true,
       'every event',
       // At a rate, the run lasts total / rate seconds (the soak: ten minutes); ten more to drain.
       o.rate > 0 ? 600_000 + (o.total / o.rate) * 1000 : 600_000,
     );
+    arrived.catch(() => undefined); // it rejects too once the children are stopped
+    const received = await Promise.race([arrived, died]);
     const rssSamplesMiB = await sampler?.stop();
     const { started: startedAt } = await started;
     const memory = await rss(forwarder.pid!);

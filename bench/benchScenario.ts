@@ -219,7 +219,10 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
       o.rate > 0 ? 600_000 + (o.total / o.rate) * 1000 : 600_000,
     );
     arrived.catch(() => undefined); // it rejects too once the children are stopped
-    const received = await Promise.race([arrived, died]);
+    const received = await Promise.race([arrived, died]).catch(async (err: unknown) => {
+      await sampler?.stop(); // or its timer keeps the bench alive
+      throw err;
+    });
     const rssSamplesMiB = await sampler?.stop();
     const { started: startedAt } = await started;
     const memory = await rss(forwarder.pid!);

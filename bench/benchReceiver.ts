@@ -14,6 +14,8 @@ interface Options {
   readonly expected: number;
   /** Measure each line's latency from its `ts` (at a rate; a blast's frames are made before it starts). */
   readonly latency: boolean;
+  /** Take each connection and never read it (a Devo that stopped reading): the sender's queue fills. */
+  readonly stall?: boolean;
 }
 
 const NL = 0x0a;
@@ -36,6 +38,11 @@ function run(options: Options): void {
     rejectUnauthorized: true,
   });
   server.on('secureConnection', (socket) => {
+    if (options.stall === true) {
+      socket.pause();
+      socket.on('error', () => undefined);
+      return;
+    }
     // The chunks of a line not yet ended: joined once, when its newline arrives (a 2 MiB line
     // comes in a hundred chunks).
     let carry: Buffer[] = [];
@@ -81,8 +88,9 @@ function run(options: Options): void {
   });
   server.on('tlsClientError', () => undefined);
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as { port: number }).port }));
-  process.on('message', (m: { stop?: boolean }) => {
+  process.on('message', (m: { stop?: boolean; count?: boolean }) => {
     if (m.stop === true) process.exit(0);
+    if (m.count === true) process.send?.({ counted: true, lines, bytes });
   });
 }
 

@@ -1,5 +1,7 @@
 import type { FrameShapeName } from './benchFrames';
 import type { BenchResult } from './benchScenario';
+import type { MemoryReport } from './benchMemory';
+import type { SoakResult } from './benchSoak';
 
 export type { BenchResult } from './benchScenario';
 
@@ -40,4 +42,10 @@ export interface BenchReport {
   readonly dedup?: { readonly keys: number; readonly rssMiB: number; readonly idleRssMiB: number; readonly lruAloneMiB: number; readonly lruAloneLiveMiB: number; readonly overheadMiB: number };
   /** Scenario `per-event`: the pipeline's own cost per event, in process (see benchInProcess.ts), each run and the median. */
   readonly perEvent?: readonly PerEventResult[];
+  /** Scenario `soak`: RSS sampled every second over a long run at a rate, per-window means and the 5% verdict. */
+  readonly soak?: SoakResult;
+  /** Scenario `memory`: peak RSS by configuration, and the formula fitted to it (also `memory.md`). */
+  readonly memory?: MemoryReport;
+  /** `--collector-node-options`: the collector's Node options in every run, when given. */
+  readonly collectorNodeOptions?: readonly string[];
 }

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import type { ThrowawayPkiFiles } from '../lib/cli/writeThrowawayPki';
 import type { FloorVariant } from './benchFloor';
 import { FRAME_SHAPES, type FrameShapeName } from './benchFrames';
+import { readRss as rss, sampleRss } from './benchRss';
+import { benchConfig } from './benchConfig';
 
 // One run of a bench scenario: a source, a receiver and a forwarder (the collector, the `--before`
 // build's collector, or the floor) as child processes, and what /proc says of the forwarder.
@@ -35,6 +37,8 @@ export interface BenchResult {
   readonly cpuPerWallSecond: number;
   /** The share of the forwarder's CPU spent on its busiest thread (1 = everything on one thread). */
   readonly busiestThreadShare: number;
+  /** With `sampleRssEveryMs`: the forwarder's VmRSS (MiB), sampled from the session's start to the last event. */
+  readonly rssSamplesMiB?: readonly number[];
 }
 
 /** This build's `dist` directory. */
@@ -88,13 +92,6 @@ function busiestShare(before: Map<string, number>, after: Map<string, number>): 
   return total > 0 ? Math.max(...used) / total : NaN;
 }
 
-/** Peak and current RSS of a process, from /proc (VmHWM, VmRSS), in MiB. */
-async function rss(pid: number): Promise<{ peak: number; now: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return { peak: kb('VmHWM') / 1024, now: kb('VmRSS') / 1024 };
-}
-
 export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -123,6 +120,21 @@ export interface ScenarioOptions {
   readonly multiprocessing?: boolean;
   /** Idle runs (`total` 0): how long to stay connected before reading the RSS. */
   readonly idleSeconds?: number;
+  /** `dedup_max_size_in_mb` of every service. */
+  readonly dedupMaxMiB?: number;
+  /** `globals.queue_max_size_in_mb` and `queue_max_size_in_messages`. */
+  readonly queueMaxMiB?: number;
+  readonly queueMaxMessages?: number;
+  /** Enable the two CASB services, the stand-in making a record of each every `casbIntervalMs`. */
+  readonly casbIntervalMs?: number;
+  /** The Devo relay takes the connection and never reads it: the collector's queue fills to its bound. */
+  readonly stallReceiver?: boolean;
+  /** Measure after this long from the session's start instead of waiting for every event (the memory table). */
+  readonly holdSeconds?: number;
+  /** Node options of the collector's process (`--collector-node-options`, e.g. the image's `--max-old-space-size`). */
+  readonly nodeOptions?: readonly string[];
+  /** Sample the forwarder's RSS this often during the run (the soak: every 1000 ms). */
+  readonly sampleRssEveryMs?: number;
 }
 
 export async function scenario(work: string, pki: ThrowawayPkiFiles, o: ScenarioOptions): Promise<BenchResult> {
@@ -132,31 +144,23 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
   const duplicates = o.total > 0 ? Math.floor(o.total / 100) : 0;
   const expected = types.length * (o.forwarder === 'floor' ? o.total + duplicates : o.total);
   const certs = { ca: pki.chain, cert: pki.serverCert, key: pki.serverKey };
-  const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [JSON.stringify({ ...certs, expected: Math.max(1, expected), latency: o.rate > 0 })]);
+  const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [JSON.stringify({ ...certs, expected: Math.max(1, expected), latency: o.rate > 0, stall: o.stallReceiver === true })]);
   const source = fork(path.join(__dirname, 'benchSource.js'), [JSON.stringify({ total: o.total, rate: o.rate, duplicates: 0.01, shapes })]);
   const children: ChildProcess[] = [receiver, source];
+  const startCasb = async (intervalMs: number): Promise<string> => {
+    const casb = fork(path.join(__dirname, 'benchCasbSource.js'), [JSON.stringify({ intervalMs })]);
+    children.push(casb);
+    return (await once<{ url: string }>(casb, (m) => 'url' in m, 'the CASB source', 10_000)).url;
+  };
   try {
     const { port: relayPort } = await once<{ port: number }>(receiver, (m) => 'port' in m, 'the receiver', 10_000);
     const { port: sourcePort } = await once<{ port: number }>(source, (m) => 'port' in m, 'the source', 120_000);
     const url = `ws://127.0.0.1:${sourcePort}`;
     let forwarder: ChildProcess;
     if (o.forwarder !== 'floor') {
-      await writeFile(
-        path.join(dir, 'config.yaml'),
-        `globals: { id: "1", name: bench, multiprocessing: ${o.multiprocessing === true} }
-outputs:
-  devo_1:
-    type: devo_platform
-    config: { address: localhost, port: ${relayPort}, type: SSL, chain: ${pki.chain}, cert: ${pki.clientCert}, key: ${pki.clientKey}, hostname: bench }
-inputs:
-  proofpoint_on_demand:
-    id: "1"
-    credentials: { cluster_id: bench_hosted, api_token: bench }
-    override_url_base: ${url}
-    services:
-${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undefined ? '' : `, dedup_max_keys: ${o.dedupMaxKeys}`} }`).join('\n')}
-`,
-      );
+      const casbUrl = o.casbIntervalMs === undefined ? undefined : await startCasb(o.casbIntervalMs);
+      const { dedupMaxKeys, dedupMaxMiB, queueMaxMiB, queueMaxMessages, multiprocessing } = o;
+      await writeFile(path.join(dir, 'config.yaml'), benchConfig({ relayPort, pki, podUrl: url, types, dedupMaxKeys, dedupMaxMiB, queueMaxMiB, queueMaxMessages, multiprocessing, casbUrl }));
       if (o.preloadKeys !== undefined) {
         await mkdir(path.join(dir, 'state'), { recursive: true });
         const expires = Date.now() + 3_600_000;
@@ -166,23 +170,26 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
       }
       const cli = o.forwarder === 'before' ? o.beforeCli! : CLI;
       const command = [cli, 'run', '--config', 'config.yaml'];
-      const args = [...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), ...command];
+      const args = [...(o.nodeOptions ?? []), ...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), ...command];
       forwarder = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     } else {
       forwarder = fork(path.join(__dirname, 'benchFloor.js'), [JSON.stringify({ url, port: relayPort, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey, type: types[0], ...(o.variant === undefined ? {} : { variant: o.variant }) })]);
     }
     children.push(forwarder);
-    if (o.total === 0) {
-      // Idle: connected, nothing to forward.
-      const idleSeconds = o.idleSeconds ?? 10;
+    if (o.total === 0 || o.holdSeconds !== undefined) {
+      // Idle: connected, nothing to forward; or held: events flowing (or piling up) for holdSeconds.
+      if (o.total > 0) await once(source, (m) => 'started' in m, 'the session', 60_000);
+      const idleSeconds = o.holdSeconds ?? o.idleSeconds ?? 10;
       await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
       const memory = await rss(forwarder.pid!);
+      const counted = once<{ lines: number }>(receiver, (m) => m['counted'] === true, 'the count', 10_000);
+      receiver.send({ count: true });
       return {
         scenario: o.name,
         forwarder: o.forwarder,
         ...(o.variant === undefined ? {} : { variant: o.variant }),
         framesSent: 0,
-        eventsReceived: 0,
+        eventsReceived: (await counted).lines,
         seconds: idleSeconds,
         framesPerSec: 0,
         eventsPerSec: 0,
@@ -199,13 +206,24 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
     }
     const started = once<{ started: number }>(source, (m) => 'started' in m, 'the session', 60_000);
     const cpuBefore = await started.then(() => cpuSeconds(forwarder.pid!));
+    const sampler = o.sampleRssEveryMs === undefined ? undefined : sampleRss(forwarder.pid!, o.sampleRssEveryMs);
     const threadsBefore = await threadCpuSeconds(forwarder.pid!);
-    const received = await once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number | null; p99: number | null }>(
+    // A forwarder that dies (out of memory in a soak) fails the run at once, rather than at the timeout.
+    const died = new Promise<never>((_, reject) => forwarder.once('exit', (code, signal) => reject(new Error(`the ${o.forwarder} exited (${signal ?? code}) before every event arrived`))));
+    died.catch(() => undefined);
+    const arrived = once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number | null; p99: number | null }>(
       receiver,
       (m) => m['done'] === true,
       'every event',
-      600_000,
+      // At a rate, the run lasts total / rate seconds (the soak: ten minutes); ten more to drain.
+      o.rate > 0 ? 600_000 + (o.total / o.rate) * 1000 : 600_000,
     );
+    arrived.catch(() => undefined); // it rejects too once the children are stopped
+    const received = await Promise.race([arrived, died]).catch(async (err: unknown) => {
+      await sampler?.stop(); // or its timer keeps the bench alive
+      throw err;
+    });
+    const rssSamplesMiB = await sampler?.stop();
     const { started: startedAt } = await started;
     const memory = await rss(forwarder.pid!);
     const cpu = (await cpuSeconds(forwarder.pid!)) - cpuBefore;
@@ -231,6 +249,7 @@ ${types.map((t) => `      ${t}: { period_in_seconds: 1${o.dedupMaxKeys === undef
       p99Ms: received.p99 ?? NaN,
       peakRssMiB: memory.peak,
       rssMiB: memory.now,
+      ...(rssSamplesMiB === undefined ? {} : { rssSamplesMiB }),
     };
   } finally {
     for (const child of children.reverse()) await stop(child);

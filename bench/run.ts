@@ -10,6 +10,10 @@ import type { InProcessResult } from './benchInProcess';
 import { renderChart } from './benchChart';
 import type { BenchReport, PerEventResult, ThroughputRound } from './benchReport';
 import { DIST, once, scenario, stop, type BenchResult, type ScenarioOptions } from './benchScenario';
+import { describeSoak, soakPlan, soakVerdict, type SoakResult } from './benchSoak';
+import { fitMemory, memoryPlan, memoryRow, memoryRuns, memoryTable, type MemoryReport } from './benchMemory';
+import { DEDUP_ENTRY_BYTES } from '../lib/operators/dedupWindow';
+import { DEDUP_MAX_SIZE_IN_MB } from '../lib/config/resolveConfig';
 
 export type { BenchReport, BenchResult, PerEventResult, ThroughputRound } from './benchReport';
 
@@ -55,6 +59,18 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'bench/results' },
       rounds: { type: 'string', default: '3' },
       profile: { type: 'boolean', default: false },
+      // Node options of the collector's process in every run (e.g. "--max-old-space-size=352").
+      'collector-node-options': { type: 'string', default: '' },
+      'memory-hold-seconds': { type: 'string', default: '30' },
+      'memory-rate': { type: 'string', default: '1000' },
+      'memory-dedup': { type: 'string', default: '16,64,256' },
+      'memory-queue': { type: 'string', default: 'default,4,16,64,256' },
+      'memory-services': { type: 'string', default: '1,3,5' },
+      'soak-seconds': { type: 'string', default: '600' },
+      'soak-rate': { type: 'string', default: '5000' },
+      'soak-window-seconds': { type: 'string', default: '60' },
+      // Default: the default window (dedup_max_size_in_mb) full of 36-character keys, as after an hour.
+      'soak-preload-keys': { type: 'string', default: String(Math.floor((DEDUP_MAX_SIZE_IN_MB * 2 ** 20) / (DEDUP_ENTRY_BYTES + 36))) },
     },
   }).values;
   const n = Number(flags.n);
@@ -67,6 +83,7 @@ async function main(): Promise<void> {
   // `--before DIR`: a checkout of another build (its dist/lib/cli/main.js) measured in the same run.
   const beforeCli = flags.before === undefined ? undefined : path.resolve(flags.before, 'dist', 'lib', 'cli', 'main.js');
   const out = path.resolve(flags.out);
+  const nodeOptions = flags['collector-node-options'].split(' ').filter((x) => x !== '');
   await mkdir(out, { recursive: true });
   const work = await mkdtemp(path.join(tmpdir(), 'pdc-bench-'));
   const log = (text: string) => {
@@ -78,7 +95,7 @@ async function main(): Promise<void> {
     const results: BenchResult[] = [];
     const measure = async (o: ScenarioOptions) => {
       log(`running ${o.name} / ${o.forwarder} …`);
-      const r = await scenario(work, pki, o);
+      const r = await scenario(work, pki, nodeOptions.length === 0 || o.forwarder === 'floor' ? o : { ...o, nodeOptions });
       log(`  ${r.eventsReceived} events in ${r.seconds.toFixed(2)} s: ${r.framesPerSec.toFixed(0)} frames/s, p99 ${r.p99Ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(1)} MiB`);
       return r;
     };
@@ -174,6 +191,24 @@ async function main(): Promise<void> {
       }
     }
 
+    let soak: SoakResult | undefined;
+    if (wanted.has('soak')) {
+      // Not in the default list: ten minutes at 5 000 events/s, RSS sampled every second.
+      const { seconds, rate: soakRate, windowSeconds, preloadKeys } = soakPlan(flags);
+      const { rssSamplesMiB = [], ...row } = await measure({ name: `soak ${seconds} s @${soakRate}/s`, forwarder: 'pipeline', total: Math.round(seconds * soakRate), rate: soakRate, sampleRssEveryMs: 1000, ...(preloadKeys > 0 ? { preloadKeys } : {}) });
+      results.push(row);
+      soak = soakVerdict({ seconds, rate: soakRate, preloadKeys, sampleEveryMs: 1000, samplesMiB: rssSamplesMiB, windowSeconds });
+    }
+
+    let memory: MemoryReport | undefined;
+    if (wanted.has('memory')) {
+      const plan = memoryPlan(flags);
+      const rows = [];
+      for (const { row, options } of memoryRuns(plan)) rows.push(memoryRow(row, await measure({ ...options, forwarder: 'pipeline' })));
+      memory = { plan, rows, fit: fitMemory(rows) };
+      await writeFile(path.join(out, 'memory.md'), `${memoryTable(memory.rows, memory.fit)}\n`);
+    }
+
     const find = (scenarioName: string, forwarder: string) => results.find((r) => r.scenario === scenarioName && r.forwarder === forwarder);
     const ratios: Record<string, number> = {};
     for (const shape of shapes) {
@@ -195,6 +230,9 @@ async function main(): Promise<void> {
       ratios,
       ...(dedup === undefined ? {} : { dedup }),
       ...(perEvent.length === 0 ? {} : { perEvent }),
+      ...(soak === undefined ? {} : { soak }),
+      ...(memory === undefined ? {} : { memory }),
+      ...(nodeOptions.length === 0 ? {} : { collectorNodeOptions: nodeOptions }),
     };
     await writeFile(path.join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFile(path.join(out, 'bench.svg'), renderChart(report));
@@ -234,6 +272,9 @@ async function main(): Promise<void> {
         const [single, multi] = [idle(false), idle(true)];
         if (single !== undefined && multi !== undefined) console.log(`  idle RSS: ${single.rssMiB.toFixed(1)} MiB on one thread, ${multi.rssMiB.toFixed(1)} MiB with 3 workers: ${((multi.rssMiB - single.rssMiB) / 3).toFixed(1)} MiB per worker`);
       }
+      if (nodeOptions.length > 0) console.log(`\nthe collector ran with ${nodeOptions.join(' ')}`);
+      if (soak !== undefined) console.log(`\n${describeSoak(soak)}`);
+      if (memory !== undefined) console.log(`\npeak RSS by configuration (held ${memory.plan.holdSeconds} s, ${memory.plan.rate} events/s a PoD service):\n${memoryTable(memory.rows, memory.fit)}`);
       console.log(`\nJSON: ${path.join(out, 'bench.json')}; chart: ${path.join(out, 'bench.svg')}`);
     }
   } finally {

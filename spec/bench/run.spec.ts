@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import type { MemoryRow } from '../../bench/benchMemory';
 import type { BenchReport } from '../../bench/run';
 import { tempDir } from '../helpers/tempDir';
 
@@ -81,6 +82,70 @@ describe('npm run bench (a small run)', function () {
       expect(idle).to.have.length(2);
       // A worker thread costs memory of its own: three of them are more than one thread.
       expect(idle[1]!.rssMiB).to.be.greaterThan(idle[0]!.rssMiB);
+    } finally {
+      await remove();
+    }
+  });
+  it('soaks: RSS sampled every second over the run, a mean per window, and the last window against the second', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
+      // 12 s at 2 000 events/s in 3 s windows (the real soak: 600 s at 5 000/s in minutes), a small window preloaded.
+      const args = ['--scenarios', 'soak', '--soak-seconds', '12', '--soak-rate', '2000', '--soak-window-seconds', '3', '--soak-preload-keys', '5000', '--json', '--out', dir];
+      const { stdout } = await promisify(execFile)(process.execPath, [script, ...args], { maxBuffer: 4 << 20 });
+      const report = JSON.parse(stdout) as BenchReport;
+      const soak = report.soak!;
+      expect(soak).to.include({ seconds: 12, rate: 2000, preloadKeys: 5000, sampleEveryMs: 1000, windowSeconds: 3, tolerance: 0.05 });
+      // One sample a second from the session's start to the last event (a little drain at the end).
+      expect(soak.samplesMiB.length).to.be.within(11, 16);
+      expect(soak.samplesMiB.every((mib) => mib > 20 && mib < 2048)).to.equal(true);
+      const windows = Math.floor(soak.samplesMiB.length / 3);
+      expect(soak.windowMeansMiB).to.have.length(windows);
+      const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      soak.windowMeansMiB.forEach((m, i) => expect(m).to.be.closeTo(mean(soak.samplesMiB.slice(3 * i, 3 * i + 3)), 1e-9));
+      expect(soak.secondWindowMeanMiB).to.equal(soak.windowMeansMiB[1]);
+      expect(soak.lastWindowMeanMiB).to.equal(soak.windowMeansMiB[windows - 1]);
+      expect(soak.growth).to.be.closeTo(soak.lastWindowMeanMiB / soak.secondWindowMeanMiB - 1, 1e-12);
+      expect(soak.pass).to.equal(Math.abs(soak.growth) <= 0.05);
+      // Its row in the table: every event delivered once, the samples only in `soak`.
+      const row = report.results.find((r) => r.scenario === 'soak 12 s @2000/s')!;
+      expect(row.eventsReceived).to.equal(24_000);
+      expect(row).not.to.have.property('rssSamplesMiB');
+    } finally {
+      await remove();
+    }
+  });
+
+  it('tables peak RSS by configuration: services, multiprocessing, a full de-dup window, a stalled Devo; and fits a formula', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
+      const args = ['--scenarios', 'memory', '--memory-hold-seconds', '3', '--memory-services', '1', '--memory-dedup', '16', '--memory-queue', '16', '--json', '--out', dir];
+      const { stdout } = await promisify(execFile)(process.execPath, [script, ...args], { maxBuffer: 4 << 20 });
+      const { rows, fit } = (JSON.parse(stdout) as BenchReport).memory!;
+      expect(rows.map((r) => r.label)).to.deep.equal([
+        '1 service (1 PoD), multiprocessing false',
+        '1 service (1 PoD), multiprocessing true',
+        '1 PoD service, de-dup window 16 MiB full',
+        '1 PoD service, Devo stalled, queue 16 MiB',
+      ]);
+      const [single, worker, dedup, stalled] = rows as [MemoryRow, MemoryRow, MemoryRow, MemoryRow];
+      for (const r of rows) expect(r.peakRssMiB, r.label).to.be.greaterThan(20).and.at.least(r.rssMiB);
+      // Events flowed, except into the Devo that stopped reading.
+      expect(single.eventsDelivered).to.be.greaterThan(0);
+      expect(stalled.eventsDelivered).to.equal(0);
+      expect(stalled).to.include({ devoStalled: true, queueMaxMiB: 16, queueMaxMessages: 100_000 });
+      // 16 MiB of de-dup keys, and a worker thread, cost memory of their own.
+      expect(dedup).to.include({ dedupMaxMiB: 16, dedupFilledMiB: 16 });
+      expect(dedup.peakRssMiB).to.be.greaterThan(single.peakRssMiB + 8);
+      expect(worker.peakRssMiB).to.be.greaterThan(single.peakRssMiB);
+      expect(fit.baseMiB).to.equal(single.peakRssMiB);
+      expect(fit.perWorkerMiB).to.be.closeTo(worker.peakRssMiB - single.peakRssMiB, 1e-9);
+      expect(fit.perDedupMiB).to.be.closeTo((dedup.peakRssMiB - single.peakRssMiB) / (16 - single.dedupFilledMiB), 1e-9);
+      expect(fit.stalledDevoMiB).to.be.closeTo(stalled.peakRssMiB - single.peakRssMiB, 1e-9);
+      const table = await readFile(path.join(dir, 'memory.md'), 'utf8');
+      for (const r of rows) expect(table).to.include(`| ${r.label} |`);
+      expect(table).to.match(/peak RSS ≈ [\d.]+ MiB \+/);
     } finally {
       await remove();
     }

@@ -13,7 +13,7 @@ const CHUNK_BYTES = 256 * 1024;
 export function* sessionFrames(frames: BenchFrames, options: BlastOptions, time: () => number): Generator<string> {
   const dupEvery = options.duplicates > 0 ? Math.round(1 / options.duplicates) : 0;
   const order = (i: number): number => Math.min(i % 2 === 0 ? i + 1 : i - 1, options.total - 1);
-  for (let index = 0; index < options.total; ) {
+  for (let index = 0; index < options.total;) {
     const frame = frames.frame(order(index), time());
     yield frame;
     index++;
@@ -46,4 +46,3 @@ export function encodeBlast(shape: FrameShapeName, options: BlastOptions): Buffe
   if (size > 0) chunks.push(Buffer.concat(parts, size));
   return chunks;
 }
-

@@ -11,7 +11,14 @@ interface Options {
 
 async function run(options: Options): Promise<void> {
   const timeline = { startTime: Date.now() - 60_000, intervalMs: options.intervalMs };
-  const casb = await CasbSimulator.start({ apiKey: 'bench', clientId: 'bench', clientSecret: 'bench', alerts: { timeline }, events: { timeline }, pageSize: 500 });
+  const casb = await CasbSimulator.start({
+    apiKey: 'bench',
+    clientId: 'bench',
+    clientSecret: 'bench',
+    alerts: { timeline },
+    events: { timeline },
+    pageSize: 500,
+  });
   process.send?.({ url: casb.url });
   process.on('message', (m: { stop?: boolean }) => {
     if (m.stop === true) void casb.stop().then(() => process.exit(0));

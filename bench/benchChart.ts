@@ -43,11 +43,24 @@ export function renderChart(report: BenchReport): string {
   const panels = [
     panel('Throughput per event size: pipeline frames/s ÷ floor frames/s, median round', 'ratio', ratioGroups, (v) => v.toFixed(2), 0.8),
     panel('The pipeline alone: CPU per event in process, median run', 'µs', perEventGroups, (v) => v.toFixed(1)),
-    panel('CPU per frame (throughput runs)', 'µs', byScenario(throughput, (r) => r.cpuMicrosPerEvent), (v) => v.toFixed(1)),
-    panel('Peak RSS of the forwarder, every scenario', 'MiB', byScenario(report.results, (r) => r.peakRssMiB), (v) => v.toFixed(0)),
+    panel(
+      'CPU per frame (throughput runs)',
+      'µs',
+      byScenario(throughput, (r) => r.cpuMicrosPerEvent),
+      (v) => v.toFixed(1),
+    ),
+    panel(
+      'Peak RSS of the forwarder, every scenario',
+      'MiB',
+      byScenario(report.results, (r) => r.peakRssMiB),
+      (v) => v.toFixed(0),
+    ),
   ].filter((p) => p !== '');
   const legend = (['pipeline', 'floor', 'before'] as const)
-    .map((name, i) => `<rect x="${WIDTH - 260 + i * 85}" y="8" width="12" height="12" fill="${COLORS[name]}"/><text x="${WIDTH - 243 + i * 85}" y="18" font-size="11">${name}</text>`)
+    .map(
+      (name, i) =>
+        `<rect x="${WIDTH - 260 + i * 85}" y="8" width="12" height="12" fill="${COLORS[name]}"/><text x="${WIDTH - 243 + i * 85}" y="18" font-size="11">${name}</text>`,
+    )
     .join('');
   const height = PANEL_HEIGHT * panels.length + 40;
   const caption = `${report.machine.cores} × ${report.machine.cpus}, Node ${report.machine.node}, ${report.date.slice(0, 10)}`;
@@ -79,7 +92,9 @@ function panel(title: string, unit: string, groups: readonly Group[], format: (v
           const x = x0 + i * barWidth;
           const rect = `<rect x="${x.toFixed(1)}" y="${y(b.value).toFixed(1)}" width="${(barWidth - 3).toFixed(1)}" height="${(base - y(b.value)).toFixed(1)}" fill="${b.color}"/>`;
           // Values over bars too narrow to hold them would overlap: those stay in the JSON and the table.
-          return barWidth < 15 ? rect : `${rect}<text x="${(x + barWidth / 2 - 1.5).toFixed(1)}" y="${(y(b.value) - 3).toFixed(1)}" font-size="${barWidth < 24 ? 7 : 9}" text-anchor="middle">${format(b.value)}</text>`;
+          return barWidth < 15
+            ? rect
+            : `${rect}<text x="${(x + barWidth / 2 - 1.5).toFixed(1)}" y="${(y(b.value) - 3).toFixed(1)}" font-size="${barWidth < 24 ? 7 : 9}" text-anchor="middle">${format(b.value)}</text>`;
         })
         .join('');
       const cx = 60 + g * groupWidth + groupWidth / 2;

@@ -31,7 +31,10 @@ export function benchConfig(o: BenchConfigOptions): string {
     ...(o.queueMaxMiB === undefined ? [] : [`queue_max_size_in_mb: ${o.queueMaxMiB}`]),
     ...(o.queueMaxMessages === undefined ? [] : [`queue_max_size_in_messages: ${o.queueMaxMessages}`]),
   ];
-  const window = [...(o.dedupMaxKeys === undefined ? [] : [`dedup_max_keys: ${o.dedupMaxKeys}`]), ...(o.dedupMaxMiB === undefined ? [] : [`dedup_max_size_in_mb: ${o.dedupMaxMiB}`])];
+  const window = [
+    ...(o.dedupMaxKeys === undefined ? [] : [`dedup_max_keys: ${o.dedupMaxKeys}`]),
+    ...(o.dedupMaxMiB === undefined ? [] : [`dedup_max_size_in_mb: ${o.dedupMaxMiB}`]),
+  ];
   const pod = `  proofpoint_on_demand:
     id: "1"
     credentials: { cluster_id: bench_hosted, api_token: bench }

@@ -67,10 +67,13 @@ export class BenchFrames {
     }
     for (let i = 0; i < (largeEvery > 0 ? LARGE_TEMPLATES : 0); i++) {
       const target = LARGE_MIN_BYTES * (LARGE_MAX_BYTES / LARGE_MIN_BYTES) ** (i / (LARGE_TEMPLATES - 1));
-      const event = JSON.parse(podEvent(type, i, timeline, { clusterId: 'bench_hosted' })) as Record<string, unknown> & { msgParts: Array<Record<string, unknown>> };
+      const event = JSON.parse(podEvent(type, i, timeline, { clusterId: 'bench_hosted' })) as Record<string, unknown> & {
+        msgParts: Array<Record<string, unknown>>;
+      };
       const part = event.msgParts[0]!;
       const parts: Array<Record<string, unknown>> = [];
-      for (let size = JSON.stringify(event).length; size < target; size += JSON.stringify(part).length + 20) parts.push({ ...part, structureId: String(parts.length) });
+      for (let size = JSON.stringify(event).length; size < target; size += JSON.stringify(part).length + 20)
+        parts.push({ ...part, structureId: String(parts.length) });
       event.msgParts = parts;
       this.large.push(this.template(event, podEventKey(type, i, seed)));
     }
@@ -89,7 +92,10 @@ export class BenchFrames {
   /** Frame `index`, stamped with `time` (UTC ms) as its `ts`, in a local -07:00 offset with microseconds. */
   frame(index: number, time: number): string {
     const { largeEvery } = this.shape;
-    const t = largeEvery > 0 && index % largeEvery === largeEvery >> 1 ? this.large[Math.floor(index / largeEvery) % LARGE_TEMPLATES]! : this.templates[index % TEMPLATES]!;
+    const t =
+      largeEvery > 0 && index % largeEvery === largeEvery >> 1
+        ? this.large[Math.floor(index / largeEvery) % LARGE_TEMPLATES]!
+        : this.templates[index % TEMPLATES]!;
     return `${t.before}"${this.keyField}":"${this.key(index)}"${t.middle}"ts":"${localTs(time)}"${t.after}`;
   }
 

@@ -34,7 +34,12 @@ interface Options {
 /** The few entry points of a build this needs, loaded from its `dist` (the same in both builds). */
 interface Build {
   loadConfig(file: string): Promise<CollectorConfig>;
-  podServices(config: CollectorConfig, writer: DevoWriter, logger: Logger, telemetry: CollectorTelemetry): Array<{ run(stop$: Observable<void>): Observable<unknown> }>;
+  podServices(
+    config: CollectorConfig,
+    writer: DevoWriter,
+    logger: Logger,
+    telemetry: CollectorTelemetry,
+  ): Array<{ run(stop$: Observable<void>): Observable<unknown> }>;
   CollectorTelemetry: new (collector: CollectorConfig['collector']) => CollectorTelemetry;
   silentLogger: Logger;
 }

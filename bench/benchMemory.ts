@@ -69,10 +69,13 @@ const MESSAGE_3K_BYTES = 3000;
 const MIB = 2 ** 20;
 
 /** The memory scenario's flags (`--memory-hold-seconds`, `--memory-rate`, `--memory-dedup`, `--memory-queue`, `--memory-services`), checked. */
-export function memoryPlan(flags: Readonly<Record<'memory-hold-seconds' | 'memory-rate' | 'memory-dedup' | 'memory-queue' | 'memory-services', string>>): MemoryPlan {
+export function memoryPlan(
+  flags: Readonly<Record<'memory-hold-seconds' | 'memory-rate' | 'memory-dedup' | 'memory-queue' | 'memory-services', string>>,
+): MemoryPlan {
   const whole = (flag: keyof typeof flags, text: string): number => {
     const x = Number(text);
-    if (!(Number.isInteger(x) && x >= 1)) throw new Error(`--${flag}: whole numbers >= 1${flag === 'memory-queue' ? ' or default' : ''}, comma-separated; got ${flags[flag]}`);
+    if (!(Number.isInteger(x) && x >= 1))
+      throw new Error(`--${flag}: whole numbers >= 1${flag === 'memory-queue' ? ' or default' : ''}, comma-separated; got ${flags[flag]}`);
     return x;
   };
   const list = (flag: keyof typeof flags) => (flags[flag] === '' ? [] : flags[flag].split(','));
@@ -86,7 +89,9 @@ export function memoryPlan(flags: Readonly<Record<'memory-hold-seconds' | 'memor
 }
 
 /** The rows of the plan, each with the options of its run (the forwarder is the pipeline). */
-export function memoryRuns(plan: MemoryPlan): Array<{ row: Omit<MemoryRow, 'peakRssMiB' | 'rssMiB' | 'eventsDelivered'>; options: Omit<ScenarioOptions, 'forwarder'> }> {
+export function memoryRuns(
+  plan: MemoryPlan,
+): Array<{ row: Omit<MemoryRow, 'peakRssMiB' | 'rssMiB' | 'eventsDelivered'>; options: Omit<ScenarioOptions, 'forwarder'> }> {
   const runs: Array<{ row: Omit<MemoryRow, 'peakRssMiB' | 'rssMiB' | 'eventsDelivered'>; options: Omit<ScenarioOptions, 'forwarder'> }> = [];
   const flowing = plan.rate * (plan.holdSeconds + 60);
   const keysMiB = (services: number) => (services * plan.rate * plan.holdSeconds * PRELOADED_KEY_BYTES) / MIB;
@@ -99,7 +104,15 @@ export function memoryRuns(plan: MemoryPlan): Array<{ row: Omit<MemoryRow, 'peak
       const label = `${services} service${services === 1 ? '' : 's'} (${podServices} PoD${casbServices > 0 ? ` + ${casbServices} CASB` : ''}), multiprocessing ${multiprocessing}`;
       runs.push({
         row: { kind: 'services', label, podServices, casbServices, multiprocessing, ...defaults, dedupFilledMiB: keysMiB(podServices) },
-        options: { name: `memory: ${label}`, total: flowing, rate: plan.rate, shapes: POD_SHAPES.slice(0, podServices), multiprocessing, holdSeconds: plan.holdSeconds, ...(casbServices > 0 ? { casbIntervalMs: 10 } : {}) },
+        options: {
+          name: `memory: ${label}`,
+          total: flowing,
+          rate: plan.rate,
+          shapes: POD_SHAPES.slice(0, podServices),
+          multiprocessing,
+          holdSeconds: plan.holdSeconds,
+          ...(casbServices > 0 ? { casbIntervalMs: 10 } : {}),
+        },
       });
     }
   }
@@ -116,7 +129,18 @@ export function memoryRuns(plan: MemoryPlan): Array<{ row: Omit<MemoryRow, 'peak
     const label = `1 PoD service, Devo stalled, queue ${queue === 'default' ? 'default (10 000 events)' : `${queue} MiB`}`;
     const queued = Math.min(queueMaxMessages, Math.ceil((queueMaxMiB * MIB) / MESSAGE_3K_BYTES));
     runs.push({
-      row: { kind: 'queue', label, podServices: 1, casbServices: 0, multiprocessing: false, ...defaults, queueMaxMiB, queueMaxMessages, devoStalled: true, dedupFilledMiB: 0 },
+      row: {
+        kind: 'queue',
+        label,
+        podServices: 1,
+        casbServices: 0,
+        multiprocessing: false,
+        ...defaults,
+        queueMaxMiB,
+        queueMaxMessages,
+        devoStalled: true,
+        dedupFilledMiB: 0,
+      },
       options: {
         name: `memory: ${label}`,
         total: Math.ceil(queued * 1.5),
@@ -157,14 +181,25 @@ export function fitMemory(rows: readonly MemoryRow[]): MemoryFit {
         return single === undefined ? [] : [[services(r), r.peakRssMiB - single.peakRssMiB] as const];
       }),
   );
-  const perDedupMiB = slope(rows.filter((r) => r.kind === 'dedup').map((r) => [r.dedupFilledMiB - (base?.dedupFilledMiB ?? 0), r.peakRssMiB - baseMiB] as const));
+  const perDedupMiB = slope(
+    rows.filter((r) => r.kind === 'dedup').map((r) => [r.dedupFilledMiB - (base?.dedupFilledMiB ?? 0), r.peakRssMiB - baseMiB] as const),
+  );
   const stalledDevoMiB = Math.max(...rows.filter((r) => r.kind === 'queue').map((r) => r.peakRssMiB - baseMiB));
   return { baseMiB, perServiceMiB, perDedupMiB, perWorkerMiB, stalledDevoMiB: Number.isFinite(stalledDevoMiB) ? stalledDevoMiB : NaN };
 }
 
 /** The table (Markdown) and the fitted formula, as BENCHMARKS.md shows them. */
 export function memoryTable(rows: readonly MemoryRow[], fit: MemoryFit): string {
-  const head = ['configuration', 'services', 'multiprocessing', 'dedup_max_size_in_mb (filled MiB)', 'queue_max_size_in_mb / messages', 'events delivered', 'peak RSS MiB', 'RSS at the end MiB'];
+  const head = [
+    'configuration',
+    'services',
+    'multiprocessing',
+    'dedup_max_size_in_mb (filled MiB)',
+    'queue_max_size_in_mb / messages',
+    'events delivered',
+    'peak RSS MiB',
+    'RSS at the end MiB',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const cells = [

@@ -78,7 +78,9 @@ function run(options: Options): void {
       if (at90 === 0 && lines >= options.expected * 0.9) at90 = now;
       if (!reported && lines >= options.expected) {
         reported = true;
-        const sorted = Array.from(latencies.subarray(0, Math.min(lines, latencies.length))).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+        const sorted = Array.from(latencies.subarray(0, Math.min(lines, latencies.length)))
+          .filter((x) => !Number.isNaN(x))
+          .sort((a, b) => a - b);
         const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
         process.send?.({ done: true, lines, bytes, firstAt, lastAt, at10, at90, p50: pct(0.5), p99: pct(0.99) });
       }

@@ -39,7 +39,14 @@ export interface BenchReport {
    * The de-dup window's memory: the idle collector holding `keys` restored keys, against the idle
    * collector plus lru-cache alone holding as many (`overheadMiB` is what the collector adds).
    */
-  readonly dedup?: { readonly keys: number; readonly rssMiB: number; readonly idleRssMiB: number; readonly lruAloneMiB: number; readonly lruAloneLiveMiB: number; readonly overheadMiB: number };
+  readonly dedup?: {
+    readonly keys: number;
+    readonly rssMiB: number;
+    readonly idleRssMiB: number;
+    readonly lruAloneMiB: number;
+    readonly lruAloneLiveMiB: number;
+    readonly overheadMiB: number;
+  };
   /** Scenario `per-event`: the pipeline's own cost per event, in process (see benchInProcess.ts), each run and the median. */
   readonly perEvent?: readonly PerEventResult[];
   /** Scenario `soak`: RSS sampled every second over a long run at a rate, per-window means and the 5% verdict. */

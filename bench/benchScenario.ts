@@ -144,7 +144,9 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
   const duplicates = o.total > 0 ? Math.floor(o.total / 100) : 0;
   const expected = types.length * (o.forwarder === 'floor' ? o.total + duplicates : o.total);
   const certs = { ca: pki.chain, cert: pki.serverCert, key: pki.serverKey };
-  const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [JSON.stringify({ ...certs, expected: Math.max(1, expected), latency: o.rate > 0, stall: o.stallReceiver === true })]);
+  const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [
+    JSON.stringify({ ...certs, expected: Math.max(1, expected), latency: o.rate > 0, stall: o.stallReceiver === true }),
+  ]);
   const source = fork(path.join(__dirname, 'benchSource.js'), [JSON.stringify({ total: o.total, rate: o.rate, duplicates: 0.01, shapes })]);
   const children: ChildProcess[] = [receiver, source];
   const startCasb = async (intervalMs: number): Promise<string> => {
@@ -160,7 +162,10 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
     if (o.forwarder !== 'floor') {
       const casbUrl = o.casbIntervalMs === undefined ? undefined : await startCasb(o.casbIntervalMs);
       const { dedupMaxKeys, dedupMaxMiB, queueMaxMiB, queueMaxMessages, multiprocessing } = o;
-      await writeFile(path.join(dir, 'config.yaml'), benchConfig({ relayPort, pki, podUrl: url, types, dedupMaxKeys, dedupMaxMiB, queueMaxMiB, queueMaxMessages, multiprocessing, casbUrl }));
+      await writeFile(
+        path.join(dir, 'config.yaml'),
+        benchConfig({ relayPort, pki, podUrl: url, types, dedupMaxKeys, dedupMaxMiB, queueMaxMiB, queueMaxMessages, multiprocessing, casbUrl }),
+      );
       if (o.preloadKeys !== undefined) {
         await mkdir(path.join(dir, 'state'), { recursive: true });
         const expires = Date.now() + 3_600_000;
@@ -173,7 +178,17 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
       const args = [...(o.nodeOptions ?? []), ...(o.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.profileDir]), ...command];
       forwarder = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
     } else {
-      forwarder = fork(path.join(__dirname, 'benchFloor.js'), [JSON.stringify({ url, port: relayPort, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey, type: types[0], ...(o.variant === undefined ? {} : { variant: o.variant }) })]);
+      forwarder = fork(path.join(__dirname, 'benchFloor.js'), [
+        JSON.stringify({
+          url,
+          port: relayPort,
+          ca: pki.chain,
+          cert: pki.clientCert,
+          key: pki.clientKey,
+          type: types[0],
+          ...(o.variant === undefined ? {} : { variant: o.variant }),
+        }),
+      ]);
     }
     children.push(forwarder);
     if (o.total === 0 || o.holdSeconds !== undefined) {
@@ -209,7 +224,9 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
     const sampler = o.sampleRssEveryMs === undefined ? undefined : sampleRss(forwarder.pid!, o.sampleRssEveryMs);
     const threadsBefore = await threadCpuSeconds(forwarder.pid!);
     // A forwarder that dies (out of memory in a soak) fails the run at once, rather than at the timeout.
-    const died = new Promise<never>((_, reject) => forwarder.once('exit', (code, signal) => reject(new Error(`the ${o.forwarder} exited (${signal ?? code}) before every event arrived`))));
+    const died = new Promise<never>((_, reject) =>
+      forwarder.once('exit', (code, signal) => reject(new Error(`the ${o.forwarder} exited (${signal ?? code}) before every event arrived`))),
+    );
     died.catch(() => undefined);
     const arrived = once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number | null; p99: number | null }>(
       receiver,
@@ -255,4 +272,3 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
     for (const child of children.reverse()) await stop(child);
   }
 }
-

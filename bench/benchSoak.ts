@@ -26,7 +26,15 @@ export interface SoakResult {
 }
 
 /** The windows' means and the verdict of a soak's samples. */
-export function soakVerdict(o: { seconds: number; rate: number; preloadKeys: number; sampleEveryMs: number; samplesMiB: readonly number[]; windowSeconds: number; tolerance?: number }): SoakResult {
+export function soakVerdict(o: {
+  seconds: number;
+  rate: number;
+  preloadKeys: number;
+  sampleEveryMs: number;
+  samplesMiB: readonly number[];
+  windowSeconds: number;
+  tolerance?: number;
+}): SoakResult {
   const perWindow = Math.max(1, Math.round((o.windowSeconds * 1000) / o.sampleEveryMs));
   const windowMeansMiB: number[] = [];
   for (let start = 0; start + perWindow <= o.samplesMiB.length; start += perWindow) {
@@ -62,5 +70,10 @@ export function soakPlan(flags: Readonly<Record<'soak-seconds' | 'soak-rate' | '
     if (!(x >= min)) throw new Error(`--${flag}: a number >= ${min}, got ${flags[flag]}`);
     return x;
   };
-  return { seconds: value('soak-seconds', 1), rate: value('soak-rate', 1), windowSeconds: value('soak-window-seconds', 1), preloadKeys: Math.floor(value('soak-preload-keys', 0)) };
+  return {
+    seconds: value('soak-seconds', 1),
+    rate: value('soak-rate', 1),
+    windowSeconds: value('soak-window-seconds', 1),
+    preloadKeys: Math.floor(value('soak-preload-keys', 0)),
+  };
 }

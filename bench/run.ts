@@ -2,7 +2,6 @@ import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { writeThrowawayPki } from '../lib/cli/writeThrowawayPki';
 import { FLOOR_VARIANTS } from './benchFloor';
 import { FRAME_SHAPES, type FrameShapeName } from './benchFrames';
@@ -12,74 +11,21 @@ import type { BenchReport, PerEventResult, ThroughputRound } from './benchReport
 import { DIST, once, scenario, stop, type BenchResult, type ScenarioOptions } from './benchScenario';
 import { describeSoak, soakPlan, soakVerdict, type SoakResult } from './benchSoak';
 import { fitMemory, memoryPlan, memoryRow, memoryRuns, memoryTable, type MemoryReport } from './benchMemory';
-import { DEDUP_ENTRY_BYTES } from '../lib/operators/dedupWindow';
-import { DEDUP_MAX_SIZE_IN_MB } from '../lib/config/resolveConfig';
+import { benchFlags } from './benchFlags';
+import { median, resultsTable } from './benchTable';
 
 export type { BenchReport, BenchResult, PerEventResult, ThroughputRound } from './benchReport';
 
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[(values.length - 1) >> 1]!;
-}
-
-function table(results: readonly BenchResult[]): string {
-  const head = ['scenario', 'forwarder', 'variant', 'events', 'seconds', 'frames/s', 'events/s', 'MiB/s', 'whole-run frames/s', 'CPU µs/frame', 'p50 ms', 'p99 ms', 'peak RSS MiB'];
-  const rows = results.map((r) => [
-    r.scenario,
-    r.forwarder,
-    r.variant ?? '',
-    String(r.eventsReceived),
-    r.seconds.toFixed(2),
-    r.framesPerSec.toFixed(0),
-    r.eventsPerSec.toFixed(0),
-    r.mibPerSec.toFixed(1),
-    r.wholeRunFramesPerSec.toFixed(0),
-    Number.isNaN(r.cpuMicrosPerEvent) ? '-' : r.cpuMicrosPerEvent.toFixed(1),
-    Number.isNaN(r.p50Ms) ? '-' : r.p50Ms.toFixed(0),
-    Number.isNaN(r.p99Ms) ? '-' : r.p99Ms.toFixed(0),
-    r.peakRssMiB.toFixed(1),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  return [line(head), ...rows.map(line)].join('\n');
-}
-
 async function main(): Promise<void> {
-  const flags = parseArgs({
-    options: {
-      n: { type: 'string', default: '200000' },
-      rate: { type: 'string', default: '5000' },
-      'latency-seconds': { type: 'string', default: '20' },
-      'dedup-keys': { type: 'string', default: '1000000' },
-      'workers-n': { type: 'string', default: '100000' },
-      'idle-seconds': { type: 'string', default: '10' },
-      scenarios: { type: 'string', default: 'throughput,per-event,latency,dedup,idle,workers' },
-      shapes: { type: 'string', default: 'maillog,message-1.5k,message-3k,mix' },
-      before: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      out: { type: 'string', default: 'bench/results' },
-      rounds: { type: 'string', default: '3' },
-      profile: { type: 'boolean', default: false },
-      // Node options of the collector's process in every run (e.g. "--max-old-space-size=352").
-      'collector-node-options': { type: 'string', default: '' },
-      'memory-hold-seconds': { type: 'string', default: '30' },
-      'memory-rate': { type: 'string', default: '1000' },
-      'memory-dedup': { type: 'string', default: '16,64,256' },
-      'memory-queue': { type: 'string', default: 'default,4,16,64,256' },
-      'memory-services': { type: 'string', default: '1,3,5' },
-      'soak-seconds': { type: 'string', default: '600' },
-      'soak-rate': { type: 'string', default: '5000' },
-      'soak-window-seconds': { type: 'string', default: '60' },
-      // Default: the default window (dedup_max_size_in_mb) full of 36-character keys, as after an hour.
-      'soak-preload-keys': { type: 'string', default: String(Math.floor((DEDUP_MAX_SIZE_IN_MB * 2 ** 20) / (DEDUP_ENTRY_BYTES + 36))) },
-    },
-  }).values;
+  const flags = benchFlags();
   const n = Number(flags.n);
   const rate = Number(flags.rate);
   const rounds = Number(flags.rounds);
   if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds must be a whole number >= 1, got ${flags.rounds}`);
   const wanted = new Set(flags.scenarios.split(','));
   const shapes = flags.shapes.split(',') as FrameShapeName[];
-  for (const shape of shapes) if (!(shape in FRAME_SHAPES)) throw new Error(`--shapes: unknown shape ${shape} (known: ${Object.keys(FRAME_SHAPES).join(', ')})`);
+  for (const shape of shapes)
+    if (!(shape in FRAME_SHAPES)) throw new Error(`--shapes: unknown shape ${shape} (known: ${Object.keys(FRAME_SHAPES).join(', ')})`);
   // `--before DIR`: a checkout of another build (its dist/lib/cli/main.js) measured in the same run.
   const beforeCli = flags.before === undefined ? undefined : path.resolve(flags.before, 'dist', 'lib', 'cli', 'main.js');
   const out = path.resolve(flags.out);
@@ -96,7 +42,9 @@ async function main(): Promise<void> {
     const measure = async (o: ScenarioOptions) => {
       log(`running ${o.name} / ${o.forwarder} …`);
       const r = await scenario(work, pki, nodeOptions.length === 0 || o.forwarder === 'floor' ? o : { ...o, nodeOptions });
-      log(`  ${r.eventsReceived} events in ${r.seconds.toFixed(2)} s: ${r.framesPerSec.toFixed(0)} frames/s, p99 ${r.p99Ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(1)} MiB`);
+      log(
+        `  ${r.eventsReceived} events in ${r.seconds.toFixed(2)} s: ${r.framesPerSec.toFixed(0)} frames/s, p99 ${r.p99Ms.toFixed(0)} ms, peak RSS ${r.peakRssMiB.toFixed(1)} MiB`,
+      );
       return r;
     };
     const runOne = async (o: ScenarioOptions) => {
@@ -117,7 +65,13 @@ async function main(): Promise<void> {
           const floor = await measure({ ...common, forwarder: 'floor' });
           const pipeline = await measure({ ...common, forwarder: 'pipeline', ...(profileDir === undefined || round > 1 ? {} : { profileDir }) });
           const before = beforeCli === undefined ? undefined : await measure({ ...common, forwarder: 'before', beforeCli });
-          mine.push({ shape, floor, pipeline, ratio: pipeline.framesPerSec / floor.framesPerSec, ...(before === undefined ? {} : { before, beforeRatio: before.framesPerSec / floor.framesPerSec }) });
+          mine.push({
+            shape,
+            floor,
+            pipeline,
+            ratio: pipeline.framesPerSec / floor.framesPerSec,
+            ...(before === undefined ? {} : { before, beforeRatio: before.framesPerSec / floor.framesPerSec }),
+          });
         }
         throughputRounds.push(...mine);
         const median = [...mine].sort((a, b) => a.ratio - b.ratio)[(mine.length - 1) >> 1]!;
@@ -129,7 +83,10 @@ async function main(): Promise<void> {
     if (wanted.has('per-event')) {
       // The pipeline alone, in process, the builds alternated: at least 5 runs each, the median kept.
       const runs = Math.max(5, rounds);
-      const builds: ReadonlyArray<{ build: PerEventResult['build']; dist: string }> = [{ build: 'pipeline', dist: DIST }, ...(beforeCli === undefined ? [] : [{ build: 'before' as const, dist: path.resolve(beforeCli, '..', '..', '..') }])];
+      const builds: ReadonlyArray<{ build: PerEventResult['build']; dist: string }> = [
+        { build: 'pipeline', dist: DIST },
+        ...(beforeCli === undefined ? [] : [{ build: 'before' as const, dist: path.resolve(beforeCli, '..', '..', '..') }]),
+      ];
       for (const shape of shapes) {
         const total = shape === 'mix' ? Math.ceil(n / 10) : n;
         const measured = builds.map(() => ({ wallNs: [] as number[], cpuNs: [] as number[] }));
@@ -137,7 +94,9 @@ async function main(): Promise<void> {
           for (const [i, { dist }] of builds.entries()) {
             log(`running per-event ${shape} / ${builds[i]!.build} (${round + 1} of ${runs}) …`);
             const dir = await mkdtemp(path.join(work, `per-event-${shape}-`));
-            const child = fork(path.join(__dirname, 'benchInProcess.js'), [JSON.stringify({ dist, shape, total, dir, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey })]);
+            const child = fork(path.join(__dirname, 'benchInProcess.js'), [
+              JSON.stringify({ dist, shape, total, dir, ca: pki.chain, cert: pki.clientCert, key: pki.clientKey }),
+            ]);
             const r = await once<InProcessResult>(child, (m) => 'wallNs' in m, 'the in-process run', 300_000);
             await stop(child);
             measured[i]!.wallNs.push(r.wallNs);
@@ -187,7 +146,15 @@ async function main(): Promise<void> {
         await runOne({ name: `workers: 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total, rate: 0, shapes, multiprocessing });
       }
       for (const multiprocessing of [false, true]) {
-        await runOne({ name: `idle, 3 services, multiprocessing ${multiprocessing}`, forwarder: 'pipeline', total: 0, rate: 0, shapes, multiprocessing, idleSeconds });
+        await runOne({
+          name: `idle, 3 services, multiprocessing ${multiprocessing}`,
+          forwarder: 'pipeline',
+          total: 0,
+          rate: 0,
+          shapes,
+          multiprocessing,
+          idleSeconds,
+        });
       }
     }
 
@@ -195,7 +162,14 @@ async function main(): Promise<void> {
     if (wanted.has('soak')) {
       // Not in the default list: ten minutes at 5 000 events/s, RSS sampled every second.
       const { seconds, rate: soakRate, windowSeconds, preloadKeys } = soakPlan(flags);
-      const { rssSamplesMiB = [], ...row } = await measure({ name: `soak ${seconds} s @${soakRate}/s`, forwarder: 'pipeline', total: Math.round(seconds * soakRate), rate: soakRate, sampleRssEveryMs: 1000, ...(preloadKeys > 0 ? { preloadKeys } : {}) });
+      const { rssSamplesMiB = [], ...row } = await measure({
+        name: `soak ${seconds} s @${soakRate}/s`,
+        forwarder: 'pipeline',
+        total: Math.round(seconds * soakRate),
+        rate: soakRate,
+        sampleRssEveryMs: 1000,
+        ...(preloadKeys > 0 ? { preloadKeys } : {}),
+      });
       results.push(row);
       soak = soakVerdict({ seconds, rate: soakRate, preloadKeys, sampleEveryMs: 1000, samplesMiB: rssSamplesMiB, windowSeconds });
     }
@@ -221,7 +195,14 @@ async function main(): Promise<void> {
     const dedup =
       dedupIdle === undefined || idle === undefined || lruAlone === undefined
         ? undefined
-        : { keys: lruAlone.keys, rssMiB: dedupIdle.rssMiB, idleRssMiB: idle.rssMiB, lruAloneMiB: lruAlone.addedMiB, lruAloneLiveMiB: lruAlone.liveMiB, overheadMiB: dedupIdle.rssMiB - idle.rssMiB - lruAlone.addedMiB };
+        : {
+            keys: lruAlone.keys,
+            rssMiB: dedupIdle.rssMiB,
+            idleRssMiB: idle.rssMiB,
+            lruAloneMiB: lruAlone.addedMiB,
+            lruAloneLiveMiB: lruAlone.liveMiB,
+            overheadMiB: dedupIdle.rssMiB - idle.rssMiB - lruAlone.addedMiB,
+          };
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: { cpus: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -239,21 +220,26 @@ async function main(): Promise<void> {
     if (flags.json) console.log(JSON.stringify(report, null, 2));
     else {
       console.log(`\n${report.machine.cores} × ${report.machine.cpus}, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}\n`);
-      console.log(table(results));
+      console.log(resultsTable(results));
       for (const shape of shapes) {
         const mine = throughputRounds.filter((r) => r.shape === shape);
         if (mine.length < 2) continue;
         const percent = (x: number | undefined) => `${((x ?? NaN) * 100).toFixed(1)}%`;
         const peak = Math.max(...mine.map((r) => r.pipeline.peakRssMiB));
-        console.log(`\nthroughput ${shape} rounds: pipeline/floor ${mine.map((r) => percent(r.ratio)).join(', ')}${beforeCli === undefined ? '' : `; before/floor ${mine.map((r) => percent(r.beforeRatio)).join(', ')}`} (the median round is in the table); pipeline peak RSS at most ${peak.toFixed(1)} MiB`);
+        console.log(
+          `\nthroughput ${shape} rounds: pipeline/floor ${mine.map((r) => percent(r.ratio)).join(', ')}${beforeCli === undefined ? '' : `; before/floor ${mine.map((r) => percent(r.beforeRatio)).join(', ')}`} (the median round is in the table); pipeline peak RSS at most ${peak.toFixed(1)} MiB`,
+        );
       }
       for (const [k, v] of Object.entries(ratios)) console.log(`\n${k}: ${(v * 100).toFixed(1)}%`);
       for (const shape of shapes) {
         const mine = perEvent.filter((r) => r.shape === shape);
         if (mine.length === 0) continue;
         const [after, before] = [mine.find((r) => r.build === 'pipeline'), mine.find((r) => r.build === 'before')];
-        const describe = (r: PerEventResult | undefined) => (r === undefined ? '' : `${r.build} ${r.medianWallNs.toFixed(0)} ns wall, ${r.medianCpuNs.toFixed(0)} ns CPU`);
-        console.log(`\nper event, in process, ${shape} (median of ${after?.wallNs.length ?? 0} runs): ${describe(after)}${before === undefined || after === undefined ? '' : `; ${describe(before)}: ${((1 - after.medianCpuNs / before.medianCpuNs) * 100).toFixed(1)}% less CPU`}`);
+        const describe = (r: PerEventResult | undefined) =>
+          r === undefined ? '' : `${r.build} ${r.medianWallNs.toFixed(0)} ns wall, ${r.medianCpuNs.toFixed(0)} ns CPU`;
+        console.log(
+          `\nper event, in process, ${shape} (median of ${after?.wallNs.length ?? 0} runs): ${describe(after)}${before === undefined || after === undefined ? '' : `; ${describe(before)}: ${((1 - after.medianCpuNs / before.medianCpuNs) * 100).toFixed(1)}% less CPU`}`,
+        );
       }
       if (dedup !== undefined) {
         console.log(
@@ -270,11 +256,17 @@ async function main(): Promise<void> {
         }
         const idle = (mp: boolean) => find(`idle, 3 services, multiprocessing ${mp}`, 'pipeline');
         const [single, multi] = [idle(false), idle(true)];
-        if (single !== undefined && multi !== undefined) console.log(`  idle RSS: ${single.rssMiB.toFixed(1)} MiB on one thread, ${multi.rssMiB.toFixed(1)} MiB with 3 workers: ${((multi.rssMiB - single.rssMiB) / 3).toFixed(1)} MiB per worker`);
+        if (single !== undefined && multi !== undefined)
+          console.log(
+            `  idle RSS: ${single.rssMiB.toFixed(1)} MiB on one thread, ${multi.rssMiB.toFixed(1)} MiB with 3 workers: ${((multi.rssMiB - single.rssMiB) / 3).toFixed(1)} MiB per worker`,
+          );
       }
       if (nodeOptions.length > 0) console.log(`\nthe collector ran with ${nodeOptions.join(' ')}`);
       if (soak !== undefined) console.log(`\n${describeSoak(soak)}`);
-      if (memory !== undefined) console.log(`\npeak RSS by configuration (held ${memory.plan.holdSeconds} s, ${memory.plan.rate} events/s a PoD service):\n${memoryTable(memory.rows, memory.fit)}`);
+      if (memory !== undefined)
+        console.log(
+          `\npeak RSS by configuration (held ${memory.plan.holdSeconds} s, ${memory.plan.rate} events/s a PoD service):\n${memoryTable(memory.rows, memory.fit)}`,
+        );
       console.log(`\nJSON: ${path.join(out, 'bench.json')}; chart: ${path.join(out, 'bench.svg')}`);
     }
   } finally {

@@ -44,7 +44,15 @@ async function peakRss(pid: number): Promise<number> {
 
 async function setup(pki: ThrowawayPki, podTotal: number, casbTotal: number, relayOptions: { readBytesPerSecond?: number } = {}) {
   const { dir, remove } = await tempDir('pdc-chaos-');
-  const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 400, total: podTotal, duplicateRate: 0.01, disorderWindow: 4 });
+  const pod = await PodSimulator.start({
+    token: SECRETS.podToken,
+    clusterId: 'acme',
+    types: ['message', 'maillog'],
+    rate: 400,
+    total: podTotal,
+    duplicateRate: 0.01,
+    disorderWindow: 4,
+  });
   const casb = await CasbSimulator.start({
     apiKey: SECRETS.casbKey,
     clientId: 'c',
@@ -84,7 +92,14 @@ async function relayCrashes(pki: ThrowawayPki, crashes: number, random: SeededRa
     collector.kill('SIGTERM');
     await collector.exited;
     const lost = [...s.expected].filter((k) => !s.relay.counts.has(k)).length;
-    return { scenario: `relay killed ${crashes} times`, events: s.expected.size, lost, duplicates: s.relay.duplicates, peakRssMiB: peak, notes: `resend window 8 MiB per crash` };
+    return {
+      scenario: `relay killed ${crashes} times`,
+      events: s.expected.size,
+      lost,
+      duplicates: s.relay.duplicates,
+      peakRssMiB: peak,
+      notes: `resend window 8 MiB per crash`,
+    };
   } finally {
     await collector.dispose();
     await s.teardown();
@@ -145,7 +160,14 @@ async function slowRelay(pki: ThrowawayPki, seconds: number, log: (s: string) =>
     collector.kill('SIGTERM');
     await collector.exited;
     const lost = [...s.expected].filter((k) => !s.relay.counts.has(k)).length;
-    return { scenario: `relay at 1 MiB/s for ${seconds} s`, events: s.expected.size, lost, duplicates: s.relay.duplicates, peakRssMiB: peak, notes: 'then the relay recovers' };
+    return {
+      scenario: `relay at 1 MiB/s for ${seconds} s`,
+      events: s.expected.size,
+      lost,
+      duplicates: s.relay.duplicates,
+      peakRssMiB: peak,
+      notes: 'then the relay recovers',
+    };
   } finally {
     await collector.dispose();
     await s.teardown();

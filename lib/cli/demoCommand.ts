@@ -25,14 +25,20 @@ const DEMO_CASB_SECRET = 'demo-casb-secret-not-a-secret';
 export async function demoCommand(args: string[], io: CommandIo): Promise<number> {
   const flags = parseArgs({
     args,
-    options: { dir: { type: 'string', default: 'demo' }, duration: { type: 'string' }, rate: { type: 'string', default: '20' }, 'http-port': { type: 'string', default: '0' } },
+    options: {
+      dir: { type: 'string', default: 'demo' },
+      duration: { type: 'string' },
+      rate: { type: 'string', default: '20' },
+      'http-port': { type: 'string', default: '0' },
+    },
     strict: true,
   }).values;
   const dir = path.resolve(flags.dir);
   const duration = flags.duration === undefined ? undefined : Number(flags.duration);
   if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration: expected seconds > 0, got "${flags.duration}"`);
   const httpPort = Number(flags['http-port']);
-  if (!(Number.isInteger(httpPort) && httpPort >= 0 && httpPort <= 65535)) throw new UsageError(`--http-port: expected a port (0: any free one), got "${flags['http-port']}"`);
+  if (!(Number.isInteger(httpPort) && httpPort >= 0 && httpPort <= 65535))
+    throw new UsageError(`--http-port: expected a port (0: any free one), got "${flags['http-port']}"`);
   await mkdir(dir, { recursive: true });
   const receivedFile = path.join(dir, 'received.log');
   await writeFile(receivedFile, '');
@@ -40,7 +46,9 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
   // them all as duplicates, and the demo would show nothing.
   const stateDir = path.join(dir, 'state');
   await rm(stateDir, { recursive: true, force: true });
-  io.out(`demo: starting from an empty state in ${stateDir} (the simulators send the same events at every demo, which a kept state would filter out as duplicates)`);
+  io.out(
+    `demo: starting from an empty state in ${stateDir} (the simulators send the same events at every demo, which a kept state would filter out as duplicates)`,
+  );
 
   io.out(`demo: making throwaway certificates in ${path.join(dir, 'certs')}`);
   const pki = await writeThrowawayPki(path.join(dir, 'certs'));
@@ -107,7 +115,9 @@ inputs:
   const config = await loadConfig(configFile, { env: { DEMO_POD_TOKEN: DEMO_TOKEN, DEMO_CASB_SECRET } });
   const logger = createLogger({ redactor: new SecretRedactor(configSecrets(config)), write: io.out });
   const collector = await startCollector(config, { logger, services: defaultServices });
-  io.out(`demo: PoD simulator at ${pod.url}, CASB simulator at ${casb.url}, Devo receiver at localhost:${receiver.port}; the collector runs ${collector.services.join(', ')}`);
+  io.out(
+    `demo: PoD simulator at ${pod.url}, CASB simulator at ${casb.url}, Devo receiver at localhost:${receiver.port}; the collector runs ${collector.services.join(', ')}`,
+  );
   io.out(`demo: events received by the Devo receiver are written to ${receivedFile} (Ctrl-C to stop)`);
   io.out(
     'demo: faults are staged on purpose, to show the collector riding them out; the warnings they cause are expected: ' +
@@ -118,7 +128,9 @@ inputs:
     'demo: in the statistics lines, "generated and sent" and "Total number of messages sent" count what the receiver confirmed reading, ' +
       'which trails what it received by up to a few seconds',
   );
-  io.out(`demo: metrics, health and status at ${collector.httpUrl ?? '(off)'} (/metrics, /ready, /status; or: proofpoint-devo-collector status --url ${collector.httpUrl ?? ''})`);
+  io.out(
+    `demo: metrics, health and status at ${collector.httpUrl ?? '(off)'} (/metrics, /ready, /status; or: proofpoint-devo-collector status --url ${collector.httpUrl ?? ''})`,
+  );
 
   const ratio = () => {
     const r = receiver.stats;

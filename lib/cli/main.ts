@@ -84,7 +84,6 @@ function requireConfig(value: string | undefined): string {
   return value;
 }
 
-
 function commandIo(): CommandIo {
   return {
     out: stdout,
@@ -135,12 +134,17 @@ function httpFlag(value: string | undefined): { address: string; port: number } 
   if (value === undefined) return undefined;
   const match = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(value);
   const port = Number(match?.[2]);
-  if (match === null || !(port >= 0 && port <= 65535)) throw new UsageError(`--http expects ADDRESS:PORT (e.g. 0.0.0.0:9464; port 0: any free one) or PORT, got ${JSON.stringify(value)}`);
+  if (match === null || !(port >= 0 && port <= 65535))
+    throw new UsageError(`--http expects ADDRESS:PORT (e.g. 0.0.0.0:9464; port 0: any free one) or PORT, got ${JSON.stringify(value)}`);
   return { address: match[1] === undefined || match[1] === '' ? '127.0.0.1' : match[1], port };
 }
 
 async function run(args: string[]): Promise<number> {
-  const flags = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, certs: { type: 'string' }, http: { type: 'string' } }, strict: true }).values;
+  const flags = parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, certs: { type: 'string' }, http: { type: 'string' } },
+    strict: true,
+  }).values;
   const file = requireConfig(flags.config);
   const http = httpFlag(flags.http);
   const config = await loadConfig(file, loadOptions(flags));
@@ -156,7 +160,13 @@ async function run(args: string[]): Promise<number> {
     const keyMode = await keyFileModeWarning(outputKey(output));
     if (keyMode !== undefined) logger.warn(keyMode);
   }
-  const collector = await startCollector(config, { logger, services: defaultServices, writeLine: logLine, stdout: process.stdout, ...(http === undefined ? {} : { http }) });
+  const collector = await startCollector(config, {
+    logger,
+    services: defaultServices,
+    writeLine: logLine,
+    stdout: process.stdout,
+    ...(http === undefined ? {} : { http }),
+  });
   if (collector.services.length === 0) {
     logger.error(`No enabled service in ${file}: enable one under inputs.proofpoint_on_demand.services or inputs.proofpoint_casb.services`);
     await collector.stop();

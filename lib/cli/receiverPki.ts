@@ -65,7 +65,8 @@ function validityWarning(pem: string, file: string, remedy: string, now: number)
 export async function receiverPki(flags: ReceiverPkiFlags, now = Date.now()): Promise<ReceiverPki> {
   const own = (['ca', 'cert', 'key'] as const).filter((flag) => flags[flag] !== undefined);
   if (own.length > 0) {
-    if (flags.pki !== undefined) throw new UsageError('--pki DIR and --ca/--cert/--key exclude each other: give the directory of a throwaway PKI, or your own three files');
+    if (flags.pki !== undefined)
+      throw new UsageError('--pki DIR and --ca/--cert/--key exclude each other: give the directory of a throwaway PKI, or your own three files');
     const missing = (['ca', 'cert', 'key'] as const).filter((flag) => flags[flag] === undefined);
     if (missing.length > 0) throw new UsageError(`--ca, --cert and --key go together: ${missing.map((f) => `--${f}`).join(' and ')} missing`);
     const [ca, cert, key] = [path.resolve(flags.ca!), path.resolve(flags.cert!), path.resolve(flags.key!)];
@@ -79,7 +80,10 @@ export async function receiverPki(flags: ReceiverPkiFlags, now = Date.now()): Pr
     };
   }
   const dir = path.resolve(flags.pki ?? path.join('demo', 'certs'));
-  const files = Object.fromEntries(Object.entries(PKI_FILE_NAMES).map(([name, file]) => [name, path.join(dir, file)])) as Record<keyof typeof PKI_FILE_NAMES, string>;
+  const files = Object.fromEntries(Object.entries(PKI_FILE_NAMES).map(([name, file]) => [name, path.join(dir, file)])) as Record<
+    keyof typeof PKI_FILE_NAMES,
+    string
+  >;
   const present = await Promise.all(Object.values(files).map(exists));
   const clientFiles = `chain ${files.chain}, cert ${files.clientCert}, key ${files.clientKey}`;
   if (present.every((p) => !p)) {
@@ -93,7 +97,9 @@ export async function receiverPki(flags: ReceiverPkiFlags, now = Date.now()): Pr
   }
   if (!present.every((p) => p)) {
     const absent = Object.values(files).filter((_, i) => !present[i]);
-    throw new UsageError(`--pki ${dir} holds part of a PKI only (missing ${absent.join(', ')}): restore them, or empty the directory to get a new one (collectors configured with the old files then need the new ones)`);
+    throw new UsageError(
+      `--pki ${dir} holds part of a PKI only (missing ${absent.join(', ')}): restore them, or empty the directory to get a new one (collectors configured with the old files then need the new ones)`,
+    );
   }
   const pem = { ca: await readFlag('pki', files.chain), cert: await readFlag('pki', files.serverCert), key: await readFlag('pki', files.serverKey) };
   return {

@@ -176,6 +176,8 @@ async function simulateCasb(args: string[], io: CommandIo): Promise<number> {
   await io.stopSignal;
   const stats = sim.stats;
   await sim.stop();
-  io.out(`Served ${stats.alertsServed} alert(s) and ${stats.eventsServed} event(s); ${stats.tokensIssued} token(s), ${stats.rateLimited} 429(s), ${stats.failures} failure(s)`);
+  io.out(
+    `Served ${stats.alertsServed} alert(s) and ${stats.eventsServed} event(s); ${stats.tokensIssued} token(s), ${stats.rateLimited} 429(s), ${stats.failures} failure(s)`,
+  );
   return 0;
 }

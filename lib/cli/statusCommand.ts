@@ -9,7 +9,11 @@ const CLEAR_SCREEN = '\u001b[2J\u001b[H';
 /** A table: a heading row, then rows, columns padded to their widest cell. */
 function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)];
 }
 
@@ -47,7 +51,9 @@ export function renderStatus(status: CollectorStatus, url: string): string[] {
           ['OUTPUT', 'CONNECTION', 'WRITTEN', 'QUEUED', 'UNCONFIRMED BYTES', 'FAILING SINCE'],
           outputs.map((o) => [o.name, connection(o), count(o.linesWritten), count(o.queuedLines), count(o.unconfirmedBytes), o.failingSince ?? '-']),
         )
-      : [`Devo: ${out.failingSince !== null ? `FAILING since ${out.failingSince}${out.lastError?.code === undefined ? '' : ` (${out.lastError.code})`}` : out.connected ? 'connected' : 'idle'}; ${count(out.linesWritten)} lines written, ${count(out.queuedLines)} queued, ${count(out.unconfirmedBytes)} bytes awaiting confirmation`]),
+      : [
+          `Devo: ${out.failingSince !== null ? `FAILING since ${out.failingSince}${out.lastError?.code === undefined ? '' : ` (${out.lastError.code})`}` : out.connected ? 'connected' : 'idle'}; ${count(out.linesWritten)} lines written, ${count(out.queuedLines)} queued, ${count(out.unconfirmedBytes)} bytes awaiting confirmation`,
+        ]),
     '',
     ...table(
       ['SERVICE', 'STATE', 'SOURCE', 'LAG', 'RECEIVED', 'DUPLICATES', 'DEAD', 'SENT', 'HELD', 'PAUSED', 'LAST COMMIT'],
@@ -69,7 +75,9 @@ export function renderStatus(status: CollectorStatus, url: string): string[] {
   const problems = [
     ...(several
       ? outputs.flatMap((o) => (o.lastError === null ? [] : [{ name: `output ${o.name}`, error: o.lastError }]))
-      : out.lastError === null || out.lastError === undefined ? [] : [{ name: 'output', error: out.lastError }]),
+      : out.lastError === null || out.lastError === undefined
+        ? []
+        : [{ name: 'output', error: out.lastError }]),
     ...status.services.flatMap((s) => (s.lastError === null ? [] : [{ name: s.name, error: s.lastError }])),
   ];
   if (problems.length > 0) {
@@ -85,9 +93,17 @@ export function renderStatus(status: CollectorStatus, url: string): string[] {
  * clearing the screen on a terminal (`io.terminal`), else printing each refresh after a line with
  * its time. Exit 0, or 1 when the collector cannot be reached or answers oddly.
  */
-export async function statusCommand(args: string[], io: CommandIo, fetchText: (url: string) => Promise<{ status: number; text: string }> = fetchStatus): Promise<number> {
-  const flags = parseArgs({ args, options: { url: { type: 'string' }, watch: { type: 'boolean', default: false }, interval: { type: 'string', default: '2' } }, strict: true }).values;
-  if (flags.url === undefined) throw new UsageError('--url http://HOST:PORT (the collector\'s globals.http_server or run --http) is required');
+export async function statusCommand(
+  args: string[],
+  io: CommandIo,
+  fetchText: (url: string) => Promise<{ status: number; text: string }> = fetchStatus,
+): Promise<number> {
+  const flags = parseArgs({
+    args,
+    options: { url: { type: 'string' }, watch: { type: 'boolean', default: false }, interval: { type: 'string', default: '2' } },
+    strict: true,
+  }).values;
+  if (flags.url === undefined) throw new UsageError("--url http://HOST:PORT (the collector's globals.http_server or run --http) is required");
   const base = flags.url.replace(/\/+$/, '');
   const seconds = Number(flags.interval);
   if (!(seconds > 0)) throw new UsageError(`--interval must be a positive number of seconds, got ${flags.interval}`);

@@ -15,14 +15,17 @@ export interface CertificatePaths {
  */
 export function certificateFiles(paths: CertificatePaths): () => { ca?: Buffer; cert?: Buffer; key?: Buffer } | undefined {
   const entries = Object.entries(paths).filter((e): e is [keyof CertificatePaths, string] => e[1] !== undefined);
-  const stamp = () => entries.map(([, file]) => {
-    try {
-      const s = statSync(file);
-      return `${s.size}:${s.mtimeMs}:${s.ino}`;
-    } catch {
-      return 'unreadable';
-    }
-  }).join('|');
+  const stamp = () =>
+    entries
+      .map(([, file]) => {
+        try {
+          const s = statSync(file);
+          return `${s.size}:${s.mtimeMs}:${s.ino}`;
+        } catch {
+          return 'unreadable';
+        }
+      })
+      .join('|');
   let seen = stamp();
   return () => {
     const now = stamp();

@@ -75,7 +75,10 @@ function cleartextOrigin(urlBase: string, scheme: 'ws:' | 'http:'): string | und
 }
 
 function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === 'localhost') return true;
   try {
     return LOOPBACK.check(host, host.includes(':') ? 'ipv6' : 'ipv4');

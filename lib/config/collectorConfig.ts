@@ -213,6 +213,11 @@ export interface CollectorConfig {
 
 /** The secrets of a configuration, to be redacted from every log line. */
 export function configSecrets(config: CollectorConfig): string[] {
-  const secrets = [config.pod?.apiToken, config.casb?.apiKey, config.casb?.clientSecret, ...config.outputs.map((o) => (o.kind === 'console' ? undefined : o.keyPassphrase))];
+  const secrets = [
+    config.pod?.apiToken,
+    config.casb?.apiKey,
+    config.casb?.clientSecret,
+    ...config.outputs.map((o) => (o.kind === 'console' ? undefined : o.keyPassphrase)),
+  ];
   return secrets.filter((s): s is string => s !== undefined);
 }

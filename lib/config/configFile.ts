@@ -64,11 +64,7 @@ const Globals = strictStruct(
 );
 
 /** One entry of an input's `requests_limits`: at most `number_of_requests` per `period`. */
-const RequestsLimit = strictStruct(
-  'a mapping with period and number_of_requests',
-  { period: PeriodSeconds, number_of_requests: PositiveInt },
-  {},
-);
+const RequestsLimit = strictStruct('a mapping with period and number_of_requests', { period: PeriodSeconds, number_of_requests: PositiveInt }, {});
 
 /** An input's `requests_limits`, as Devo's collector SDK takes it. */
 const RequestsLimits = t.array(RequestsLimit, 'a list of {period, number_of_requests}');
@@ -92,11 +88,15 @@ const PodInput = strictStruct(
   {
     id: Identifier(1, 5),
     credentials: strictStruct('a mapping with cluster_id and api_token', { cluster_id: SingleLineId, api_token: Secret }, {}),
-    services: strictStruct('a mapping of services (message, maillog, audit)', {}, {
-      message: PodService,
-      maillog: PodService,
-      audit: PodService,
-    }),
+    services: strictStruct(
+      'a mapping of services (message, maillog, audit)',
+      {},
+      {
+        message: PodService,
+        maillog: PodService,
+        audit: PodService,
+      },
+    ),
   },
   {
     enabled: Bool,
@@ -116,11 +116,7 @@ const CasbInput = strictStruct(
   'a mapping with id, credentials and services',
   {
     id: Identifier(1, 5),
-    credentials: strictStruct(
-      'a mapping with api_key, client_id and client_secret',
-      { api_key: Secret, client_id: SingleLineId, client_secret: Secret },
-      {},
-    ),
+    credentials: strictStruct('a mapping with api_key, client_id and client_secret', { api_key: Secret, client_id: SingleLineId, client_secret: Secret }, {}),
     services: strictStruct('a mapping of services (alerts, events)', {}, { alerts: CasbService, events: CasbService }),
   },
   {

@@ -74,7 +74,8 @@ function keyProblem(output: TlsFiles & { readonly key: FileSetting }, key: Buffe
   if (encrypted && output.keyPassphrase === undefined) {
     return `${passphrase}: the key in ${output.key.path} (${output.key.setting}) is encrypted: set key_passphrase (a \${NAME} reference keeps it out of the file)`;
   }
-  if (encrypted || code === 'ERR_OSSL_BAD_DECRYPT') return `${passphrase}: does not open the encrypted key in ${output.key.path} (${output.key.setting}): correct it`;
+  if (encrypted || code === 'ERR_OSSL_BAD_DECRYPT')
+    return `${passphrase}: does not open the encrypted key in ${output.key.path} (${output.key.setting}): correct it`;
   return `${output.key.setting}: ${output.key.path} is not a usable PEM private key (${errorMessage(err)})`;
 }
 
@@ -94,7 +95,10 @@ export async function loadDevoCredentials(output: OutputConfig, now = Date.now()
  * {@link loadDevoCredentials} of every output, in order: the credentials of each (all or none),
  * and every output's problems.
  */
-export async function loadOutputCredentials(outputs: readonly OutputConfig[], now = Date.now()): Promise<{ credentials?: DevoCredentials[]; problems: string[] }> {
+export async function loadOutputCredentials(
+  outputs: readonly OutputConfig[],
+  now = Date.now(),
+): Promise<{ credentials?: DevoCredentials[]; problems: string[] }> {
   const loaded = await Promise.all(outputs.map((o) => loadDevoCredentials(o, now)));
   const problems = loaded.flatMap((l) => l.problems);
   const credentials = loaded.map((l) => l.credentials);

@@ -56,8 +56,7 @@ export function compressionInertReason(key: string, globals: Globals, outputs: O
       : `globals.${THRESHOLD} is above 1 (${GZIP_THRESHOLD_DEFAULT} when not set, as in Devo's SDK), so nothing is compressed`;
   }
   const reasons: string[] = [];
-  if (plain.length > 0)
-    reasons.push(`on ${named(plain)}: only devo_platform and relay outputs compress (a syslog relay and standard output get plain lines)`);
+  if (plain.length > 0) reasons.push(`on ${named(plain)}: only devo_platform and relay outputs compress (a syslog relay and standard output get plain lines)`);
   const threshold = globals.devo_sender_threshold_for_using_gzip_in_transport_layer;
   if (key === THRESHOLD && threshold !== undefined && threshold >= 0 && devo.length > 0) {
     reasons.push(

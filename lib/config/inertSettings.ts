@@ -3,14 +3,18 @@ import type { CollectorConfig, InertSetting } from './collectorConfig';
 import type { ConfigFile } from './configFile';
 import { compressionInertReason } from './gzipCompression';
 
-const ONE_THREAD = 'globals.multiprocessing alone decides: false, one thread and one Devo connection for every service; true, one of each per PoD service and per CASB input';
+const ONE_THREAD =
+  'globals.multiprocessing alone decides: false, one thread and one Devo connection for every service; true, one of each per PoD service and per CASB input';
 const RECONNECT = 'a lost connection is replaced with capped exponential backoff and jitter, with no limit of tries';
 const RESEND = 'a batch counts as delivered only once the relay confirmed reading it, and is written again on the next connection until then';
 
 /** Why a setting has no effect here; a function when that depends on the rest of the file (undefined: it has one). */
 type Reason = string | ((file: ConfigFile) => string | undefined);
 
-const compression = (key: string): Reason => (file) => compressionInertReason(key, file.globals, file.outputs);
+const compression =
+  (key: string): Reason =>
+  (file) =>
+    compressionInertReason(key, file.globals, file.outputs);
 
 /** Settings of Devo's `globals` that have no effect here, and why. */
 const GLOBALS: Readonly<Record<string, Reason>> = {
@@ -69,7 +73,7 @@ export function findInertSettings(file: ConfigFile): InertSetting[] {
     const config: { readonly period_sender_stats_in_seconds?: number } = output.config ?? {};
     settings.push(...present(prefix, config, OUTPUT, file));
     if (config.period_sender_stats_in_seconds !== undefined && file.globals.sender_stats_period_in_sec !== undefined) {
-      settings.push({ path: `${prefix}.period_sender_stats_in_seconds`, reason: 'globals.sender_stats_period_in_sec overrides it, as in Devo\'s collector' });
+      settings.push({ path: `${prefix}.period_sender_stats_in_seconds`, reason: "globals.sender_stats_period_in_sec overrides it, as in Devo's collector" });
     }
   }
   const pod = file.inputs.proofpoint_on_demand;

@@ -80,7 +80,11 @@ function renameAliases(config: Record<string, unknown>, c: t.Context): { value: 
   for (const [alias, name] of ALIASES) {
     if (value[alias] === undefined || value[alias] === null) continue;
     if (value[name] !== undefined && value[name] !== null) {
-      errors.push({ value: value[alias], context: t.appendContext(c, alias, t.unknown, value[alias]), message: `set either ${name} or ${alias}, not both (${alias} is Devo's other spelling of ${name})` });
+      errors.push({
+        value: value[alias],
+        context: t.appendContext(c, alias, t.unknown, value[alias]),
+        message: `set either ${name} or ${alias}, not both (${alias} is Devo's other spelling of ${name})`,
+      });
       delete value[alias];
       continue;
     }
@@ -92,7 +96,11 @@ function renameAliases(config: Record<string, unknown>, c: t.Context): { value: 
 
 function configCodec(type: OutputType): t.Type<Record<string, unknown>, Record<string, unknown>, unknown> {
   const kind = OUTPUT_TYPES[type];
-  return (kind === 'devo' ? DevoPlatformConfig : kind === 'syslog' ? SyslogConfig : ConsoleConfig) as unknown as t.Type<Record<string, unknown>, Record<string, unknown>, unknown>;
+  return (kind === 'devo' ? DevoPlatformConfig : kind === 'syslog' ? SyslogConfig : ConsoleConfig) as unknown as t.Type<
+    Record<string, unknown>,
+    Record<string, unknown>,
+    unknown
+  >;
 }
 
 /**

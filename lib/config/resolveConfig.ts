@@ -1,12 +1,5 @@
 import * as path from 'node:path';
-import type {
-  CasbInputConfig,
-  CasbServiceName,
-  CollectorConfig,
-  OutputConfig,
-  PodInputConfig,
-  PodServiceName,
-} from './collectorConfig';
+import type { CasbInputConfig, CasbServiceName, CollectorConfig, OutputConfig, PodInputConfig, PodServiceName } from './collectorConfig';
 import { CASB_MAX_RESPONSE_BYTES } from '../sources/casbClientOptions';
 import type { ConfigFile } from './configFile';
 import { gzipContext } from './gzipCompression';
@@ -75,7 +68,9 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
     if (entry.type === 'console' || entry.type === 'stdout') {
       if (file.globals.multiprocessing === true) {
         // A worker's standard output reaches the process's through the main thread, without a write callback for the real write: lines could be committed unwritten.
-        problems.push(`globals.multiprocessing: true cannot be used with outputs.${outputName} (type ${entry.type}): worker threads reach standard output only through the main thread, which could not confirm their lines; set multiprocessing: false (one thread easily keeps up with a console)`);
+        problems.push(
+          `globals.multiprocessing: true cannot be used with outputs.${outputName} (type ${entry.type}): worker threads reach standard output only through the main thread, which could not confirm their lines; set multiprocessing: false (one thread easily keeps up with a console)`,
+        );
       }
     }
   }
@@ -98,7 +93,16 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
       multiprocessing: file.globals.multiprocessing ?? false,
     },
     stateDirectory: path.resolve(paths.baseDir, directory),
-    ...optional('httpServer', g.http_server === undefined ? undefined : { address: g.http_server.address ?? '127.0.0.1', port: g.http_server.port, ...(g.http_server.allowed_hosts === undefined ? {} : { allowedHosts: g.http_server.allowed_hosts }) }),
+    ...optional(
+      'httpServer',
+      g.http_server === undefined
+        ? undefined
+        : {
+            address: g.http_server.address ?? '127.0.0.1',
+            port: g.http_server.port,
+            ...(g.http_server.allowed_hosts === undefined ? {} : { allowedHosts: g.http_server.allowed_hosts }),
+          },
+    ),
     output: outputs[0]!,
     outputs,
     balancedOutput: g.balanced_output ?? false,
@@ -119,7 +123,10 @@ function sharedLineProblems(outputs: readonly OutputConfig[]): string[] {
   if (first === undefined) return [];
   return outputs
     .filter((o) => o.hostname !== first.hostname)
-    .map((o) => `outputs.${o.name}.config.hostname: ${JSON.stringify(o.hostname)} differs from outputs.${first.name}'s ${JSON.stringify(first.hostname)}: every output gets the same line per event, so set the same hostname on each (or on none)`);
+    .map(
+      (o) =>
+        `outputs.${o.name}.config.hostname: ${JSON.stringify(o.hostname)} differs from outputs.${first.name}'s ${JSON.stringify(first.hostname)}: every output gets the same line per event, so set the same hostname on each (or on none)`,
+    );
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

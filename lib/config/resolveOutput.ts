@@ -36,7 +36,9 @@ export function resolveOutput(name: string, entry: OutputEntry, context: OutputC
   const prefix = `outputs.${name}.config`;
   const o = entry.config ?? {};
   if (o.hostname === undefined && !isSyslogHostname(hostname())) {
-    problems.push(`${prefix}.hostname: this machine's name ${JSON.stringify(hostname())} cannot be a syslog HOSTNAME (1-255 printable ASCII characters, no space): set hostname`);
+    problems.push(
+      `${prefix}.hostname: this machine's name ${JSON.stringify(hostname())} cannot be a syslog HOSTNAME (1-255 printable ASCII characters, no space): set hostname`,
+    );
   }
   const base = {
     name,
@@ -87,10 +89,14 @@ export function resolveOutput(name: string, entry: OutputEntry, context: OutputC
 function syslogProblems(prefix: string, type: string, s: SyslogSettings): string[] {
   const problems: string[] = [];
   if ((s.cert === undefined) !== (s.key === undefined)) {
-    problems.push(`${prefix}.${s.cert === undefined ? 'cert' : 'key'}: set cert and key together (a client certificate for a relay that asks for one), or neither`);
+    problems.push(
+      `${prefix}.${s.cert === undefined ? 'cert' : 'key'}: set cert and key together (a client certificate for a relay that asks for one), or neither`,
+    );
   }
   if (s.chain === undefined && (s.cert !== undefined || s.key !== undefined)) {
-    problems.push(`${prefix}.chain: a client certificate (cert, key) needs TLS: set chain, the CA chain that signs the relay's certificate (a ${type} output speaks TLS only with a chain)`);
+    problems.push(
+      `${prefix}.chain: a client certificate (cert, key) needs TLS: set chain, the CA chain that signs the relay's certificate (a ${type} output speaks TLS only with a chain)`,
+    );
   }
   if (s.type === 'SSL' && s.chain === undefined) {
     problems.push(`${prefix}.type: SSL needs chain, the CA chain that signs the relay's certificate (or leave type out for plain TCP)`);

@@ -9,9 +9,14 @@ type Optional<P extends t.Props> = { [K in keyof P]?: t.TypeOf<P[K]> };
 /** The decoded type of a {@link strictStruct}. */
 export type StrictOf<R extends t.Props, O extends t.Props> = Required<R> & Optional<O>;
 
-const unknownSetting = new t.Type<never>(UNKNOWN_SETTING, (_u): _u is never => false, t.failure, () => {
-  throw new Error('unreachable');
-});
+const unknownSetting = new t.Type<never>(
+  UNKNOWN_SETTING,
+  (_u): _u is never => false,
+  t.failure,
+  () => {
+    throw new Error('unreachable');
+  },
+);
 
 function isPlainObject(u: unknown): u is Record<string, unknown> {
   return typeof u === 'object' && u !== null && !Array.isArray(u);
@@ -26,11 +31,7 @@ function isPlainObject(u: unknown): u is Record<string, unknown> {
  * @example
  * const Service = strictStruct('a mapping', {}, { period_in_seconds: PositiveInt });
  */
-export function strictStruct<R extends t.Props, O extends t.Props>(
-  name: string,
-  required: R,
-  optional: O,
-): t.Type<StrictOf<R, O>, StrictOf<R, O>, unknown> {
+export function strictStruct<R extends t.Props, O extends t.Props>(name: string, required: R, optional: O): t.Type<StrictOf<R, O>, StrictOf<R, O>, unknown> {
   const known = new Set([...Object.keys(required), ...Object.keys(optional)]);
   return new t.Type<StrictOf<R, O>, StrictOf<R, O>, unknown>(
     name,

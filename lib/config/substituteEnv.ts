@@ -56,11 +56,7 @@ const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\{/g;
  * @example
  * substituteEnv({ token: '${POD_TOKEN}' }, { POD_TOKEN: 'abc' }).value; // { token: 'abc' }
  */
-export function substituteEnv(
-  tree: unknown,
-  env: Readonly<Record<string, string | undefined>>,
-  options: SubstituteEnvOptions = {},
-): SubstitutedTree {
+export function substituteEnv(tree: unknown, env: Readonly<Record<string, string | undefined>>, options: SubstituteEnvOptions = {}): SubstitutedTree {
   const resolve = options.resolve ?? true;
   const missing: VariableReference[] = [];
   const empty: VariableReference[] = [];
@@ -96,7 +92,12 @@ export function substituteEnv(
     if (typeof node === 'object' && node !== null) {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(node)) {
-        Object.defineProperty(out, key, { value: walk(value, path === '' ? key : `${path}.${key}`, depth + 1), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: walk(value, path === '' ? key : `${path}.${key}`, depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

@@ -94,7 +94,11 @@ export class HttpEndpoint {
     // prom-client is loaded only when the endpoint is on.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
     const { PrometheusMetrics: Metrics } = require('../telemetry/prometheusMetrics') as typeof import('../telemetry/prometheusMetrics');
-    const server = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: HTTP_HEADERS_TIMEOUT_MS, requestTimeout: 2 * HTTP_HEADERS_TIMEOUT_MS });
+    const server = http.createServer({
+      connectionsCheckingInterval: 1000,
+      headersTimeout: HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: 2 * HTTP_HEADERS_TIMEOUT_MS,
+    });
     server.keepAliveTimeout = 5000;
     server.maxConnections = HTTP_MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
@@ -136,7 +140,11 @@ export class HttpEndpoint {
       return;
     }
     if (!this.hostAllowed(req.headers.host)) {
-      send(421, JSON_TYPE, `${JSON.stringify({ error: 'this Host is not served here: add it to globals.http_server.allowed_hosts, or use an IP address or localhost' })}\n`);
+      send(
+        421,
+        JSON_TYPE,
+        `${JSON.stringify({ error: 'this Host is not served here: add it to globals.http_server.allowed_hosts, or use an IP address or localhost' })}\n`,
+      );
       return;
     }
     const { telemetry } = this.options;

@@ -13,7 +13,10 @@ import type { SecretRedactor } from './secretRedactor';
  * redactor.add(token); // from now on, masked in every line of `log`
  */
 export function redactingLogger(logger: Logger, redactor: SecretRedactor): Logger {
-  const redacted = (message: LogMessage): LogMessage => () => redactor.redact(typeof message === 'function' ? message() : message);
+  const redacted =
+    (message: LogMessage): LogMessage =>
+    () =>
+      redactor.redact(typeof message === 'function' ? message() : message);
   return {
     debugEnabled: logger.debugEnabled,
     debug: (m) => logger.debug(redacted(m)),

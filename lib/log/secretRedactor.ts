@@ -88,7 +88,11 @@ function formsOf(secret: string): string[] {
   forms.push(json, JSON.stringify(json).slice(1, -1));
   try {
     const url = encodeURIComponent(secret);
-    forms.push(url, url.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()), url.replace(/%20/g, '+'));
+    forms.push(
+      url,
+      url.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
+      url.replace(/%20/g, '+'),
+    );
     forms.push(new URLSearchParams({ s: secret }).toString().slice('s='.length));
   } catch {
     // A lone surrogate cannot be URL-encoded, so it never is in output either.

@@ -106,7 +106,8 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
   const ttl = options.ttlMs ?? 3_600_000;
   const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
   if (options.maxKeys !== undefined && !(options.maxKeys >= 1)) throw new RangeError(`dedupWindow: maxKeys must be >= 1, got ${options.maxKeys}`);
-  if (!(maxBytes >= DEDUP_ENTRY_BYTES + MAX_STORED_KEY_LENGTH)) throw new RangeError(`dedupWindow: maxBytes must be >= ${DEDUP_ENTRY_BYTES + MAX_STORED_KEY_LENGTH}, got ${maxBytes}`);
+  if (!(maxBytes >= DEDUP_ENTRY_BYTES + MAX_STORED_KEY_LENGTH))
+    throw new RangeError(`dedupWindow: maxBytes must be >= ${DEDUP_ENTRY_BYTES + MAX_STORED_KEY_LENGTH}, got ${maxBytes}`);
   if (!(ttl >= 1)) throw new RangeError(`dedupWindow: ttlMs must be >= 1, got ${ttl}`);
   // The most keys maxBytes admits (each costs more than DEDUP_ENTRY_BYTES): as a `max`, it never
   // binds before maxBytes does, and lets lru-cache allocate its arrays once.

@@ -15,10 +15,7 @@ import type { Timed } from './timed';
  * @example
  * events$.pipe(normalizeTime('ts', (e, reason) => dlq.write(e, reason)))
  */
-export function normalizeTime<K extends string, T extends { readonly [P in K]?: unknown }>(
-  field: K,
-  deadLetter: DeadLetter<T>,
-): OperatorFunction<T, Timed<T>> {
+export function normalizeTime<K extends string, T extends { readonly [P in K]?: unknown }>(field: K, deadLetter: DeadLetter<T>): OperatorFunction<T, Timed<T>> {
   return (source) =>
     new Observable<Timed<T>>((subscriber) =>
       source.subscribe({

@@ -117,7 +117,8 @@ export function casbIndexAtOrAfter(timeline: CasbTimeline, time: number): number
  */
 export function casbVisibleCount(stream: CasbStream, now?: number): number {
   const total = stream.total ?? Infinity;
-  if (!(total >= 0) || (!Number.isSafeInteger(total) && total !== Infinity)) throw new RangeError(`total must be a non-negative integer or Infinity, got ${total}`);
+  if (!(total >= 0) || (!Number.isSafeInteger(total) && total !== Infinity))
+    throw new RangeError(`total must be a non-negative integer or Infinity, got ${total}`);
   if (now === undefined) {
     groupOf(stream.timeline);
     return total;
@@ -222,7 +223,18 @@ const TENANTS = ['acme-corp', 'globex', 'initech', 'umbrella', 'hooli', 'stark-i
 const CLOUD_APPS = ['Microsoft 365', 'Google Workspace', 'Box', 'Dropbox', 'Salesforce', 'Slack', 'ServiceNow', 'GitHub'];
 const SEVERITIES = ['low', 'medium', 'medium', 'high', 'high', 'critical'];
 const STATUSES = ['open', 'open', 'in_progress', 'resolved', 'dismissed'];
-const ACTIVITIES = ['login', 'login_failed', 'file_download', 'file_upload', 'file_share', 'file_delete', 'permission_change', 'mailbox_rule_create', 'oauth_grant', 'password_reset'];
+const ACTIVITIES = [
+  'login',
+  'login_failed',
+  'file_download',
+  'file_upload',
+  'file_share',
+  'file_delete',
+  'permission_change',
+  'mailbox_rule_create',
+  'oauth_grant',
+  'password_reset',
+];
 const RESOURCE_TYPES = ['file', 'folder', 'mailbox', 'site', 'repository', 'application'];
 const RESOURCE_WORDS = ['quarterly', 'invoice', 'report', 'payroll', 'roadmap', 'contract', 'budget', 'customers', 'design', 'keys'];
 const EXTENSIONS = ['docx', 'xlsx', 'pdf', 'pptx', 'csv', 'zip', 'txt'];
@@ -251,37 +263,43 @@ const ALERT_KINDS: ReadonlyArray<{ readonly type: string; readonly title: string
     type: 'suspicious_login',
     title: 'Suspicious login from an unusual location',
     policy: 'Impossible travel',
-    description: 'The user signed in from two locations too far apart to travel between in the time elapsed, which suggests a compromised account or a shared credential.',
+    description:
+      'The user signed in from two locations too far apart to travel between in the time elapsed, which suggests a compromised account or a shared credential.',
   },
   {
     type: 'brute_force',
     title: 'Multiple failed logins followed by a success',
     policy: 'Brute-force protection',
-    description: 'A burst of failed sign-in attempts was followed by a successful one from the same address, a pattern typical of password spraying or credential stuffing.',
+    description:
+      'A burst of failed sign-in attempts was followed by a successful one from the same address, a pattern typical of password spraying or credential stuffing.',
   },
   {
     type: 'dlp',
     title: 'Sensitive file shared outside the organisation',
     policy: 'DLP: external sharing of confidential data',
-    description: 'A file matching a confidential-data detector was shared with an external recipient or through a public link; review the share and the content classification.',
+    description:
+      'A file matching a confidential-data detector was shared with an external recipient or through a public link; review the share and the content classification.',
   },
   {
     type: 'mass_download',
     title: 'Unusually large number of files downloaded',
     policy: 'Mass download',
-    description: 'The user downloaded many more files than usual within a short period, which can indicate data exfiltration before departure or by a compromised session.',
+    description:
+      'The user downloaded many more files than usual within a short period, which can indicate data exfiltration before departure or by a compromised session.',
   },
   {
     type: 'malicious_oauth_app',
     title: 'Risky third-party application granted access',
     policy: 'OAuth application governance',
-    description: 'A third-party application with broad permissions and a poor reputation was authorised by the user; it can read mail and files until its grant is revoked.',
+    description:
+      'A third-party application with broad permissions and a poor reputation was authorised by the user; it can read mail and files until its grant is revoked.',
   },
   {
     type: 'mailbox_rule',
     title: 'Suspicious mailbox forwarding rule created',
     policy: 'Mailbox rule monitoring',
-    description: 'A new inbox rule forwards or deletes messages matching financial keywords, a common step of business email compromise after an account takeover.',
+    description:
+      'A new inbox rule forwards or deletes messages matching financial keywords, a common step of business email compromise after an account takeover.',
   },
 ];
 /** Event actions as the API spells them, and what their `resource` is. */
@@ -445,7 +463,10 @@ export function casbEvent(index: number, timeline: CasbTimeline): Record<string,
   };
   const count = casbAdditionalPropertyCount(index, seed);
   if (count > 0) {
-    const keys = rand.permutation(PROPERTY_KEYS.length).slice(0, count).map((i) => PROPERTY_KEYS[i]!);
+    const keys = rand
+      .permutation(PROPERTY_KEYS.length)
+      .slice(0, count)
+      .map((i) => PROPERTY_KEYS[i]!);
     event['additionalProperties'] = keys.map((key) => ({ key, value: propertyValue(key, rand, index) }));
   } else if (Math.floor(index / 3) % 2 === 1) {
     event['additionalProperties'] = [];

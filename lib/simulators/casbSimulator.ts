@@ -291,7 +291,10 @@ export class CasbSimulator {
     this.clientSecret = credential('clientSecret', options.clientSecret);
     const defaultTimeline: CasbTimeline = { startTime: this.now() - HOUR_MS, intervalMs: 1000 };
     const stream = (name: string, given: CasbStreamOptions | undefined): Required<CasbStream> => {
-      const result = { timeline: given?.timeline ?? defaultTimeline, total: positive(`${name}.total`, given?.total ?? Infinity, { integer: true, zero: true, infinite: true }) };
+      const result = {
+        timeline: given?.timeline ?? defaultTimeline,
+        total: positive(`${name}.total`, given?.total ?? Infinity, { integer: true, zero: true, infinite: true }),
+      };
       casbVisibleCount(result, 0); // validates the timeline
       return result;
     };
@@ -304,7 +307,8 @@ export class CasbSimulator {
     this.tokenTtlSeconds = positive('tokenTtlSeconds', options.tokenTtlSeconds ?? 3600);
     this.rateLimitEvery = positive('rateLimitEvery', options.rateLimitEvery ?? 0, { integer: true, zero: true });
     this.retryAfter = options.retryAfter ?? 'alternate';
-    if (!['seconds', 'date', 'missing', 'alternate'].includes(this.retryAfter)) throw new RangeError(`CasbSimulator option retryAfter: unknown style ${String(this.retryAfter)}`);
+    if (!['seconds', 'date', 'missing', 'alternate'].includes(this.retryAfter))
+      throw new RangeError(`CasbSimulator option retryAfter: unknown style ${String(this.retryAfter)}`);
     this.retryAfterSeconds = positive('retryAfterSeconds', options.retryAfterSeconds ?? 1, { integer: true, zero: true });
     this.maxRequestsPerSecond = positive('maxRequestsPerSecond', options.maxRequestsPerSecond ?? 0, { integer: true, zero: true });
     this.failEvery = positive('failEvery', options.failEvery ?? 0, { integer: true, zero: true });
@@ -534,9 +538,19 @@ export class CasbSimulator {
       position = decodeCursor(this.events.timeline, token);
     } else {
       const startTime = param('startTime');
-      const parsed = startTime === undefined ? undefined : ISO_UTC.test(startTime) ? parseEventTime(startTime) : ISO_DATE.test(startTime) ? parseEventTime(`${startTime}T00:00:00Z`) : undefined;
+      const parsed =
+        startTime === undefined
+          ? undefined
+          : ISO_UTC.test(startTime)
+            ? parseEventTime(startTime)
+            : ISO_DATE.test(startTime)
+              ? parseEventTime(`${startTime}T00:00:00Z`)
+              : undefined;
       if (typeof parsed !== 'number') {
-        throw new BadRequest('startTime', `expected an ISO-8601 UTC date-time such as "2024-01-01T00:00:00Z" (or a nextPage token), got ${describe(startTime)}`);
+        throw new BadRequest(
+          'startTime',
+          `expected an ISO-8601 UTC date-time such as "2024-01-01T00:00:00Z" (or a nextPage token), got ${describe(startTime)}`,
+        );
       }
       position = casbIndexAtOrAfter(this.events.timeline, parsed);
     }

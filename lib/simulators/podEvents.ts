@@ -121,8 +121,26 @@ const FIRST = ['alex', 'bea', 'chen', 'dana', 'emil', 'fatima', 'goran', 'hana',
 const LAST = ['adams', 'berg', 'costa', 'dubois', 'eriksen', 'fischer', 'garcia', 'haddad', 'ito', 'jensen', 'kowalski', 'lopez', 'moreau', 'nakamura'];
 const DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example.com', 'corp.example.net', 'shop.example.org'];
 const WORDS = [
-  'quarterly', 'invoice', 'report', 'meeting', 'update', 'shipment', 'notice', 'review', 'draft', 'payment',
-  'schedule', 'project', 'summary', 'reminder', 'order', 'account', 'policy', 'agenda', 'budget', 'contract',
+  'quarterly',
+  'invoice',
+  'report',
+  'meeting',
+  'update',
+  'shipment',
+  'notice',
+  'review',
+  'draft',
+  'payment',
+  'schedule',
+  'project',
+  'summary',
+  'reminder',
+  'order',
+  'account',
+  'policy',
+  'agenda',
+  'budget',
+  'contract',
 ];
 const COUNTRIES = ['us', 'de', 'fr', 'gb', 'in', 'jp', 'br', 'ca', 'nl', 'au'];
 const CIPHERS = ['ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES128-GCM-SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_AES_128_GCM_SHA256'];
@@ -238,7 +256,16 @@ function messageEvent(index: number, seed: string, ts: string, timeMs: number, c
           langs: ['en'],
           safeBlockedListMatches: [],
           scores: {
-            classifiers: { adult: 0, bulk: rand.int(100), impostor: rand.int(20), lowpriority: rand.int(100), malware: 0, phish: rand.int(10), spam: overall, suspect: 0 },
+            classifiers: {
+              adult: 0,
+              bulk: rand.int(100),
+              impostor: rand.int(20),
+              lowpriority: rand.int(100),
+              malware: 0,
+              phish: rand.int(10),
+              spam: overall,
+              suspect: 0,
+            },
             engine: rand.int(101),
             overall,
           },
@@ -318,7 +345,10 @@ function auditEvent(index: number, seed: string, ts: string, cid: string, rand: 
       resourceType,
       status: rand.pick(['success', 'success', 'success', 'failure']),
       tags: ['admin-console', rand.pick(['ui', 'api'])],
-      details: { sessionId: rand.hex(32), userAgent: rand.pick(['Mozilla/5.0 (Windows NT 10.0; Win64; x64)', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4)', 'curl/8.5.0']) },
+      details: {
+        sessionId: rand.hex(32),
+        userAgent: rand.pick(['Mozilla/5.0 (Windows NT 10.0; Win64; x64)', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4)', 'curl/8.5.0']),
+      },
       user: { email: user.address, id: rand.hex(24), ipAddress: ipv4(rand), name: user.name },
     },
     guid: podEventKey('audit', index, seed),
@@ -381,7 +411,14 @@ export function podEvent(type: PodEventType, index: number, timeline: PodTimelin
   let field: string;
   if (type === 'message') {
     const parts = event['msgParts'] as Array<Record<string, unknown>>;
-    holder = { detectedMime: 'text/plain', detectedName: `attachment-${index}.txt`, md5: rand.hex(32), sha256: rand.hex(64), sizeDecodedBytes: 0, textExtracted: '' };
+    holder = {
+      detectedMime: 'text/plain',
+      detectedName: `attachment-${index}.txt`,
+      md5: rand.hex(32),
+      sha256: rand.hex(64),
+      sizeDecodedBytes: 0,
+      textExtracted: '',
+    };
     parts.push(holder);
     field = 'textExtracted';
   } else {

@@ -294,7 +294,9 @@ export class PodSimulator {
     this.dropEveryFrames = positive('dropEveryFrames', options.dropEveryFrames ?? 0, { integer: true, zero: true });
     this.rewindOnDrop = positive('rewindOnDrop', options.rewindOnDrop ?? 3, { integer: true, zero: true });
     if (this.dropEveryFrames > 0 && this.dropEveryFrames <= this.rewindOnDrop) {
-      throw new RangeError(`PodSimulator option dropEveryFrames (${this.dropEveryFrames}) must exceed rewindOnDrop (${this.rewindOnDrop}), or no session makes progress`);
+      throw new RangeError(
+        `PodSimulator option dropEveryFrames (${this.dropEveryFrames}) must exceed rewindOnDrop (${this.rewindOnDrop}), or no session makes progress`,
+      );
     }
     this.largeEvery = positive('largeEvery', options.largeEvery ?? 0, { integer: true, zero: true });
     this.largeBytes = positive('largeBytes', options.largeBytes ?? 2 * 1024 * 1024, { integer: true });

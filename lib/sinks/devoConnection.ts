@@ -69,22 +69,29 @@ export class DevoConnection {
     const { host, port, settings } = options;
     let socket: net.Socket;
     try {
-      socket = options.transport === 'tcp' ? net.connect({ host, port }) : tls.connect({
-        host,
-        port,
-        servername: net.isIP(host) === 0 ? host : undefined,
-        ca: options.ca,
-        cert: options.cert,
-        key: options.key,
-        passphrase: options.passphrase,
-        minVersion: 'TLSv1.2',
-        rejectUnauthorized: options.verifyServer,
-        ...(options.verifyServer ? {} : { checkServerIdentity: () => undefined }),
-      });
+      socket =
+        options.transport === 'tcp'
+          ? net.connect({ host, port })
+          : tls.connect({
+              host,
+              port,
+              servername: net.isIP(host) === 0 ? host : undefined,
+              ca: options.ca,
+              cert: options.cert,
+              key: options.key,
+              passphrase: options.passphrase,
+              minVersion: 'TLSv1.2',
+              rejectUnauthorized: options.verifyServer,
+              ...(options.verifyServer ? {} : { checkServerIdentity: () => undefined }),
+            });
     } catch (err) {
-      throw new CollectorError('DEVO_CERT_INVALID', `Cannot use the client certificate in ${settings.cert} with the key in ${settings.key}: ${errorMessage(err)}`, {
-        cause: err,
-      });
+      throw new CollectorError(
+        'DEVO_CERT_INVALID',
+        `Cannot use the client certificate in ${settings.cert} with the key in ${settings.key}: ${errorMessage(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     const connection = new DevoConnection(socket, options, events);
     connection.watch();
@@ -166,7 +173,9 @@ export class DevoConnection {
     this.timer = options.scheduler.schedule(() => {
       const what = plain ? 'No TCP connection to' : 'No TLS handshake with';
       // A plain syslog port reads a ClientHello as a syslog line and answers nothing.
-      const hint = plain ? '' : `; if it is a plain syslog port (a Devo In-House Relay's 13000, rsyslog imtcp), it does not speak TLS: use type syslog without chain${options.settings.type === undefined ? '' : ` (${options.settings.type})`}`;
+      const hint = plain
+        ? ''
+        : `; if it is a plain syslog port (a Devo In-House Relay's 13000, rsyslog imtcp), it does not speak TLS: use type syslog without chain${options.settings.type === undefined ? '' : ` (${options.settings.type})`}`;
       socket.destroy(new CollectorError('DEVO_CONNECT_TIMEOUT', `${what} ${options.settings.address} within ${options.connectTimeoutMs} ms${hint}`));
     }, options.connectTimeoutMs);
     socket.setNoDelay(true);
@@ -198,7 +207,11 @@ export class DevoConnection {
       if (described.code !== 'DEVO_CONNECT_FAILED' || this.state !== 'open') events.onError(described);
       else if (!this.closedAfterHandshake(`reset the connection (${errorMessage(err)})`)) {
         events.onError(
-          new CollectorError('DEVO_CONNECTION_LOST', `The connection to the Devo relay at ${options.settings.address} broke: ${errorMessage(err)}; reconnecting`, { cause: err }),
+          new CollectorError(
+            'DEVO_CONNECTION_LOST',
+            `The connection to the Devo relay at ${options.settings.address} broke: ${errorMessage(err)}; reconnecting`,
+            { cause: err },
+          ),
         );
       }
     });
@@ -224,7 +237,9 @@ export class DevoConnection {
     if (this.state !== 'open' || this.age >= options.probationMs) return false;
     if (this.tlsPeer) return true;
     if (options.transport === 'tcp') {
-      this.events.onError(this.speaksTls(`accepted the connection and ${what} ${this.age} ms later, before confirming anything (as a TLS port does with clear text)`));
+      this.events.onError(
+        this.speaksTls(`accepted the connection and ${what} ${this.age} ms later, before confirming anything (as a TLS port does with clear text)`),
+      );
       return true;
     }
     this.events.onError(

@@ -256,7 +256,8 @@ export class DevoSender implements DevoWriter {
       this.confirmation.confirmNow();
       return;
     }
-    if (!this.at('closing') && open) this.idleTimer.arm(this.o.idleTimeoutMs, () => {
+    if (!this.at('closing') && open)
+      this.idleTimer.arm(this.o.idleTimeoutMs, () => {
         if (this.queue.isIdle) this.closeGracefully('idle');
       });
   }

@@ -9,7 +9,6 @@ import { DEVO_BATCH_DEFAULTS } from './devoDefaults';
 /** Batch buffers kept for reuse. */
 const SPARE_SLABS = 4;
 
-
 /** Batch limits of {@link devoWrite}. */
 export interface DevoBatchOptions {
   /** Default 1000 events. */

@@ -14,6 +14,8 @@ import { ProofpointCasbInitVariablesError, ProofpointCasbSetupError } from './ca
 import { redirectRefused } from './casbRedirect';
 import { retryAfterDelay } from './casbRetryAfter';
 import { badResponse, decodeAlerts, decodeEventsPage, describeFailure, field, parseJson, responseText, type CasbEventsPage } from './casbResponses';
+import { casbHttp } from './casbHttp';
+import { casbPacing } from './casbPacing';
 
 export type { CasbClientOptions, CasbClientTelemetry } from './casbClientOptions';
 export { CASB_MAX_RESPONSE_BYTES, CASB_RETRY_AFTER_MAX_MS } from './casbClientOptions';
@@ -29,9 +31,7 @@ const MAX_EXPIRED_RENEWALS = 3;
 export const CASB_ALERTS_PAGE_SIZE = 50;
 
 /** A request of the API: a JSON body to POST, or query parameters to GET (no body). */
-type CasbRequest =
-  | { readonly method: 'POST'; readonly body: unknown }
-  | { readonly method: 'GET'; readonly params: Readonly<Record<string, string>> };
+type CasbRequest = { readonly method: 'POST'; readonly body: unknown } | { readonly method: 'GET'; readonly params: Readonly<Record<string, string>> };
 
 interface Token {
   readonly value: string;
@@ -89,31 +89,8 @@ export class CasbClient {
     this.retryAfterMaxMs = Math.min(options.retryAfterMaxMs ?? CASB_RETRY_AFTER_MAX_MS, MAX_TIMER_MS);
     const rps = options.requestsPerSecond ?? 1;
     try {
-      this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / rps) });
-      // Each budget (`requests_limits`) is a limiter of its own, chained: a request waits for all of them.
-      this.budgets = (options.requestsLimits ?? []).map(
-        (limit) => new Bottleneck({ reservoir: limit.requests, reservoirRefreshAmount: limit.requests, reservoirRefreshInterval: limit.periodMs }),
-      );
-      this.budgets.reduce((previous, budget) => {
-        previous.chain(budget);
-        return budget;
-      }, this.limiter);
-      this.http = axios.create({
-        baseURL: options.baseUrl,
-        timeout: options.timeoutMs ?? 30_000,
-        // content-type only on the POSTs that carry a JSON body (a GET has none).
-        headers: { 'x-api-key': options.apiKey, accept: 'application/json' },
-        signal: this.abort.signal,
-        // A redirect would re-send x-api-key, the token or client_secret wherever it points: never
-        // followed (a 3xx is an error, CASB_REDIRECT_REFUSED). The API itself never redirects.
-        maxRedirects: 0,
-        // Counted after decompression: a gzip bomb is cut at the cap (casbResponseTooLarge).
-        maxContentLength: this.maxResponseBytes,
-        maxBodyLength: this.maxResponseBytes,
-        // Bodies are parsed here, strictly, so that a bad body is an error with a clear message.
-        responseType: 'text',
-        transformResponse: (data: unknown) => data,
-      });
+      ({ limiter: this.limiter, budgets: this.budgets } = casbPacing(rps, options.requestsLimits ?? []));
+      this.http = casbHttp(options.baseUrl, options.apiKey, options.timeoutMs ?? 30_000, this.maxResponseBytes, this.abort.signal);
     } catch (err) {
       throw new ProofpointCasbInitVariablesError(3, `cannot set up the HTTP client for ${options.baseUrl}: ${errorMessage(err)}`, { cause: err });
     }
@@ -126,7 +103,8 @@ export class CasbClient {
         return response;
       },
       (error: unknown) => {
-        if (error instanceof AxiosError) options.telemetry?.response(error.config?.url ?? '', error.response === undefined ? 'error' : String(error.response.status));
+        if (error instanceof AxiosError)
+          options.telemetry?.response(error.config?.url ?? '', error.response === undefined ? 'error' : String(error.response.status));
         return Promise.reject(error);
       },
     );
@@ -170,7 +148,8 @@ export class CasbClient {
    */
   events(startTime: number, pageToken: string | undefined, signal?: AbortSignal): Promise<CasbEventsPage> {
     return this.redacted(async () => {
-      const params: Record<string, string> = pageToken === undefined ? { startTime: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z') } : { nextPage: pageToken };
+      const params: Record<string, string> =
+        pageToken === undefined ? { startTime: new Date(startTime).toISOString().replace(/\.\d{3}Z$/, 'Z') } : { nextPage: pageToken };
       const body = await this.call('/v2/events', { method: 'GET', params }, signal);
       return decodeEventsPage(body, this.clip, this.logger);
     });
@@ -209,9 +188,13 @@ export class CasbClient {
         const expiredMeanwhile = this.now() >= token.expiresAt && renewals < MAX_EXPIRED_RENEWALS;
         if (renewals > 0 && !expiredMeanwhile) {
           this.token = undefined;
-          throw new ProofpointCasbSetupError(`${path} refused a fresh token too (401: ${responseText(err, this.clip)}); check ${this.prefix}.credentials`, { cause: err });
+          throw new ProofpointCasbSetupError(`${path} refused a fresh token too (401: ${responseText(err, this.clip)}); check ${this.prefix}.credentials`, {
+            cause: err,
+          });
         }
-        this.logger.warn(renewals === 0 ? `${path} answered 401: renewing the token once` : `${path} answered 401 after its token expired while waiting: renewing it`);
+        this.logger.warn(
+          renewals === 0 ? `${path} answered 401: renewing the token once` : `${path} answered 401 after its token expired while waiting: renewing it`,
+        );
         renewals++;
         if (this.token === token) this.token = undefined;
         token = await this.validToken();
@@ -219,13 +202,15 @@ export class CasbClient {
     }
   }
 
-
   private async send(path: string, request: CasbRequest, token: string, signal: AbortSignal | undefined): Promise<unknown> {
     const cancel = signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]);
     const response =
       request.method === 'GET'
         ? await this.http.get<string>(path, { params: request.params, headers: { Authorization: token }, signal: cancel })
-        : await this.http.post<string>(path, JSON.stringify(request.body), { headers: { Authorization: token, 'content-type': 'application/json' }, signal: cancel });
+        : await this.http.post<string>(path, JSON.stringify(request.body), {
+            headers: { Authorization: token, 'content-type': 'application/json' },
+            signal: cancel,
+          });
     return parseJson(path, response.data, this.clip);
   }
 
@@ -239,9 +224,13 @@ export class CasbClient {
   private async authenticate(): Promise<Token> {
     let body: unknown;
     try {
-      const response = await this.http.post<string>('/v1/auth', JSON.stringify({ client_id: this.options.clientId, client_secret: this.options.clientSecret }), {
-        headers: { 'content-type': 'application/json' },
-      });
+      const response = await this.http.post<string>(
+        '/v1/auth',
+        JSON.stringify({ client_id: this.options.clientId, client_secret: this.options.clientSecret }),
+        {
+          headers: { 'content-type': 'application/json' },
+        },
+      );
       body = parseJson('/v1/auth', response.data, this.clip);
     } catch (err) {
       if (err instanceof AxiosError && (err.response?.status === 401 || err.response?.status === 403)) {
@@ -292,6 +281,10 @@ export class CasbClient {
     if (isResponseTooLarge(err)) return casbResponseTooLarge(path, this.maxResponseBytes, this.prefix, err);
     const status = err instanceof AxiosError ? (err.response?.status ?? 0) : 0;
     if (err instanceof AxiosError && status >= 300 && status < 400) return redirectRefused(path, status, err, this.options.baseUrl, this.prefix, this.clip);
-    return new CollectorError('CASB_REQUEST_FAILED', `${path} failed: ${describeFailure(err, this.clip)}. Check ${this.prefix}.override_url_base and the network`, { cause: err });
+    return new CollectorError(
+      'CASB_REQUEST_FAILED',
+      `${path} failed: ${describeFailure(err, this.clip)}. Check ${this.prefix}.override_url_base and the network`,
+      { cause: err },
+    );
   }
 }

@@ -6,7 +6,14 @@ import { CollectorError } from '../errors/collectorError';
  * carry the api key, the token or client_secret elsewhere); the message names the `Location`
  * (clipped by `clip`), whether it is the same origin, and the setting to fix.
  */
-export function redirectRefused(path: string, status: number, err: AxiosError, baseUrl: string, prefix: string, clip: (text: string) => string): CollectorError {
+export function redirectRefused(
+  path: string,
+  status: number,
+  err: AxiosError,
+  baseUrl: string,
+  prefix: string,
+  clip: (text: string) => string,
+): CollectorError {
   const location = err.response?.headers['location'] as unknown;
   let target = 'without a Location';
   if (typeof location === 'string' && location !== '') {

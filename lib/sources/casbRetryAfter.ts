@@ -13,8 +13,10 @@ export function retryAfterDelay(error: AxiosError, computed: number, maxMs: numb
   const told = retryAfter(error);
   let delay = computed;
   let capped = '';
-  if (header === undefined || header === null) logger.problem('CASB_RETRY_AFTER', `${new RetryAfterError('missing').message}; waiting ${(computed / 1000).toFixed(3)} s`);
-  else if (String(header).trim() === '') logger.problem('CASB_RETRY_AFTER', `${new RetryAfterError('empty').message}; waiting ${(computed / 1000).toFixed(3)} s`);
+  if (header === undefined || header === null)
+    logger.problem('CASB_RETRY_AFTER', `${new RetryAfterError('missing').message}; waiting ${(computed / 1000).toFixed(3)} s`);
+  else if (String(header).trim() === '')
+    logger.problem('CASB_RETRY_AFTER', `${new RetryAfterError('empty').message}; waiting ${(computed / 1000).toFixed(3)} s`);
   else if (told > 0 || /^\s*0+\s*$/.test(String(header))) {
     // Capped: past 2^31 ms both timers (axios-retry's and the client's gate) would fire at once.
     delay = Math.min(told, maxMs);

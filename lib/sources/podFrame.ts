@@ -101,7 +101,7 @@ function tooLarge(data: Buffer, keyField: 'guid' | 'id', limits: PodFrameLimits)
   const reason = problemText(
     'POD_EVENT_TOO_LARGE',
     `${data.length} bytes, over the ${limits.maxBytes} bytes of ${limits.setting}; sha256 ${sha256}` +
-    `${valid ? `; ${keyField} ${JSON.stringify(key)}` : ''}; the record holds its first ${TOO_LARGE_HEAD_BYTES} bytes. Raise ${limits.setting} (at most 128) to deliver such events`,
+      `${valid ? `; ${keyField} ${JSON.stringify(key)}` : ''}; the record holds its first ${TOO_LARGE_HEAD_BYTES} bytes. Raise ${limits.setting} (at most 128) to deliver such events`,
   );
   const text = data.toString('utf8', 0, Math.min(data.length, TOO_LARGE_HEAD_BYTES));
   return valid ? { reason, text, ts: scanned.values[0] } : { reason, text };

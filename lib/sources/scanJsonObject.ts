@@ -57,7 +57,11 @@ const enum State {
  * // { fields: Map { 'guid' => 'a', 'ts' => '2024-05-22T12:10:03.058340-0700' }, hasLineBreak: false }
  */
 export function scanJsonObject(text: Buffer, wanted: readonly string[]): ScannedObject | ScanError {
-  const scanned = scanWith(text, wanted, wanted.map((w) => Buffer.from(w)));
+  const scanned = scanWith(
+    text,
+    wanted,
+    wanted.map((w) => Buffer.from(w)),
+  );
   if ('error' in scanned) return scanned;
   const fields = new Map<string, unknown>();
   wanted.forEach((name, i) => {
@@ -219,9 +223,12 @@ function scanWith(text: Buffer, wanted: readonly string[], wantedBytes: readonly
         break;
       }
       i = end;
-    } else if (c === 116 && text[i + 1] === 114 && text[i + 2] === 117 && text[i + 3] === 101) i += 4; // true
-    else if (c === 102 && text[i + 1] === 97 && text[i + 2] === 108 && text[i + 3] === 115 && text[i + 4] === 101) i += 5; // false
-    else if (c === 110 && text[i + 1] === 117 && text[i + 2] === 108 && text[i + 3] === 108) i += 4; // null
+    } else if (c === 116 && text[i + 1] === 114 && text[i + 2] === 117 && text[i + 3] === 101)
+      i += 4; // true
+    else if (c === 102 && text[i + 1] === 97 && text[i + 2] === 108 && text[i + 3] === 115 && text[i + 4] === 101)
+      i += 5; // false
+    else if (c === 110 && text[i + 1] === 117 && text[i + 2] === 108 && text[i + 3] === 108)
+      i += 4; // null
     else {
       error = 'unexpected character';
       break;

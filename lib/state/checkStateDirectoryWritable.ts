@@ -64,7 +64,10 @@ function remedy(directory: string, code: string | undefined, user: StateDirector
     case 'EACCES':
     case 'EPERM': {
       const who = user === undefined ? "the collector's user" : `uid ${user.uid}`;
-      const chown = user === undefined ? 'chown it to that user' : `run \`chown -R ${user.uid}:${user.gid} ${directory}\` (in a container: on the host directory mounted there)`;
+      const chown =
+        user === undefined
+          ? 'chown it to that user'
+          : `run \`chown -R ${user.uid}:${user.gid} ${directory}\` (in a container: on the host directory mounted there)`;
       return `The collector runs as ${who}: ${chown}, or set ${DIRECTORY_SETTING} to a directory it can write.`;
     }
     case 'EROFS':

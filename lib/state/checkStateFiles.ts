@@ -31,7 +31,11 @@ export async function checkStateFiles(directory: string, user: StateDirectoryUse
     names = await readdir(directory);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new CollectorError('STATE_UNREADABLE', `The state directory ${directory} (${DIRECTORY_SETTING}) cannot be listed: ${errorMessage(err)}. ${chownRemedy(directory, user)}`, { cause: err });
+    throw new CollectorError(
+      'STATE_UNREADABLE',
+      `The state directory ${directory} (${DIRECTORY_SETTING}) cannot be listed: ${errorMessage(err)}. ${chownRemedy(directory, user)}`,
+      { cause: err },
+    );
   }
   const problems: Array<{ file: string; reason: string; permission: boolean }> = [];
   for (const name of names.sort()) {
@@ -42,7 +46,13 @@ export async function checkStateFiles(directory: string, user: StateDirectoryUse
   }
   const first = problems[0];
   if (first === undefined) return;
-  const others = problems.length > 1 ? ` (and ${problems.length - 1} more: ${problems.slice(1).map((p) => path.basename(p.file)).join(', ')})` : '';
+  const others =
+    problems.length > 1
+      ? ` (and ${problems.length - 1} more: ${problems
+          .slice(1)
+          .map((p) => path.basename(p.file))
+          .join(', ')})`
+      : '';
   const remedy = problems.some((p) => p.permission)
     ? chownRemedy(directory, user)
     : `Remove or replace what is named, or set ${DIRECTORY_SETTING} to another directory.`;

@@ -30,6 +30,10 @@ export async function ensurePrivateDirectory(directory: string, setting: string,
     await tightenPrivateMode(what, stats, 0o700, (mode) => chmod(directory, mode), logger, remedy);
   } catch (err) {
     const message = errorMessage(err);
-    throw new CollectorError('STATE_DIRECTORY_INSECURE', message.startsWith(what) ? message : `${what} is open to other users and cannot be tightened (${message}): ${remedy}`, { cause: err });
+    throw new CollectorError(
+      'STATE_DIRECTORY_INSECURE',
+      message.startsWith(what) ? message : `${what} is open to other users and cannot be tightened (${message}): ${remedy}`,
+      { cause: err },
+    );
   }
 }

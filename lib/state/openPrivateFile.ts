@@ -48,7 +48,14 @@ export async function openPrivateFile(file: string, flags: number, options: Priv
     if (!stats.isFile()) {
       throw new Error(`${file} is not a regular file (a directory, FIFO, socket or device): remove it from the state directory (${setting})`);
     }
-    await tightenPrivateMode(file, stats, 0o600, (mode) => handle.chmod(mode), options.logger ?? silentLogger, `remove it from the state directory (${setting})`);
+    await tightenPrivateMode(
+      file,
+      stats,
+      0o600,
+      (mode) => handle.chmod(mode),
+      options.logger ?? silentLogger,
+      `remove it from the state directory (${setting})`,
+    );
     return handle;
   } catch (err) {
     await handle.close().catch(() => undefined);

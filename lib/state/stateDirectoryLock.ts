@@ -85,7 +85,11 @@ export async function lockStateDirectory(directory: string, options: StateDirect
     }
   } catch (err) {
     if (err instanceof CollectorError) throw err;
-    throw new CollectorError('STATE_DIRECTORY_UNWRITABLE', `Cannot take the lock of the state directory ${directory} (${DIRECTORY_SETTING}): ${errorMessage(err)}`, { cause: err });
+    throw new CollectorError(
+      'STATE_DIRECTORY_UNWRITABLE',
+      `Cannot take the lock of the state directory ${directory} (${DIRECTORY_SETTING}): ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
 }
 
@@ -109,7 +113,10 @@ interface HeldLock {
 }
 
 async function inspect(lockPath: string): Promise<HeldLock | 'gone'> {
-  const mtimeMs = await stat(lockPath).then((s) => s.mtimeMs, () => undefined);
+  const mtimeMs = await stat(lockPath).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
   if (mtimeMs === undefined) return 'gone';
   return { owner: await readOwner(lockPath), mtimeMs };
 }
@@ -117,7 +124,8 @@ async function inspect(lockPath: string): Promise<HeldLock | 'gone'> {
 async function readOwner(lockPath: string): Promise<StateLockOwner | undefined> {
   try {
     const value = JSON.parse(await readFile(path.join(lockPath, OWNER_NAME), 'utf8')) as Partial<StateLockOwner>;
-    if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.since === 'string') return { pid: value.pid, host: value.host, since: value.since };
+    if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.since === 'string')
+      return { pid: value.pid, host: value.host, since: value.since };
   } catch {
     // none yet, or torn
   }

@@ -136,10 +136,6 @@ export class StateFile<S> {
 
 function isEnvelope(u: unknown): u is Envelope {
   return (
-    typeof u === 'object' &&
-    u !== null &&
-    Number.isSafeInteger((u as { version?: unknown }).version) &&
-    (u as { version: number }).version >= 1 &&
-    'state' in u
+    typeof u === 'object' && u !== null && Number.isSafeInteger((u as { version?: unknown }).version) && (u as { version: number }).version >= 1 && 'state' in u
   );
 }

@@ -21,7 +21,13 @@ export interface CasbInputTelemetry {
 /** The result of the readiness check: ready, or the first failing check. */
 export type Readiness =
   | { readonly ready: true }
-  | { readonly ready: false; readonly check: 'stopping' | 'devo_connection' | 'service' | 'state'; readonly detail: string; readonly service?: string; readonly output?: string };
+  | {
+      readonly ready: false;
+      readonly check: 'stopping' | 'devo_connection' | 'service' | 'state';
+      readonly detail: string;
+      readonly service?: string;
+      readonly output?: string;
+    };
 
 /** One service in `/status`. */
 export interface ServiceStatus {

@@ -19,7 +19,8 @@ export class PrometheusMetrics {
     const r = this.registry;
     collectDefaultMetrics({ register: r, prefix: METRIC_PREFIX });
     // Gauges that prom-client names like counters: Prometheus' own lint (promtool) refuses them.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) r.removeSingleMetric(`${METRIC_PREFIX}${name}`);
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+      r.removeSingleMetric(`${METRIC_PREFIX}${name}`);
     const services = () => telemetry.services;
     const serviceLabels = ['input', 'input_id', 'service'] as const;
     const labelsOf = (s: (typeof telemetry.services)[number]) => ({ input: s.input, input_id: s.inputId, service: s.service });
@@ -137,12 +138,16 @@ export class PrometheusMetrics {
           for (const [output, sender] of outputs()) this.inc({ output }, read(sender));
         },
       });
-    senderGauge('sender_connected', '1 while a connection to the output\'s relay is open.', (sender) => (sender.connected ? 1 : 0));
-    senderCounter('sender_connections_total', 'Connections to the output\'s relay established.', (sender) => sender.connections);
-    senderCounter('sender_failures_total', 'Connections to the output\'s relay lost, and failed attempts.', (sender) => sender.failures);
-    senderCounter('sender_lines_written_total', 'Syslog lines the output\'s socket took.', (sender) => sender.linesWritten);
+    senderGauge('sender_connected', "1 while a connection to the output's relay is open.", (sender) => (sender.connected ? 1 : 0));
+    senderCounter('sender_connections_total', "Connections to the output's relay established.", (sender) => sender.connections);
+    senderCounter('sender_failures_total', "Connections to the output's relay lost, and failed attempts.", (sender) => sender.failures);
+    senderCounter('sender_lines_written_total', "Syslog lines the output's socket took.", (sender) => sender.linesWritten);
     senderGauge('sender_queued_lines', 'Syslog lines waiting to be written to the output.', (sender) => sender.queuedLines());
-    senderGauge('sender_resend_window_bytes', 'Bytes written to the output but not yet confirmed read by its relay (re-sent if the connection is lost).', (sender) => sender.unconfirmedBytes());
+    senderGauge(
+      'sender_resend_window_bytes',
+      'Bytes written to the output but not yet confirmed read by its relay (re-sent if the connection is lost).',
+      (sender) => sender.unconfirmedBytes(),
+    );
     new Gauge({
       name: `${METRIC_PREFIX}ready`,
       help: '1 while /ready answers 200.',
@@ -153,7 +158,7 @@ export class PrometheusMetrics {
     });
     const latency = new Histogram({
       name: `${METRIC_PREFIX}sender_write_latency_seconds`,
-      help: 'Time from handing a batch to the output\'s sender to the socket taking it.',
+      help: "Time from handing a batch to the output's sender to the socket taking it.",
       labelNames: ['output'],
       buckets: [...WRITE_LATENCY_BUCKETS],
       registers: [r],

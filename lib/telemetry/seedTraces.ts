@@ -70,7 +70,9 @@ export function startSeedTraces(options: SeedTracesOptions): Subscription {
     interval(options.memoryPeriodMs ?? 300_000, scheduler).subscribe(() => {
       const after = memory();
       const vms = before.vms === undefined || after.vms === undefined ? '' : `, VMS(${mib(before.vms)} -> ${mib(after.vms)})`;
-      main.info(`[GC] global: ${before.globalPercent.toFixed(1)}% -> ${after.globalPercent.toFixed(1)}%, process: RSS(${mib(before.rss)} -> ${mib(after.rss)})${vms}`);
+      main.info(
+        `[GC] global: ${before.globalPercent.toFixed(1)}% -> ${after.globalPercent.toFixed(1)}%, process: RSS(${mib(before.rss)} -> ${mib(after.rss)})${vms}`,
+      );
       before = after;
     }),
   );

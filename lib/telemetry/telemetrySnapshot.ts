@@ -190,7 +190,9 @@ export function retire(snapshot: TelemetrySnapshot): TelemetrySnapshot {
   return {
     ...snapshot,
     services: snapshot.services.map((s) => ({ ...s, connected: false, holds: { sortWindow: 0, sink: 0, dedupKeys: 0, dedupBytes: 0 } })),
-    outputs: snapshot.outputs.map(([name, s]) => [name, { ...s, connected: false, failingSince: undefined, queuedLines: 0, unconfirmedBytes: 0, latencies: [] }] as const),
+    outputs: snapshot.outputs.map(
+      ([name, s]) => [name, { ...s, connected: false, failingSince: undefined, queuedLines: 0, unconfirmedBytes: 0, latencies: [] }] as const,
+    ),
   };
 }
 

@@ -6,8 +6,7 @@ export interface InvalidTime {
 /** UTC epoch milliseconds, or why the value is not a time. */
 export type ParsedTime = number | InvalidTime;
 
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 const DECIMAL = /^\d{1,20}(?:\.\d{1,9})?$/;
 /** 9999-12-31T23:59:59.999Z: later values are not event times, they are corrupt numbers. */
 const MAX_TIME_MS = 253_402_300_799_999;
@@ -47,7 +46,14 @@ function digit(text: string, i: number): number {
  */
 function parseCommonIso(text: string): number {
   const n = text.length;
-  if (n < 20 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) {
+  if (
+    n < 20 ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  ) {
     return NaN;
   }
   const two = (i: number): number => {

@@ -1,11 +1,8 @@
 import * as path from 'node:path';
 import { concatMap, defer, filter, from, map, mergeMap, type Observable, tap, toArray } from 'rxjs';
-import type { CasbInputConfig, CasbServiceConfig, CollectorConfig } from '../../lib/config/collectorConfig';
-import { configSecrets } from '../../lib/config/collectorConfig';
+import type { CasbInputConfig, CasbServiceConfig } from '../../lib/config/collectorConfig';
 import { problemText } from '../../lib/errors/problems';
 import { reportError } from '../../lib/log/reportError';
-import type { Logger } from '../../lib/log/logger';
-import { SecretRedactor } from '../../lib/log/secretRedactor';
 import { Valve } from '../../lib/flow/valve';
 import { finalizeAsync } from '../../lib/operators/finalizeAsync';
 import { flatten, type JsonObject } from '../../lib/operators/flatten';
@@ -13,18 +10,13 @@ import { normalizeTime } from '../../lib/operators/normalizeTime';
 import { sortWithin } from '../../lib/operators/sortWithin';
 import type { Timed } from '../../lib/operators/timed';
 import { devoWrite, type WrittenBatch } from '../../lib/sinks/devoWrite';
-import type { DevoWriter } from '../../lib/sinks/devoWriter';
 import { CasbClient, type CasbClientOptions } from '../../lib/sources/casbClient';
-import { ProofpointCasbInitVariablesError } from '../../lib/sources/casbErrors';
-import { CASB_NESTED_FIELD, CASB_TIME_FIELD, casbServiceOfPath, checkRecord, recordKey } from '../../lib/sources/casbRecord';
-import { sharedCasbClient, type SharedCasbClient } from '../../lib/sources/sharedCasbClient';
+import { CASB_NESTED_FIELD, CASB_TIME_FIELD, checkRecord, recordKey } from '../../lib/sources/casbRecord';
+import type { SharedCasbClient } from '../../lib/sources/sharedCasbClient';
 import { alertPages, eventPages } from './casbPages';
 import { pullCycles, type CasbPage } from './casbPullCycles';
 import { decideCasbStart } from './casbStart';
-import { CASB_STATE_VERSION, casbStateCodec, isoUtc, pythonRepr, type CasbState } from './casbState';
-import { inFlightShare } from '../inFlightShare';
-import type { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
-import { ServiceTelemetry } from '../../lib/telemetry/serviceTelemetry';
+import { CASB_STATE_VERSION, casbStateCodec, pythonRepr, type CasbState } from './casbState';
 import type { PipelineDeps, Service } from '../runtime/service';
 import { openServiceSkeleton, type ServiceSkeleton } from '../serviceSkeleton';
 
@@ -41,22 +33,19 @@ export interface CasbTuning {
   readonly client: Partial<Pick<CasbClientOptions, 'timeoutMs' | 'retries' | 'backoffInitialMs' | 'backoffMaxMs' | 'renewBeforeMs'>>;
 }
 
-const DEFAULT_TUNING: CasbTuning = { maxPagesPerCycle: 10_000, sortMaxItems: 100_000, valveMaxBytes: 4 * 1024 * 1024, valveMaxItems: 4096, client: {} };
+export const CASB_DEFAULT_TUNING: CasbTuning = {
+  maxPagesPerCycle: 10_000,
+  sortMaxItems: 100_000,
+  valveMaxBytes: 4 * 1024 * 1024,
+  valveMaxItems: 4096,
+  client: {},
+};
 
 /** What a CASB service needs besides its config. */
 export interface CasbServiceDeps extends PipelineDeps {
   /** The input's client (one limiter per api key), shared by its services. */
   readonly client: SharedCasbClient;
   readonly tuning?: Partial<CasbTuning>;
-}
-
-/** Options of {@link casbServices}. */
-export interface CasbServicesOptions {
-  readonly tuning?: Partial<CasbTuning>;
-  /** Where the services report (metrics, status). Default: telemetry of their own. */
-  readonly telemetry?: CollectorTelemetry;
-  /** Wall clock. Default `Date.now`. */
-  readonly now?: () => number;
 }
 
 /** Base name of a service's files in the state directory. */
@@ -66,86 +55,6 @@ export function casbStateBase(stateDirectory: string, inputId: string, service: 
 
 function casbFileBase(inputId: string, service: string): string {
   return `proofpoint_casb-${inputId}-${service}`;
-}
-
-/**
- * The services of the config's CASB input (none when it is absent or disabled), on the shared
- * sender, with one client for the input. Throws `ProofpointCasbInitVariablesError` 1 (no
- * service) or 2 (an initial start time after `now`).
- */
-export function casbServices(config: CollectorConfig, writer: DevoWriter, logger: Logger, options: CasbServicesOptions = {}): Service[] {
-  const { tuning, telemetry } = options;
-  const now = options.now ?? Date.now;
-  const input = config.casb;
-  if (input === undefined || !input.enabled) return [];
-  if (input.services.length === 0) {
-    throw new ProofpointCasbInitVariablesError(1, 'inputs.proofpoint_casb.services has no service: add alerts and/or events, or set inputs.proofpoint_casb.enabled: false');
-  }
-  for (const service of input.services) {
-    if (service.initialStartTime !== undefined && service.initialStartTime > now()) {
-      throw new ProofpointCasbInitVariablesError(
-        2,
-        `inputs.proofpoint_casb.services.${service.name}.initial_start_time_in_utc (${isoUtc(service.initialStartTime)}) is in the future`,
-      );
-    }
-  }
-  const redactor = new SecretRedactor(configSecrets(config));
-  const clientLogger = logger.child(`InputProcess::ProofpointCasbClient(proofpoint_casb,${input.inputId})`);
-  const serviceTelemetry = new Map(
-    input.services.map((s) => [s.name, telemetry?.service('proofpoint_casb', input.inputId, s.name) ?? new ServiceTelemetry('proofpoint_casb', input.inputId, s.name, now)]),
-  );
-  const inputTelemetry = telemetry?.casbInput(input.inputId);
-  const client = sharedCasbClient(
-    () =>
-      new CasbClient({
-        baseUrl: input.urlBase,
-        apiKey: input.apiKey,
-        clientId: input.clientId,
-        clientSecret: input.clientSecret,
-        requestsPerSecond: input.requestsPerSecond,
-        requestsLimits: input.requestsLimits,
-        ...(input.maxResponseBytes === undefined ? {} : { maxResponseBytes: input.maxResponseBytes }),
-        logger: clientLogger,
-        redactor,
-        now,
-        telemetry: {
-          response: (path, outcome) => {
-            // The authentications are the input's, not a service's: counted by tokenRenewed.
-            const name = casbServiceOfPath(path);
-            const service = name === undefined ? undefined : serviceTelemetry.get(name);
-            service?.outcome(outcome);
-            if (service !== undefined) service.connected = outcome.startsWith('2');
-          },
-          rateLimited: () => inputTelemetry !== undefined && inputTelemetry.rateLimited++,
-          tokenRenewed: () => inputTelemetry !== undefined && inputTelemetry.tokenRenewals++,
-        },
-        ...tuning?.client,
-      }),
-  );
-  return input.services.map((service) =>
-    casbService(input, service, {
-      writer,
-      logger,
-      client,
-      redactor,
-      now,
-      telemetry: serviceTelemetry.get(service.name)!,
-      stateDirectory: config.stateDirectory,
-      hostname: config.output.hostname,
-      batch: config.output.batch,
-      tuning: { ...casbBounds(config), ...tuning },
-    }),
-  );
-}
-
-/** The bounds of a CASB service under the config's queue limits: its sort window and valve stay within its share (see {@link inFlightShare}). */
-function casbBounds(config: CollectorConfig): Pick<CasbTuning, 'sortMaxItems' | 'valveMaxBytes' | 'valveMaxItems'> {
-  const share = inFlightShare(config);
-  return {
-    sortMaxItems: Math.min(DEFAULT_TUNING.sortMaxItems, share.maxEvents),
-    valveMaxItems: Math.min(DEFAULT_TUNING.valveMaxItems, share.maxEvents),
-    valveMaxBytes: Math.min(DEFAULT_TUNING.valveMaxBytes, share.maxBytes),
-  };
 }
 
 interface Context extends ServiceSkeleton<CasbState, JsonObject> {
@@ -209,7 +118,9 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
       );
     }
     // A reset re-ingests from the new start: what the old window delivered is forgotten.
-    logger.warn(`Some changes have been detected and the persistence needs to be updated. Previous content: ${pythonRepr(persisted)}. New content: ${pythonRepr(start.state)}`);
+    logger.warn(
+      `Some changes have been detected and the persistence needs to be updated. Previous content: ${pythonRepr(persisted)}. New content: ${pythonRepr(start.state)}`,
+    );
     logger.info('Updating the persistence');
     try {
       await store.reset(start.state);
@@ -220,7 +131,7 @@ async function prepare(input: CasbInputConfig, service: CasbServiceConfig, deps:
   }
   logger.info(`${puller} Finalizing the execution of pre_pull()`);
   logger.info(`Starting data collection every ${service.requestPeriodMs / 1000} seconds`);
-  return { ...skeleton, service, deps, tuning: { ...DEFAULT_TUNING, ...deps.tuning }, client, start: start.state };
+  return { ...skeleton, service, deps, tuning: { ...CASB_DEFAULT_TUNING, ...deps.tuning }, client, start: start.state };
 }
 
 function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
@@ -231,7 +142,10 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
   // written. The flattening waits while the valve is closed, so a page's lines are made as the socket takes them.
   let sorting = 0;
   const sinkHeld = new Valve({ maxBytes: ctx.tuning.valveMaxBytes, maxItems: ctx.tuning.valveMaxItems });
-  ctx.holding(() => sorting, () => sinkHeld.inFlight.items);
+  ctx.holding(
+    () => sorting,
+    () => sinkHeld.inFlight.items,
+  );
   const deadLetter = (text: string, reason: string) => ctx.deadLetter(text, reason);
   const pages$ = pullCycles({
     start: ctx.start,
@@ -247,36 +161,38 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<void> {
 
   /** The page's records through the write stage: emits the written batches once all are written. */
   const writePage = (page: CasbPage) =>
-    from(page.records).pipe(
-      filter((record): record is JsonObject => checkRecord(service.name, record, deadLetter)),
-      dedup,
-      normalizeTime(CASB_TIME_FIELD, (r, reason) => {
-        deadLetter(JSON.stringify(r), problemText('EVENT_TIME_INVALID', reason));
-        // Not delivered: a corrected re-send of the record must pass the window.
-        dedup.forget(recordKey(service.name, r));
-      }),
-    ).pipe(
-      tap(() => sorting++),
-      sortWithin<JsonObject>({ maxDelayMs: 60_000, maxItems: ctx.tuning.sortMaxItems }),
-      tap(() => sorting--),
-      flatten(field, { valve: sinkHeld }),
-      map((r): Timed<JsonObject> => ({ time: r.time, value: { ...r.value, '@devo_pulling_id': String(page.pullingId) } })),
-      devoWrite({
-        writer: deps.writer,
-        tag: service.tag,
-        hostname: deps.hostname,
-        format: (v: JsonObject) => JSON.stringify(v),
-        ack: (v: JsonObject) => recordKey(service.name, v),
-        valve: sinkHeld,
-        ...(deps.batch === undefined ? {} : { batch: deps.batch }),
-        ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
-      }),
-      toArray(),
-      map((batches) => {
-        page.written.resolve();
-        return batches;
-      }),
-    );
+    from(page.records)
+      .pipe(
+        filter((record): record is JsonObject => checkRecord(service.name, record, deadLetter)),
+        dedup,
+        normalizeTime(CASB_TIME_FIELD, (r, reason) => {
+          deadLetter(JSON.stringify(r), problemText('EVENT_TIME_INVALID', reason));
+          // Not delivered: a corrected re-send of the record must pass the window.
+          dedup.forget(recordKey(service.name, r));
+        }),
+      )
+      .pipe(
+        tap(() => sorting++),
+        sortWithin<JsonObject>({ maxDelayMs: 60_000, maxItems: ctx.tuning.sortMaxItems }),
+        tap(() => sorting--),
+        flatten(field, { valve: sinkHeld }),
+        map((r): Timed<JsonObject> => ({ time: r.time, value: { ...r.value, '@devo_pulling_id': String(page.pullingId) } })),
+        devoWrite({
+          writer: deps.writer,
+          tag: service.tag,
+          hostname: deps.hostname,
+          format: (v: JsonObject) => JSON.stringify(v),
+          ack: (v: JsonObject) => recordKey(service.name, v),
+          valve: sinkHeld,
+          ...(deps.batch === undefined ? {} : { batch: deps.batch }),
+          ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),
+        }),
+        toArray(),
+        map((batches) => {
+          page.written.resolve();
+          return batches;
+        }),
+      );
 
   // The state the delivered page leads to (alerts: after the window is done; events: every page).
   let pageState: CasbState | undefined;

@@ -23,5 +23,9 @@ export function eventsNextState(state: CasbEventsState, events: readonly unknown
     const time = typeof event === 'object' && event !== null ? parseEventTime((event as Record<string, unknown>)[CASB_TIME_FIELD]) : NaN;
     if (typeof time === 'number' && time > latest && time <= cycleStart) latest = time;
   }
-  return { initial_start_time_in_utc: state.initial_start_time_in_utc, start_time_in_utc: isoUtc(latest), last_page_token: nextPageToken ?? state.last_page_token };
+  return {
+    initial_start_time_in_utc: state.initial_start_time_in_utc,
+    start_time_in_utc: isoUtc(latest),
+    last_page_token: nextPageToken ?? state.last_page_token,
+  };
 }

@@ -110,7 +110,9 @@ export function pullCycles(options: PullCyclesOptions): Observable<CasbPage> {
         if (over()) break;
         const elapsed = now() - started;
         const wait = Math.max(0, options.periodMs - elapsed);
-        logger.info(`Data collection completed. Elapsed time: ${(elapsed / 1000).toFixed(3)} seconds. Waiting for ${(wait / 1000).toFixed(3)} second(s) until the next one`);
+        logger.info(
+          `Data collection completed. Elapsed time: ${(elapsed / 1000).toFixed(3)} seconds. Waiting for ${(wait / 1000).toFixed(3)} second(s) until the next one`,
+        );
         await sleep(wait);
       }
     };

@@ -118,7 +118,13 @@ async function prepare(input: PodInputConfig, service: PodServiceConfig, deps: P
   const { store, dedup, persisted, now, logger } = skeleton;
   await store.restoreWindow(dedup);
   // The floor is persisted before anything is delivered: a crash from here on, however early, catches up from it.
-  const first = decidePodCatchUp({ now: now(), persisted, configuredStartTime: service.startTime, lastEventTime: persisted?.lastEventTime ?? undefined, lastSessionEnd: undefined });
+  const first = decidePodCatchUp({
+    now: now(),
+    persisted,
+    configuredStartTime: service.startTime,
+    lastEventTime: persisted?.lastEventTime ?? undefined,
+    lastSessionEnd: undefined,
+  });
   const catchUpFrom = initialCatchUpFloor(first, persisted, now());
   // Mark the run as unclean until it stops cleanly: a crash from here on is detected at restart.
   const marked = await store.commit([], dedup, podCursor(service, now(), persisted?.lastEventTime ?? undefined, catchUpFrom, 'error'), true);
@@ -135,9 +141,21 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
   // Events wait up to a second (sort window, batch): their bytes wait in reused slabs, not in
   // socket reads. A copy is made once an event is kept, and released by the sink alone.
   const arena = new ByteArena();
-  const commits = new PodCommits({ store, dedup, telemetry, logger, now, service, lastEventTime: ctx.persisted?.lastEventTime ?? undefined, catchUpFrom: ctx.catchUpFrom });
+  const commits = new PodCommits({
+    store,
+    dedup,
+    telemetry,
+    logger,
+    now,
+    service,
+    lastEventTime: ctx.persisted?.lastEventTime ?? undefined,
+    catchUpFrom: ctx.catchUpFrom,
+  });
   let sorting = 0;
-  ctx.holding(() => sorting, () => flow.valve.inFlight.items);
+  ctx.holding(
+    () => sorting,
+    () => flow.valve.inFlight.items,
+  );
   const sessions = new PodSessions({ telemetry, streamBroke: () => flow.streamBroke(), now });
 
   const source$ = podSource({
@@ -192,7 +210,13 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     }),
     // An event older than the catch-up floor waits for a lower one to be written (rare: once per hour of disorder).
     gate({ admit: (e) => commits.admit(e.time), valve: flow.valve, size: (e) => e.value.raw.length }),
-    sortWithin({ maxDelayMs: tuning.sortMaxDelayMs, maxItems: tuning.sortMaxItems, maxBytes: tuning.sortMaxBytes, size: (e) => e.value.raw.length, flush$: flow.breaks$ }),
+    sortWithin({
+      maxDelayMs: tuning.sortMaxDelayMs,
+      maxItems: tuning.sortMaxItems,
+      maxBytes: tuning.sortMaxBytes,
+      size: (e) => e.value.raw.length,
+      flush$: flow.breaks$,
+    }),
     tap(() => sorting--),
     devoSink({
       writer: deps.writer,

@@ -63,7 +63,9 @@ export function decidePodCatchUp(input: PodCatchUpInput): PodCatchUp {
   // A persisted cursor cannot be later than when it was written (older versions let a future
   // event time through): at most the recorded stop time, else now, plus the allowed skew.
   const lastEventTime =
-    input.lastEventTime === undefined ? undefined : Math.min(input.lastEventTime, (lastSessionEnd === undefined ? (persisted?.stoppedAt ?? now) : now) + CURSOR_MAX_SKEW_MS);
+    input.lastEventTime === undefined
+      ? undefined
+      : Math.min(input.lastEventTime, (lastSessionEnd === undefined ? (persisted?.stoppedAt ?? now) : now) + CURSOR_MAX_SKEW_MS);
   const fromStart = (why: string): PodCatchUp =>
     configuredStartTime === undefined
       ? { sinceTime: undefined, reason: `${why}; no start_time: streaming live` }
@@ -71,11 +73,16 @@ export function decidePodCatchUp(input: PodCatchUpInput): PodCatchUp {
   const fromLast = (why: string): PodCatchUp =>
     lastEventTime === undefined
       ? fromStart(`${why}, and no event was ever delivered`)
-      : { sinceTime: catchUpTime(lastEventTime, now), reason: `${why}: catching up from the hour of the last delivered event (${new Date(lastEventTime).toISOString()})` };
+      : {
+          sinceTime: catchUpTime(lastEventTime, now),
+          reason: `${why}: catching up from the hour of the last delivered event (${new Date(lastEventTime).toISOString()})`,
+        };
 
   if (lastSessionEnd !== undefined) {
     const gap = now - lastSessionEnd;
-    return gap > HOUR ? fromLast(`no session for ${minutes(gap)} (over an hour)`) : { sinceTime: undefined, reason: 'reconnecting within the hour: the server resumes' };
+    return gap > HOUR
+      ? fromLast(`no session for ${minutes(gap)} (over an hour)`)
+      : { sinceTime: undefined, reason: 'reconnecting within the hour: the server resumes' };
   }
   if (persisted === undefined) return fromStart('first run (no state)');
   const recorded = persisted.configuredStartTime;
@@ -94,7 +101,8 @@ export function decidePodCatchUp(input: PodCatchUpInput): PodCatchUp {
   if (!persisted.cleanStop) return fromFloor('the previous run did not stop cleanly');
   const stoppedAt = persisted.stoppedAt ?? 0;
   // A clean stop stamped ahead of the clock (a clock corrected since) says nothing of the gap.
-  if (stoppedAt > now + CURSOR_MAX_SKEW_MS) return fromFloor(`the last stop is stamped in the future (${new Date(stoppedAt).toISOString()}: was the clock corrected?)`);
+  if (stoppedAt > now + CURSOR_MAX_SKEW_MS)
+    return fromFloor(`the last stop is stamped in the future (${new Date(stoppedAt).toISOString()}: was the clock corrected?)`);
   if (now - stoppedAt > HOUR) return fromLast(`stopped ${minutes(now - stoppedAt)} ago (over an hour)`);
   return { sinceTime: undefined, reason: `clean stop ${minutes(now - stoppedAt)} ago: the server resumes` };
 }

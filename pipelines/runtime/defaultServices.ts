@@ -8,6 +8,10 @@ import type { ServiceFactory } from './runner';
 // The CASB HTTP stack (axios, bottleneck) is loaded only when a CASB input is enabled.
 export const defaultServices: ServiceFactory = (config, sender, logger, telemetry) => [
   ...podServices(config, sender, logger, telemetry),
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
-  ...(config.casb?.enabled === true ? (require('../casb/casb') as typeof import('../casb/casb')).casbServices(config, sender, logger, { telemetry }) : []),
+  ...(config.casb?.enabled === true ? loadCasbServices().casbServices(config, sender, logger, { telemetry }) : []),
 ];
+
+function loadCasbServices(): typeof import('../casb/casbServices') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose
+  return require('../casb/casbServices') as typeof import('../casb/casbServices');
+}

@@ -13,7 +13,9 @@ import type { SenderTelemetry } from '../../lib/telemetry/senderTelemetry';
 import { certificateFiles } from '../../lib/config/certificateFiles';
 
 /** Timings of the Devo sender that tests and special relays may change (the defaults suit Devo). */
-export type SenderTuning = Partial<Pick<DevoSenderOptions, 'idleProbeMs' | 'confirmAfterMs' | 'probationMs' | 'backoffInitialMs' | 'backoffMaxMs' | 'connectTimeoutMs'>>;
+export type SenderTuning = Partial<
+  Pick<DevoSenderOptions, 'idleProbeMs' | 'confirmAfterMs' | 'probationMs' | 'backoffInitialMs' | 'backoffMaxMs' | 'connectTimeoutMs'>
+>;
 
 /** What an output's writer is built with besides its config. */
 export interface OutputSenderDeps {

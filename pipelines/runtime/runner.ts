@@ -101,9 +101,15 @@ async function startRunner(config: CollectorConfig, credentials: readonly DevoCr
   });
   const services = deps.services(config, sender, logger, telemetry);
   const http = deps.http ?? config.httpServer;
-  const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
+  const endpoint =
+    http === undefined
+      ? undefined
+      : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
-  const traces = deps.role === 'worker' ? undefined : startSeedTraces({ logger, outputs: outputTelemetry(config, telemetry), senderPeriodMs: config.output.senderStatsPeriodMs });
+  const traces =
+    deps.role === 'worker'
+      ? undefined
+      : startSeedTraces({ logger, outputs: outputTelemetry(config, telemetry), senderPeriodMs: config.output.senderStatsPeriodMs });
   if (services.length > 0) sender.open();
   const stop$ = new Subject<void>();
   const stateOf = (service: Service) => telemetry.services.find((t) => t.name === service.name);
@@ -144,7 +150,9 @@ async function startRunner(config: CollectorConfig, credentials: readonly DevoCr
     await endpoint?.close();
   });
 
-  logger.info(`Collector ${config.collector.name} (${config.collector.id}) started with ${services.length} service(s): ${services.map((s) => s.name).join(', ') || 'none'}`);
+  logger.info(
+    `Collector ${config.collector.name} (${config.collector.id}) started with ${services.length} service(s): ${services.map((s) => s.name).join(', ') || 'none'}`,
+  );
   return {
     services: services.map((s) => s.name),
     done,

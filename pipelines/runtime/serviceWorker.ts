@@ -21,7 +21,11 @@ async function runWorker(): Promise<void> {
   const init = workerData as WorkerInit;
   const port = parentPort!;
   const post = (message: WorkerMessage) => port.postMessage(message);
-  const logger = createLogger({ debug: init.config.collector.debug, redactor: new SecretRedactor(configSecrets(init.config)), write: (line) => post({ type: 'log', line }) });
+  const logger = createLogger({
+    debug: init.config.collector.debug,
+    redactor: new SecretRedactor(configSecrets(init.config)),
+    write: (line) => post({ type: 'log', line }),
+  });
   const collector = await startRuntime(init.config, {
     logger,
     services: defaultServices,
@@ -62,7 +66,10 @@ async function runWorker(): Promise<void> {
 
 if (!isMainThread) {
   runWorker().catch((err: unknown) => {
-    parentPort?.postMessage({ type: 'log', line: `${new Date().toISOString()} ERROR MainProcess::MainThread -> ${describeError(err)}` } satisfies WorkerMessage);
+    parentPort?.postMessage({
+      type: 'log',
+      line: `${new Date().toISOString()} ERROR MainProcess::MainThread -> ${describeError(err)}`,
+    } satisfies WorkerMessage);
     process.exit(1);
   });
 }

@@ -37,7 +37,11 @@ export function workUnits(config: CollectorConfig): WorkUnit[] {
   }
   if (casb !== undefined) {
     const { pod: _pod, ...rest } = shared;
-    units.push({ name: `casb/${casb.inputId}`, services: casb.services.map((s) => `casb/${s.name}`), config: { ...rest, collector: single, casb, inFlight: share(casb.services.length) } });
+    units.push({
+      name: `casb/${casb.inputId}`,
+      services: casb.services.map((s) => `casb/${s.name}`),
+      config: { ...rest, collector: single, casb, inFlight: share(casb.services.length) },
+    });
   }
   return units;
 }

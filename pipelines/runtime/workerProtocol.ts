@@ -23,5 +23,4 @@ export type WorkerRequest =
 /** From a worker to the main thread. */
 export type WorkerMessage =
   /** A log line, formatted (and redacted) by the worker. */
-  | { readonly type: 'log'; readonly line: string }
-  | { readonly type: 'telemetry'; readonly snapshot: TelemetrySnapshot };
+  { readonly type: 'log'; readonly line: string } | { readonly type: 'telemetry'; readonly snapshot: TelemetrySnapshot };

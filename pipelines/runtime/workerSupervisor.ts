@@ -44,7 +44,15 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
   const writeLine = deps.writeLine ?? ((line: string) => console.log(line));
   const telemetry = new CollectorTelemetry(config.collector, deps.readinessGraceMs === undefined ? {} : { readinessGraceMs: deps.readinessGraceMs });
   const units = workUnits(config);
-  const slots: Slot[] = units.map((unit) => ({ unit, worker: undefined, attempts: 0, startedAt: 0, snapshot: undefined, retired: undefined, exited: Promise.resolve() }));
+  const slots: Slot[] = units.map((unit) => ({
+    unit,
+    worker: undefined,
+    attempts: 0,
+    startedAt: 0,
+    snapshot: undefined,
+    retired: undefined,
+    exited: Promise.resolve(),
+  }));
   let stopping = false;
 
   const figures = (slot: Slot): TelemetrySnapshot | undefined => (slot.snapshot === undefined ? slot.retired : addRetired(slot.retired, slot.snapshot));
@@ -52,7 +60,10 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
     const unit = figures(slot);
     // A running worker's services report their own state (their restart back-offs); otherwise the supervisor's stands.
     if (unit !== undefined) applyServiceSnapshots(telemetry, unit, slot.worker !== undefined && slot.snapshot !== undefined && !stopping);
-    applySenderSnapshots(telemetry, slots.map((s) => figures(s)).filter((s): s is TelemetrySnapshot => s !== undefined));
+    applySenderSnapshots(
+      telemetry,
+      slots.map((s) => figures(s)).filter((s): s is TelemetrySnapshot => s !== undefined),
+    );
   };
   const setState = (slot: Slot, state: 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped') => {
     for (const name of slot.unit.services) {
@@ -67,11 +78,16 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
   }
 
   const spawn = (slot: Slot): void => {
-    const init: WorkerInit = { config: slot.unit.config, testHooks: deps.workerTestHooks === true,
+    const init: WorkerInit = {
+      config: slot.unit.config,
+      testHooks: deps.workerTestHooks === true,
       ...(deps.senderTuning === undefined ? {} : { senderTuning: deps.senderTuning }),
       ...(deps.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: deps.stopTimeoutMs }),
     };
-    const worker = new Worker(path.join(__dirname, 'serviceWorker.js'), { workerData: init, resourceLimits: deps.workerResourceLimits ?? workerHeapLimit(slot.unit.config) });
+    const worker = new Worker(path.join(__dirname, 'serviceWorker.js'), {
+      workerData: init,
+      resourceLimits: deps.workerResourceLimits ?? workerHeapLimit(slot.unit.config),
+    });
     slot.worker = worker;
     slot.startedAt = Date.now();
     setState(slot, 'running');
@@ -101,7 +117,9 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
         slot.attempts = Date.now() - slot.startedAt >= 60_000 ? 1 : slot.attempts + 1;
         const delay = backoffDelay(RESTART_BACKOFF, slot.attempts);
         setState(slot, 'backoff');
-        logger.error(`Service worker ${slot.unit.name} (${slot.unit.services.join(', ')}) failed: ${failure ?? `it exited with code ${code}`}. Restarting it in ${delay / 1000} s`);
+        logger.error(
+          `Service worker ${slot.unit.name} (${slot.unit.services.join(', ')}) failed: ${failure ?? `it exited with code ${code}`}. Restarting it in ${delay / 1000} s`,
+        );
         setTimeout(() => {
           if (!stopping) spawn(slot);
         }, delay).unref();
@@ -112,7 +130,10 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
   const http = deps.http ?? config.httpServer;
   // Each output's telemetry is registered before the metrics read it.
   const outputs = outputTelemetry(config, telemetry);
-  const endpoint = http === undefined ? undefined : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
+  const endpoint =
+    http === undefined
+      ? undefined
+      : await HttpEndpoint.start({ address: http.address, port: http.port, allowedHosts: config.httpServer?.allowedHosts ?? [], telemetry });
   if (endpoint !== undefined) logger.info(`Serving /metrics, /health, /ready and /status at ${endpoint.url}`);
   const traces = startSeedTraces({ logger, outputs, senderPeriodMs: config.output.senderStatsPeriodMs });
   for (const slot of slots) spawn(slot);
@@ -127,7 +148,9 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
     stopped ??= (async () => {
       stopping = true;
       telemetry.stopping = true;
-      logger.info(`Stopping: asking every worker to close its sources, flush and persist (${stopWaits(deps.stopTimeoutMs ?? STOP_TIMEOUT_MS, telemetry.sender.failingSince)})`);
+      logger.info(
+        `Stopping: asking every worker to close its sources, flush and persist (${stopWaits(deps.stopTimeoutMs ?? STOP_TIMEOUT_MS, telemetry.sender.failingSince)})`,
+      );
       for (const slot of slots) {
         setState(slot, 'stopping');
         slot.worker?.postMessage({ type: 'stop' } satisfies WorkerRequest);
@@ -159,4 +182,3 @@ export async function startWorkers(config: CollectorConfig, deps: RunnerInternal
     },
   };
 }
-

@@ -31,7 +31,12 @@ function table(text: string, heading: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(first + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -45,7 +50,9 @@ function devo(c: CollectorConfig): DevoOutputConfig {
 /** The smallest config with every input and service, every default left to the code. */
 const MINIMAL = {
   globals: { id: '1', name: 'docs' },
-  outputs: { devo_1: { type: 'devo_platform', config: { address: 'collector-us.devo.io', port: 443, type: 'SSL', chain: 'chain.crt', cert: 'c.crt', key: 'c.key' } } },
+  outputs: {
+    devo_1: { type: 'devo_platform', config: { address: 'collector-us.devo.io', port: 443, type: 'SSL', chain: 'chain.crt', cert: 'c.crt', key: 'c.key' } },
+  },
   inputs: {
     proofpoint_on_demand: { id: '2', credentials: { cluster_id: 'c', api_token: 'token-123456' }, services: { message: {} } },
     proofpoint_casb: { id: '3', credentials: { api_key: 'key-123456', client_id: 'i', client_secret: 'secret-123456' }, services: { alerts: {} } },
@@ -58,7 +65,10 @@ const MINIMAL = {
  */
 const DEFAULTS: Record<string, (c: CollectorConfig) => string> = {
   '`globals.devo_sender_threshold_for_using_gzip_in_transport_layer`, `globals.devo_sender_compression_level` (0-9)': (c) => {
-    const on = decodeConfig({ ...MINIMAL, globals: { ...MINIMAL.globals, devo_sender_threshold_for_using_gzip_in_transport_layer: -1 } }, { baseDir: '/tmp/docs' }).output;
+    const on = decodeConfig(
+      { ...MINIMAL, globals: { ...MINIMAL.globals, devo_sender_threshold_for_using_gzip_in_transport_layer: -1 } },
+      { baseDir: '/tmp/docs' },
+    ).output;
     const level = (o: CollectorConfig['output']) => (o.kind === 'devo' ? o.gzipLevel : undefined);
     return `${level(c.output) === undefined ? GZIP_THRESHOLD_DEFAULT : 'compressing'}, ${String(level(on))}`;
   },
@@ -111,8 +121,20 @@ describe('the docs and the code in step', () => {
     expect(lines.length, 'README lines').to.be.at.most(150);
     const targets = new Set([...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!));
     const pages = (await allPages()).filter((p) => p !== 'README.md');
-    expect(pages).to.include.members(['docs/running.md', 'docs/configuration.md', 'docs/delivery.md', 'docs/metrics-and-health.md', 'docs/errors.md', 'docs/multiprocessing.md', 'docs/event-journey.md', 'docs/development.md']);
-    expect([...pages, 'CHANGELOG.md', 'SECURITY.md'].filter((p) => !targets.has(p)), 'pages the README does not link').to.deep.equal([]);
+    expect(pages).to.include.members([
+      'docs/running.md',
+      'docs/configuration.md',
+      'docs/delivery.md',
+      'docs/metrics-and-health.md',
+      'docs/errors.md',
+      'docs/multiprocessing.md',
+      'docs/event-journey.md',
+      'docs/development.md',
+    ]);
+    expect(
+      [...pages, 'CHANGELOG.md', 'SECURITY.md'].filter((p) => !targets.has(p)),
+      'pages the README does not link',
+    ).to.deep.equal([]);
   });
 
   it('every relative link of the README and the docs pages leads to a file, and an anchor to a heading of it', async () => {
@@ -124,7 +146,8 @@ describe('the docs and the code in step', () => {
         const to = file === '' ? from : path.posix.normalize(path.posix.join(path.posix.dirname(from), file));
         const text = await page(to).catch(() => undefined);
         if (text === undefined) broken.push(`${from}: ${target} (no file ${to})`);
-        else if (anchor !== undefined && !text.split('\n').some((l) => /^#+ /.test(l) && anchorOf(l.replace(/^#+ /, '')) === anchor)) broken.push(`${from}: ${target} (no heading #${anchor} in ${to})`);
+        else if (anchor !== undefined && !text.split('\n').some((l) => /^#+ /.test(l) && anchorOf(l.replace(/^#+ /, '')) === anchor))
+          broken.push(`${from}: ${target} (no heading #${anchor} in ${to})`);
       }
     }
     expect(broken).to.deep.equal([]);
@@ -149,7 +172,11 @@ describe('the docs and the code in step', () => {
       ['| Cause | What |', 'docs/delivery.md'],
     ];
     const texts = await Promise.all((await allPages()).map(async (p) => [p, await page(p)] as const));
-    for (const [header, home] of homes) expect(texts.filter(([, t]) => t.split('\n').includes(header)).map(([p]) => p), header).to.deep.equal([home]);
+    for (const [header, home] of homes)
+      expect(
+        texts.filter(([, t]) => t.split('\n').includes(header)).map(([p]) => p),
+        header,
+      ).to.deep.equal([home]);
   });
 
   it('docs/errors.md lists every error code, and nothing else', async () => {
@@ -180,14 +207,19 @@ describe('the docs and the code in step', () => {
     collectDefaultMetrics({ register: defaultsOnly, prefix: METRIC_PREFIX });
     const defaults = new Set((await defaultsOnly.getMetricsAsJSON()).map((m) => m.name));
     const exported = (await new PrometheusMetrics(telemetry).registry.getMetricsAsJSON()).map((m) => m.name).filter((n) => !defaults.has(n));
-    const documented = table(await page('docs/metrics-and-health.md'), '## Metrics').flatMap((row) => [...row[0]!.matchAll(/`([a-z0-9_]+)(?:\{[^}]*\})?`/g)].map((m) => `${METRIC_PREFIX}${m[1]!}`));
+    const documented = table(await page('docs/metrics-and-health.md'), '## Metrics').flatMap((row) =>
+      [...row[0]!.matchAll(/`([a-z0-9_]+)(?:\{[^}]*\})?`/g)].map((m) => `${METRIC_PREFIX}${m[1]!}`),
+    );
     expect([...documented].sort()).to.deep.equal([...exported].sort());
   });
 
   it("the defaults stated in the prose are the code's, each on its page alone", async () => {
     const texts = new Map<string, string>();
     for (const p of await allPages()) texts.set(p, (await page(p)).replace(/\s+/g, ' '));
-    const sender = resolveSenderOptions({ host: 'h', port: 1, ca: '', cert: '', key: '' }, silentLogger, { now: () => 0, schedule: () => ({ unsubscribe: () => undefined }) } as never);
+    const sender = resolveSenderOptions({ host: 'h', port: 1, ca: '', cert: '', key: '' }, silentLogger, {
+      now: () => 0,
+      schedule: () => ({ unsubscribe: () => undefined }),
+    } as never);
     const mib = (bytes: number) => `${bytes / 1048576} MiB`;
     const statements: Array<[string, RegExp, string]> = [
       [
@@ -195,7 +227,11 @@ describe('the docs and the code in step', () => {
         /sort within (\d+ ms) \(at most ([\d ]+) events and (\d+ MiB)\)/,
         `${POD_DEFAULT_TUNING.sortMaxDelayMs} ms|${POD_DEFAULT_TUNING.sortMaxItems.toLocaleString('en').replace(/,/g, ' ')}|${mib(POD_DEFAULT_TUNING.sortMaxBytes)}`,
       ],
-      ['docs/proofpoint-on-demand.md', /A ping every (\d+ s); a session without a pong for (\d+ s)/, `${POD_DEFAULT_TUNING.pingIntervalMs / 1000} s|${POD_DEFAULT_TUNING.pongTimeoutMs / 1000} s`],
+      [
+        'docs/proofpoint-on-demand.md',
+        /A ping every (\d+ s); a session without a pong for (\d+ s)/,
+        `${POD_DEFAULT_TUNING.pingIntervalMs / 1000} s|${POD_DEFAULT_TUNING.pongTimeoutMs / 1000} s`,
+      ],
       ['docs/delivery.md', /at most every (\d+ ms) for PoD/, `${POD_DEFAULT_TUNING.commitIntervalMs} ms`],
       ['docs/delivery.md', /plus (\d+ ms) of PoD commits/, `${POD_DEFAULT_TUNING.commitIntervalMs} ms`],
       ['docs/delivery.md', /closed when idle for (\d+ s)/, `${sender.idleTimeoutMs / 1000} s`],
@@ -207,7 +243,10 @@ describe('the docs and the code in step', () => {
       const match = pattern.exec(texts.get(home) ?? '');
       expect(match, `${home} states ${pattern}`).not.to.equal(null);
       expect(match!.slice(1).join('|'), String(pattern)).to.equal(expected);
-      expect([...texts].filter(([p, t]) => p !== home && pattern.test(t)).map(([p]) => p), `${pattern} elsewhere than ${home}`).to.deep.equal([]);
+      expect(
+        [...texts].filter(([p, t]) => p !== home && pattern.test(t)).map(([p]) => p),
+        `${pattern} elsewhere than ${home}`,
+      ).to.deep.equal([]);
     }
   });
 });

@@ -40,7 +40,17 @@ describe('the public API (package.json exports)', function () {
       }));
     `);
     expect(result).to.deep.equal({
-      main: ['CollectorError', 'ConfigError', 'checkWithoutEnvironment', 'createLogger', 'decodeConfig', 'defaultServices', 'loadConfig', 'silentLogger', 'startCollector'],
+      main: [
+        'CollectorError',
+        'ConfigError',
+        'checkWithoutEnvironment',
+        'createLogger',
+        'decodeConfig',
+        'defaultServices',
+        'loadConfig',
+        'silentLogger',
+        'startCollector',
+      ],
       operators: [
         'DevoSender',
         'StreamFlow',
@@ -80,10 +90,23 @@ describe('the public API (package.json exports)', function () {
       await writeFile(path.join(dir, 'embed.ts'), `${imports.join('\n')}\nexport async function main(): Promise<void> {\n${body.join('\n')}\n}\n`);
       await writeFile(
         path.join(dir, 'tsconfig.json'),
-        JSON.stringify({ compilerOptions: { strict: true, module: 'Node16', moduleResolution: 'Node16', target: 'ES2022', noEmit: true, types: ['node'], preserveSymlinks: true }, files: ['embed.ts'] }),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            module: 'Node16',
+            moduleResolution: 'Node16',
+            target: 'ES2022',
+            noEmit: true,
+            types: ['node'],
+            preserveSymlinks: true,
+          },
+          files: ['embed.ts'],
+        }),
       );
       const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-      const { stdout } = await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).catch((err: { stdout: string }) => ({ stdout: err.stdout }));
+      const { stdout } = await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir }).catch((err: { stdout: string }) => ({
+        stdout: err.stdout,
+      }));
       expect(stdout.trim()).to.equal('');
     } finally {
       await remove();

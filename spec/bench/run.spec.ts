@@ -14,9 +14,13 @@ describe('npm run bench (a small run)', function () {
     const { dir, remove } = await tempDir();
     try {
       const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
-      const { stdout } = await promisify(execFile)(process.execPath, [script, '--n', '3000', '--rounds', '2', '--shapes', 'maillog,message-3k', '--scenarios', 'throughput,idle,per-event', '--json', '--out', dir], {
-        maxBuffer: 4 << 20,
-      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [script, '--n', '3000', '--rounds', '2', '--shapes', 'maillog,message-3k', '--scenarios', 'throughput,idle,per-event', '--json', '--out', dir],
+        {
+          maxBuffer: 4 << 20,
+        },
+      );
       const report = JSON.parse(stdout) as BenchReport;
       for (const shape of ['maillog', 'message-3k']) {
         const scenario = `throughput ${shape}`;
@@ -48,7 +52,10 @@ describe('npm run bench (a small run)', function () {
       for (const shape of ['maillog', 'message-3k']) {
         const perEvent = report.perEvent!.find((r) => r.shape === shape && r.build === 'pipeline')!;
         expect(perEvent.cpuNs, shape).to.have.length(5);
-        expect(perEvent.wallNs.every((ns) => ns > 0 && Number.isFinite(ns)), shape).to.equal(true);
+        expect(
+          perEvent.wallNs.every((ns) => ns > 0 && Number.isFinite(ns)),
+          shape,
+        ).to.equal(true);
         expect(perEvent.medianCpuNs).to.equal([...perEvent.cpuNs].sort((a, b) => a - b)[2]);
       }
       expect(JSON.parse(await readFile(path.join(dir, 'bench.json'), 'utf8'))).to.deep.equal(report);
@@ -64,15 +71,16 @@ describe('npm run bench (a small run)', function () {
     const { dir, remove } = await tempDir();
     try {
       const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
-      const { stdout } = await promisify(execFile)(process.execPath, [script, '--workers-n', '2000', '--idle-seconds', '2', '--scenarios', 'workers', '--json', '--out', dir], {
-        maxBuffer: 1 << 20,
-      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [script, '--workers-n', '2000', '--idle-seconds', '2', '--scenarios', 'workers', '--json', '--out', dir],
+        {
+          maxBuffer: 1 << 20,
+        },
+      );
       const report = JSON.parse(stdout) as BenchReport;
       const runs = report.results.filter((r) => r.scenario.startsWith('workers:'));
-      expect(runs.map((r) => r.scenario)).to.deep.equal([
-        'workers: 3 services, multiprocessing false',
-        'workers: 3 services, multiprocessing true',
-      ]);
+      expect(runs.map((r) => r.scenario)).to.deep.equal(['workers: 3 services, multiprocessing false', 'workers: 3 services, multiprocessing true']);
       for (const r of runs) {
         expect(r.eventsReceived, r.scenario).to.equal(6000);
         expect(r.cpuPerWallSecond, r.scenario).to.be.greaterThan(0);
@@ -91,7 +99,21 @@ describe('npm run bench (a small run)', function () {
     try {
       const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
       // 12 s at 2 000 events/s in 3 s windows (the real soak: 600 s at 5 000/s in minutes), a small window preloaded.
-      const args = ['--scenarios', 'soak', '--soak-seconds', '12', '--soak-rate', '2000', '--soak-window-seconds', '3', '--soak-preload-keys', '5000', '--json', '--out', dir];
+      const args = [
+        '--scenarios',
+        'soak',
+        '--soak-seconds',
+        '12',
+        '--soak-rate',
+        '2000',
+        '--soak-window-seconds',
+        '3',
+        '--soak-preload-keys',
+        '5000',
+        '--json',
+        '--out',
+        dir,
+      ];
       const { stdout } = await promisify(execFile)(process.execPath, [script, ...args], { maxBuffer: 4 << 20 });
       const report = JSON.parse(stdout) as BenchReport;
       const soak = report.soak!;
@@ -120,7 +142,21 @@ describe('npm run bench (a small run)', function () {
     const { dir, remove } = await tempDir();
     try {
       const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
-      const args = ['--scenarios', 'memory', '--memory-hold-seconds', '3', '--memory-services', '1', '--memory-dedup', '16', '--memory-queue', '16', '--json', '--out', dir];
+      const args = [
+        '--scenarios',
+        'memory',
+        '--memory-hold-seconds',
+        '3',
+        '--memory-services',
+        '1',
+        '--memory-dedup',
+        '16',
+        '--memory-queue',
+        '16',
+        '--json',
+        '--out',
+        dir,
+      ];
       const { stdout } = await promisify(execFile)(process.execPath, [script, ...args], { maxBuffer: 4 << 20 });
       const { rows, fit } = (JSON.parse(stdout) as BenchReport).memory!;
       expect(rows.map((r) => r.label)).to.deep.equal([

@@ -18,7 +18,10 @@ describe('CLI --help', () => {
     expect(paragraph(stdout, 'status')).not.to.match(/STATE_/);
     expect(paragraph(stdout, 'status')).to.match(/exit 0, or 1 when the collector cannot be\s+reached or does not answer 200/);
     const exits = stdout.slice(stdout.indexOf('Exit codes:'));
-    expect(exits).to.match(/^ {2}0 /m).and.match(/^ {2}1 /m).and.match(/^ {2}2 {2}a command line that cannot be run as given/m);
+    expect(exits)
+      .to.match(/^ {2}0 /m)
+      .and.match(/^ {2}1 /m)
+      .and.match(/^ {2}2 {2}a command line that cannot be run as given/m);
   });
 
   it('every command answers --help with the usage and exit 0', async () => {

@@ -22,8 +22,13 @@ describe('CLI', () => {
   it('prints usage for --help and exits 0', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).to.equal(0);
-    expect(stdout).to.match(/run --config FILE/).and.match(/validate --config FILE/).and.match(/simulate devo/);
-    expect(stdout).to.match(/validate --config FILE \[--certs DIR\] \[--no-environment\]/).and.match(/--no-environment \(for CI\): check \$\{NAME\} references for syntax only/);
+    expect(stdout)
+      .to.match(/run --config FILE/)
+      .and.match(/validate --config FILE/)
+      .and.match(/simulate devo/);
+    expect(stdout)
+      .to.match(/validate --config FILE \[--certs DIR\] \[--no-environment\]/)
+      .and.match(/--no-environment \(for CI\): check \$\{NAME\} references for syntax only/);
   });
 
   it('exits 2 with usage on an unknown command or option', async () => {
@@ -211,7 +216,9 @@ inputs:
       );
       const { code, stderr } = await runAs(CONTAINER_UID, other.node, [other.cli, 'run', '--config', 'config.yaml'], home);
       expect(code).to.equal(1);
-      expect(stderr).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it .*EACCES/);
+      expect(stderr).to.match(
+        /^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it .*EACCES/,
+      );
       expect(stderr).to.include(`The collector runs as uid 1000: run \`chown -R 1000:1000 ${path.join(home, 'state')}\``);
     } finally {
       await removeHome();

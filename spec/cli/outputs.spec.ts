@@ -69,7 +69,10 @@ describe('CLI run with each output type (real processes, real relays)', function
     const total = 1500;
     pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 1000, total, duplicateRate: 0 });
     relay = await Rsyslog.start();
-    await writeFile(path.join(dir, 'config.yaml'), configText(pod.url, `  relay_1:\n    type: syslog\n    config: { address: 127.0.0.1, port: ${relay.port}, hostname: edge-1 }`));
+    await writeFile(
+      path.join(dir, 'config.yaml'),
+      configText(pod.url, `  relay_1:\n    type: syslog\n    config: { address: 127.0.0.1, port: ${relay.port}, hostname: edge-1 }`),
+    );
     const collector = new CollectorProcess(['run', '--config', 'config.yaml'], { cwd: dir, env: SECRET_ENV });
     processes.push(collector);
     let lines: string[] = [];
@@ -81,9 +84,17 @@ describe('CLI run with each output type (real processes, real relays)', function
     expect(malformed).to.deep.equal([]);
     expect(counts.size, 'distinct events').to.equal(2 * total);
     expect([...counts.keys()].every((k) => expectedKeys(total, 0).has(k))).to.equal(true);
-    expect([...counts.values()].filter((c) => c > 1), 'duplicates').to.deep.equal([]);
+    expect(
+      [...counts.values()].filter((c) => c > 1),
+      'duplicates',
+    ).to.deep.equal([]);
     expect(LINE.exec(lines[0]!)?.[2]).to.equal('edge-1');
-    expect(lines.map((l) => LINE.exec(l)?.[3]).filter((t, i, a) => a.indexOf(t) === i).sort()).to.deep.equal(['mail.proofpoint.pod.maillog', 'mail.proofpoint.pod.message']);
+    expect(
+      lines
+        .map((l) => LINE.exec(l)?.[3])
+        .filter((t, i, a) => a.indexOf(t) === i)
+        .sort(),
+    ).to.deep.equal(['mail.proofpoint.pod.maillog', 'mail.proofpoint.pod.message']);
     expect(collector.stdout).to.match(/Connected to the syslog relay at 127\.0\.0\.1:\d+ \(plain TCP\)/);
     expect(collector.stdout, 'loopback: no clear-text warning').not.to.include('over plain TCP: every event crosses the network in clear text');
   });
@@ -101,7 +112,10 @@ describe('CLI run with each output type (real processes, real relays)', function
     const { counts, malformed } = countKeys(lines);
     expect(malformed, 'nothing but event lines on stdout').to.deep.equal([]);
     expect(counts.size).to.equal(2 * total);
-    expect([...counts.values()].filter((c) => c > 1), 'duplicates').to.deep.equal([]);
+    expect(
+      [...counts.values()].filter((c) => c > 1),
+      'duplicates',
+    ).to.deep.equal([]);
     expect(collector.stderr).to.match(/INFO MainProcess::MainThread -> Collector outputs \(1\) started/);
     expect(collector.stderr).to.include('Stopped');
   });
@@ -109,7 +123,11 @@ describe('CLI run with each output type (real processes, real relays)', function
   it('type console with standard output closed by its reader (EPIPE): CONSOLE_OUTPUT_CLOSED on standard error, exit 1, no restart loop', async () => {
     pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 2000, total: 100_000, duplicateRate: 0 });
     await writeFile(path.join(dir, 'config.yaml'), configText(pod.url, '  console_1:\n    type: stdout'));
-    const child = spawn(process.execPath, [CLI, 'run', '--config', 'config.yaml'], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', ...SECRET_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', '--config', 'config.yaml'], {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '', ...SECRET_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -130,7 +148,9 @@ describe('CLI run with each output type (real processes, real relays)', function
       await exited;
     }
     expect(code, stderr).to.equal(1);
-    expect(stderr).to.match(/ERROR OutputProcess::ConsoleSender\(console_1\) -> CONSOLE_OUTPUT_CLOSED: Standard output was closed under outputs\.console_1 \(type stdout\) \(EPIPE\)/);
+    expect(stderr).to.match(
+      /ERROR OutputProcess::ConsoleSender\(console_1\) -> CONSOLE_OUTPUT_CLOSED: Standard output was closed under outputs\.console_1 \(type stdout\) \(EPIPE\)/,
+    );
     expect(stderr.match(/ERROR OutputProcess::ConsoleSender.*CONSOLE_OUTPUT_CLOSED/g), 'reported once').to.have.length(1);
     expect(stderr).not.to.include('UNCAUGHT_EXCEPTION');
     expect(stderr, 'no service restarted').not.to.match(/Restarting it in/);
@@ -143,17 +163,27 @@ describe('CLI run with each output type (real processes, real relays)', function
     const syslog = await runCli(['validate', '--config', 'syslog.yaml'], { cwd: dir, env: SECRET_ENV });
     expect(syslog.code, syslog.stderr).to.equal(0);
     expect(syslog.stdout).to.include('syslog.yaml: valid.');
-    expect(syslog.stderr).to.include('outputs.relay_1 (type in_house_relay) sends to 10.0.0.5:13000 over plain TCP: every event crosses the network in clear text');
+    expect(syslog.stderr).to.include(
+      'outputs.relay_1 (type in_house_relay) sends to 10.0.0.5:13000 over plain TCP: every event crosses the network in clear text',
+    );
     await writeFile(path.join(dir, 'console.yaml'), configText(base, '  console_1: { type: stdout }'));
     const console = await runCli(['validate', '--config', 'console.yaml'], { cwd: dir, env: SECRET_ENV });
     expect(console.code, console.stderr).to.equal(0);
-    await writeFile(path.join(dir, 'relay.yaml'), configText(base, '  relay_1: { type: relay, config: { address: relay.lan, port: 443, type: SSL, chain_loc: chain.crt, cert_loc: c.crt, key_loc: c.key } }'));
+    await writeFile(
+      path.join(dir, 'relay.yaml'),
+      configText(
+        base,
+        '  relay_1: { type: relay, config: { address: relay.lan, port: 443, type: SSL, chain_loc: chain.crt, cert_loc: c.crt, key_loc: c.key } }',
+      ),
+    );
     const relay = await runCli(['validate', '--config', 'relay.yaml'], { cwd: dir, env: SECRET_ENV });
     expect(relay.code).to.equal(1);
     expect(relay.stderr).to.include(`outputs.relay_1.config.chain: file not found: ${path.join(dir, 'certs', 'chain.crt')}`);
     await writeFile(path.join(dir, 'kafka.yaml'), configText(base, '  out_1: { type: kafka, config: {} }'));
     const kafka = await runCli(['validate', '--config', 'kafka.yaml'], { cwd: dir, env: SECRET_ENV });
     expect(kafka.code).to.equal(1);
-    expect(kafka.stderr).to.include('outputs.out_1.type: expected one of "devo_platform", "relay", "in_house_relay", "syslog", "sidecar", "console", "stdout", got "kafka"');
+    expect(kafka.stderr).to.include(
+      'outputs.out_1.type: expected one of "devo_platform", "relay", "in_house_relay", "syslog", "sidecar", "console", "stdout", got "kafka"',
+    );
   });
 });

@@ -24,7 +24,9 @@ function guarded(body: string): Promise<{ code: number | null; out: string }> {
 
 describe('installProcessGuard (a real Node process)', () => {
   it('logs an unhandled rejection as UNHANDLED_REJECTION, redacted, and the process goes on', async () => {
-    const { code, out } = await guarded(`Promise.reject(new Error('boom s3cret-token')); setTimeout(() => { console.log('still here'); process.exit(0); }, 200);`);
+    const { code, out } = await guarded(
+      `Promise.reject(new Error('boom s3cret-token')); setTimeout(() => { console.log('still here'); process.exit(0); }, 200);`,
+    );
     expect(out).to.match(/ERROR MainProcess::MainThread -> UNHANDLED_REJECTION: boom \S+ \(the process goes on/);
     expect(out).not.to.include('s3cret-token');
     expect(out).to.include('still here');

@@ -53,9 +53,12 @@ describe('CLI run (a real collector process against the simulators)', function (
     await waitFor(() => relay.unique >= 2 * total, 'every event', 40_000);
     const url = /Serving \/metrics, \/health, \/ready and \/status at (http:\/\/[\d.:]+)/.exec(collector.stdout)?.[1];
     expect(url, 'the endpoint').to.be.a('string');
-    expect(collector.stdout.match(/Serving \/metrics/g), 'one endpoint, the main thread\'s').to.have.length(1);
-    expect(collector.stdout).to.match(/started with 2 worker thread\(s\) \(multiprocessing, a Devo connection each\): pod\/message \[pod\/message\], pod\/maillog \[pod\/maillog\]/);
-    for (const service of ['message', 'maillog']) expect(collector.stdout).to.match(new RegExp(`INFO InputProcess::PodPuller\\(proofpoint_on_demand,7,${service},predefined\\) -> Connected`));
+    expect(collector.stdout.match(/Serving \/metrics/g), "one endpoint, the main thread's").to.have.length(1);
+    expect(collector.stdout).to.match(
+      /started with 2 worker thread\(s\) \(multiprocessing, a Devo connection each\): pod\/message \[pod\/message\], pod\/maillog \[pod\/maillog\]/,
+    );
+    for (const service of ['message', 'maillog'])
+      expect(collector.stdout).to.match(new RegExp(`INFO InputProcess::PodPuller\\(proofpoint_on_demand,7,${service},predefined\\) -> Connected`));
     let received = 0;
     for (const deadline = Date.now() + 15_000; received < 2 * total && Date.now() < deadline; await sleep(250)) {
       const metrics = await (await fetch(`${url!}/metrics`)).text();
@@ -86,7 +89,9 @@ describe('CLI run (a real collector process against the simulators)', function (
     const exit = await first.exited;
     expect(exit).to.deep.equal({ code: 0, signal: null });
     expect(Date.now() - signalled).to.be.lessThan(10_000);
-    expect(first.stdout).to.match(/SIGTERM received/).and.match(/INFO MainProcess::MainThread -> Stopped/);
+    expect(first.stdout)
+      .to.match(/SIGTERM received/)
+      .and.match(/INFO MainProcess::MainThread -> Stopped/);
     const state = JSON.parse(await readFile(path.join(dir, 'state', 'proofpoint_on_demand-7-message.json'), 'utf8')) as { state: { cleanStop: boolean } };
     expect(state.state.cleanStop).to.equal(true);
 
@@ -102,13 +107,24 @@ describe('CLI run (a real collector process against the simulators)', function (
   });
 
   it('a stop while the Devo relay is down says what it waits for, and for how long, and keeps to it', async () => {
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total: 2000, duplicateRate: 0 });
+    const pod = await PodSimulator.start({
+      token: SECRETS.podToken,
+      clusterId: 'acme',
+      types: ['message', 'maillog'],
+      rate: 600,
+      total: 2000,
+      duplicateRate: 0,
+    });
     sim = pod;
     const port = relay.port;
     await relay.stop();
     await writeCollectorConfig(dir, { relayPort: port, podUrl: pod.url });
     const collector = start();
-    await waitFor(() => /DEVO_CONNECT_FAILED/.test(collector.stdout) && /Pull Started|session started|Connected to the PoD/.test(collector.stdout), 'the relay refused, the PoD stream open', 30_000);
+    await waitFor(
+      () => /DEVO_CONNECT_FAILED/.test(collector.stdout) && /Pull Started|session started|Connected to the PoD/.test(collector.stdout),
+      'the relay refused, the PoD stream open',
+      30_000,
+    );
     await sleep(1000);
     const signalled = Date.now();
     collector.kill('SIGTERM');
@@ -130,8 +146,12 @@ describe('CLI run (a real collector process against the simulators)', function (
     await waitFor(() => relay.unique >= 2500, 'events from the first run', 30_000);
     // Delivery is confirmed (and the cursor committed) within the sender's 10 s confirm period.
     const cursor = async () =>
-      (JSON.parse(await readFile(path.join(dir, 'state', 'proofpoint_on_demand-7-message.json'), 'utf8').catch(() => '{"state":{}}')) as { state: { lastEventTime?: number | null } }).state.lastEventTime;
-    for (const deadline = Date.now() + 15_000; typeof (await cursor()) !== 'number'; ) {
+      (
+        JSON.parse(await readFile(path.join(dir, 'state', 'proofpoint_on_demand-7-message.json'), 'utf8').catch(() => '{"state":{}}')) as {
+          state: { lastEventTime?: number | null };
+        }
+      ).state.lastEventTime;
+    for (const deadline = Date.now() + 15_000; typeof (await cursor()) !== 'number';) {
       if (Date.now() > deadline) throw new Error('no cursor committed within 15 s');
       await sleep(100);
     }
@@ -150,13 +170,22 @@ describe('CLI run (a real collector process against the simulators)', function (
     expect(new Set(relay.counts.keys())).to.deep.equal(expectedKeys(total, 0));
     expect(relay.duplicates).to.be.at.most(uncommitted);
     expect(second.stdout).to.match(/the previous run did not stop cleanly: catching up from \S+, the hour of the earliest event it may not have delivered/);
-    console.log(`      SIGKILL: ${delivered} delivered before the kill, ${committed.size} committed, ${uncommitted} not committed, ${relay.duplicates} re-delivered after restart; lost: 0`);
+    console.log(
+      `      SIGKILL: ${delivered} delivered before the kill, ${committed.size} committed, ${uncommitted} not committed, ${relay.duplicates} re-delivered after restart; lost: 0`,
+    );
   });
 
   it('CASB: after SIGKILL, a restart loses nothing and re-delivers at most the records of uncommitted pages', async () => {
     const timeline: CasbTimeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
     const total = 2500;
-    const casb = await CasbSimulator.start({ apiKey: SECRETS.casbKey, clientId: 'c', clientSecret: SECRETS.casbSecret, mode: 'backlog', alerts: { timeline, total }, events: { timeline, total } });
+    const casb = await CasbSimulator.start({
+      apiKey: SECRETS.casbKey,
+      clientId: 'c',
+      clientSecret: SECRETS.casbSecret,
+      mode: 'backlog',
+      alerts: { timeline, total },
+      events: { timeline, total },
+    });
     sim = casb;
     await writeCollectorConfig(dir, { relayPort: relay.port, casbUrl: casb.url });
     const expected = expectedKeys(0, total, timeline);
@@ -179,6 +208,8 @@ describe('CLI run (a real collector process against the simulators)', function (
     for (const out of [first.stdout, second.stdout, first.stderr, second.stderr]) {
       for (const secret of Object.values(SECRETS)) expect(out).not.to.include(secret);
     }
-    console.log(`      CASB SIGKILL: ${expected.size} records, ${uncommitted} delivered but not committed at the kill, ${relay.duplicates} re-delivered; lost: 0`);
+    console.log(
+      `      CASB SIGKILL: ${expected.size} records, ${uncommitted} delivered but not committed at the kill, ${relay.duplicates} re-delivered; lost: 0`,
+    );
   });
 });

@@ -105,7 +105,8 @@ describe('CLI run with several outputs (a TLS relay and rsyslog imtcp, real proc
     const collector = start();
     const expected = expectedKeys(total, 0);
     let lines: string[] = [];
-    for (const deadline = Date.now() + 40_000; (lines.length < 2 * total || tls!.unique < 2 * total) && Date.now() < deadline; await sleep(200)) lines = await rsyslog!.lines();
+    for (const deadline = Date.now() + 40_000; (lines.length < 2 * total || tls!.unique < 2 * total) && Date.now() < deadline; await sleep(200))
+      lines = await rsyslog!.lines();
     collector.kill('SIGTERM');
     expect((await collector.exited).code, collector.stdout + collector.stderr).to.equal(0);
     const counts = syslogCounts(await rsyslog!.lines());
@@ -161,10 +162,16 @@ describe('CLI run with several outputs (a TLS relay and rsyslog imtcp, real proc
     expect((await collector.exited).code, collector.stdout + collector.stderr).to.equal(0);
     const counts = syslogCounts(await rsyslog!.lines());
     const landed = await union();
-    expect([...expected].filter((k) => !landed.has(k)), 'events sent nowhere').to.deep.equal([]);
+    expect(
+      [...expected].filter((k) => !landed.has(k)),
+      'events sent nowhere',
+    ).to.deep.equal([]);
     expect(counts.size, 'relay_1 got batches').to.be.greaterThan(0);
     expect(tls!.unique, 'devo_1 got batches').to.be.greaterThan(0);
-    expect([...counts.keys()].filter((k) => tls!.counts.has(k)), 'no event at both').to.deep.equal([]);
+    expect(
+      [...counts.keys()].filter((k) => tls!.counts.has(k)),
+      'no event at both',
+    ).to.deep.equal([]);
     console.log(`      balanced: devo_1 ${tls!.unique}, relay_1 ${counts.size} of ${2 * total}`);
   });
 });

@@ -74,10 +74,14 @@ describe('CLI simulate (the stand-ins as test tools)', function () {
     start(['run', '--config', 'config.yaml', '--certs', 'pki']);
     const received = async () => (await readFile(path.join(dir, 'received.log'), 'utf8').catch(() => '')).split('\n').filter((l) => l !== '').length;
     let lines = 0;
-    await waitFor(() => {
-      void received().then((n) => (lines = n));
-      return lines >= 10;
-    }, 'the 10 events at the kept receiver', 30_000);
+    await waitFor(
+      () => {
+        void received().then((n) => (lines = n));
+        return lines >= 10;
+      },
+      'the 10 events at the kept receiver',
+      30_000,
+    );
   });
 
   it('simulate devo inflates a connection of gzip members (compression on) and says the bytes on the wire and inflated', async () => {
@@ -87,15 +91,29 @@ describe('CLI simulate (the stand-ins as test tools)', function () {
     const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, cert, key });
     await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
     const batch = (from: number) =>
-      Buffer.from(Array.from({ length: 50 }, (_, i) => `<14>2024-01-01T00:00:00Z host my.app.tag: {"n":${from + i},"text":"the same words again and again"}\n`).join(''));
+      Buffer.from(
+        Array.from({ length: 50 }, (_, i) => `<14>2024-01-01T00:00:00Z host my.app.tag: {"n":${from + i},"text":"the same words again and again"}\n`).join(''),
+      );
     // Two flushes, two members back to back, as Devo's SDK writes them.
     socket.end(Buffer.concat([gzipSync(batch(0)), gzipSync(batch(50))]));
     let text = '';
-    await waitFor(() => {
-      void readFile(path.join(dir, 'received.log'), 'utf8').then((t) => (text = t), () => undefined);
-      return text.split('\n').length > 100;
-    }, 'the 100 lines at the receiver', 10_000);
-    expect(text.trimEnd().split('\n').map((l) => Number(/"n":(\d+)/.exec(l)![1]))).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
+    await waitFor(
+      () => {
+        void readFile(path.join(dir, 'received.log'), 'utf8').then(
+          (t) => (text = t),
+          () => undefined,
+        );
+        return text.split('\n').length > 100;
+      },
+      'the 100 lines at the receiver',
+      10_000,
+    );
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => Number(/"n":(\d+)/.exec(l)![1])),
+    ).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
     receiver.kill('SIGTERM');
     expect((await receiver.exited).code).to.equal(0);
     expect(receiver.stdout).to.match(/Received 100 event\(s\) on 1 connection\(s\), \d+ bytes on the wire \(gzip: \d+ bytes inflated, [\d.]+:1\)/);
@@ -124,10 +142,14 @@ inputs:
     start(['run', '--config', 'config.yaml']);
     const received = async () => (await readFile(path.join(dir, 'received.log'), 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
     let lines: string[] = [];
-    await waitFor(() => {
-      void received().then((l) => (lines = l));
-      return lines.length >= 10;
-    }, 'the 10 events at the plain relay', 30_000);
+    await waitFor(
+      () => {
+        void received().then((l) => (lines = l));
+        return lines.length >= 10;
+      },
+      'the 10 events at the plain relay',
+      30_000,
+    );
     expect(lines.every((l) => /^<14>\S+ \S+ mail\.proofpoint\.pod\.(message|maillog): \{/.test(l))).to.equal(true);
     relay.kill('SIGTERM');
     await relay.exited;
@@ -137,23 +159,32 @@ inputs:
     expect(usage.stderr).to.include('--plain takes no certificates');
   });
 
-  it('simulate devo --ca --cert --key runs with the user\'s own files and writes no PKI', async () => {
+  it("simulate devo --ca --cert --key runs with the user's own files and writes no PKI", async () => {
     const pki = await sharedPki();
     await writeFile(path.join(dir, 'my-ca.crt'), pki.ca.cert);
     await writeFile(path.join(dir, 'relay.crt'), pki.server.cert);
     await writeFile(path.join(dir, 'relay.key'), pki.server.key, { mode: 0o600 });
     const receiver = start(['simulate', 'devo', '--port', '0', '--ca', 'my-ca.crt', '--cert', 'relay.crt', '--key', 'relay.key', '--out', 'received.log']);
     const port = await receiverPort(receiver);
-    expect(receiver.stdout).to.include(`Using your files: clients signed by ${path.join(dir, 'my-ca.crt')} are accepted; the receiver presents ${path.join(dir, 'relay.crt')}`);
+    expect(receiver.stdout).to.include(
+      `Using your files: clients signed by ${path.join(dir, 'my-ca.crt')} are accepted; the receiver presents ${path.join(dir, 'relay.crt')}`,
+    );
     const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key });
     await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
     expect(socket.getPeerCertificate().raw.equals(Buffer.from(pki.server.cert.replace(/-----[^-]+-----|\s/g, ''), 'base64'))).to.equal(true);
     socket.end('<14>2024-01-01T00:00:00Z host tag: {"a":1}\n');
     let text = '';
-    await waitFor(() => {
-      void readFile(path.join(dir, 'received.log'), 'utf8').then((t) => (text = t), () => undefined);
-      return text.includes('{"a":1}');
-    }, 'the line at the receiver', 10_000);
+    await waitFor(
+      () => {
+        void readFile(path.join(dir, 'received.log'), 'utf8').then(
+          (t) => (text = t),
+          () => undefined,
+        );
+        return text.includes('{"a":1}');
+      },
+      'the line at the receiver',
+      10_000,
+    );
     await readFile(path.join(dir, 'demo', 'certs', 'chain.crt')).then(
       () => expect.fail('a throwaway PKI was written'),
       (err: NodeJS.ErrnoException) => expect(err.code).to.equal('ENOENT'),

@@ -44,7 +44,7 @@ describe('proofpoint-devo-collector status (against a real /status)', function (
     expect(lines.slice(-1)[0]).to.equal('  casb/alerts 2024-01-01T00:00:00.000Z CASB_SETUP: check inputs.proofpoint_casb.credentials');
   });
 
-  it('names the output\'s failure with its code, and lists the output\'s last problem with the services\'', async () => {
+  it("names the output's failure with its code, and lists the output's last problem with the services'", async () => {
     const telemetry = await serve();
     // A port nobody listens on: every connection to the relay is refused.
     const probe = createServer();
@@ -52,7 +52,16 @@ describe('proofpoint-devo-collector status (against a real /status)', function (
     const port = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
     const pki = await sharedPki();
-    const sender = new DevoSender({ host: '127.0.0.1', port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, telemetry: telemetry.sender, backoffInitialMs: 50, backoffMaxMs: 100 });
+    const sender = new DevoSender({
+      host: '127.0.0.1',
+      port,
+      ca: pki.ca.cert,
+      cert: pki.client.cert,
+      key: pki.client.key,
+      telemetry: telemetry.sender,
+      backoffInitialMs: 50,
+      backoffMaxMs: 100,
+    });
     try {
       sender.open();
       await waitFor(() => telemetry.sender.lastError !== undefined, 'the refused connection, reported');
@@ -67,7 +76,7 @@ describe('proofpoint-devo-collector status (against a real /status)', function (
     }
   });
 
-  it('with several outputs, prints a row per output and names each output\'s last problem', async () => {
+  it("with several outputs, prints a row per output and names each output's last problem", async () => {
     const telemetry = await serve();
     const devo = telemetry.output('devo_1');
     const relay = telemetry.output('relay_1');

@@ -37,10 +37,14 @@ inputs:
     expect(stdout).to.equal('config.yaml: valid. Enabled services: pod/message.\n');
     const lines = stderr.trimEnd().split('\n');
     expect(lines[0]).to.equal('config.yaml: 4 warning(s):');
-    expect(lines[1]).to.match(/^globals\.queue_wrap_max_size_in_messages is accepted for compatibility with Devo's collector but has no effect here: batches are cut by count, bytes and delay \(outputs\.devo_1\.config\.batch_max_events/);
+    expect(lines[1]).to.match(
+      /^globals\.queue_wrap_max_size_in_messages is accepted for compatibility with Devo's collector but has no effect here: batches are cut by count, bytes and delay \(outputs\.devo_1\.config\.batch_max_events/,
+    );
     expect(lines[2]).to.match(/^outputs\.devo_1\.config\.sending_retries is accepted for compatibility/);
     expect(lines[3]).to.match(/^inputs\.proofpoint_on_demand\.services\.message\.override_url_base .* is ws:\/\/pod\.example\.com:8080, not wss:\/\//);
-    expect(lines[4]).to.equal(`outputs.devo_1.config.key: the private key ${key} can be read by other users (mode 0644): run chmod 600 ${key} (only the collector's user should read it)`);
+    expect(lines[4]).to.equal(
+      `outputs.devo_1.config.key: the private key ${key} can be read by other users (mode 0644): run chmod 600 ${key} (only the collector's user should read it)`,
+    );
     expect(lines).to.have.length(5);
     expect(stderr).not.to.include('tok-secret-1');
   });
@@ -75,6 +79,8 @@ inputs: {}
     );
     await chmod(path.join(dir, 'certs', 'client.key'), 0o604);
     const { stdout } = await runCli(['run', '--config', 'config.yaml'], { cwd: dir });
-    expect(stdout).to.match(/ WARNING MainProcess::MainThread -> outputs\.devo_1\.config\.key: the private key \S+client\.key can be read by other users \(mode 0604\): run chmod 600 /);
+    expect(stdout).to.match(
+      / WARNING MainProcess::MainThread -> outputs\.devo_1\.config\.key: the private key \S+client\.key can be read by other users \(mode 0604\): run chmod 600 /,
+    );
   });
 });

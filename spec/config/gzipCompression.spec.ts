@@ -58,9 +58,7 @@ describe('compression settings (globals.devo_sender_threshold_for_using_gzip_in_
       expect(c.output).to.not.have.property('gzipLevel');
       const lines = inertSettingLines(c);
       expect(lines.filter((l) => l.startsWith(`globals.${T} `))).to.have.length(1);
-      expect(lines[0]).to.include(
-        `has no effect here: on outputs.out_1 (type ${output.type}): only devo_platform and relay outputs compress`,
-      );
+      expect(lines[0]).to.include(`has no effect here: on outputs.out_1 (type ${output.type}): only devo_platform and relay outputs compress`);
       expect(lines[1]).to.include('globals.devo_sender_compression_level is accepted');
     }
   });

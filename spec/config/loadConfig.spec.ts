@@ -75,7 +75,14 @@ describe('loadConfig', () => {
       clusterId: 'acme_hosted',
       apiToken: 'tok-abcdef',
       services: [
-        { name: 'message', periodMs: 60_000, tag: 'mail.proofpoint.pod.message', urlBase: 'wss://logstream.proofpoint.com:443', dedupMaxBytes: 256 * 1024 * 1024, maxEventBytes: 32 * 1024 * 1024 },
+        {
+          name: 'message',
+          periodMs: 60_000,
+          tag: 'mail.proofpoint.pod.message',
+          urlBase: 'wss://logstream.proofpoint.com:443',
+          dedupMaxBytes: 256 * 1024 * 1024,
+          maxEventBytes: 32 * 1024 * 1024,
+        },
         {
           name: 'maillog',
           periodMs: 30_000,
@@ -253,12 +260,17 @@ inputs:
       expect((await loadConfig(await write(set('8')), { baseDir: dir })).casb?.maxResponseBytes).to.equal(8 * 1048576);
       for (const bad of ['0', '1025', '1.5', 'big']) {
         const problems = await problemsOf(async () => loadConfig(await write(set(bad)), { baseDir: dir }));
-        expect(problems, bad).to.deep.equal([`inputs.proofpoint_casb.max_response_size_in_mb: expected an integer from 1 to 1024, got ${bad === 'big' ? '"big"' : bad}`]);
+        expect(problems, bad).to.deep.equal([
+          `inputs.proofpoint_casb.max_response_size_in_mb: expected an integer from 1 to 1024, got ${bad === 'big' ? '"big"' : bad}`,
+        ]);
       }
     });
 
     it('still rejects a truly unknown key, with a "did you mean" hint', async () => {
-      const text = DEVO_USER.replace('sender_stats_period_in_sec: 120', 'sender_stats_period_in_secs: 120').replace('requests_limits: [{', 'request_limits: [{');
+      const text = DEVO_USER.replace('sender_stats_period_in_sec: 120', 'sender_stats_period_in_secs: 120').replace(
+        'requests_limits: [{',
+        'request_limits: [{',
+      );
       const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: dir }));
       expect(problems).to.deep.equal([
         'globals.sender_stats_period_in_secs: unknown setting (did you mean "sender_stats_period_in_sec"?)',
@@ -281,7 +293,9 @@ inputs:
 
   it('reports a malformed ${NAME} reference, without printing a secret around it; $${ is a literal ${', async () => {
     const file = await write(
-      VALID.replace('cluster_id: acme_hosted', 'cluster_id: "${POD-CLUSTER}"').replace('api_token: "${POD_TOKEN}"', 'api_token: "s3cret${POD_TOKEN"').replace('client_id: cid', () => 'client_id: "c$${id}"'),
+      VALID.replace('cluster_id: acme_hosted', 'cluster_id: "${POD-CLUSTER}"')
+        .replace('api_token: "${POD_TOKEN}"', 'api_token: "s3cret${POD_TOKEN"')
+        .replace('client_id: cid', () => 'client_id: "c$${id}"'),
     );
     const problems = await problemsOf(() => loadConfig(file, { env: {}, baseDir: dir }));
     expect(problems).to.deep.equal([
@@ -297,7 +311,11 @@ inputs:
       await rm(path.join(dir, 'certs'), { recursive: true });
       const file = await write(VALID.replace('port: 6514', 'port: "${DEVO_PORT}"').replace('cluster_id: acme_hosted', 'cluster_id: "${CID}"'));
       const { references, config } = await checkWithoutEnvironment(file, { baseDir: dir });
-      expect(references).to.deep.equal(['outputs.devo_1.config.port', 'inputs.proofpoint_on_demand.credentials.cluster_id', 'inputs.proofpoint_on_demand.credentials.api_token']);
+      expect(references).to.deep.equal([
+        'outputs.devo_1.config.port',
+        'inputs.proofpoint_on_demand.credentials.cluster_id',
+        'inputs.proofpoint_on_demand.credentials.api_token',
+      ]);
       // A typed setting that holds a reference is known only at run time: the rest cannot be resolved.
       expect(config).to.equal(undefined);
       const plain = await write(VALID);
@@ -363,15 +381,21 @@ inputs:
   });
 
   it('never prints a secret, even when it is the wrong kind of value', async () => {
-    const file = await write(VALID.replace('api_token: "${POD_TOKEN}"', 'api_token: ""').replace('client_secret: "s3cr3t-value"', 'client_secret: [s3cr3t-value]'));
+    const file = await write(
+      VALID.replace('api_token: "${POD_TOKEN}"', 'api_token: ""').replace('client_secret: "s3cr3t-value"', 'client_secret: [s3cr3t-value]'),
+    );
     let message = '';
     try {
       await loadConfig(file, { baseDir: dir });
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).to.include('inputs.proofpoint_on_demand.credentials.api_token: expected a non-empty string without control characters or line breaks (secret), got an empty string');
-    expect(message).to.include('inputs.proofpoint_casb.credentials.client_secret: expected a non-empty string without control characters or line breaks (secret), got a list');
+    expect(message).to.include(
+      'inputs.proofpoint_on_demand.credentials.api_token: expected a non-empty string without control characters or line breaks (secret), got an empty string',
+    );
+    expect(message).to.include(
+      'inputs.proofpoint_casb.credentials.client_secret: expected a non-empty string without control characters or line breaks (secret), got a list',
+    );
     expect(message).not.to.include('s3cr3t-value');
   });
 
@@ -392,7 +416,10 @@ inputs:
     const spaced = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef', HOST: 'edge host' }, baseDir: dir }));
     expect(spaced).to.have.length(3);
     expect(spaced[0]).to.match(/^outputs\.devo_1\.config\.hostname: expected a host name .*, got "edge host"$/);
-    const config = await loadConfig(await write(VALID.replace('key: client.key }', 'key: client.key, hostname: edge-7.example.com }')), { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir });
+    const config = await loadConfig(await write(VALID.replace('key: client.key }', 'key: client.key, hostname: edge-7.example.com }')), {
+      env: { POD_TOKEN: 'tok-abcdef' },
+      baseDir: dir,
+    });
     expect(config.output.hostname).to.equal('edge-7.example.com');
   });
 
@@ -421,9 +448,7 @@ inputs:
   });
 
   it('requires at least one output', async () => {
-    const problems = await problemsOf(() =>
-      decodeConfig({ globals: { id: '1', name: 'n' }, outputs: {}, inputs: {} }, { source: 'inline' }),
-    );
+    const problems = await problemsOf(() => decodeConfig({ globals: { id: '1', name: 'n' }, outputs: {}, inputs: {} }, { source: 'inline' }));
     expect(problems).to.deep.equal(['outputs: expected at least one output (e.g. devo_1), got none']);
   });
 
@@ -438,7 +463,10 @@ inputs:
     expect(config.balancedOutput).to.equal(true);
     expect(config.inertSettings.map((s) => s.path)).not.to.include('globals.balanced_output');
     const problems = await problemsOf(() =>
-      decodeConfig({ globals: { id: '1', name: 'n' }, outputs: { ...outputs, console_1: { type: 'console', config: { hostname: 'edge-2' } } }, inputs: {} }, { source: 'inline' }),
+      decodeConfig(
+        { globals: { id: '1', name: 'n' }, outputs: { ...outputs, console_1: { type: 'console', config: { hostname: 'edge-2' } } }, inputs: {} },
+        { source: 'inline' },
+      ),
     );
     expect(problems).to.deep.equal([
       `outputs.console_1.config.hostname: "edge-2" differs from outputs.relay_1's "edge-1": every output gets the same line per event, so set the same hostname on each (or on none)`,
@@ -472,7 +500,9 @@ inputs:
       const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir }));
       expect(problems).to.have.length(2);
       expect(problems[0]).to.match(/^outputs\.devo_1\.config\.cert: the certificate in .*client\.crt expired on 20\d\d-/);
-      expect(problems[1]).to.match(/^outputs\.devo_1\.config\.key: the key in .*client\.key does not belong to the certificate in outputs\.devo_1\.config\.cert/);
+      expect(problems[1]).to.match(
+        /^outputs\.devo_1\.config\.key: the key in .*client\.key does not belong to the certificate in outputs\.devo_1\.config\.cert/,
+      );
     });
   });
 });

@@ -25,7 +25,7 @@ function problemsOf(outputs: Record<string, unknown>): readonly string[] {
   throw new Error('expected a ConfigError');
 }
 
-describe('outputs: every output type of Devo\'s collector SDK', () => {
+describe("outputs: every output type of Devo's collector SDK", () => {
   for (const type of ['devo_platform', 'relay']) {
     it(`${type}: mutual TLS, refused without chain, cert and key`, () => {
       const config = decode({ out_1: { type, config: TLS } });
@@ -47,7 +47,9 @@ describe('outputs: every output type of Devo\'s collector SDK', () => {
   }
 
   it("takes Devo's spellings: url and location for address, chain_loc, cert_loc and key_loc; relative paths under certs/", () => {
-    const byUrl = decode({ relay_1: { type: 'syslog', config: { url: 'relay.lan', port: 13003, chain_loc: 'relay-ca.crt', cert_loc: 'c.crt', key_loc: '/abs/c.key' } } });
+    const byUrl = decode({
+      relay_1: { type: 'syslog', config: { url: 'relay.lan', port: 13003, chain_loc: 'relay-ca.crt', cert_loc: 'c.crt', key_loc: '/abs/c.key' } },
+    });
     expect(byUrl.output).to.deep.include({
       kind: 'syslog',
       address: 'relay.lan',
@@ -57,7 +59,11 @@ describe('outputs: every output type of Devo\'s collector SDK', () => {
       key: { path: '/abs/c.key', setting: 'outputs.relay_1.config.key' },
     });
     expect(decode({ relay_1: { type: 'sidecar', config: { location: 'side.lan' } } }).output).to.include({ address: 'side.lan' });
-    expect(decode({ devo_1: { type: 'devo_platform', config: { url: 'collector-eu.devo.io', port: 443, type: 'SSL', chain_loc: 'a', cert_loc: 'b', key_loc: 'c' } } }).output).to.include({ kind: 'devo', address: 'collector-eu.devo.io' });
+    expect(
+      decode({
+        devo_1: { type: 'devo_platform', config: { url: 'collector-eu.devo.io', port: 443, type: 'SSL', chain_loc: 'a', cert_loc: 'b', key_loc: 'c' } },
+      }).output,
+    ).to.include({ kind: 'devo', address: 'collector-eu.devo.io' });
   });
 
   it('refuses a setting given in both spellings, and a client certificate without TLS or without its key', () => {
@@ -104,7 +110,9 @@ describe('outputs: every output type of Devo\'s collector SDK', () => {
   it('warns of a plain syslog output to another machine at every start, not of a loopback one nor of one with a chain', () => {
     const [warning, ...rest] = findCleartextUrls(decode({ relay_1: { type: 'syslog', config: { address: '10.0.0.5' } } }));
     expect(rest).to.deep.equal([]);
-    expect(warning).to.match(/^outputs\.relay_1 \(type syslog\) sends to 10\.0\.0\.5:13000 over plain TCP: every event crosses the network in clear text.*Set outputs\.relay_1\.config\.chain for TLS/);
+    expect(warning).to.match(
+      /^outputs\.relay_1 \(type syslog\) sends to 10\.0\.0\.5:13000 over plain TCP: every event crosses the network in clear text.*Set outputs\.relay_1\.config\.chain for TLS/,
+    );
     expect(findCleartextUrls(decode({ relay_1: { type: 'syslog', config: { address: '127.0.0.1' } } }))).to.deep.equal([]);
     expect(findCleartextUrls(decode({ relay_1: { type: 'syslog', config: { address: 'localhost' } } }))).to.deep.equal([]);
     expect(findCleartextUrls(decode({ relay_1: { type: 'syslog', config: { address: '10.0.0.5', chain: 'ca.crt' } } }))).to.deep.equal([]);
@@ -123,7 +131,9 @@ describe('outputs: every output type of Devo\'s collector SDK', () => {
         if (!line.startsWith('  # ') || (block.length > 0 && /^ {2}# \S/.test(line))) break;
         block.push(`  ${line.slice(4)}`);
       }
-      const tree = yaml.load(example.replace(/\noutputs:\n[\s\S]*?\ninputs:/, `\noutputs:\n${block.join('\n')}\ninputs:`)) as { outputs: Record<string, { type: string }> };
+      const tree = yaml.load(example.replace(/\noutputs:\n[\s\S]*?\ninputs:/, `\noutputs:\n${block.join('\n')}\ninputs:`)) as {
+        outputs: Record<string, { type: string }>;
+      };
       const config = decodeConfig(tree, { env, baseDir: '/srv/c' });
       seen.push(`${config.output.name}:${config.output.kind}`);
       // Its optional keys, uncommented too, still validate.

@@ -64,7 +64,7 @@ describe('the container recipe (Dockerfile, docs/running.md, docker-compose.yml)
     expect((JSON.parse(await text('package.json')) as { engines: { node: string } }).engines.node).to.equal('>=20.9');
   });
 
-  it("the docker run of docs/running.md (and docker-compose.yml) passes every variable the example config reads, with a stop timeout above 10 s", async () => {
+  it('the docker run of docs/running.md (and docker-compose.yml) passes every variable the example config reads, with a stop timeout above 10 s', async () => {
     const commands = await runningDockerCommands();
     const run = commands.find((c) => c.startsWith('docker run '));
     expect(run, 'a docker run command').to.be.a('string');
@@ -94,15 +94,20 @@ describe('the container recipe (Dockerfile, docs/running.md, docker-compose.yml)
 
   it("docs/running.md creates state/ and makes it, every file in it (chown -R) and the key the image's user's (uid 1000) before docker run", async () => {
     const commands = await runningDockerCommands();
-    const before = commands.slice(0, commands.findIndex((c) => c.startsWith('docker run ')));
+    const before = commands.slice(
+      0,
+      commands.findIndex((c) => c.startsWith('docker run ')),
+    );
     const steps = before.flatMap((c) => c.split(/\s*&&\s*/));
     const mkdir = steps.findIndex((c) => /^mkdir -p (-m 0?700 )?state$/.test(c));
     // Recursive: a native run before leaves state files of its own user there.
     const chownState = steps.findIndex((c) => /^(sudo )?chown -R 1000:1000 state$/.test(c));
     expect(mkdir, 'mkdir -p state').to.be.at.least(0);
     expect(chownState, 'chown -R 1000:1000 state, after it is made').to.be.greaterThan(mkdir);
-    expect(steps.some((c) => /^(sudo )?chown 1000(:1000)? certs\/\S+\.key$/.test(c)), 'the key owned by uid 1000').to.equal(true);
+    expect(
+      steps.some((c) => /^(sudo )?chown 1000(:1000)? certs\/\S+\.key$/.test(c)),
+      'the key owned by uid 1000',
+    ).to.equal(true);
     expect(before.some((c) => c.startsWith('docker build -t proofpoint-devo-collector .'))).to.equal(true);
   });
-
 });

@@ -18,7 +18,10 @@ describe('the Grafana dashboard (deploy/grafana)', () => {
     telemetry.service('proofpoint_on_demand', '7', 'message');
     telemetry.casbInput('3');
     const exported = new Set((await new PrometheusMetrics(telemetry).registry.getMetricsAsJSON()).map((m) => m.name));
-    const queries = [...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)), ...dashboard.templating.list.flatMap((v) => (v.definition === undefined ? [] : [v.definition]))];
+    const queries = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...dashboard.templating.list.flatMap((v) => (v.definition === undefined ? [] : [v.definition])),
+    ];
     expect(queries.length).to.be.greaterThan(10);
     const unknown: string[] = [];
     for (const query of queries) {

@@ -201,13 +201,18 @@ describe('deploy/kubernetes', () => {
       for (const c of collectors) {
         const { mount, volume } = mountOf(c, '/app/state');
         expect(mount.readOnly ?? false, c.dir).to.equal(false);
-        const pvc = find(c.build.manifests, 'PersistentVolumeClaim', volume.persistentVolumeClaim?.claimName).spec as { accessModes: string[]; resources: { requests: { storage: string } } };
+        const pvc = find(c.build.manifests, 'PersistentVolumeClaim', volume.persistentVolumeClaim?.claimName).spec as {
+          accessModes: string[];
+          resources: { requests: { storage: string } };
+        };
         expect(pvc.accessModes, c.dir).to.satisfy((modes: string[]) => modes.length === 1 && ['ReadWriteOnce', 'ReadWriteOncePod'].includes(modes[0]!));
         expect(mebibytes(pvc.resources.requests.storage), `${c.dir}: storage`).to.be.at.least(STATE_MIB_PER_SERVICE * enabledServices(c.config).length);
         // The volume's root is root's, group-writable (fsGroup): the collector refuses that as its
         // state directory (STATE_DIRECTORY_INSECURE), so it makes its own inside.
         const inside = path.posix.relative('/app/state', c.config.stateDirectory);
-        expect(inside !== '' && !inside.startsWith('..') && !path.posix.isAbsolute(inside), `${c.dir}: ${c.config.stateDirectory} inside /app/state`).to.equal(true);
+        expect(inside !== '' && !inside.startsWith('..') && !path.posix.isAbsolute(inside), `${c.dir}: ${c.config.stateDirectory} inside /app/state`).to.equal(
+          true,
+        );
       }
     });
 
@@ -243,7 +248,10 @@ describe('deploy/kubernetes', () => {
         const named = [...text.replace(/^\s*#.*$/gm, '').matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]!);
         expect(named, c.dir).not.to.be.empty;
         expect(CREDENTIALS, `${c.dir}: the Secret's documented keys`).to.include.members(named);
-        expect((c.container.env ?? []).map((e) => e.name), `${c.dir}: no credential in clear`).not.to.include.members(CREDENTIALS.filter((n) => named.includes(n)));
+        expect(
+          (c.container.env ?? []).map((e) => e.name),
+          `${c.dir}: no credential in clear`,
+        ).not.to.include.members(CREDENTIALS.filter((n) => named.includes(n)));
       }
     });
 
@@ -276,13 +284,19 @@ describe('deploy/kubernetes', () => {
       }
     });
 
-    it('gives SIGTERM a grace period of at least twice the collector\'s stop time', () => {
+    it("gives SIGTERM a grace period of at least twice the collector's stop time", () => {
       for (const c of collectors) expect(c.spec.template.spec.terminationGracePeriodSeconds, c.dir).to.be.at.least(2 * STOP_SECONDS);
     });
 
     it('runs as uid and gid 1000, non-root, read-only, without privilege escalation or capabilities', () => {
       for (const c of collectors) {
-        expect(c.spec.template.spec.securityContext, c.dir).to.deep.include({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+        expect(c.spec.template.spec.securityContext, c.dir).to.deep.include({
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 1000,
+          fsGroup: 1000,
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
         const sc = c.container.securityContext;
         expect(sc, c.dir).to.deep.include({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
         expect(sc.capabilities?.drop, c.dir).to.deep.equal(['ALL']);
@@ -303,9 +317,10 @@ describe('deploy/kubernetes', () => {
         // of RSS for a 256 MiB window in the soak (BENCHMARKS.md "Memory you can plan for"), so twice
         // the largest window on top of the windows.
         const compactionMib = 2 * Math.max(0, ...windows);
-        expect(mebibytes(limits?.memory), `${c.dir}: ${BASE_MIB} MiB + ${windowsMib} MiB of de-dup windows + ${compactionMib} MiB (twice the largest: its compaction)`).to.be.at.least(
-          BASE_MIB + windowsMib + compactionMib,
-        );
+        expect(
+          mebibytes(limits?.memory),
+          `${c.dir}: ${BASE_MIB} MiB + ${windowsMib} MiB of de-dup windows + ${compactionMib} MiB (twice the largest: its compaction)`,
+        ).to.be.at.least(BASE_MIB + windowsMib + compactionMib);
       }
     });
 
@@ -321,7 +336,11 @@ describe('deploy/kubernetes', () => {
     it('annotates the pod for Prometheus to scrape /metrics on the named port', () => {
       for (const c of collectors) {
         const port = c.container.ports.find((p) => p.name === 'http')!.containerPort;
-        expect(c.spec.template.metadata.annotations, c.dir).to.deep.include({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' });
+        expect(c.spec.template.metadata.annotations, c.dir).to.deep.include({
+          'prometheus.io/scrape': 'true',
+          'prometheus.io/port': String(port),
+          'prometheus.io/path': '/metrics',
+        });
       }
     });
 
@@ -345,7 +364,8 @@ describe('deploy/kubernetes', () => {
           m.metadata.name = renamed.get(m.metadata.name)!;
           for (const v of m.kind === 'Deployment' ? (m.spec as DeploymentSpec).template.spec.volumes : []) {
             if (v.configMap) v.configMap.name = renamed.get(v.configMap.name) ?? v.configMap.name;
-            if (v.persistentVolumeClaim) v.persistentVolumeClaim.claimName = renamed.get(v.persistentVolumeClaim.claimName) ?? v.persistentVolumeClaim.claimName;
+            if (v.persistentVolumeClaim)
+              v.persistentVolumeClaim.claimName = renamed.get(v.persistentVolumeClaim.claimName) ?? v.persistentVolumeClaim.claimName;
           }
         }
         const byKind = (a: Manifest, b: Manifest) => a.kind.localeCompare(b.kind);

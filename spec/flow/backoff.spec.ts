@@ -3,7 +3,15 @@ import { backoffDelay, RESTART_BACKOFF } from '../../lib/flow/backoff';
 
 describe('backoffDelay', () => {
   it('doubles from initialMs per attempt up to maxMs; attempt 0 or 1 waits initialMs', () => {
-    const table: ReadonlyArray<[number, number]> = [[0, 1000], [1, 1000], [2, 2000], [3, 4000], [6, 32_000], [7, 60_000], [10_000, 60_000]];
+    const table: ReadonlyArray<[number, number]> = [
+      [0, 1000],
+      [1, 1000],
+      [2, 2000],
+      [3, 4000],
+      [6, 32_000],
+      [7, 60_000],
+      [10_000, 60_000],
+    ];
     for (const [attempt, wait] of table) expect(backoffDelay(RESTART_BACKOFF, attempt), `attempt ${attempt}`).to.equal(wait);
   });
 

@@ -24,7 +24,6 @@ describe('Valve', () => {
     expect(valve.isOpen).to.equal(false);
   });
 
-
   it('never counts below zero', () => {
     const valve = new Valve({ maxBytes: 10, maxItems: 10 });
     valve.release(5, 50);

@@ -13,7 +13,15 @@ export const SECRET_ENV = { POD_TOKEN: SECRETS.podToken, CASB_KEY: SECRETS.casbK
 /** Writes a config.yaml for a collector run against local simulators and relay (certificates under ./certs). */
 export async function writeCollectorConfig(
   dir: string,
-  options: { relayPort: number; podUrl?: string; casbUrl?: string; extraOutput?: string; stateDirectory?: string; hostname?: string; multiprocessing?: boolean },
+  options: {
+    relayPort: number;
+    podUrl?: string;
+    casbUrl?: string;
+    extraOutput?: string;
+    stateDirectory?: string;
+    hostname?: string;
+    multiprocessing?: boolean;
+  },
 ): Promise<void> {
   const pod =
     options.podUrl === undefined
@@ -59,7 +67,9 @@ export function casbRecordKey(body: Record<string, unknown>): string {
 
 /** How the test relay keys a line: PoD by guid/id, CASB by eventId (events) or id (alerts) and flattening index. */
 export function lineKey(body: Record<string, unknown>): unknown {
-  return 'ts' in body ? (body['guid'] ?? body['id']) : `${casbRecordKey(body)}#${String(body['related_events_index'] ?? body['additionalProperties_index'] ?? '-')}`;
+  return 'ts' in body
+    ? (body['guid'] ?? body['id'])
+    : `${casbRecordKey(body)}#${String(body['related_events_index'] ?? body['additionalProperties_index'] ?? '-')}`;
 }
 
 /** The keys the relay must end up with for `pod` events per PoD service and `casb` records per CASB stream. */
@@ -70,7 +80,10 @@ export function expectedKeys(pod: number, casb: number, timeline?: CasbTimeline)
     keys.add(podEventKey('maillog', i));
   }
   for (let i = 0; i < casb && timeline !== undefined; i++) {
-    for (const [parent, field] of [[casbAlert(i, timeline), 'related_events'], [casbEvent(i, timeline), 'additionalProperties']] as const) {
+    for (const [parent, field] of [
+      [casbAlert(i, timeline), 'related_events'],
+      [casbEvent(i, timeline), 'additionalProperties'],
+    ] as const) {
       for (const r of flattenRecord(parent, field)) keys.add(`${casbRecordKey(r)}#${String(r[`${field}_index`] ?? '-')}`);
     }
   }

@@ -113,7 +113,12 @@ function withLabels(m: Manifest, labels: NonNullable<Kustomization['labels']>): 
     out = { ...out, metadata: { ...out.metadata, labels: { ...out.metadata.labels, ...pairs } } };
     if (includeSelectors === true && out.kind === 'Deployment') {
       const spec = out.spec as { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } };
-      out = merge(out, { spec: { selector: { matchLabels: { ...spec.selector.matchLabels, ...pairs } }, template: { metadata: { labels: { ...spec.template.metadata.labels, ...pairs } } } } }) as Manifest;
+      out = merge(out, {
+        spec: {
+          selector: { matchLabels: { ...spec.selector.matchLabels, ...pairs } },
+          template: { metadata: { labels: { ...spec.template.metadata.labels, ...pairs } } },
+        },
+      }) as Manifest;
     }
   }
   return out;

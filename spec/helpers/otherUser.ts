@@ -65,7 +65,13 @@ async function build(): Promise<OtherUserFixture> {
 }
 
 /** Runs `node args…` as `uid` (root only) in `cwd`, with `env` besides PATH; resolves with its exit code and output. */
-export function runAs(uid: number, node: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runAs(
+  uid: number,
+  node: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(node, args, { cwd, uid, gid: uid, env: { PATH: process.env['PATH'] ?? '', ...env } });
     let stdout = '';
@@ -88,7 +94,10 @@ async function reachableBase(): Promise<string> {
 /** True when `dir` and each of its ancestors can be traversed by any user. */
 async function reachable(dir: string): Promise<boolean> {
   for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-    const mode = await stat(at).then((s) => s.mode, () => 0);
+    const mode = await stat(at).then(
+      (s) => s.mode,
+      () => 0,
+    );
     if ((mode & constants.S_IXOTH) === 0) return false;
     if (at === path.dirname(at)) return true;
   }

@@ -44,8 +44,23 @@ describe('the HTTP endpoint: /metrics, /health, /ready, /status (a collector aga
   it('counts what the receiver got, passes promtool, flips /ready with the relay, and shows no secret', async () => {
     const { dir, remove } = await tempDir();
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 500, total: 500, duplicateRate: 0.02 });
-    const casb = await CasbSimulator.start({ apiKey: SECRETS.casbKey, clientId: 'c', clientSecret: SECRETS.casbSecret, mode: 'backlog', alerts: { timeline, total: 120 }, events: { timeline, total: 120 }, rateLimitEvery: 9 });
+    const pod = await PodSimulator.start({
+      token: SECRETS.podToken,
+      clusterId: 'acme',
+      types: ['message', 'maillog'],
+      rate: 500,
+      total: 500,
+      duplicateRate: 0.02,
+    });
+    const casb = await CasbSimulator.start({
+      apiKey: SECRETS.casbKey,
+      clientId: 'c',
+      clientSecret: SECRETS.casbSecret,
+      mode: 'backlog',
+      alerts: { timeline, total: 120 },
+      events: { timeline, total: 120 },
+      rateLimitEvery: 9,
+    });
     let relay = await RelayLog.start(pki, lineKey);
     const port = relay.port;
     let collector: Collector | undefined;
@@ -66,14 +81,18 @@ describe('the HTTP endpoint: /metrics, /health, /ready, /status (a collector aga
 
       // Sent counts what the relay confirmed reading: it catches up with the relay within the confirm period.
       let metrics = '';
-      for (const deadline = Date.now() + 20_000; ; ) {
+      for (const deadline = Date.now() + 20_000; ;) {
         metrics = (await get(`${base}/metrics`)).text;
         if (sum(metrics, 'proofpoint_devo_events_sent_total') >= relay.lines.length || Date.now() > deadline) break;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       expect(sum(metrics, 'proofpoint_devo_events_sent_total')).to.equal(relay.lines.length);
       expect(sum(metrics, 'proofpoint_devo_bytes_sent_total')).to.equal(relay.lines.reduce((n, l) => n + Buffer.byteLength(l.line) + 1, 0));
-      for (const [service, tag] of [['message', 'mail.proofpoint.pod.message'], ['alerts', 'casb.proofpoint.alert'], ['events', 'casb.proofpoint.event']] as const) {
+      for (const [service, tag] of [
+        ['message', 'mail.proofpoint.pod.message'],
+        ['alerts', 'casb.proofpoint.alert'],
+        ['events', 'casb.proofpoint.event'],
+      ] as const) {
         expect(sum(metrics, 'proofpoint_devo_events_sent_total', ['service', service]), service).to.equal(relay.lines.filter((l) => l.tag === tag).length);
       }
       const podStats = pod.stats;
@@ -101,20 +120,22 @@ describe('the HTTP endpoint: /metrics, /health, /ready, /status (a collector aga
       // The relay goes down: /ready turns 503 within the grace period (1.5 s here), and back to 200 when it returns.
       await relay.stop();
       let ready = await get(`${base}/ready`);
-      for (const deadline = Date.now() + 15_000; ready.status !== 503 && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 15_000; ready.status !== 503 && Date.now() < deadline;) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         ready = await get(`${base}/ready`);
       }
       expect(ready.status).to.equal(503);
       expect(JSON.parse(ready.text)).to.include({ status: 'not ready', ready: false, check: 'devo_connection' });
       relay = await RelayLog.start(pki, lineKey, port);
-      for (const deadline = Date.now() + 30_000; ready.status !== 200 && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 30_000; ready.status !== 200 && Date.now() < deadline;) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         ready = await get(`${base}/ready`);
       }
       expect(ready.status).to.equal(200);
 
-      const everything = (await Promise.all(['/metrics', '/status', '/ready', '/health', '/nowhere'].map((p) => get(`${base}${p}`)))).map((r) => r.text).join('\n');
+      const everything = (await Promise.all(['/metrics', '/status', '/ready', '/health', '/nowhere'].map((p) => get(`${base}${p}`))))
+        .map((r) => r.text)
+        .join('\n');
       for (const secret of Object.values(SECRETS)) expect(everything).not.to.include(secret);
       expect((await get(`${base}/nowhere`)).status).to.equal(404);
       expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).to.equal(405);

@@ -17,10 +17,12 @@ describe('requestTargetPath', () => {
   });
 
   it('never throws, whatever the target', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
-      requestTargetPath(s);
-      requestTargetPath(`/${s}`);
-      requestTargetPath(`http://${s}`);
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        requestTargetPath(s);
+        requestTargetPath(`/${s}`);
+        requestTargetPath(`http://${s}`);
+      }),
+    );
   });
 });

@@ -7,9 +7,7 @@ describe('createLogger', () => {
 
   it("writes the seeds' line shape with the scope", () => {
     const lines: string[] = [];
-    const log = createLogger({ write: (l) => lines.push(l), now: () => at }).child(
-      'InputProcess::PodPuller(proofpoint_on_demand,12345,message,predefined)',
-    );
+    const log = createLogger({ write: (l) => lines.push(l), now: () => at }).child('InputProcess::PodPuller(proofpoint_on_demand,12345,message,predefined)');
     log.info('Pull Started');
     log.warn('careful');
     log.error('Handshake status 409 Conflict');

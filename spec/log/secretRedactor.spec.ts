@@ -53,10 +53,13 @@ describe('SecretRedactor', () => {
   it('redacts every form of any secret (property)', () => {
     fc.assert(
       // '|' around each form (and never in the secret): a match cannot start before the form.
-      fc.property(fc.string({ minLength: 4, maxLength: 40, unit: 'binary' }).filter((s) => !s.includes('|')), (secret) => {
-        const r = new SecretRedactor([secret]);
-        for (const [name, form] of Object.entries(formsOf(secret))) expect(r.redact(`|${form}|`), name).to.equal(`|${REDACTED}|`);
-      }),
+      fc.property(
+        fc.string({ minLength: 4, maxLength: 40, unit: 'binary' }).filter((s) => !s.includes('|')),
+        (secret) => {
+          const r = new SecretRedactor([secret]);
+          for (const [name, form] of Object.entries(formsOf(secret))) expect(r.redact(`|${form}|`), name).to.equal(`|${REDACTED}|`);
+        },
+      ),
     );
   });
 

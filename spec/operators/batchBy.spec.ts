@@ -15,10 +15,9 @@ describe('batchBy', () => {
   it('emits a single value after maxDelayMs', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('a', { a: 'x' }).pipe(batchBy({ maxCount: 3, maxBytes: 100, maxDelayMs: 5, size, scheduler: ts }))).toBe(
-        '5ms b',
-        { b: { items: ['x'], bytes: 1 } },
-      );
+      expectObservable(cold('a', { a: 'x' }).pipe(batchBy({ maxCount: 3, maxBytes: 100, maxDelayMs: 5, size, scheduler: ts }))).toBe('5ms b', {
+        b: { items: ['x'], bytes: 1 },
+      });
     });
   });
 
@@ -36,10 +35,11 @@ describe('batchBy', () => {
     const ts = testScheduler();
     const v = { a: 'aaaa', b: 'bbbb', c: 'cccccccccccc', d: 'd' };
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('abc---d|', v).pipe(batchBy({ maxCount: 100, maxBytes: 10, maxDelayMs: 50, size, scheduler: ts }))).toBe(
-        '--(xy)-(z|)',
-        { x: { items: ['aaaa', 'bbbb'], bytes: 8 }, y: { items: ['cccccccccccc'], bytes: 12 }, z: { items: ['d'], bytes: 1 } },
-      );
+      expectObservable(cold('abc---d|', v).pipe(batchBy({ maxCount: 100, maxBytes: 10, maxDelayMs: 50, size, scheduler: ts }))).toBe('--(xy)-(z|)', {
+        x: { items: ['aaaa', 'bbbb'], bytes: 8 },
+        y: { items: ['cccccccccccc'], bytes: 12 },
+        z: { items: ['d'], bytes: 1 },
+      });
     });
   });
 

@@ -63,7 +63,11 @@ describe('commitAcks (virtual time)', () => {
     const ts = testScheduler();
     const r = recorder(ts, () => ts.createColdObservable('-|'));
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('a-#', undefined, new Error('source broke')).pipe(commitAcks({ ...r.options, intervalMs: 100 }))).toBe('a--#', undefined, new Error('source broke'));
+      expectObservable(cold('a-#', undefined, new Error('source broke')).pipe(commitAcks({ ...r.options, intervalMs: 100 }))).toBe(
+        'a--#',
+        undefined,
+        new Error('source broke'),
+      );
     });
     expect(r.writes.map(([, reason, cursor]) => [reason, cursor])).to.deep.equal([
       ['commit', 'a'],

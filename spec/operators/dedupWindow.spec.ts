@@ -69,18 +69,24 @@ describe('dedupWindow', () => {
     const dedup = dedupWindow<string>({ key: byValue, ttlMs: 100, maxBytes: 1024 * 1024, scheduler: clock });
     const huge = (i: number) => `${i}:${'g'.repeat(200 * 1024)}`;
     const passed: string[] = [];
-    from([huge(1), huge(2), huge(1), 'short']).pipe(dedup).subscribe((v) => passed.push(v.slice(0, 2)));
+    from([huge(1), huge(2), huge(1), 'short'])
+      .pipe(dedup)
+      .subscribe((v) => passed.push(v.slice(0, 2)));
     expect(passed).to.deep.equal(['1:', '2:', 'sh']);
     // 200 KiB keys cost what a 50-character digest does.
     expect(dedup.bytes).to.equal(3 * DEDUP_ENTRY_BYTES + 2 * 50 + 'short'.length);
     const entry = dedup.confirm(huge(2))!;
-    expect(entry[0]).to.equal(dedupStoredKey(huge(2))).and.match(/^sha256:[A-Za-z0-9_-]{43}$/);
+    expect(entry[0])
+      .to.equal(dedupStoredKey(huge(2)))
+      .and.match(/^sha256:[A-Za-z0-9_-]{43}$/);
     const restored = dedupWindow<string>({ key: byValue, ttlMs: 100, maxBytes: 1024 * 1024, scheduler: clock });
     restored.restoreState(dedup.exportState());
     // A raw long key from an older journal is digested on restore too.
     restored.restore(huge(3), 1100);
     const replayed: string[] = [];
-    from([huge(2), huge(3), huge(1)]).pipe(restored).subscribe((v) => replayed.push(v.slice(0, 2)));
+    from([huge(2), huge(3), huge(1)])
+      .pipe(restored)
+      .subscribe((v) => replayed.push(v.slice(0, 2)));
     expect(replayed).to.deep.equal(['1:']);
   });
 
@@ -112,7 +118,9 @@ describe('dedupWindow', () => {
     const maxBytes = 100 * (DEDUP_ENTRY_BYTES + 1);
     let forgotten = 0;
     const dedup = dedupWindow({ key: byValue, maxBytes, expectedKeys: 100, onEarlyForget: () => forgotten++ });
-    from(Array.from({ length: 300 }, (_, i) => `${'k'.repeat(200)}${i}`)).pipe(dedup).subscribe();
+    from(Array.from({ length: 300 }, (_, i) => `${'k'.repeat(200)}${i}`))
+      .pipe(dedup)
+      .subscribe();
     expect(dedup.bytes).to.be.at.most(maxBytes);
     expect(dedup.size).to.be.below(100);
     expect(dedup.size + forgotten).to.equal(300);
@@ -166,19 +174,29 @@ describe('dedupWindow', () => {
     clock.frame = 1000;
     const first = dedupWindow({ key: byValue, ttlMs: 100, maxKeys: 10, scheduler: clock });
     const passed: string[] = [];
-    from(['a', 'b', 'c']).pipe(first).subscribe((v) => passed.push(v));
+    from(['a', 'b', 'c'])
+      .pipe(first)
+      .subscribe((v) => passed.push(v));
     expect(passed).to.deep.equal(['a', 'b', 'c']);
     expect(first.confirm('a')).to.deep.equal(['a', 1100]);
     clock.frame = 1010;
     expect(first.confirm('c')).to.deep.equal(['c', 1100]);
     expect(first.confirm('zzz')).to.equal(undefined);
-    expect(first.exportState()).to.deep.equal({ version: 1, entries: [['a', 1100], ['c', 1100]] });
+    expect(first.exportState()).to.deep.equal({
+      version: 1,
+      entries: [
+        ['a', 1100],
+        ['c', 1100],
+      ],
+    });
 
     const dropped: string[] = [];
     const second = dedupWindow({ key: byValue, ttlMs: 100, maxKeys: 10, scheduler: clock, onDuplicate: (v) => dropped.push(v) });
     second.restoreState(first.exportState());
     const replayed: string[] = [];
-    from(['a', 'b', 'c', 'd']).pipe(second).subscribe((v) => replayed.push(v));
+    from(['a', 'b', 'c', 'd'])
+      .pipe(second)
+      .subscribe((v) => replayed.push(v));
     expect(replayed).to.deep.equal(['b', 'd']);
     expect(dropped).to.deep.equal(['a', 'c']);
   });
@@ -187,7 +205,13 @@ describe('dedupWindow', () => {
     const clock = testScheduler();
     clock.frame = 1000;
     const dedup = dedupWindow({ key: byValue, ttlMs: 100, maxKeys: 10, scheduler: clock });
-    dedup.restoreState({ version: 1, entries: [['old', 999], ['live', 1050]] });
+    dedup.restoreState({
+      version: 1,
+      entries: [
+        ['old', 999],
+        ['live', 1050],
+      ],
+    });
     expect(dedup.size).to.equal(1);
     expect(dedup.exportState().entries).to.deep.equal([['live', 1050]]);
   });

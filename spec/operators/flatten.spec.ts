@@ -98,7 +98,9 @@ describe('flatten', () => {
       .subscribe({ error: (e: unknown) => (failed = e) });
     expect((failed as Error).message).to.equal('boom');
     const out: unknown[] = [];
-    const subscription = from([{ time: 1, value: { id: 'x', f: [1, 2] } }]).pipe(flatten('f', { valve })).subscribe((r) => out.push(r));
+    const subscription = from([{ time: 1, value: { id: 'x', f: [1, 2] } }])
+      .pipe(flatten('f', { valve }))
+      .subscribe((r) => out.push(r));
     subscription.unsubscribe();
     valve.release(1, 1);
     expect(out, 'nothing after unsubscribe').to.deep.equal([]);

@@ -34,7 +34,12 @@ describe('gate (virtual time)', () => {
       };
       expectObservable(cold('a-b-c-d|').pipe(gate({ admit }))).toBe('a 6ms (bcd|)');
     });
-    expect(asked).to.deep.equal([['a', 0], ['b', 2], ['c', 7], ['d', 7]]);
+    expect(asked).to.deep.equal([
+      ['a', 0],
+      ['b', 2],
+      ['c', 7],
+      ['d', 7],
+    ]);
   });
 
   it('holds again when a held value needs its own admission', () => {

@@ -29,10 +29,7 @@ describe('sortWithin', () => {
     ts.run(({ cold, expectObservable }) => {
       // a is due at 10ms: it leaves with everything held that is not later than it (b, c).
       // d arrives later with an earlier time: the window cannot fix disorder longer than itself.
-      expectObservable(cold('abc 12ms d', v).pipe(sortWithin({ maxDelayMs: 10, maxItems: 10, scheduler: ts }))).toBe(
-        '10ms (bca) 10ms d',
-        v,
-      );
+      expectObservable(cold('abc 12ms d', v).pipe(sortWithin({ maxDelayMs: 10, maxItems: 10, scheduler: ts }))).toBe('10ms (bca) 10ms d', v);
     });
   });
 
@@ -48,10 +45,7 @@ describe('sortWithin', () => {
     const ts = testScheduler();
     const v = { a: at(3), b: at(1), c: at(2), d: at(0) };
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('abcd 20ms |', v).pipe(sortWithin({ maxDelayMs: 100, maxItems: 2, scheduler: ts }))).toBe(
-        '--bd 20ms (ca|)',
-        v,
-      );
+      expectObservable(cold('abcd 20ms |', v).pipe(sortWithin({ maxDelayMs: 100, maxItems: 2, scheduler: ts }))).toBe('--bd 20ms (ca|)', v);
     });
   });
 
@@ -91,7 +85,9 @@ describe('sortWithin', () => {
       const ts = testScheduler();
       ts.run(({ cold, expectObservable }) => {
         expectObservable(cold<Timed<string>>('|').pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, maxBytes: 4, size, scheduler: ts }))).toBe('|');
-        expectObservable(cold('a', { a: sized(1, 1) }).pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, maxBytes: 4, size, scheduler: ts }))).toBe('5ms a', { a: sized(1, 1) });
+        expectObservable(cold('a', { a: sized(1, 1) }).pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, maxBytes: 4, size, scheduler: ts }))).toBe('5ms a', {
+          a: sized(1, 1),
+        });
       });
     });
 
@@ -101,7 +97,11 @@ describe('sortWithin', () => {
         throw new Error('boom');
       };
       ts.run(({ cold, expectObservable }) => {
-        expectObservable(cold('-a-b', { a: at(1), b: at(2) }).pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, maxBytes: 4, size: boom, scheduler: ts }))).toBe('-#', undefined, new Error('boom'));
+        expectObservable(cold('-a-b', { a: at(1), b: at(2) }).pipe(sortWithin({ maxDelayMs: 5, maxItems: 10, maxBytes: 4, size: boom, scheduler: ts }))).toBe(
+          '-#',
+          undefined,
+          new Error('boom'),
+        );
       });
     });
 
@@ -133,10 +133,7 @@ describe('sortWithin', () => {
     const v = { a: at(3), b: at(1), c: at(2), d: at(0) };
     ts.run(({ cold, hot, expectObservable }) => {
       const flush$ = hot('--f');
-      expectObservable(cold('ab-----cd|', v).pipe(sortWithin({ maxDelayMs: 1000, maxItems: 10, flush$, scheduler: ts }))).toBe(
-        '--(ba)---(dc|)',
-        v,
-      );
+      expectObservable(cold('ab-----cd|', v).pipe(sortWithin({ maxDelayMs: 1000, maxItems: 10, flush$, scheduler: ts }))).toBe('--(ba)---(dc|)', v);
     });
   });
 

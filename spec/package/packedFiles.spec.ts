@@ -7,7 +7,21 @@ import { tempDir } from '../helpers/tempDir';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** What a fresh clone holds that the build reads (no dist/). */
-const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'docs', 'lib', 'pipelines', 'spec', 'bench', 'chaos', 'config'];
+const SOURCES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'README.md',
+  'CHANGELOG.md',
+  'SECURITY.md',
+  'docs',
+  'lib',
+  'pipelines',
+  'spec',
+  'bench',
+  'chaos',
+  'config',
+];
 
 interface PackedFile {
   readonly path: string;
@@ -25,10 +39,27 @@ describe('the package (npm pack)', function () {
       const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { files: PackedFile[] }[];
       const files = new Set(packed!.files.map((f) => f.path));
       // The README's links lead into docs/, which ships with it.
-      for (const needed of ['package.json', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'docs/running.md', 'docs/event-journey.md', 'config/config.example.yaml', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/main.js', 'dist/lib/api/operators.d.ts', 'dist/lib/api/simulators.js', 'dist/pipelines/runtime/runner.js', 'dist/pipelines/runtime/serviceWorker.js']) {
+      for (const needed of [
+        'package.json',
+        'README.md',
+        'CHANGELOG.md',
+        'SECURITY.md',
+        'docs/running.md',
+        'docs/event-journey.md',
+        'config/config.example.yaml',
+        'dist/lib/index.js',
+        'dist/lib/index.d.ts',
+        'dist/lib/cli/main.js',
+        'dist/lib/api/operators.d.ts',
+        'dist/lib/api/simulators.js',
+        'dist/pipelines/runtime/runner.js',
+        'dist/pipelines/runtime/serviceWorker.js',
+      ]) {
         expect(files, needed).to.include(needed);
       }
-      expect([...files].filter((f) => f.startsWith('dist/spec') || f.startsWith('dist/bench') || f.startsWith('lib/') || f.includes('node_modules'))).to.deep.equal([]);
+      expect(
+        [...files].filter((f) => f.startsWith('dist/spec') || f.startsWith('dist/bench') || f.startsWith('lib/') || f.includes('node_modules')),
+      ).to.deep.equal([]);
     } finally {
       await remove();
     }

@@ -36,9 +36,27 @@ describe('the commit step: one future-time rule', () => {
 
   for (const [name, time, moves] of FUTURE_TIME_RULE) {
     it(`PoD: an event ${name} ${moves ? 'moves' : 'does not move'} the cursor and the delivered time`, async () => {
-      const store = await ServiceStore.open<PodState>({ directory: dir, base: 'pod', service: 'pod/message', version: POD_STATE_VERSION, codec: PodState, migrations: POD_STATE_MIGRATIONS, logger: silentLogger, now: () => NOW });
+      const store = await ServiceStore.open<PodState>({
+        directory: dir,
+        base: 'pod',
+        service: 'pod/message',
+        version: POD_STATE_VERSION,
+        codec: PodState,
+        migrations: POD_STATE_MIGRATIONS,
+        logger: silentLogger,
+        now: () => NOW,
+      });
       const t = telemetry();
-      const c = new PodCommits({ store, dedup: dedupWindow<string>({ key: (k) => k }), telemetry: t, logger: silentLogger, now: () => NOW, service: {}, lastEventTime: PAST - 1000, catchUpFrom: PAST });
+      const c = new PodCommits({
+        store,
+        dedup: dedupWindow<string>({ key: (k) => k }),
+        telemetry: t,
+        logger: silentLogger,
+        now: () => NOW,
+        service: {},
+        lastEventTime: PAST - 1000,
+        catchUpFrom: PAST,
+      });
       void c.admit(time);
       c.apply(ack(time, 'k'));
       await c.persist('commit');
@@ -47,8 +65,26 @@ describe('the commit step: one future-time rule', () => {
     });
 
     it(`PoD: a skipped (too large) event ${name} ${moves ? 'moves' : 'does not move'} the cursor`, async () => {
-      const store = await ServiceStore.open<PodState>({ directory: dir, base: 'pod', service: 'pod/message', version: POD_STATE_VERSION, codec: PodState, migrations: POD_STATE_MIGRATIONS, logger: silentLogger, now: () => NOW });
-      const c = new PodCommits({ store, dedup: dedupWindow<string>({ key: (k) => k }), telemetry: telemetry(), logger: silentLogger, now: () => NOW, service: {}, lastEventTime: PAST - 1000, catchUpFrom: PAST });
+      const store = await ServiceStore.open<PodState>({
+        directory: dir,
+        base: 'pod',
+        service: 'pod/message',
+        version: POD_STATE_VERSION,
+        codec: PodState,
+        migrations: POD_STATE_MIGRATIONS,
+        logger: silentLogger,
+        now: () => NOW,
+      });
+      const c = new PodCommits({
+        store,
+        dedup: dedupWindow<string>({ key: (k) => k }),
+        telemetry: telemetry(),
+        logger: silentLogger,
+        now: () => NOW,
+        service: {},
+        lastEventTime: PAST - 1000,
+        catchUpFrom: PAST,
+      });
       c.skip(time);
       await c.persist('commit');
       expect((await persisted<PodState>('pod')).lastEventTime).to.equal(moves ? time : PAST - 1000);
@@ -61,20 +97,39 @@ describe('the commit step: one future-time rule', () => {
 
   it('hands the policy every record, journals each key once per commit, and persists the policy state', async () => {
     const Page = t.type({ page: t.number });
-    const store = await ServiceStore.open<t.TypeOf<typeof Page>>({ directory: dir, base: 'casb', service: 'casb/alerts', version: 1, codec: Page, logger: silentLogger, now: () => NOW });
+    const store = await ServiceStore.open<t.TypeOf<typeof Page>>({
+      directory: dir,
+      base: 'casb',
+      service: 'casb/alerts',
+      version: 1,
+      codec: Page,
+      logger: silentLogger,
+      now: () => NOW,
+    });
     const dedup = dedupWindow<string>({ key: (k) => k });
     // The keys passed the window, as the pipeline's records did.
     from(['a', 'b']).pipe(dedup).subscribe();
     const seen: Array<[number, boolean]> = [];
     let page = 0;
     const tel = telemetry();
-    const step = new CommitStep({ store, dedup, telemetry: tel, logger: silentLogger, now: () => NOW, cursor: { delivered: (time, current) => void seen.push([time, current]), state: () => ({ page }) } });
+    const step = new CommitStep({
+      store,
+      dedup,
+      telemetry: tel,
+      logger: silentLogger,
+      now: () => NOW,
+      cursor: { delivered: (time, current) => void seen.push([time, current]), state: () => ({ page }) },
+    });
     // A record flattened into two lines is acknowledged twice.
     step.apply(ack(PAST, 'a', 'a'));
     step.apply(ack(NOW + 1000, 'b'));
     page = 7;
     await step.persist('commit');
-    expect(seen).to.deep.equal([[PAST, true], [PAST, true], [NOW + 1000, false]]);
+    expect(seen).to.deep.equal([
+      [PAST, true],
+      [PAST, true],
+      [NOW + 1000, false],
+    ]);
     expect(tel.counters.sent).to.equal(3);
     expect(tel.counters.bytesSent).to.equal(30);
     expect(tel.lastDeliveredEventTime).to.equal(PAST);

@@ -69,17 +69,24 @@ describe('openServiceSkeleton (what every service starts with)', () => {
   it('bounds the de-dup window by the service keys setting, counts duplicates and names the setting when it forgets early', async () => {
     const s = await open({ name: 'alerts', dedupMaxBytes: 1 << 20, dedupMaxKeys: 2 });
     const passed: string[] = [];
-    from(['a', 'a', 'b', 'c']).pipe(s.dedup).subscribe((k) => passed.push(k));
+    from(['a', 'a', 'b', 'c'])
+      .pipe(s.dedup)
+      .subscribe((k) => passed.push(k));
     expect(passed).to.deep.equal(['a', 'b', 'c']);
     expect(s.telemetry.counters.duplicates).to.equal(1);
     expect(s.dedup.size).to.equal(2);
     expect(s.telemetry.counters.forgottenEarly).to.equal(1);
-    expect(logs.at(-1)).to.match(/DEDUP_WINDOW_FULL: .* Raise inputs\.proofpoint_casb\.services\.alerts\.dedup_max_size_in_mb \(1\) or inputs\.proofpoint_casb\.services\.alerts\.dedup_max_keys \(2\)$/);
+    expect(logs.at(-1)).to.match(
+      /DEDUP_WINDOW_FULL: .* Raise inputs\.proofpoint_casb\.services\.alerts\.dedup_max_size_in_mb \(1\) or inputs\.proofpoint_casb\.services\.alerts\.dedup_max_keys \(2\)$/,
+    );
   });
 
   it('reports what the service holds', async () => {
     const s = await open({ name: 'alerts', dedupMaxBytes: 1 << 20 });
-    s.holding(() => 3, () => 4);
+    s.holding(
+      () => 3,
+      () => 4,
+    );
     from(['a']).pipe(s.dedup).subscribe();
     expect(s.telemetry.holds).to.include({ sortWindow: 3, sink: 4, dedupKeys: 1 });
   });

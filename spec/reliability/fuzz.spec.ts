@@ -40,14 +40,21 @@ describe('fuzz: bad input never crashes, and every rejected record is accounted 
 
   it('frame parser: random bytes, invalid UTF-8, hostile JSON: no throw, no prototype pollution', () => {
     fc.assert(
-      fc.property(fc.oneof(hostileJson.map((t) => Buffer.from(t)), fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a))), fc.boolean(), (data, binary) => {
-        const result = parsePodFrame(data, binary, 'guid');
-        if (!isRejectedFrame(result)) {
-          const parsed = JSON.parse(result.raw.toString()) as Record<string, unknown>;
-          expect(Object.prototype.hasOwnProperty.call(parsed, 'guid') && parsed['guid'] === result.key).to.equal(true);
-        } else expect(result.reason).to.be.a('string').that.is.not.empty;
-        expect(({} as Record<string, unknown>)['polluted']).to.equal(undefined);
-      }),
+      fc.property(
+        fc.oneof(
+          hostileJson.map((t) => Buffer.from(t)),
+          fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+        ),
+        fc.boolean(),
+        (data, binary) => {
+          const result = parsePodFrame(data, binary, 'guid');
+          if (!isRejectedFrame(result)) {
+            const parsed = JSON.parse(result.raw.toString()) as Record<string, unknown>;
+            expect(Object.prototype.hasOwnProperty.call(parsed, 'guid') && parsed['guid'] === result.key).to.equal(true);
+          } else expect(result.reason).to.be.a('string').that.is.not.empty;
+          expect(({} as Record<string, unknown>)['polluted']).to.equal(undefined);
+        },
+      ),
       { numRuns: 1500 },
     );
   });
@@ -65,17 +72,22 @@ describe('fuzz: bad input never crashes, and every rejected record is accounted 
 
   it('flattener: any parent, any field: one record per child (or the parent), parent fields kept, nothing polluted', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'f', 'f_index')), fc.jsonValue({ maxDepth: 2 })), fc.constantFrom('f', '__proto__', 'constructor'), (raw, field) => {
-        const parent = JSON.parse(JSON.stringify(raw)) as JsonObject;
-        const children = parent[field];
-        const records = flattenRecord(parent, field);
-        const expected = Array.isArray(children) && children.length > 0 ? children.length : 1;
-        expect(records).to.have.length(expected);
-        for (const record of records) {
-          for (const key of Object.keys(parent)) if (key !== field && key !== `${field}_index` && key !== `${field}_count`) expect(record[key]).to.deep.equal(parent[key]);
-        }
-        expect(({} as Record<string, unknown>)['polluted']).to.equal(undefined);
-      }),
+      fc.property(
+        fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'f', 'f_index')), fc.jsonValue({ maxDepth: 2 })),
+        fc.constantFrom('f', '__proto__', 'constructor'),
+        (raw, field) => {
+          const parent = JSON.parse(JSON.stringify(raw)) as JsonObject;
+          const children = parent[field];
+          const records = flattenRecord(parent, field);
+          const expected = Array.isArray(children) && children.length > 0 ? children.length : 1;
+          expect(records).to.have.length(expected);
+          for (const record of records) {
+            for (const key of Object.keys(parent))
+              if (key !== field && key !== `${field}_index` && key !== `${field}_count`) expect(record[key]).to.deep.equal(parent[key]);
+          }
+          expect(({} as Record<string, unknown>)['polluted']).to.equal(undefined);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -89,7 +101,13 @@ describe('fuzz: bad input never crashes, and every rejected record is accounted 
         const frames = texts.map((t) => parsePodFrame(Buffer.from(t), false, 'guid'));
         for (const f of frames) if (isRejectedFrame(f)) dead.push(f.reason);
         const accepted = frames.filter((f): f is PodFrame => !isRejectedFrame(f));
-        const out = await lastValueFrom(from(accepted).pipe(dedup, normalizeTime('ts', (_f, reason) => dead.push(reason)), toArray()));
+        const out = await lastValueFrom(
+          from(accepted).pipe(
+            dedup,
+            normalizeTime('ts', (_f, reason) => dead.push(reason)),
+            toArray(),
+          ),
+        );
         expect(out.length + dropped + dead.length).to.equal(texts.length);
         expect(dead.every((r) => r.length > 0)).to.equal(true);
       }),
@@ -106,7 +124,13 @@ describe('fuzz: bad input never crashes, and every rejected record is accounted 
           fc.oneof(
             fc.string({ maxLength: 200 }),
             fc.object({ maxDepth: 4 }).map((o) => yaml.dump(o)),
-            fc.constantFrom('__proto__: {polluted: 1}\n', 'globals: &a [*a]\n', 'a: !!js/function "function(){}"\n', `${'- '.repeat(500)}x\n`, 'globals:\n  id: 1e400\n'),
+            fc.constantFrom(
+              '__proto__: {polluted: 1}\n',
+              'globals: &a [*a]\n',
+              'a: !!js/function "function(){}"\n',
+              `${'- '.repeat(500)}x\n`,
+              'globals:\n  id: 1e400\n',
+            ),
           ),
           async (text) => {
             await writeFile(file, text);
@@ -146,14 +170,24 @@ describe('fuzz: bad input never crashes, and every rejected record is accounted 
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new CasbClient({ baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`, apiKey: 'k', clientId: 'c', clientSecret: 's', requestsPerSecond: 1000, retries: 0 });
+    const client = new CasbClient({
+      baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      apiKey: 'k',
+      clientId: 'c',
+      clientSecret: 's',
+      requestsPerSecond: 1000,
+      retries: 0,
+    });
     try {
       const bodies = fc.oneof(
         fc.string({ maxLength: 100 }),
         fc.json({ maxDepth: 3 }),
         fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify({ alerts: v, events: v, next_page_token: v })),
         fc
-          .record({ size: fc.jsonValue({ maxDepth: 1 }), nextPageToken: fc.jsonValue({ maxDepth: 1 }), content: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] })
+          .record(
+            { size: fc.jsonValue({ maxDepth: 1 }), nextPageToken: fc.jsonValue({ maxDepth: 1 }), content: fc.jsonValue({ maxDepth: 2 }) },
+            { requiredKeys: [] },
+          )
           .map((v) => JSON.stringify(v)),
       );
       await fc.assert(

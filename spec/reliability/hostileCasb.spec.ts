@@ -108,7 +108,15 @@ describe('a hostile CASB server', function () {
     ({ dir, remove } = await tempDir());
     logs = [];
     relay = await RelayLog.start(pki, casbRecordKey);
-    sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50, confirmAfterMs: 200 });
+    sender = new DevoSender({
+      host: 'localhost',
+      port: relay.port,
+      ca: pki.ca.cert,
+      cert: pki.client.cert,
+      key: pki.client.key,
+      probationMs: 50,
+      confirmAfterMs: 200,
+    });
     casb = await HostileCasb.start();
   });
   afterEach(async () => {
@@ -120,13 +128,30 @@ describe('a hostile CASB server', function () {
   });
 
   function run(service: CasbServiceConfig): () => Promise<void> {
-    const input: CasbInputConfig = { inputId: '9', enabled: true, ...CREDENTIALS, urlBase: casb.url, requestsPerSecond: 50, requestsLimits: [], services: [service] };
-    const client = sharedCasbClient(() => new CasbClient({ baseUrl: casb.url, ...CREDENTIALS, requestsPerSecond: 50, backoffInitialMs: 20, backoffMaxMs: 100 }));
+    const input: CasbInputConfig = {
+      inputId: '9',
+      enabled: true,
+      ...CREDENTIALS,
+      urlBase: casb.url,
+      requestsPerSecond: 50,
+      requestsLimits: [],
+      services: [service],
+    };
+    const client = sharedCasbClient(
+      () => new CasbClient({ baseUrl: casb.url, ...CREDENTIALS, requestsPerSecond: 50, backoffInitialMs: 20, backoffMaxMs: 100 }),
+    );
     const stop$ = new Subject<void>();
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
     running.push(
-      casbService(input, service, { writer: sender, logger: createLogger({ write: (l) => logs.push(l) }), client, stateDirectory: dir, hostname: 'h', batch: { maxDelayMs: 20 } })
+      casbService(input, service, {
+        writer: sender,
+        logger: createLogger({ write: (l) => logs.push(l) }),
+        client,
+        stateDirectory: dir,
+        hostname: 'h',
+        batch: { maxDelayMs: 20 },
+      })
         .run(stop$)
         .subscribe({ complete: () => finished(), error: (e: unknown) => logs.push(`PIPELINE ERROR ${String(e)}`) }),
     );
@@ -162,7 +187,10 @@ describe('a hostile CASB server', function () {
     await mkdir(dir, { recursive: true });
     await writeFile(
       `${casbStateBase(dir, '9', 'alerts')}.json`,
-      JSON.stringify({ version: 1, state: { initial_start_time_in_utc: '2024-01-01T00:00:00Z', last_event_time_in_utc: '2099-01-01T00:00:00Z', last_ids: ['x'] } }),
+      JSON.stringify({
+        version: 1,
+        state: { initial_start_time_in_utc: '2024-01-01T00:00:00Z', last_event_time_in_utc: '2099-01-01T00:00:00Z', last_ids: ['x'] },
+      }),
     );
     casb.futureAlertServed = true;
     const stop = run(service('alerts'));
@@ -176,7 +204,14 @@ describe('a hostile CASB server', function () {
   it('an event stamped in 2099 does not move start_time_in_utc: a refused token resumes from the latest real event', async () => {
     const real = '2024-06-01T10:00:00.000Z';
     casb.eventPages = {
-      'start:2024-01-01T00:00:00Z': { size: 2, nextPageToken: 'tok-next', content: [{ eventId: 'flevent_1', timestamp: real }, { eventId: 'flevent_2099', timestamp: '2099-01-01T00:00:00.000Z' }] },
+      'start:2024-01-01T00:00:00Z': {
+        size: 2,
+        nextPageToken: 'tok-next',
+        content: [
+          { eventId: 'flevent_1', timestamp: real },
+          { eventId: 'flevent_2099', timestamp: '2099-01-01T00:00:00.000Z' },
+        ],
+      },
       'tok-next': 'refuse',
     };
     const stop = run(service('events'));
@@ -192,7 +227,10 @@ describe('a hostile CASB server', function () {
   });
 
   /** Polls the state files of a service until `ready` holds of them (or 5 s pass), and returns them. */
-  async function storedWhen(name: 'alerts' | 'events', ready: (files: Awaited<ReturnType<typeof stored>>) => boolean): Promise<Awaited<ReturnType<typeof stored>>> {
+  async function storedWhen(
+    name: 'alerts' | 'events',
+    ready: (files: Awaited<ReturnType<typeof stored>>) => boolean,
+  ): Promise<Awaited<ReturnType<typeof stored>>> {
     let files = await stored(name);
     for (const deadline = Date.now() + 5000; !ready(files) && Date.now() < deadline; files = await stored(name)) await sleep(20);
     return files;
@@ -200,7 +238,8 @@ describe('a hostile CASB server', function () {
 
   /** The journal's keys and the dead letters of a service. */
   async function stored(name: 'alerts' | 'events'): Promise<{ journal: Set<string>; dead: Array<{ reason: string; record: string }> }> {
-    const lines = async (suffix: string) => (await readFile(`${casbStateBase(dir, '9', name)}${suffix}`, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    const lines = async (suffix: string) =>
+      (await readFile(`${casbStateBase(dir, '9', name)}${suffix}`, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
     return {
       journal: new Set((await lines('.dedup.jsonl')).map((l) => (JSON.parse(l) as [string, number])[0])),
       dead: (await lines('.deadletter.jsonl')).map((l) => JSON.parse(l) as { reason: string; record: string }),
@@ -213,12 +252,26 @@ describe('a hostile CASB server', function () {
       'start:2024-01-01T00:00:00Z': {
         size: 3,
         nextPageToken: 'p2',
-        content: [{ eventId: 'flevent_a', id: 'same', timestamp: at }, { eventId: 'flevent_b', id: 'same', timestamp: at }, { id: 'no-event-id', timestamp: at }],
+        content: [
+          { eventId: 'flevent_a', id: 'same', timestamp: at },
+          { eventId: 'flevent_b', id: 'same', timestamp: at },
+          { id: 'no-event-id', timestamp: at },
+        ],
       },
-      p2: { size: 2, nextPageToken: 'p3', content: [{ eventId: 'flevent_a', id: 'other', timestamp: at }, { eventId: 'flevent_c', timestamp: at }] },
+      p2: {
+        size: 2,
+        nextPageToken: 'p3',
+        content: [
+          { eventId: 'flevent_a', id: 'other', timestamp: at },
+          { eventId: 'flevent_c', timestamp: at },
+        ],
+      },
     };
     const stop = run(service('events'));
-    await waitFor(() => relay.counts.has('flevent_c') && casb.eventRequests.some((r) => r.nextPage === 'p3'), 'the second page delivered and the caught-up page');
+    await waitFor(
+      () => relay.counts.has('flevent_c') && casb.eventRequests.some((r) => r.nextPage === 'p3'),
+      'the second page delivered and the caught-up page',
+    );
     await storedWhen('events', (f) => f.dead.length > 0 && f.journal.size >= 3);
     await stop();
     const files = await stored('events');
@@ -232,7 +285,11 @@ describe('a hostile CASB server', function () {
   it('alerts stay keyed on id: one without id is dead-lettered naming id, an eventId does not make two alerts one', async () => {
     const t = START + 3_600_000;
     casb.futureAlertServed = true;
-    casb.alerts = [{ id: 'a-1', eventId: 'flevent_x', timestamp: t }, { id: 'a-2', eventId: 'flevent_x', timestamp: t }, { eventId: 'flevent_y', timestamp: t }];
+    casb.alerts = [
+      { id: 'a-1', eventId: 'flevent_x', timestamp: t },
+      { id: 'a-2', eventId: 'flevent_x', timestamp: t },
+      { eventId: 'flevent_y', timestamp: t },
+    ];
     const stop = run(service('alerts'));
     await waitFor(() => relay.lines.length >= 2, 'both alerts with an id');
     await storedWhen('alerts', (f) => f.dead.length > 0 && f.journal.size >= 2);

@@ -63,7 +63,10 @@ describe('a hostile client of the HTTP endpoint (a real collector process)', fun
       const file = path.join(dir, 'config.yaml');
       await writeFile(file, (await readFile(file, 'utf8')).replace('  name: fixture\n', `  name: fixture\n  http_server: ${httpServer}\n`));
     }
-    const collector = new CollectorProcess(['run', '--config', 'config.yaml', ...(httpServer === undefined ? ['--http', '127.0.0.1:0'] : [])], { cwd: dir, env: SECRET_ENV });
+    const collector = new CollectorProcess(['run', '--config', 'config.yaml', ...(httpServer === undefined ? ['--http', '127.0.0.1:0'] : [])], {
+      cwd: dir,
+      env: SECRET_ENV,
+    });
     processes.push(collector);
     await waitFor(() => /Serving \/metrics.* at http:\/\/[\d.]+:\d+/.test(collector.stdout) && relay.unique > 0, 'the endpoint and a first delivery', 30_000);
     const port = Number(/Serving \/metrics.* at http:\/\/[\d.]+:(\d+)/.exec(collector.stdout)![1]);
@@ -121,10 +124,19 @@ describe('a hostile client of the HTTP endpoint (a real collector process)', fun
     }
   });
 
-  it('answers a Host that is an IP literal, localhost, the machine\'s name or an allowed host, and 421 to any other name (DNS rebinding)', async () => {
+  it("answers a Host that is an IP literal, localhost, the machine's name or an allowed host, and 421 to any other name (DNS rebinding)", async () => {
     const { port } = await startCollector(false, '{ address: 0.0.0.0, port: 0, allowed_hosts: [collector.internal] }');
     const status = async (host: string) => statusOf(await rawRequest(port, `GET /status HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
-    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, '10.244.1.17:9464', `${hostname()}:${port}`, 'collector.internal:9464', 'COLLECTOR.internal.', 'localhost']) {
+    for (const host of [
+      `localhost:${port}`,
+      `127.0.0.1:${port}`,
+      `[::1]:${port}`,
+      '10.244.1.17:9464',
+      `${hostname()}:${port}`,
+      'collector.internal:9464',
+      'COLLECTOR.internal.',
+      'localhost',
+    ]) {
       expect(await status(host), host).to.equal(200);
     }
     for (const host of [`evil.example:${port}`, 'attacker.localhost.evil.com', 'collector.internal.evil.com', '127.0.0.1.nip.io', '[::1']) {

@@ -66,7 +66,15 @@ describe('a hostile PoD server', function () {
     ({ dir, remove } = await tempDir());
     logs = [];
     relay = await RelayLog.start(pki, (b) => b['guid']);
-    sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50, confirmAfterMs: 200 });
+    sender = new DevoSender({
+      host: 'localhost',
+      port: relay.port,
+      ca: pki.ca.cert,
+      cert: pki.client.cert,
+      key: pki.client.key,
+      probationMs: 50,
+      confirmAfterMs: 200,
+    });
   });
   afterEach(async () => {
     for (const s of running.splice(0)) s.unsubscribe();
@@ -78,7 +86,15 @@ describe('a hostile PoD server', function () {
   });
 
   function run(url: string, overrides: Partial<PodServiceConfig> = {}, deps: Partial<PodServiceDeps> = {}): { stop: () => Promise<void>; crash: () => void } {
-    const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: url, dedupMaxBytes: 16 * 1024 * 1024, maxEventBytes: 32 * 1024 * 1024, ...overrides };
+    const service: PodServiceConfig = {
+      name: 'message',
+      periodMs: 100,
+      tag: 'mail.proofpoint.pod.message',
+      urlBase: url,
+      dedupMaxBytes: 16 * 1024 * 1024,
+      maxEventBytes: 32 * 1024 * 1024,
+      ...overrides,
+    };
     const input: PodInputConfig = { inputId: '1', enabled: true, clusterId: 'c', apiToken: TOKEN, services: [service] };
     const stop$ = new Subject<void>();
     let finished!: () => void;
@@ -108,7 +124,9 @@ describe('a hostile PoD server', function () {
 
   async function persisted(): Promise<{ lastEventTime: number | null; cleanStop: boolean } | undefined> {
     try {
-      return (JSON.parse(await readFile(`${podStateBase(dir, '1', 'message')}.json`, 'utf8')) as { state: { lastEventTime: number | null; cleanStop: boolean } }).state;
+      return (
+        JSON.parse(await readFile(`${podStateBase(dir, '1', 'message')}.json`, 'utf8')) as { state: { lastEventTime: number | null; cleanStop: boolean } }
+      ).state;
     } catch {
       return undefined;
     }
@@ -124,7 +142,7 @@ describe('a hostile PoD server', function () {
     const first = run(pod.url);
     await waitFor(() => relay.unique === 6, 'the six events at the relay');
     let saved: Awaited<ReturnType<typeof persisted>>;
-    for (const deadline = Date.now() + 5000; ; ) {
+    for (const deadline = Date.now() + 5000; ;) {
       saved = await persisted();
       if (saved?.lastEventTime !== null && saved?.lastEventTime !== undefined && relay.unique === 6) {
         const journal = await readFile(`${podStateBase(dir, '1', 'message')}.dedup.jsonl`, 'utf8').catch(() => '');
@@ -201,7 +219,10 @@ describe('a hostile PoD server', function () {
       clearInterval(sampler);
     }
     expect(relay.lines.map((l) => l.key)).to.deep.equal(['before', 'after']);
-    const dead = (await readFile(`${podStateBase(dir, '1', 'message')}.deadletter.jsonl`, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { reason: string; record: string });
+    const dead = (await readFile(`${podStateBase(dir, '1', 'message')}.deadletter.jsonl`, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { reason: string; record: string });
     expect(dead).to.have.length(1);
     expect(dead[0]!.reason).to.match(/^POD_EVENT_TOO_LARGE: /);
     expect(dead[0]!.reason).to.include(`${huge.length} bytes`);
@@ -262,7 +283,11 @@ describe('a hostile PoD server', function () {
     const sampler = setInterval(() => (peak = Math.max(peak, telemetry.holds.sortWindow)), 2);
     try {
       // A window long enough to hold the whole burst by its count and time bounds.
-      const collector = run(pod.url, {}, { telemetry, tuning: { ...podTuningFor(config), sortMaxDelayMs: 3000, commitIntervalMs: 50, statsIntervalMs: 60_000 } });
+      const collector = run(
+        pod.url,
+        {},
+        { telemetry, tuning: { ...podTuningFor(config), sortMaxDelayMs: 3000, commitIntervalMs: 50, statsIntervalMs: 60_000 } },
+      );
       await waitFor(() => relay.unique === total, 'every big event at the relay', 20_000);
       await collector.stop();
     } finally {

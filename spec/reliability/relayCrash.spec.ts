@@ -22,8 +22,22 @@ describe('reliability: the Devo relay dies mid-stream', function () {
   it('loses nothing when the relay is killed and restarted on the same port, three times', async () => {
     const { dir, remove } = await tempDir();
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 500, total: 5000, duplicateRate: 0.01 });
-    const casb = await CasbSimulator.start({ apiKey: SECRETS.casbKey, clientId: 'c', clientSecret: SECRETS.casbSecret, mode: 'backlog', alerts: { timeline, total: 1500 }, events: { timeline, total: 1500 } });
+    const pod = await PodSimulator.start({
+      token: SECRETS.podToken,
+      clusterId: 'acme',
+      types: ['message', 'maillog'],
+      rate: 500,
+      total: 5000,
+      duplicateRate: 0.01,
+    });
+    const casb = await CasbSimulator.start({
+      apiKey: SECRETS.casbKey,
+      clientId: 'c',
+      clientSecret: SECRETS.casbSecret,
+      mode: 'backlog',
+      alerts: { timeline, total: 1500 },
+      events: { timeline, total: 1500 },
+    });
     const relay = await RelayLog.start(pki, lineKey);
     let collector: CollectorProcess | undefined;
     try {

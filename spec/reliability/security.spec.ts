@@ -33,7 +33,15 @@ describe('security', function () {
   it('no secret in any log line, error, statistics or state/dead-letter file of a full run; files 0600, directory 0700', async () => {
     const { dir, remove } = await tempDir();
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 400, total: 800, malformedEvery: 100, dropEveryFrames: 500 });
+    const pod = await PodSimulator.start({
+      token: SECRETS.podToken,
+      clusterId: 'acme',
+      types: ['message', 'maillog'],
+      rate: 400,
+      total: 800,
+      malformedEvery: 100,
+      dropEveryFrames: 500,
+    });
     // Tokens that expire and a few 429s/5xx: the client's error paths log too.
     const casb = await CasbSimulator.start({
       apiKey: SECRETS.casbKey,
@@ -57,7 +65,10 @@ describe('security', function () {
       collector.kill('SIGTERM');
       expect((await collector.exited).code).to.equal(0);
       // The run went through its error paths.
-      expect(collector.stdout).to.match(/Dead-lettered/).and.match(/Statistics/).and.match(/429 Too Many Requests|HTTP 50\d/);
+      expect(collector.stdout)
+        .to.match(/Dead-lettered/)
+        .and.match(/Statistics/)
+        .and.match(/429 Too Many Requests|HTTP 50\d/);
       const outputs: Array<[string, string]> = [
         ['stdout', collector.stdout],
         ['stderr', collector.stderr],
@@ -125,13 +136,16 @@ describe('security', function () {
       await p.exited;
       return p;
     };
-    const cleartext = /WARNING .*inputs\.proofpoint_on_demand\.services\.message\.override_url_base .*is ws:\/\/pod\.example\.invalid:9, not wss:\/\/: the PoD api_token and every event cross the network in clear text/;
+    const cleartext =
+      /WARNING .*inputs\.proofpoint_on_demand\.services\.message\.override_url_base .*is ws:\/\/pod\.example\.invalid:9, not wss:\/\/: the PoD api_token and every event cross the network in clear text/;
     const casbCleartext = /WARNING .*inputs\.proofpoint_casb\.override_url_base is http:\/\/casb\.example\.invalid:9, not https:\/\//;
     try {
       await writeCertFiles(path.join(dir, 'certs'), pki);
       for (let start = 0; start < 2; start++) {
         const p = await run('ws://pod.example.invalid:9', 'http://casb.example.invalid:9');
-        expect(p.stdout, `start ${start + 1}`).to.match(cleartext).and.match(casbCleartext);
+        expect(p.stdout, `start ${start + 1}`)
+          .to.match(cleartext)
+          .and.match(casbCleartext);
         for (const secret of Object.values(SECRETS)) expect(p.stdout.includes(secret), secret).to.equal(false);
       }
       const loopback = await run('ws://127.0.0.1:9', 'http://localhost:9');

@@ -30,8 +30,22 @@ describe('reliability: a slow Devo relay', function () {
     const { dir, remove } = await tempDir();
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
     // A flood: every PoD event available at once, and a CASB backlog.
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], mode: 'blast', total: 20_000, timeline: { startTime: Date.now(), intervalMs: 1 } });
-    const casb = await CasbSimulator.start({ apiKey: SECRETS.casbKey, clientId: 'c', clientSecret: SECRETS.casbSecret, mode: 'backlog', alerts: { timeline, total: 3000 }, events: { timeline, total: 3000 } });
+    const pod = await PodSimulator.start({
+      token: SECRETS.podToken,
+      clusterId: 'acme',
+      types: ['message', 'maillog'],
+      mode: 'blast',
+      total: 20_000,
+      timeline: { startTime: Date.now(), intervalMs: 1 },
+    });
+    const casb = await CasbSimulator.start({
+      apiKey: SECRETS.casbKey,
+      clientId: 'c',
+      clientSecret: SECRETS.casbSecret,
+      mode: 'backlog',
+      alerts: { timeline, total: 3000 },
+      events: { timeline, total: 3000 },
+    });
     const relay = await RelayLog.start(pki, lineKey, 0, { readBytesPerSecond: 1024 * 1024 });
     let collector: CollectorProcess | undefined;
     try {

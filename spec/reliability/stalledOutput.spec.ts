@@ -78,8 +78,7 @@ inputs:
         });
         const base = collector.httpUrl!;
         let answer = await get(base, '/ready');
-        for (const deadline = Date.now() + 20_000; answer.status !== 503 && Date.now() < deadline; answer = await get(base, '/ready'))
-          await sleep(200);
+        for (const deadline = Date.now() + 20_000; answer.status !== 503 && Date.now() < deadline; answer = await get(base, '/ready')) await sleep(200);
         expect(answer.status).to.equal(503);
         expect(answer.body).to.include({ check: 'devo_connection', output: 'relay_1' });
         expect(String(answer.body['detail'])).to.match(/^nothing delivered to output relay_1 since /);
@@ -88,19 +87,15 @@ inputs:
         await sleep(2000);
         const after = tls.unique;
         const offered = pod.stats.eventsSent;
-        console.log(
-          `      devo_1 held at ${after} lines (${after - before} in 2 s) while the dead relay_1 held the pulls; PoD had sent ${offered}`,
-        );
+        console.log(`      devo_1 held at ${after} lines (${after - before} in 2 s) while the dead relay_1 held the pulls; PoD had sent ${offered}`);
         expect(after - before, 'devo_1 lines in 2 s with relay_1 dead').to.equal(0);
         expect(after).to.be.below(10_000);
         await rsyslog.listen();
         let got = 0;
-        for (const deadline = Date.now() + 20_000; got <= after + 2000 && Date.now() < deadline; await sleep(200))
-          got = (await rsyslog.lines()).length;
+        for (const deadline = Date.now() + 20_000; got <= after + 2000 && Date.now() < deadline; await sleep(200)) got = (await rsyslog.lines()).length;
         expect(got, 'relay_1 receives once back').to.be.greaterThan(after + 2000);
         answer = await get(base, '/ready');
-        for (const deadline = Date.now() + 10_000; answer.status !== 200 && Date.now() < deadline; answer = await get(base, '/ready'))
-          await sleep(200);
+        for (const deadline = Date.now() + 10_000; answer.status !== 200 && Date.now() < deadline; answer = await get(base, '/ready')) await sleep(200);
         expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
         const status = (await get(base, '/status')).body as { outputs: Array<{ name: string; connected: boolean; linesWritten: number }> };
         expect(status.outputs.map((o) => o.name)).to.deep.equal(['devo_1', 'relay_1']);

@@ -20,7 +20,14 @@ class StallingRelay {
   private constructor(private readonly server: tls.Server) {}
 
   static async start(pki: ThrowawayPki): Promise<StallingRelay> {
-    const server = tls.createServer({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requestCert: true, rejectUnauthorized: true, allowHalfOpen: true });
+    const server = tls.createServer({
+      ca: pki.ca.cert,
+      cert: pki.server.cert,
+      key: pki.server.key,
+      requestCert: true,
+      rejectUnauthorized: true,
+      allowHalfOpen: true,
+    });
     const relay = new StallingRelay(server);
     server.on('secureConnection', (socket) => relay.accept(socket));
     server.on('tlsClientError', () => undefined);
@@ -103,7 +110,9 @@ describe('reliability: a clean stop while the relay has stalled', function () {
       expect((await second.exited).code).to.equal(0);
       expect(union()).to.deep.equal(expected);
       expect(second.stdout).to.match(/the previous run did not stop cleanly: catching up from \S+, the hour of the earliest event it may not have delivered/);
-      console.log(`      stalled relay: ${readBeforeStall.size} read before the stall, the rest (${expected.size - readBeforeStall.size}) after the restart; lost 0`);
+      console.log(
+        `      stalled relay: ${readBeforeStall.size} read before the stall, the rest (${expected.size - readBeforeStall.size}) after the restart; lost 0`,
+      );
     } finally {
       for (const c of collectors) await c.dispose();
       await pod.stop();

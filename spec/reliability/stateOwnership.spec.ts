@@ -47,7 +47,14 @@ describe('reliability: who owns the state directory', function () {
 
   it('refuses a second collector on the same state directory, naming the holder; takes over at once from one that was SIGKILLed', async () => {
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const casb = await CasbSimulator.start({ apiKey: SECRETS.casbKey, clientId: 'c', clientSecret: SECRETS.casbSecret, mode: 'backlog', alerts: { timeline, total: 500 }, events: { timeline, total: 500 } });
+    const casb = await CasbSimulator.start({
+      apiKey: SECRETS.casbKey,
+      clientId: 'c',
+      clientSecret: SECRETS.casbSecret,
+      mode: 'backlog',
+      alerts: { timeline, total: 500 },
+      events: { timeline, total: 500 },
+    });
     try {
       await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, casbUrl: casb.url });
       const first = start();
@@ -55,7 +62,9 @@ describe('reliability: who owns the state directory', function () {
       const second = start();
       expect((await second.exited).code).to.equal(1);
       expect(second.stderr).to.match(
-        new RegExp(`^STATE_DIRECTORY_LOCKED: The state directory .*/state \\(globals\\.persistence\\.config\\.directory_name\\) is in use by another collector: pid ${first.pid} on host ${hostname().replace(/[.]/g, '\\.')}, since \\d{4}-\\d\\d-\\d\\dT`),
+        new RegExp(
+          `^STATE_DIRECTORY_LOCKED: The state directory .*/state \\(globals\\.persistence\\.config\\.directory_name\\) is in use by another collector: pid ${first.pid} on host ${hostname().replace(/[.]/g, '\\.')}, since \\d{4}-\\d\\d-\\d\\dT`,
+        ),
       );
       expect(second.stdout).not.to.match(/Pull Started|Connected to the PoD/);
       // The holder dies without a word: the next one does not wait for the lock to go stale.
@@ -87,7 +96,9 @@ describe('reliability: who owns the state directory', function () {
       await symlink(victim, link);
       const refused = start();
       expect((await refused.exited).code).to.equal(1);
-      expect(refused.stderr).to.match(/^STATE_UNREADABLE: The state file .*proofpoint_on_demand-7-message\.dedup\.jsonl cannot be used: it is a symbolic link, which the collector never follows in the state directory\. Remove or replace what is named/);
+      expect(refused.stderr).to.match(
+        /^STATE_UNREADABLE: The state file .*proofpoint_on_demand-7-message\.dedup\.jsonl cannot be used: it is a symbolic link, which the collector never follows in the state directory\. Remove or replace what is named/,
+      );
       expect(relay.unique).to.equal(0);
       expect(await readFile(victim, 'utf8')).to.equal('do not touch\n');
       expect((await lstat(link)).isSymbolicLink()).to.equal(true);
@@ -122,13 +133,20 @@ describe('reliability: who owns the state directory', function () {
       await chmod(state, 0o700);
       const refused = await runAs(CONTAINER_UID, other.node, [other.cli, 'run', '--config', 'config.yaml'], home, SECRET_ENV);
       expect(refused.code).to.equal(1);
-      expect(refused.stderr).to.match(/^STATE_UNREADABLE: The state file .*\/state\/proofpoint_on_demand-7-[\w.]+ cannot be used: cannot open it for reading and writing \(EACCES/);
+      expect(refused.stderr).to.match(
+        /^STATE_UNREADABLE: The state file .*\/state\/proofpoint_on_demand-7-[\w.]+ cannot be used: cannot open it for reading and writing \(EACCES/,
+      );
       expect(refused.stderr).to.include(`The collector runs as uid 1000: run \`chown -R 1000:1000 ${state}\``);
       expect(relay.unique).to.equal(delivered);
       // After the recursive chown it resumes where the native run stopped: nothing twice.
       for (const name of await readdir(state)) await chown(path.join(state, name), CONTAINER_UID, CONTAINER_UID).catch(() => undefined);
       const { spawn } = await import('node:child_process');
-      const container = spawn(other.node, [other.cli, 'run', '--config', 'config.yaml'], { cwd: home, uid: CONTAINER_UID, gid: CONTAINER_UID, env: { PATH: process.env['PATH'] ?? '', ...SECRET_ENV } });
+      const container = spawn(other.node, [other.cli, 'run', '--config', 'config.yaml'], {
+        cwd: home,
+        uid: CONTAINER_UID,
+        gid: CONTAINER_UID,
+        env: { PATH: process.env['PATH'] ?? '', ...SECRET_ENV },
+      });
       try {
         await waitFor(() => relay.unique >= 3000, 'every event', 60_000);
       } finally {

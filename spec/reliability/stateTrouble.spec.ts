@@ -105,7 +105,9 @@ describe('reliability: state trouble', function () {
       const committed = seen.journal;
       collector.kill('SIGTERM');
       expect((await collector.exited).code).to.equal(0);
-      console.log(`      state writes failing for 3.5 s: ${tried} write attempt(s) per service (a commit every 250 ms: 14); journals rebuilt with all ${committed.size} delivered keys`);
+      console.log(
+        `      state writes failing for 3.5 s: ${tried} write attempt(s) per service (a commit every 250 ms: 14); journals rebuilt with all ${committed.size} delivered keys`,
+      );
     } finally {
       await flood.stop();
     }
@@ -116,7 +118,9 @@ describe('reliability: state trouble', function () {
     await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, stateDirectory: 'not-a-directory/state' });
     const collector = start();
     expect((await collector.exited).code).to.equal(1);
-    expect(collector.stderr).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*not-a-directory\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create it: ENOTDIR/);
+    expect(collector.stderr).to.match(
+      /^STATE_DIRECTORY_UNWRITABLE: The state directory .*not-a-directory\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create it: ENOTDIR/,
+    );
     expect(relay.unique).to.equal(0);
   });
 
@@ -153,10 +157,15 @@ describe('reliability: state trouble', function () {
     await writeFile(path.join(dir, 'state', 'proofpoint_on_demand-7-message.json'), '{"version":2,"state":{"lastEven');
     const collector = start();
     await runToTheEnd(collector);
-    expect(collector.stdout).to.match(/ERROR .*STATE_UNREADABLE: .*proofpoint_on_demand-7-message\.json is not valid JSON .*corrupt or truncated; it was moved aside to .*\.corrupt-/);
+    expect(collector.stdout).to.match(
+      /ERROR .*STATE_UNREADABLE: .*proofpoint_on_demand-7-message\.json is not valid JSON .*corrupt or truncated; it was moved aside to .*\.corrupt-/,
+    );
     const files = await readdir(path.join(dir, 'state'));
     expect(files.some((f) => f.startsWith('proofpoint_on_demand-7-message.json.corrupt-'))).to.equal(true);
-    const state = JSON.parse(await readFile(path.join(dir, 'state', 'proofpoint_on_demand-7-message.json'), 'utf8')) as { version: number; state: { cleanStop: boolean } };
+    const state = JSON.parse(await readFile(path.join(dir, 'state', 'proofpoint_on_demand-7-message.json'), 'utf8')) as {
+      version: number;
+      state: { cleanStop: boolean };
+    };
     expect(state.version).to.equal(3);
     expect(state.state.cleanStop).to.equal(true);
   });
@@ -182,8 +191,11 @@ describe('reliability: state trouble', function () {
     const collector = start();
     await runToTheEnd(collector);
     expect((await stat(state)).mode & 0o777).to.equal(0o700);
-    expect(collector.stdout).to.match(/WARNING .*The state directory .*state \(globals\.persistence\.config\.directory_name\) had mode 0777, open to other users: tightened to 0700/);
+    expect(collector.stdout).to.match(
+      /WARNING .*The state directory .*state \(globals\.persistence\.config\.directory_name\) had mode 0777, open to other users: tightened to 0700/,
+    );
     // Every state file is the collector's alone, 0600.
-    for (const name of (await readdir(state)).filter((n) => !n.startsWith('.'))) expect((await stat(path.join(state, name))).mode & 0o777, name).to.equal(0o600);
+    for (const name of (await readdir(state)).filter((n) => !n.startsWith('.')))
+      expect((await stat(path.join(state, name))).mode & 0o777, name).to.equal(0o600);
   });
 });

@@ -25,11 +25,23 @@ describe('multiprocessing: true (a worker thread per service)', function () {
   });
 
   /** Starts a `multiprocessing: true` collector on the fixture's config, its log lines in `lines`. */
-  async function startWorkers(dir: string, urls: { relayPort: number; podUrl: string; casbUrl?: string }, lines: string[], deps: Partial<RunnerInternals>): Promise<Collector> {
+  async function startWorkers(
+    dir: string,
+    urls: { relayPort: number; podUrl: string; casbUrl?: string },
+    lines: string[],
+    deps: Partial<RunnerInternals>,
+  ): Promise<Collector> {
     await writeCertFiles(path.join(dir, 'certs'), pki);
     await writeCollectorConfig(dir, { ...urls, stateDirectory: path.join(dir, 'state'), multiprocessing: true });
     const config = await loadConfig(path.join(dir, 'config.yaml'), { env: SECRET_ENV, baseDir: dir });
-    return startRuntime(config, { logger: createLogger({ write: (l) => lines.push(l) }), services: defaultServices, writeLine: (l) => lines.push(l), workerTestHooks: true, senderTuning: { confirmAfterMs: 500 }, ...deps });
+    return startRuntime(config, {
+      logger: createLogger({ write: (l) => lines.push(l) }),
+      services: defaultServices,
+      writeLine: (l) => lines.push(l),
+      workerTestHooks: true,
+      senderTuning: { confirmAfterMs: 500 },
+      ...deps,
+    });
   }
 
   /** Every PoD service of the fixture persisted a clean stop. */
@@ -45,22 +57,36 @@ describe('multiprocessing: true (a worker thread per service)', function () {
     const total = 6000;
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
     const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total, duplicateRate: 0 });
-    const casb = await CasbSimulator.start({ apiKey: SECRETS.casbKey, clientId: 'c', clientSecret: SECRETS.casbSecret, mode: 'backlog', alerts: { timeline, total: 100 }, events: { timeline, total: 100 } });
+    const casb = await CasbSimulator.start({
+      apiKey: SECRETS.casbKey,
+      clientId: 'c',
+      clientSecret: SECRETS.casbSecret,
+      mode: 'backlog',
+      alerts: { timeline, total: 100 },
+      events: { timeline, total: 100 },
+    });
     const relay = await RelayLog.start(pki, lineKey);
     const lines: string[] = [];
     let collector: Collector | undefined;
     try {
       const state = path.join(dir, 'state');
-      collector = await startWorkers(dir, { relayPort: relay.port, podUrl: pod.url, casbUrl: casb.url }, lines, { workerResourceLimits: { maxOldGenerationSizeMb: 96 } });
+      collector = await startWorkers(dir, { relayPort: relay.port, podUrl: pod.url, casbUrl: casb.url }, lines, {
+        workerResourceLimits: { maxOldGenerationSizeMb: 96 },
+      });
       expect(collector.services).to.deep.equal(['pod/message', 'pod/maillog', 'casb/alerts', 'casb/events']);
       const tagged = (tag: string) => relay.lines.filter((l) => l.tag === tag).length;
       await waitFor(() => tagged('mail.proofpoint.pod.message') >= total * 0.3, 'some message events', 30_000);
       // The workers' log lines come through in the seeds' shape.
-      expect(lines.some((l) => / INFO InputProcess::PodPuller\(proofpoint_on_demand,7,message,predefined\) -> Connected to the PoD Log API/.test(l))).to.equal(true);
+      expect(lines.some((l) => / INFO InputProcess::PodPuller\(proofpoint_on_demand,7,message,predefined\) -> Connected to the PoD Log API/.test(l))).to.equal(
+        true,
+      );
 
       // 1. An uncaught exception in the message worker.
       collector.failWorker!('pod/message', 'throw');
-      await waitFor(() => lines.some((l) => /Service worker pod\/message \(pod\/message\) failed: .*test hook: an uncaught exception.*Restarting it in 1 s/.test(l)), 'the failure, logged');
+      await waitFor(
+        () => lines.some((l) => /Service worker pod\/message \(pod\/message\) failed: .*test hook: an uncaught exception.*Restarting it in 1 s/.test(l)),
+        'the failure, logged',
+      );
       const uncommittedAt = async () => {
         const committed = await committedKeys(state);
         return [...relay.counts.keys()].filter((k) => !committed.has(parentKey(k))).length;
@@ -74,7 +100,11 @@ describe('multiprocessing: true (a worker thread per service)', function () {
       // 2. The maillog worker runs out of heap (96 MiB old generation).
       await waitFor(() => tagged('mail.proofpoint.pod.maillog') >= total * 0.5, 'half of maillog', 30_000);
       collector.failWorker!('pod/maillog', 'oom');
-      await waitFor(() => lines.some((l) => /Service worker pod\/maillog \(pod\/maillog\) failed: .*(heap|memory).*Restarting it in 1 s/i.test(l)), 'the out-of-memory failure, logged', 30_000);
+      await waitFor(
+        () => lines.some((l) => /Service worker pod\/maillog \(pod\/maillog\) failed: .*(heap|memory).*Restarting it in 1 s/i.test(l)),
+        'the out-of-memory failure, logged',
+        30_000,
+      );
       bound += await uncommittedAt();
 
       const expected = expectedKeys(total, 100, timeline);
@@ -103,7 +133,14 @@ describe('multiprocessing: true (a worker thread per service)', function () {
 
   it('without workerResourceLimits, each worker has a heap limit from its config: one that exhausts it is restarted, and the process lives on', async () => {
     const { dir, remove } = await tempDir();
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 300, total: 2000, duplicateRate: 0 });
+    const pod = await PodSimulator.start({
+      token: SECRETS.podToken,
+      clusterId: 'acme',
+      types: ['message', 'maillog'],
+      rate: 300,
+      total: 2000,
+      duplicateRate: 0,
+    });
     const relay = await RelayLog.start(pki, lineKey);
     const lines: string[] = [];
     let collector: Collector | undefined;
@@ -114,10 +151,20 @@ describe('multiprocessing: true (a worker thread per service)', function () {
       // A small window and 1 MiB events: a 120 MiB heap (96 + 16 + 8 x 1), quick to exhaust.
       const MIB = 1024 * 1024;
       const config = { ...loaded, pod: { ...loaded.pod!, services: loaded.pod!.services.map((s) => ({ ...s, dedupMaxBytes: 16 * MIB, maxEventBytes: MIB })) } };
-      collector = await startRuntime(config, { logger: createLogger({ write: (l) => lines.push(l) }), services: defaultServices, writeLine: (l) => lines.push(l), workerTestHooks: true, senderTuning: { confirmAfterMs: 500 } });
+      collector = await startRuntime(config, {
+        logger: createLogger({ write: (l) => lines.push(l) }),
+        services: defaultServices,
+        writeLine: (l) => lines.push(l),
+        workerTestHooks: true,
+        senderTuning: { confirmAfterMs: 500 },
+      });
       await waitFor(() => relay.unique >= 200, 'some events', 30_000);
       collector.failWorker!('pod/message', 'oom');
-      await waitFor(() => lines.some((l) => /Service worker pod\/message \(pod\/message\) failed: .*(heap|memory).*Restarting it in 1 s/i.test(l)), 'the out-of-memory failure, logged', 60_000);
+      await waitFor(
+        () => lines.some((l) => /Service worker pod\/message \(pod\/message\) failed: .*(heap|memory).*Restarting it in 1 s/i.test(l)),
+        'the out-of-memory failure, logged',
+        60_000,
+      );
       await waitFor(() => collector!.telemetry.services.every((s) => s.state === 'running'), 'every worker running again', 30_000);
       await waitFor(() => relay.unique >= 4000, 'every event', 60_000);
       await collector.stop();

@@ -24,7 +24,6 @@ const FLEVENT = /^flevent_[0-9a-f]{32}$/;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
-
 describe('casbRecords', () => {
   describe('casbRecordTime and casbIndexAtOrAfter', () => {
     it('floors startTime + group * intervalMs', () => {
@@ -162,7 +161,9 @@ describe('casbRecords', () => {
           expect(event).to.have.keys('id', 'timestamp', 'activity', 'ip', 'location', 'resource');
           expect(event['id']).to.match(UUID);
           expect(event['location']).to.have.keys('country', 'city');
-          expect(event['timestamp']).to.be.a('number').at.most(alert['timestamp'] as number);
+          expect(event['timestamp'])
+            .to.be.a('number')
+            .at.most(alert['timestamp'] as number);
         }
       });
       expect(counts).to.deep.equal([120, 120, 120, 120]);
@@ -246,7 +247,7 @@ describe('casbRecords', () => {
     });
   });
 
-  it('no record has a field name starting with @; alerts are 0.5-2 KB, events 0.35-1 KB (the API\'s sample is about 0.5 KB)', () => {
+  it("no record has a field name starting with @; alerts are 0.5-2 KB, events 0.35-1 KB (the API's sample is about 0.5 KB)", () => {
     for (let i = 0; i < 2000; i++) {
       const alert = casbAlert(i, timeline);
       const event = casbEvent(i, timeline);

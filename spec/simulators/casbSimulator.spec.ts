@@ -1,12 +1,5 @@
 import { expect } from 'chai';
-import {
-  casbAlertId,
-  casbAlertsInWindow,
-  casbEventId,
-  casbIndexAtOrAfter,
-  casbRecordTime,
-  type CasbTimeline,
-} from '../../lib/simulators/casbRecords';
+import { casbAlertId, casbAlertsInWindow, casbEventId, casbIndexAtOrAfter, casbRecordTime, type CasbTimeline } from '../../lib/simulators/casbRecords';
 import { CasbSimulator, type CasbSimulatorOptions } from '../../lib/simulators/casbSimulator';
 import { waitFor } from '../helpers/waitFor';
 
@@ -163,7 +156,11 @@ describe('CasbSimulator (real HTTP on loopback)', function () {
         ['POST', '/nowhere', {}],
       ];
       for (const [method, path, body] of calls) {
-        const init = (headers: Record<string, string>): RequestInit => ({ method, headers: { authorization: token, ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+        const init = (headers: Record<string, string>): RequestInit => ({
+          method,
+          headers: { authorization: token, ...headers },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
         const res = await fetch(`${sim.url}${path}`, init({}));
         expect(res.status, path).to.equal(403);
         expect(await res.json()).to.deep.equal({ error: 'Forbidden' });
@@ -172,7 +169,7 @@ describe('CasbSimulator (real HTTP on loopback)', function () {
       expect(sim.stats.responses).to.deep.equal({ 200: 1, 403: 8 });
     });
 
-    it('answers 404 (JSON) to other paths, 405 with Allow to another method than the call\'s', async () => {
+    it("answers 404 (JSON) to other paths, 405 with Allow to another method than the call's", async () => {
       const sim = await start();
       const other = await post(sim, '/v1/events', {});
       expect(other.status).to.equal(404);
@@ -344,7 +341,12 @@ describe('CasbSimulator (real HTTP on loopback)', function () {
       const res = await eventsCall(sim, token, startTime);
       expect(casbIndexAtOrAfter(eventTimeline, startTime)).to.equal(31);
       expect(eventIdsOf(res.body.content)).to.deep.equal(eventIds(31, 81));
-      const both = await get<EventsBody>(sim, '/v2/events', `startTime=${new Date(T0 + 999_999).toISOString()}&nextPage=${encodeURIComponent(res.body.nextPageToken)}`, { authorization: token });
+      const both = await get<EventsBody>(
+        sim,
+        '/v2/events',
+        `startTime=${new Date(T0 + 999_999).toISOString()}&nextPage=${encodeURIComponent(res.body.nextPageToken)}`,
+        { authorization: token },
+      );
       expect(eventIdsOf(both.body.content)).to.deep.equal(eventIds(81, 120));
       const dayBefore = await get<EventsBody>(sim, '/v2/events', 'startTime=2024-05-21', { authorization: token });
       expect(eventIdsOf(dayBefore.body.content)).to.deep.equal(eventIds(0, 50));
@@ -395,7 +397,9 @@ describe('CasbSimulator (real HTTP on loopback)', function () {
         const { lineNumber, currentKey } = cursor as { lineNumber: number; currentKey: string };
         // The next event is index 10p, in the file of minute 30 + floor(10p / 6), whose first index is 6 * floor(10p / 6).
         const file = Math.floor((10 * page) / 6);
-        const match = /^tenant_[0-9a-f]{8}\/year=2024\/month=05\/day=22\/hour=12\/minute=(\d\d)\/fl_events_keyed_tenant\+[0-7]\+(\d+)\.json\.gz$/.exec(currentKey);
+        const match = /^tenant_[0-9a-f]{8}\/year=2024\/month=05\/day=22\/hour=12\/minute=(\d\d)\/fl_events_keyed_tenant\+[0-7]\+(\d+)\.json\.gz$/.exec(
+          currentKey,
+        );
         expect(match, currentKey).not.to.equal(null);
         expect(Number(match![1]), currentKey).to.equal(30 + file);
         expect(Number(match![2]), currentKey).to.equal(6 * file);

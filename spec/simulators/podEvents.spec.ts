@@ -10,7 +10,6 @@ const bytes = (text: string) => Buffer.byteLength(text);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-
 describe('podEvents', () => {
   describe('podEventTime and podIndexAtOrAfter', () => {
     it('floors startTime + index * intervalMs', () => {
@@ -168,10 +167,15 @@ describe('podEvents', () => {
         }
       }
       fc.assert(
-        fc.property(fc.integer({ min: 86_400_000, max: 4_000_000_000_000 }), fc.double({ min: 0.01, max: 1e6, noNaN: true }), fc.nat(100_000), (startTime, intervalMs, index) => {
-          const t = { startTime, intervalMs };
-          expect(parseEventTime(JSON.parse(podEvent('audit', index, t)).ts)).to.equal(podEventTime(t, index));
-        }),
+        fc.property(
+          fc.integer({ min: 86_400_000, max: 4_000_000_000_000 }),
+          fc.double({ min: 0.01, max: 1e6, noNaN: true }),
+          fc.nat(100_000),
+          (startTime, intervalMs, index) => {
+            const t = { startTime, intervalMs };
+            expect(parseEventTime(JSON.parse(podEvent('audit', index, t)).ts)).to.equal(podEventTime(t, index));
+          },
+        ),
         { numRuns: 200 },
       );
     });

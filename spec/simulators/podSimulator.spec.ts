@@ -255,7 +255,13 @@ describe('PodSimulator (real ws clients on loopback)', function () {
     });
 
     it('resumes after a client close in the middle of a shuffled block with no repeat and no gap', async () => {
-      const sim = await start({ mode: 'blast', total: 3000, disorderWindow: 7, duplicateRate: 0, timeline: { startTime: Date.now(), intervalMs: 1, seed: 'mid' } });
+      const sim = await start({
+        mode: 'blast',
+        total: 3000,
+        disorderWindow: 7,
+        duplicateRate: 0,
+        timeline: { startTime: Date.now(), intervalMs: 1, seed: 'mid' },
+      });
       // The close lands between two bursts of 256 frames: never at the end of a block of 7.
       const first = connect(sim, 'audit');
       await waitFor(() => first.frames.length >= 100, '100 events');
@@ -298,7 +304,14 @@ describe('PodSimulator (real ws clients on loopback)', function () {
     });
 
     it('sends duplicates and local disorder at the configured rate, deterministically', async () => {
-      const options = { mode: 'blast' as const, now: () => T0, total: 2000, duplicateRate: 0.05, disorderWindow: 8, timeline: { startTime: T0, intervalMs: 10, seed: 'dup' } };
+      const options = {
+        mode: 'blast' as const,
+        now: () => T0,
+        total: 2000,
+        duplicateRate: 0.05,
+        disorderWindow: 8,
+        timeline: { startTime: T0, intervalMs: 10, seed: 'dup' },
+      };
       const run = async (overrides: Partial<PodSimulatorOptions> = {}) => {
         const sim = await start({ ...options, ...overrides });
         const client = connect(sim, 'maillog');
@@ -334,7 +347,16 @@ describe('PodSimulator (real ws clients on loopback)', function () {
 
     it('drops a session abruptly (1006) after dropEveryFrames; the next re-sends at most rewindOnDrop events and loses none', async () => {
       const total = 300;
-      const sim = await start({ mode: 'blast', now: () => T0, total, dropEveryFrames: 50, rewindOnDrop: 3, disorderWindow: 4, duplicateRate: 0, timeline: { startTime: T0, intervalMs: 10, seed: 'drop' } });
+      const sim = await start({
+        mode: 'blast',
+        now: () => T0,
+        total,
+        dropEveryFrames: 50,
+        rewindOnDrop: 3,
+        disorderWindow: 4,
+        duplicateRate: 0,
+        timeline: { startTime: T0, intervalMs: 10, seed: 'drop' },
+      });
       const keys = keyIndex('audit', total, 'drop');
       const received = new Set<number>();
       let dropped = 0;
@@ -410,14 +432,18 @@ describe('PodSimulator (real ws clients on loopback)', function () {
       // Wait for the kernel buffers to fill and the simulator to stall.
       let last = -1;
       let stableSince = Date.now();
-      await waitFor(() => {
-        const sent = sim.stats.framesSent;
-        if (sent !== last) {
-          last = sent;
-          stableSince = Date.now();
-        }
-        return sent > 0 && Date.now() - stableSince > 250;
-      }, 'the simulator to stall', 8000);
+      await waitFor(
+        () => {
+          const sent = sim.stats.framesSent;
+          if (sent !== last) {
+            last = sent;
+            stableSince = Date.now();
+          }
+          return sent > 0 && Date.now() - stableSince > 250;
+        },
+        'the simulator to stall',
+        8000,
+      );
       const stalled = sim.stats;
       expect(stalled.bufferedBytes).to.be.at.most(maxBufferedBytes + 4096);
       await sleep(200);
@@ -473,7 +499,15 @@ describe('PodSimulator (real ws clients on loopback)', function () {
     });
 
     it('rejects invalid options', async () => {
-      for (const options of [{ rate: 0 }, { disorderWindow: 0 }, { dropEveryFrames: 3, rewindOnDrop: 3 }, { duplicateRate: -1 }, { disorderWindow: Infinity }, { types: ['spam' as PodEventType] }, { timeline: { startTime: 0, intervalMs: 0 } }]) {
+      for (const options of [
+        { rate: 0 },
+        { disorderWindow: 0 },
+        { dropEveryFrames: 3, rewindOnDrop: 3 },
+        { duplicateRate: -1 },
+        { disorderWindow: Infinity },
+        { types: ['spam' as PodEventType] },
+        { timeline: { startTime: 0, intervalMs: 0 } },
+      ]) {
         let error: unknown;
         await PodSimulator.start({ token: TOKEN, clusterId: CID, ...options }).catch((err: unknown) => (error = err));
         expect(error, JSON.stringify(options)).to.be.instanceOf(RangeError);

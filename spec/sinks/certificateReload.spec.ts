@@ -38,7 +38,10 @@ describe('certificates replaced on disk (no restart)', function () {
     });
     try {
       const receipt = sender.send(Buffer.from('<14>2024-01-01T00:00:00.000Z h my.app.tag: {"n":1}\n'));
-      await waitFor(() => lines.filter((l) => / ERROR .* -> DEVO_(TLS_CLIENT_CERT_REJECTED|CLOSED_AFTER_HANDSHAKE): /.test(l)).length >= 2, 'the refused certificate, reported');
+      await waitFor(
+        () => lines.filter((l) => / ERROR .* -> DEVO_(TLS_CLIENT_CERT_REJECTED|CLOSED_AFTER_HANDSHAKE): /.test(l)).length >= 2,
+        'the refused certificate, reported',
+      );
       expect(relay.unique).to.equal(0);
       await writeFile(files.cert, pki.client.cert);
       await writeFile(files.key, pki.client.key);

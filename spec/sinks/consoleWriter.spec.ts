@@ -49,14 +49,25 @@ describe('ConsoleWriter (the console and stdout outputs)', () => {
     const { stream } = slowReader();
     const logs: string[] = [];
     const fatal: CollectorError[] = [];
-    const writer = new ConsoleWriter({ stream, setting: 'outputs.console_1 (type console)', logger: createLogger({ write: (l) => logs.push(l) }), onFatal: (e) => fatal.push(e) });
+    const writer = new ConsoleWriter({
+      stream,
+      setting: 'outputs.console_1 (type console)',
+      logger: createLogger({ write: (l) => logs.push(l) }),
+      onFatal: (e) => fatal.push(e),
+    });
     const pending = [writer.send(batch(1)), writer.send(batch(2))];
     stream.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
     for (const r of pending) {
-      const err = await r.delivered.then(() => undefined, (e: CollectorError) => e);
+      const err = await r.delivered.then(
+        () => undefined,
+        (e: CollectorError) => e,
+      );
       expect(err?.code).to.equal('CONSOLE_OUTPUT_CLOSED');
     }
-    const later = await writer.send(batch(3)).delivered.then(() => undefined, (e: CollectorError) => e);
+    const later = await writer.send(batch(3)).delivered.then(
+      () => undefined,
+      (e: CollectorError) => e,
+    );
     expect(later?.code).to.equal('CONSOLE_OUTPUT_CLOSED');
     expect(fatal).to.have.length(1);
     expect(fatal[0]!.message).to.match(/^Standard output was closed under outputs\.console_1 \(type console\) \(EPIPE\)/);
@@ -72,7 +83,10 @@ describe('ConsoleWriter (the console and stdout outputs)', () => {
     read();
     await first.delivered;
     await closed;
-    const err = await writer.send(batch(2)).delivered.then(() => undefined, (e: CollectorError) => e);
+    const err = await writer.send(batch(2)).delivered.then(
+      () => undefined,
+      (e: CollectorError) => e,
+    );
     expect(err?.code).to.equal('DEVO_SENDER_CLOSED');
   });
 });

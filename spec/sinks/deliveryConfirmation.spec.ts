@@ -4,7 +4,16 @@ import { Deferred } from '../../lib/flow/deferred';
 import { DeliveryConfirmation } from '../../lib/sinks/deliveryConfirmation';
 import type { PendingWrite } from '../../lib/sinks/pendingWrite';
 
-const write = (bytes: number): PendingWrite => ({ data: Buffer.alloc(bytes), written: new Deferred(), delivered: new Deferred(), release: undefined, queuedAt: 0, writtenAt: 0, lines: 1, plainBytes: bytes });
+const write = (bytes: number): PendingWrite => ({
+  data: Buffer.alloc(bytes),
+  written: new Deferred(),
+  delivered: new Deferred(),
+  release: undefined,
+  queuedAt: 0,
+  writtenAt: 0,
+  lines: 1,
+  plainBytes: bytes,
+});
 const settled = (w: PendingWrite) => w.delivered.settled;
 
 /** Runs `script` on virtual time; `at(ms, fn)` schedules a step. */

@@ -274,11 +274,22 @@ describe('DevoSender (real TLS on loopback)', function () {
     const receipts = Array.from({ length: 16 }, () => s.send(chunk)); // 4 MiB, under the 8 MiB window
     await receipts[0]!.written;
     let delivered = 0;
-    receipts.forEach((x) => void x.delivered.then(() => delivered++, () => undefined));
+    receipts.forEach(
+      (x) =>
+        void x.delivered.then(
+          () => delivered++,
+          () => undefined,
+        ),
+    );
     await sleep(1000);
     expect(s.stats.bytesWritten).to.be.greaterThan(0);
     expect(delivered).to.equal(0);
-    const outcomes = receipts.map((x) => x.delivered.then(() => 'delivered', (e: CollectorError) => e.code));
+    const outcomes = receipts.map((x) =>
+      x.delivered.then(
+        () => 'delivered',
+        (e: CollectorError) => e.code,
+      ),
+    );
     await s.close(500);
     expect(new Set(await Promise.all(outcomes))).to.deep.equal(new Set(['DEVO_SENDER_CLOSED']));
     for (const socket of sockets) socket.destroy();

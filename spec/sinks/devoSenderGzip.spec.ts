@@ -65,14 +65,11 @@ describe('DevoSender with gzipLevel (compression as Devo SDK does it, real TLS o
   it('writes each batch as one complete gzip member, nothing between them, at the level given', async () => {
     // A relay that keeps the raw bytes of its connection, and answers our half-close with EOF.
     const received: Buffer[] = [];
-    raw = tls.createServer(
-      { ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requestCert: true, rejectUnauthorized: true },
-      (socket) => {
-        socket.on('data', (d: Buffer) => received.push(d));
-        socket.on('end', () => socket.end());
-        socket.on('error', () => socket.destroy());
-      },
-    );
+    raw = tls.createServer({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requestCert: true, rejectUnauthorized: true }, (socket) => {
+      socket.on('data', (d: Buffer) => received.push(d));
+      socket.on('end', () => socket.end());
+      socket.on('error', () => socket.destroy());
+    });
     await new Promise<void>((resolve) => raw!.listen(0, '127.0.0.1', () => resolve()));
     const port = (raw.address() as { port: number }).port;
     const s = newSender(port, { gzipLevel: 9, confirmAfterMs: 60_000 });
@@ -100,9 +97,7 @@ describe('DevoSender with gzipLevel (compression as Devo SDK does it, real TLS o
     expect(r.stats.bytes).to.equal(s.stats.bytesWritten);
     expect(s.stats.bytesUncompressed).to.equal(plain);
     expect(r.stats.bytes).to.be.lessThan(plain / 2);
-    console.log(
-      `      gzip level 6: ${plain} bytes of lines, ${r.stats.bytes} on the wire (ratio ${(plain / r.stats.bytes).toFixed(1)}:1)`,
-    );
+    console.log(`      gzip level 6: ${plain} bytes of lines, ${r.stats.bytes} on the wire (ratio ${(plain / r.stats.bytes).toFixed(1)}:1)`);
   });
 
   it('re-sends whole members after a relay crash mid-stream: every line arrives, the re-sent members decode', async () => {

@@ -58,7 +58,13 @@ describe('DevoSender and a slow relay (real TLS on loopback, throttled reads)', 
     let delivered = 0;
     const started = Date.now();
     const receipts = Array.from({ length: batches }, (_, i) => sender!.send(batch(i * 64), { lines: 64 }));
-    receipts.forEach((r) => void r.delivered.then(() => delivered++, () => undefined));
+    receipts.forEach(
+      (r) =>
+        void r.delivered.then(
+          () => delivered++,
+          () => undefined,
+        ),
+    );
     await waitFor(() => delivered === batches, `all ${batches} writes delivered`, 70_000);
     const tookMs = Date.now() - started;
     expect(seen.size).to.equal(batches * 64);
@@ -66,6 +72,8 @@ describe('DevoSender and a slow relay (real TLS on loopback, throttled reads)', 
     // At most one resend of the backlog (a confirming close that lost the race); the old fixed wait re-sent it forever.
     expect(sender.stats.bytesResent).to.be.at.most(batches * batch(0).length);
     const { connections, bytesResent, bytesDelivered } = sender.stats;
-    console.log(`      slow relay (250 KB/s): ${(bytesDelivered / 1048576).toFixed(1)} MiB confirmed in ${(tookMs / 1000).toFixed(1)} s over ${connections} connection(s), ${bytesResent} bytes re-sent`);
+    console.log(
+      `      slow relay (250 KB/s): ${(bytesDelivered / 1048576).toFixed(1)} MiB confirmed in ${(tookMs / 1000).toFixed(1)} s over ${connections} connection(s), ${bytesResent} bytes re-sent`,
+    );
   });
 });

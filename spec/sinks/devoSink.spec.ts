@@ -80,7 +80,9 @@ describe('devoSink', () => {
     const input = new Subject<Timed<string>>();
     const acks: Array<SinkAck<string>> = [];
     let completed = false;
-    input.pipe(devoSink({ writer, tag: 'a.b', hostname: 'h', format: (v) => v, valve, batch: { maxEvents: 1 } })).subscribe({ next: (a) => acks.push(a), complete: () => (completed = true) });
+    input
+      .pipe(devoSink({ writer, tag: 'a.b', hostname: 'h', format: (v) => v, valve, batch: { maxEvents: 1 } }))
+      .subscribe({ next: (a) => acks.push(a), complete: () => (completed = true) });
     input.next(ev(0, 'x'));
     input.next(ev(1, 'y'));
     input.complete();
@@ -104,7 +106,9 @@ describe('devoSink', () => {
     const input = new Subject<Timed<string>>();
     const acks: Array<SinkAck<string>> = [];
     let error: unknown;
-    input.pipe(devoSink({ writer, tag: 'a.b', hostname: 'h', format: (v) => v, batch: { maxEvents: 1 } })).subscribe({ next: (a) => acks.push(a), error: (e) => (error = e) });
+    input
+      .pipe(devoSink({ writer, tag: 'a.b', hostname: 'h', format: (v) => v, batch: { maxEvents: 1 } }))
+      .subscribe({ next: (a) => acks.push(a), error: (e) => (error = e) });
     input.next(ev(0, 'x'));
     writer.writeNext();
     writer.closeUndelivered(new Error('closed before the relay confirmed'));
@@ -171,7 +175,15 @@ describe('devoSink', () => {
     const pki = await sharedPki();
     const lines: string[] = [];
     const relay = await DevoReceiver.start({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, onLine: (l) => lines.push(l) });
-    const sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 20, confirmAfterMs: 200 });
+    const sender = new DevoSender({
+      host: 'localhost',
+      port: relay.port,
+      ca: pki.ca.cert,
+      cert: pki.client.cert,
+      key: pki.client.key,
+      probationMs: 20,
+      confirmAfterMs: 200,
+    });
     try {
       const bodies = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ guid: `g${i}`, text: 'é✓'.repeat(i % 7) }));
       const acks = await lastValueFrom(

@@ -18,7 +18,9 @@ describe('kernelSendQueue (real TCP on loopback)', () => {
     client.write(Buffer.alloc(8 * 1024 * 1024));
     await new Promise((resolve) => setTimeout(resolve, 200));
     const held = await kernelSendQueue(client);
-    expect(held).to.be.a('number').greaterThan(64 * 1024);
+    expect(held)
+      .to.be.a('number')
+      .greaterThan(64 * 1024);
     peers[0]!.resume();
     let now: number | undefined = held;
     await waitFor(() => {

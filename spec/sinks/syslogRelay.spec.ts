@@ -86,7 +86,10 @@ describe('DevoSender over plain TCP to rsyslog imtcp (a Devo In-House Relay stan
     }
     expect(lines[0]).to.equal(line(0));
     expect(seen.size, 'distinct events').to.equal(20_000);
-    expect([...seen.values()].filter((c) => c > 1), 'duplicates').to.deep.equal([]);
+    expect(
+      [...seen.values()].filter((c) => c > 1),
+      'duplicates',
+    ).to.deep.equal([]);
     expect(s.stats.bytesDelivered).to.equal(s.stats.bytesWritten);
   });
 
@@ -110,7 +113,10 @@ describe('DevoSender over plain TCP to rsyslog imtcp (a Devo In-House Relay stan
     receiver = await DevoReceiver.start({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key });
     const s = newSender(receiver.port);
     let delivered = false;
-    void s.send(Buffer.from(`${line(1)}\n`)).delivered.then(() => (delivered = true), () => undefined);
+    void s.send(Buffer.from(`${line(1)}\n`)).delivered.then(
+      () => (delivered = true),
+      () => undefined,
+    );
     await waitFor(() => errors.some((e) => e.code === 'SYSLOG_PORT_SPEAKS_TLS'), 'SYSLOG_PORT_SPEAKS_TLS');
     const error = errors.find((e) => e.code === 'SYSLOG_PORT_SPEAKS_TLS')!;
     expect(error.message).to.match(/^The relay at outputs\.relay_1\.config\.address \(127\.0\.0\.1:\d+\) accepted the connection and closed/);
@@ -124,7 +130,9 @@ describe('DevoSender over plain TCP to rsyslog imtcp (a Devo In-House Relay stan
     const s = newSender(port, { probationMs: 0 });
     void s.send(Buffer.from(`${line(1)}\n`)).delivered.catch(() => undefined);
     await waitFor(() => errors.some((e) => e.code === 'SYSLOG_PORT_SPEAKS_TLS'), 'SYSLOG_PORT_SPEAKS_TLS');
-    expect(errors.find((e) => e.code === 'SYSLOG_PORT_SPEAKS_TLS')!.message).to.include('answered with TLS bytes (a TLS alert): it looks like a TLS port: set chain');
+    expect(errors.find((e) => e.code === 'SYSLOG_PORT_SPEAKS_TLS')!.message).to.include(
+      'answered with TLS bytes (a TLS alert): it looks like a TLS port: set chain',
+    );
   });
 
   it('TLS pointed at a plain port that answers: DEVO_PORT_NOT_TLS, "does not speak TLS ... use type syslog"', async () => {
@@ -145,7 +153,9 @@ describe('DevoSender over plain TCP to rsyslog imtcp (a Devo In-House Relay stan
     s.open();
     await waitFor(() => errors.length > 0, 'an error');
     expect(errors[0]!.code).to.equal('DEVO_CONNECT_TIMEOUT');
-    expect(errors[0]!.message).to.include('No TLS handshake with').and.include("if it is a plain syslog port (a Devo In-House Relay's 13000, rsyslog imtcp), it does not speak TLS: use type syslog without chain");
+    expect(errors[0]!.message)
+      .to.include('No TLS handshake with')
+      .and.include("if it is a plain syslog port (a Devo In-House Relay's 13000, rsyslog imtcp), it does not speak TLS: use type syslog without chain");
   });
 });
 
@@ -188,7 +198,13 @@ describe('a syslog output with a chain (TLS to a syslog relay, from the config)'
   it('verifies the relay against chain and needs no client certificate; with cert and key it presents one', async () => {
     const pki = await sharedPki();
     const lines: string[] = [];
-    receiver = await DevoReceiver.start({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requireClientCert: false, onLine: (l) => lines.push(l) });
+    receiver = await DevoReceiver.start({
+      ca: pki.ca.cert,
+      cert: pki.server.cert,
+      key: pki.server.key,
+      requireClientCert: false,
+      onLine: (l) => lines.push(l),
+    });
     const w = await writerOf(receiver.port, {});
     const first = w.send(Buffer.from(`${line(1)}\n`));
     w.drain();

@@ -67,10 +67,12 @@ class ScriptedServer {
   }
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
 const auth = (token = 'tok-1', expires_in?: number): Handler => json(200, { auth_token: token, ...(expires_in === undefined ? {} : { expires_in }) });
 
 describe('CasbClient (real HTTP on loopback)', function () {
@@ -165,7 +167,11 @@ describe('CasbClient (real HTTP on loopback)', function () {
 
     it('reads { size, nextPageToken, content }: the events of content, the token as given', async () => {
       const content = [
-        { eventId: 'flevent_9ab748ff5e42cf17677276a963495ca2', timestamp: '2020-06-29T18:31:01.867Z', additionalProperties: [{ key: 'userIsVAP', value: 'false' }] },
+        {
+          eventId: 'flevent_9ab748ff5e42cf17677276a963495ca2',
+          timestamp: '2020-06-29T18:31:01.867Z',
+          additionalProperties: [{ key: 'userIsVAP', value: 'false' }],
+        },
         { eventId: 'flevent_66f841926e9ce1960a97d161b3f13900', timestamp: '2020-06-29T22:03:36.603Z' },
       ];
       server.script(auth(), json(200, { size: 2, nextPageToken: TOKEN, content }));
@@ -200,12 +206,14 @@ describe('CasbClient (real HTTP on loopback)', function () {
       expect(await c.events(0, 't2')).to.deep.equal({ events: [], nextPageToken: 't3' });
       const warnings = logs.filter((l) => l.includes('WARNING'));
       expect(warnings).to.have.length(3);
-      expect(warnings[0]).to.match(/\/v2\/events answered "size": 5 with 1 event\(s\) in "content": going by "content" \(its events are delivered and paging goes on\)$/);
+      expect(warnings[0]).to.match(
+        /\/v2\/events answered "size": 5 with 1 event\(s\) in "content": going by "content" \(its events are delivered and paging goes on\)$/,
+      );
       expect(warnings[1]).to.match(/"size": 0 with 2 event\(s\) in "content"/);
       expect(warnings[2]).to.match(/"size": 3 with 0 event\(s\) in "content": going by "content" \(caught up\)$/);
     });
 
-    it('reads the earlier guess\'s names (events, next_page_token) when the observed ones are absent', async () => {
+    it("reads the earlier guess's names (events, next_page_token) when the observed ones are absent", async () => {
       server.script(
         auth(),
         json(200, { events: [{ eventId: 'a' }], next_page_token: 'old-1' }),
@@ -240,7 +248,9 @@ describe('CasbClient (real HTTP on loopback)', function () {
           expect.fail(`must throw for ${JSON.stringify(body)}`);
         } catch (err) {
           expect((err as CollectorError).code, JSON.stringify(body)).to.equal('CASB_BAD_RESPONSE');
-          expect((err as Error).message, JSON.stringify(body)).to.match(/^\/v2\/events answered with /).and.match(reason);
+          expect((err as Error).message, JSON.stringify(body))
+            .to.match(/^\/v2\/events answered with /)
+            .and.match(reason);
         }
       }
     });
@@ -266,7 +276,12 @@ describe('CasbClient (real HTTP on loopback)', function () {
     await c.alerts(0, 0, 1);
     now += 2000;
     await c.alerts(0, 0, 1);
-    expect(server.seen.map((s) => `${s.path} ${s.headers.authorization ?? ''}`.trim())).to.deep.equal(['/v1/auth', '/v1/alerts tok-A', '/v1/auth', '/v1/alerts tok-B']);
+    expect(server.seen.map((s) => `${s.path} ${s.headers.authorization ?? ''}`.trim())).to.deep.equal([
+      '/v1/auth',
+      '/v1/alerts tok-A',
+      '/v1/auth',
+      '/v1/alerts tok-B',
+    ]);
   });
 
   it('renews the token once on a 401; a second 401 is ProofpointCasbSetupError 101', async () => {
@@ -284,7 +299,9 @@ describe('CasbClient (real HTTP on loopback)', function () {
     } catch (err) {
       expect(err).to.be.instanceOf(ProofpointCasbSetupError);
       expect((err as CollectorError).code).to.equal('CASB_SETUP');
-      expect((err as Error).message).to.match(/^ProofpointCasbSetupError 101: Potential issue with authentication\. Please check credentials and detailed error message: .*still no.*inputs\.proofpoint_casb\.credentials/);
+      expect((err as Error).message).to.match(
+        /^ProofpointCasbSetupError 101: Potential issue with authentication\. Please check credentials and detailed error message: .*still no.*inputs\.proofpoint_casb\.credentials/,
+      );
     }
   });
 
@@ -324,7 +341,9 @@ describe('CasbClient (real HTTP on loopback)', function () {
       expect.fail('must throw');
     } catch (err) {
       expect((err as CollectorError).code).to.equal('CASB_SETUP');
-      expect((err as Error).message).to.include('/v1/auth answered 401').and.not.include('secret-abcdef');
+      expect((err as Error).message)
+        .to.include('/v1/auth answered 401')
+        .and.not.include('secret-abcdef');
     }
   });
 
@@ -343,7 +362,10 @@ describe('CasbClient (real HTTP on loopback)', function () {
     }
     expect(message).to.include('refused');
     expect(logs.join('\n')).to.include('HTTP 500');
-    for (const [name, text] of [['error', message], ['logs', logs.join('\n')]] as const) {
+    for (const [name, text] of [
+      ['error', message],
+      ['logs', logs.join('\n')],
+    ] as const) {
       expect(text, name).not.to.include('echo');
     }
   });
@@ -389,7 +411,9 @@ describe('CasbClient (real HTTP on loopback)', function () {
       () => 'rejected',
     );
     await waitFor(() => logs.some((l) => l.includes('429 Too Many Requests')), 'the 429');
-    expect(logs.find((l) => l.includes('429 Too Many Requests'))).to.match(/pausing every request of this input for 3600\.000 s \(Retry-After asked for 1000000000\.000 s; capped at 3600 s\)/);
+    expect(logs.find((l) => l.includes('429 Too Many Requests'))).to.match(
+      /pausing every request of this input for 3600\.000 s \(Retry-After asked for 1000000000\.000 s; capped at 3600 s\)/,
+    );
     // Nothing to wait for: the point is that nothing happens (a timer past 2^31 ms fires at once).
     await sleep(500);
     expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts']);
@@ -434,10 +458,12 @@ describe('CasbClient (real HTTP on loopback)', function () {
     });
     afterEach(() => other.close());
 
-    const redirect = (status: number, to: () => string): Handler => (_req, res) => {
-      res.writeHead(status, { location: to() });
-      res.end();
-    };
+    const redirect =
+      (status: number, to: () => string): Handler =>
+      (_req, res) => {
+        res.writeHead(status, { location: to() });
+        res.end();
+      };
 
     /** The call's rejection (a resolved call fails the test later, after the leak check). */
     async function failureOf(call: () => Promise<unknown>): Promise<unknown> {
@@ -457,7 +483,9 @@ describe('CasbClient (real HTTP on loopback)', function () {
     }
 
     function expectOtherOriginUntouched(): void {
-      const leaked = other.seen.filter((s) => s.headers['x-api-key'] !== undefined || s.headers.authorization !== undefined || JSON.stringify(s.body ?? '').includes('client_secret'));
+      const leaked = other.seen.filter(
+        (s) => s.headers['x-api-key'] !== undefined || s.headers.authorization !== undefined || JSON.stringify(s.body ?? '').includes('client_secret'),
+      );
       expect(leaked, 'requests carrying x-api-key, Authorization or client_secret at the other origin').to.deep.equal([]);
       expect(other.seen).to.have.length(0);
     }
@@ -479,7 +507,12 @@ describe('CasbClient (real HTTP on loopback)', function () {
     });
 
     it('never follows a redirect of /v1/alerts or /v2/events to another origin, another port or scheme (it would carry x-api-key and the token)', async () => {
-      server.script(auth('tok-A'), redirect(302, () => `${otherUrl}/v1/alerts`), redirect(307, () => `${otherUrl}/v2/events`), redirect(301, () => `${otherUrl.replace('http:', 'https:')}/v1/alerts`));
+      server.script(
+        auth('tok-A'),
+        redirect(302, () => `${otherUrl}/v1/alerts`),
+        redirect(307, () => `${otherUrl}/v2/events`),
+        redirect(301, () => `${otherUrl.replace('http:', 'https:')}/v1/alerts`),
+      );
       const c = await connect();
       const errors = [await failureOf(() => c.alerts(0, 0, 1)), await failureOf(() => c.events(0, undefined)), await failureOf(() => c.alerts(0, 0, 1))];
       expectOtherOriginUntouched();
@@ -491,7 +524,10 @@ describe('CasbClient (real HTTP on loopback)', function () {
     });
 
     it('refuses a redirect within the same origin too (the API never redirects; 301/302 would turn the POST into a GET)', async () => {
-      server.script(auth('tok-A'), redirect(307, () => '/v1/alerts-elsewhere'));
+      server.script(
+        auth('tok-A'),
+        redirect(307, () => '/v1/alerts-elsewhere'),
+      );
       const c = await connect();
       expectRefused(await failureOf(() => c.alerts(0, 0, 1)), '/v1/alerts', 307);
       expect(server.seen.map((s) => s.path)).to.deep.equal(['/v1/auth', '/v1/alerts']);
@@ -529,7 +565,13 @@ describe('CasbClient (real HTTP on loopback)', function () {
 
   it('holds requests past a requests_limits budget until its period renews, every budget applying', async () => {
     server.script(auth(), json(200, { alerts: [] }));
-    const c = await connect({ requestsPerSecond: 100, requestsLimits: [{ periodMs: 60_000, requests: 100 }, { periodMs: 700, requests: 3 }] });
+    const c = await connect({
+      requestsPerSecond: 100,
+      requestsLimits: [
+        { periodMs: 60_000, requests: 100 },
+        { periodMs: 700, requests: 3 },
+      ],
+    });
     const started = Date.now();
     await Promise.all([0, 1, 2, 3, 4].map((page) => c.alerts(page, 0, 1)));
     // 6 requests (the authentication too), 3 per 700 ms: the last 3 wait for the second period.
@@ -582,8 +624,13 @@ describe('CasbClient (real HTTP on loopback)', function () {
     expect((peak - rssBefore) / 1048576, 'RSS growth, MiB').to.be.lessThan(64);
     expect(failure).to.be.instanceOf(CollectorError);
     expect((failure as CollectorError).code).to.equal('CASB_BAD_RESPONSE');
-    expect((failure as CollectorError).message).to.match(/\/v2\/events answered with a body larger than 1 MiB \(inputs\.proofpoint_casb\.max_response_size_in_mb\)/);
-    expect(server.seen.filter((s) => s.path === '/v2/events'), 'not retried').to.have.length(1);
+    expect((failure as CollectorError).message).to.match(
+      /\/v2\/events answered with a body larger than 1 MiB \(inputs\.proofpoint_casb\.max_response_size_in_mb\)/,
+    );
+    expect(
+      server.seen.filter((s) => s.path === '/v2/events'),
+      'not retried',
+    ).to.have.length(1);
   });
 
   it('rejects bodies that break the contract with CASB_BAD_RESPONSE', async () => {

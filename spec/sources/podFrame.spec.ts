@@ -34,9 +34,13 @@ describe('parsePodFrame', () => {
     const rejected = parsePodFrame(big, false, 'guid', limits);
     expect(isRejectedFrame(rejected)).to.equal(true);
     expect(rejected).to.deep.include({ ts: 7, text: big.subarray(0, 4096).toString() });
-    expect((rejected as { reason: string }).reason).to.match(/^POD_EVENT_TOO_LARGE: 6028 bytes, over the 5000 bytes of inputs\.proofpoint_on_demand\.services\.message\.max_event_size_in_mb; sha256 [0-9a-f]{64}; guid "g"/);
+    expect((rejected as { reason: string }).reason).to.match(
+      /^POD_EVENT_TOO_LARGE: 6028 bytes, over the 5000 bytes of inputs\.proofpoint_on_demand\.services\.message\.max_event_size_in_mb; sha256 [0-9a-f]{64}; guid "g"/,
+    );
     const broken = parsePodFrame(frame(`{"guid":"g","ts":7,"pad":"${'x'.repeat(6000)}`), false, 'guid', limits);
-    expect(broken).to.have.property('reason').that.matches(/^POD_EVENT_TOO_LARGE/);
+    expect(broken)
+      .to.have.property('reason')
+      .that.matches(/^POD_EVENT_TOO_LARGE/);
     expect(broken).not.to.have.property('ts');
     expect(parsePodFrame(frame('{"guid":"g","ts":7}'), false, 'guid', limits)).to.deep.include({ key: 'g' });
   });
@@ -83,21 +87,31 @@ describe('parsePodFrame', () => {
     expect(JSON.parse(deep)).to.be.an('object');
     const result = parsePodFrame(frame(deep), false, 'guid');
     expect(isRejectedFrame(result)).to.equal(true);
-    expect(result).to.have.property('reason').that.matches(/^nested deeper than 1000 levels at position \d+$/);
+    expect(result)
+      .to.have.property('reason')
+      .that.matches(/^nested deeper than 1000 levels at position \d+$/);
     expect(result).to.have.property('text', deep);
   });
 
   it('never throws, and what it accepts re-parses to an object with the key (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.uint8Array().map((a) => Buffer.from(a).toString('latin1'))), fc.boolean(), (text, binary) => {
-        const result = parsePodFrame(Buffer.from(text, binary ? 'latin1' : 'utf8'), binary, 'guid');
-        if (isRejectedFrame(result)) expect(result.reason).to.be.a('string');
-        else {
-          const parsed = JSON.parse(result.raw.toString()) as Record<string, unknown>;
-          expect(parsed['guid']).to.equal(result.key);
-          expect(result.raw.toString()).not.to.match(/[\r\n]/);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.uint8Array().map((a) => Buffer.from(a).toString('latin1')),
+        ),
+        fc.boolean(),
+        (text, binary) => {
+          const result = parsePodFrame(Buffer.from(text, binary ? 'latin1' : 'utf8'), binary, 'guid');
+          if (isRejectedFrame(result)) expect(result.reason).to.be.a('string');
+          else {
+            const parsed = JSON.parse(result.raw.toString()) as Record<string, unknown>;
+            expect(parsed['guid']).to.equal(result.key);
+            expect(result.raw.toString()).not.to.match(/[\r\n]/);
+          }
+        },
+      ),
     );
   });
 });

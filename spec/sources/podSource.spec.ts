@@ -17,11 +17,7 @@ class TestServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
 
-  constructor(
-    decide: (req: IncomingMessage, socket: Duplex) => boolean,
-    onConnection: (ws: WebSocket) => void,
-    options: { autoPong?: boolean } = {},
-  ) {
+  constructor(decide: (req: IncomingMessage, socket: Duplex) => boolean, onConnection: (ws: WebSocket) => void, options: { autoPong?: boolean } = {}) {
     this.wss = new WebSocketServer({ noServer: true, autoPong: options.autoPong ?? true });
     this.http = createServer();
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -85,7 +81,9 @@ class DripServer {
 }
 
 function reject(socket: Duplex, status: string, body: string): false {
-  socket.end(`HTTP/1.1 ${status}\r\ndate: Fri, 09 Aug 2024 08:48:10 GMT\r\ncontent-type: text/plain;charset=iso-8859-1\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status}\r\ndate: Fri, 09 Aug 2024 08:48:10 GMT\r\ncontent-type: text/plain;charset=iso-8859-1\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
   return false;
 }
 
@@ -122,7 +120,9 @@ describe('podSource (real websocket on loopback)', function () {
 
   it('builds the PoD URL with cid, type and a sinceTime in UTC', () => {
     expect(podStreamUrl('wss://logstream.proofpoint.com:443', 'acme', 'maillog')).to.equal('wss://logstream.proofpoint.com/v1/stream?cid=acme&type=maillog');
-    expect(podStreamUrl('ws://h:1/', 'a b', 'message', Date.UTC(2024, 4, 22, 19))).to.equal('ws://h:1/v1/stream?cid=a+b&type=message&sinceTime=2024-05-22T19%3A00%3A00Z');
+    expect(podStreamUrl('ws://h:1/', 'a b', 'message', Date.UTC(2024, 4, 22, 19))).to.equal(
+      'ws://h:1/v1/stream?cid=a+b&type=message&sinceTime=2024-05-22T19%3A00%3A00Z',
+    );
   });
 
   it('sends the bearer token, emits text and binary frames, and reconnects no sooner than periodMs after the last start', async () => {
@@ -145,8 +145,11 @@ describe('podSource (real websocket on loopback)', function () {
     expect(opens[1]! - opens[0]!).to.be.at.least(290);
   });
 
-  it("logs a 409 as the seeds do, and backs off exponentially", async () => {
-    server = new TestServer((_req, socket) => reject(socket, '409 Conflict', 'Exceeded maximum number of sessions per token\r\n'), () => undefined);
+  it('logs a 409 as the seeds do, and backs off exponentially', async () => {
+    server = new TestServer(
+      (_req, socket) => reject(socket, '409 Conflict', 'Exceeded maximum number of sessions per token\r\n'),
+      () => undefined,
+    );
     start(await server.listen(), { periodMs: 50, backoffMaxMs: 400 });
     await waitFor(() => logs.filter((l) => l.includes('POD_HANDSHAKE_409')).length >= 4, '4 attempts, each logged');
     const errors = logs.filter((l) => l.includes('POD_HANDSHAKE_409'));
@@ -159,20 +162,33 @@ describe('podSource (real websocket on loopback)', function () {
 
   it('names the settings to check on 401, 400 and 404, and retries those slowly', async () => {
     const statuses = ['401 Unauthorized', '400 Bad Request', '404 Not Found'];
-    server = new TestServer((_req, socket) => reject(socket, statuses[(server!.requests.length - 1) % 3]!, 'no'), () => undefined);
+    server = new TestServer(
+      (_req, socket) => reject(socket, statuses[(server!.requests.length - 1) % 3]!, 'no'),
+      () => undefined,
+    );
     start(await server.listen(), { periodMs: 10, badSettingsRetryMs: 150 });
     await waitFor(() => logs.filter((l) => l.includes('POD_HANDSHAKE_')).length >= 3, '3 attempts, each logged');
     const errors = logs.filter((l) => l.includes('POD_HANDSHAKE_'));
     expect(errors[0]).to.match(/POD_HANDSHAKE_401: .* check inputs\.proofpoint_on_demand\.credentials\.api_token .*cluster_id.*Retrying in 0\.150 s/);
-    expect(errors[1]).to.match(/POD_HANDSHAKE_400: .* check inputs\.proofpoint_on_demand\.credentials\.cluster_id, the service name "message" and inputs\.proofpoint_on_demand\.services\.message\.start_time/);
+    expect(errors[1]).to.match(
+      /POD_HANDSHAKE_400: .* check inputs\.proofpoint_on_demand\.credentials\.cluster_id, the service name "message" and inputs\.proofpoint_on_demand\.services\.message\.start_time/,
+    );
     expect(errors[2]).to.match(/POD_HANDSHAKE_404: .* check inputs\.proofpoint_on_demand\.services\.message\.override_url_base/);
     expect(JSON.stringify(logs)).not.to.include('tok-123');
   });
 
   it('never logs a token holding \\ or " that a 401 body echoes JSON-escaped (and quoted again in the line)', async () => {
     const token = 'tok-"echo"\\-123';
-    server = new TestServer((_req, socket) => reject(socket, '401 Unauthorized', JSON.stringify({ error: `invalid token ${token}` })), () => undefined);
-    start(await server.listen(), { apiToken: token, periodMs: 10, badSettingsRetryMs: 10_000, logger: createLogger({ write: (l) => logs.push(l), redactor: new SecretRedactor([token]) }) });
+    server = new TestServer(
+      (_req, socket) => reject(socket, '401 Unauthorized', JSON.stringify({ error: `invalid token ${token}` })),
+      () => undefined,
+    );
+    start(await server.listen(), {
+      apiToken: token,
+      periodMs: 10,
+      badSettingsRetryMs: 10_000,
+      logger: createLogger({ write: (l) => logs.push(l), redactor: new SecretRedactor([token]) }),
+    });
     await waitFor(() => logs.some((l) => l.includes('POD_HANDSHAKE_401')), 'the 401');
     expect(server.requests[0]!.headers.authorization).to.equal(`Bearer ${token}`);
     const line = logs.find((l) => l.includes('POD_HANDSHAKE_401'))!;
@@ -187,7 +203,11 @@ describe('podSource (real websocket on loopback)', function () {
   });
 
   it('drops a session whose peer stops answering pings (POD_PONG_TIMEOUT) and starts a new one', async () => {
-    server = new TestServer(() => true, () => undefined, { autoPong: false });
+    server = new TestServer(
+      () => true,
+      () => undefined,
+      { autoPong: false },
+    );
     const events = start(await server.listen(), { periodMs: 10, pingIntervalMs: 50, pongTimeoutMs: 120 });
     await waitFor(() => events.filter((e) => e.event.kind === 'open').length >= 2, 'a new session');
     expect(logs.some((l) => /WARNING .*POD_PONG_TIMEOUT: no pong from the PoD Log API/.test(l))).to.equal(true);
@@ -195,7 +215,10 @@ describe('podSource (real websocket on loopback)', function () {
   });
 
   it('keeps a session whose peer answers pings', async () => {
-    server = new TestServer(() => true, () => undefined);
+    server = new TestServer(
+      () => true,
+      () => undefined,
+    );
     const events = start(await server.listen(), { periodMs: 10, pingIntervalMs: 30, pongTimeoutMs: 100 });
     await sleep(400);
     expect(events.map((e) => e.event.kind)).to.deep.equal(['open']);
@@ -292,7 +315,10 @@ describe('podSource (real websocket on loopback)', function () {
 
   it('closes the socket with 1000 on unsubscribe', async () => {
     const closes: number[] = [];
-    server = new TestServer(() => true, (ws) => ws.on('close', (code) => closes.push(code)));
+    server = new TestServer(
+      () => true,
+      (ws) => ws.on('close', (code) => closes.push(code)),
+    );
     const events = start(await server.listen());
     await waitFor(() => events.length === 1, 'open');
     subscription!.unsubscribe();

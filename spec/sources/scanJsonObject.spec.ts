@@ -46,12 +46,24 @@ const spacedJson = fc
 describe('scanJsonObject', () => {
   it('reads the wanted top-level members of a PoD event without building it', () => {
     const result = scan('{"msg":{"guid":"nested","ts":1},"guid":"g1","ts":"2024-05-22T12:10:03.058340-0700","n":[{"guid":2}]}', ['guid', 'ts']);
-    expect(result).to.deep.equal({ fields: new Map<string, unknown>([['guid', 'g1'], ['ts', '2024-05-22T12:10:03.058340-0700']]), hasLineBreak: false });
+    expect(result).to.deep.equal({
+      fields: new Map<string, unknown>([
+        ['guid', 'g1'],
+        ['ts', '2024-05-22T12:10:03.058340-0700'],
+      ]),
+      hasLineBreak: false,
+    });
   });
 
   it('decodes escaped keys and values, takes the last duplicate, converts numbers, and reports line breaks', () => {
     const result = scan('{"gu\\u0069d":"a\\"b","ts":1.5e3,\n"guid":"c\\u00e9","ts":2}', ['guid', 'ts']);
-    expect(result).to.deep.equal({ fields: new Map<string, unknown>([['guid', 'cé'], ['ts', 2]]), hasLineBreak: true });
+    expect(result).to.deep.equal({
+      fields: new Map<string, unknown>([
+        ['guid', 'cé'],
+        ['ts', 2],
+      ]),
+      hasLineBreak: true,
+    });
     expect(scan('{"ts":{"a":[1]}}', ['ts'])).to.deep.include({ fields: new Map([['ts', { a: [1] }]]) });
   });
 
@@ -95,7 +107,10 @@ describe('scanJsonObject', () => {
   });
 
   it('agrees with JSON.parse on valid JSON texts (property)', () => {
-    fc.assert(fc.property(spacedJson, (text) => agree(text)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(spacedJson, (text) => agree(text)),
+      { numRuns: 2000 },
+    );
   });
 
   it('agrees with JSON.parse on objects holding the wanted members (property)', () => {
@@ -113,6 +128,16 @@ describe('scanJsonObject', () => {
       const cut = b % 3;
       return text.slice(0, at) + insert + text.slice(at + cut);
     });
-    fc.assert(fc.property(fc.oneof(mangled, fc.string(), fc.string().map((s) => `{${s}}`)), (text) => agree(text)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          mangled,
+          fc.string(),
+          fc.string().map((s) => `{${s}}`),
+        ),
+        (text) => agree(text),
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

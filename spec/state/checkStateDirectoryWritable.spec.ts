@@ -55,7 +55,9 @@ describe('checkStateDirectoryWritable', () => {
         await mkdir(state, { mode: 0o755 });
         const script = `require(${JSON.stringify(other.module('lib/state/checkStateDirectoryWritable'))}).checkStateDirectoryWritable(${JSON.stringify(state)}).then(() => console.log('OK'), (e) => console.log(e.code + ': ' + e.message))`;
         const { stdout: out } = await runAs(CONTAINER_UID, other.node, ['-e', script], reachable);
-        expect(out).to.match(/^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it \(\.write-probe-[0-9a-f]+\): EACCES/);
+        expect(out).to.match(
+          /^STATE_DIRECTORY_UNWRITABLE: The state directory .*\/state \(globals\.persistence\.config\.directory_name\) is not writable: cannot create a file in it \(\.write-probe-[0-9a-f]+\): EACCES/,
+        );
         expect(out).to.include(`The collector runs as uid 1000: run \`chown -R 1000:1000 ${state}\``);
       } finally {
         await removeReachable();

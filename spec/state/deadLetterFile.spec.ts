@@ -26,7 +26,10 @@ describe('DeadLetterFile', () => {
       expect(dlq.count).to.equal(2);
       expect(logs[0]).to.match(/WARNING .* Dead-lettered a record of pod\/message \(not JSON\): "\{\\"broken \*\*\* x+…"$/);
       expect(logs[0]!.length).to.be.lessThan(400);
-      const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = (await readFile(file, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines[0]).to.include({ time: '2024-01-01T00:00:00.000Z', service: 'pod/message', reason: 'not JSON', length: 422 });
       // Redacted, then cut: the kept 300 characters hold no piece of a secret.
       expect(lines[0]!['record']).to.have.length(300);
@@ -44,7 +47,13 @@ describe('DeadLetterFile', () => {
       const secret = 'tok"SECRET\\42';
       const logs: string[] = [];
       const file = path.join(dir, 'dl.jsonl');
-      const dlq = new DeadLetterFile({ file, service: 'pod/message', logger: createLogger({ write: (l) => logs.push(l) }), redactor: new SecretRedactor([secret]), maxRecordBytes: 300 });
+      const dlq = new DeadLetterFile({
+        file,
+        service: 'pod/message',
+        logger: createLogger({ write: (l) => logs.push(l) }),
+        redactor: new SecretRedactor([secret]),
+        maxRecordBytes: 300,
+      });
       dlq.write(`{"echo":"${JSON.stringify(secret).slice(1, -1)}"`, 'not JSON');
       dlq.write(`auth=${encodeURIComponent(secret)}&x=1`, 'not JSON');
       dlq.write(`${'x'.repeat(195)}${secret}${'y'.repeat(10)}`, 'not JSON');
@@ -52,7 +61,10 @@ describe('DeadLetterFile', () => {
       await dlq.flush();
       const stored = await readFile(file, 'utf8');
       expect(stored.trimEnd().split('\n')).to.have.length(4);
-      for (const [name, text] of [['log', logs.join('\n')], ['file', stored]] as const) {
+      for (const [name, text] of [
+        ['log', logs.join('\n')],
+        ['file', stored],
+      ] as const) {
         // 'tok' starts the secret and nothing else: no piece of it may be left, cut or escaped.
         expect(text, name).not.to.include('tok').and.not.to.include('SECRET').and.not.to.include('tok%22');
       }

@@ -22,13 +22,23 @@ describe('DedupJournal', () => {
     let now = 1000;
     const journal = new DedupJournal(path.join(dir, 'j.jsonl'), () => now);
     expect(await load(journal)).to.deep.equal([]);
-    await journal.append([['a', 2000], ['b', 1500]]);
-    await journal.append([['weird "key"\n/x', 3000], ['a', 4000]]);
+    await journal.append([
+      ['a', 2000],
+      ['b', 1500],
+    ]);
+    await journal.append([
+      ['weird "key"\n/x', 3000],
+      ['a', 4000],
+    ]);
     expect((await stat(journal.file)).mode & 0o777).to.equal(0o600);
     now = 1600;
     const restored: Array<[string, number]> = [];
     const content = await new DedupJournal(journal.file, () => now).load((k, e) => restored.push([k, e]));
-    expect(restored).to.deep.equal([['a', 2000], ['weird "key"\n/x', 3000], ['a', 4000]]);
+    expect(restored).to.deep.equal([
+      ['a', 2000],
+      ['weird "key"\n/x', 3000],
+      ['a', 4000],
+    ]);
     expect(content).to.deep.equal({ restored: 3, skipped: 0, lines: 4 });
   });
 
@@ -40,7 +50,10 @@ describe('DedupJournal', () => {
     const keys = ['a1b2-C3', 'sha256:AbC+/x=', 'flevent_9ab7.x', 'q"uote', 'back\\slash', 'line\nbreak', 'tab\t', 'ü-ñ', 'ls\u2028ps\u2029', '', 'ctl\u0001'];
     const entries = keys.map((k, i): [string, number] => [k, 1000 + i]);
     await journal.append(entries);
-    const asJson = (e: [string, number]) => JSON.stringify(e).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+    const asJson = (e: [string, number]) =>
+      JSON.stringify(e)
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029');
     expect(await readFile(journal.file, 'utf8')).to.equal(entries.map((e) => `${asJson(e)}\n`).join(''));
     expect(await load(journal)).to.deep.equal(entries);
     expect(await journal.countLines()).to.equal(keys.length);
@@ -79,7 +92,9 @@ describe('DedupJournal', () => {
       );
       expect(failure).to.be.instanceOf(CollectorError);
       expect((failure as CollectorError).code).to.equal('STATE_WRITE_FAILED');
-      expect((failure as Error).message).to.include(file).and.match(/is a symbolic link/);
+      expect((failure as Error).message)
+        .to.include(file)
+        .and.match(/is a symbolic link/);
       expect(await readFile(target, 'utf8')).to.equal('do not touch\n');
       await writeFile(target, '["planted",99999999999999]\n');
       const loading = await load(journal).then(
@@ -87,7 +102,9 @@ describe('DedupJournal', () => {
         (err: unknown) => err,
       );
       expect((loading as CollectorError).code).to.equal('STATE_UNREADABLE');
-      expect((loading as Error).message).to.include(file).and.match(/is a symbolic link/);
+      expect((loading as Error).message)
+        .to.include(file)
+        .and.match(/is a symbolic link/);
     } finally {
       await removeElsewhere();
     }

@@ -56,8 +56,24 @@ describe('ServiceStore', () => {
     const state = path.join(dir, 'state');
     // Near the wall clock: the keys restored at the end are checked against it.
     let clock = Date.now();
-    const store = await ServiceStore.open({ directory: state, base: 'svc', service: 'pod/message', version: 1, codec: Cursor, logger: createLogger({ write: (l) => logs.push(l) }), now: () => clock });
-    const window = dedupWindow<string>({ key: (v) => v, scheduler: { now: () => clock, schedule: () => { throw new Error('no timers'); } } });
+    const store = await ServiceStore.open({
+      directory: state,
+      base: 'svc',
+      service: 'pod/message',
+      version: 1,
+      codec: Cursor,
+      logger: createLogger({ write: (l) => logs.push(l) }),
+      now: () => clock,
+    });
+    const window = dedupWindow<string>({
+      key: (v) => v,
+      scheduler: {
+        now: () => clock,
+        schedule: () => {
+          throw new Error('no timers');
+        },
+      },
+    });
     const deliver = async (...keys: string[]) => {
       await lastValueFrom(from(keys).pipe(window), { defaultValue: undefined });
       return keys.map((k) => window.confirm(k)!);
@@ -82,7 +98,12 @@ describe('ServiceStore', () => {
     const restored = dedupWindow<string>({ key: (v) => v });
     const reopened = await open(state);
     await reopened.restoreWindow(restored);
-    expect(restored.exportState().entries.map(([k]) => k).sort()).to.deep.equal(['k1', 'k2', 'k3', 'k4', 'k5']);
+    expect(
+      restored
+        .exportState()
+        .entries.map(([k]) => k)
+        .sort(),
+    ).to.deep.equal(['k1', 'k2', 'k3', 'k4', 'k5']);
     // The latest cursor handed over while failing is written too.
     expect(await reopened.load()).to.deep.equal({ last: 4 });
   });
@@ -90,7 +111,15 @@ describe('ServiceStore', () => {
   it('backs off longer after each failed write (up to a minute), and a final commit (a stop) tries at once', async () => {
     const state = path.join(dir, 'state');
     let clock = Date.UTC(2024, 4, 22, 12);
-    const store = await ServiceStore.open({ directory: state, base: 'svc', service: 'pod/message', version: 1, codec: Cursor, logger: createLogger({ write: () => undefined }), now: () => clock });
+    const store = await ServiceStore.open({
+      directory: state,
+      base: 'svc',
+      service: 'pod/message',
+      version: 1,
+      codec: Cursor,
+      logger: createLogger({ write: () => undefined }),
+      now: () => clock,
+    });
     const window = dedupWindow<string>({ key: (v) => v });
     // The cursor's path is taken by a directory: every save fails (the journal appends work).
     await mkdir(path.join(state, 'svc.json'));
@@ -126,7 +155,9 @@ describe('ServiceStore', () => {
     await chmod(state, 0o777);
     const store = await open(state);
     expect((await stat(state)).mode & 0o777).to.equal(0o700);
-    expect(logs.join('\n')).to.match(/WARNING .*The state directory .*state \(globals\.persistence\.config\.directory_name\) had mode 0777, open to other users: tightened to 0700/);
+    expect(logs.join('\n')).to.match(
+      /WARNING .*The state directory .*state \(globals\.persistence\.config\.directory_name\) had mode 0777, open to other users: tightened to 0700/,
+    );
     await store.reset({ last: 1 });
     expect(await (await open(state)).load()).to.deep.equal({ last: 1 });
   });
@@ -143,7 +174,10 @@ describe('ServiceStore', () => {
     );
     expect(failure).to.be.instanceOf(CollectorError);
     expect((failure as CollectorError).code).to.equal('STATE_DIRECTORY_INSECURE');
-    expect((failure as Error).message).to.include(state).and.include('globals.persistence.config.directory_name').and.include('uid 65534');
+    expect((failure as Error).message)
+      .to.include(state)
+      .and.include('globals.persistence.config.directory_name')
+      .and.include('uid 65534');
     expect((await stat(state)).mode & 0o777).to.equal(0o777);
     expect(await readdir(state)).to.deep.equal([]);
   });

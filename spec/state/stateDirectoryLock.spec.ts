@@ -41,7 +41,11 @@ describe('lockStateDirectory', () => {
     const lock = await lockStateDirectory(state, { onLost: () => undefined });
     const err = await refusal(state);
     expect(err.code).to.equal('STATE_DIRECTORY_LOCKED');
-    expect(err.message).to.match(new RegExp(`^The state directory ${state} \\(globals\\.persistence\\.config\\.directory_name\\) is in use by another collector: pid ${process.pid} on host ${hostname().replace(/\./g, '\\.')}, since \\d{4}-`));
+    expect(err.message).to.match(
+      new RegExp(
+        `^The state directory ${state} \\(globals\\.persistence\\.config\\.directory_name\\) is in use by another collector: pid ${process.pid} on host ${hostname().replace(/\./g, '\\.')}, since \\d{4}-`,
+      ),
+    );
     expect(err.message).to.include('stop the other one, or give this one its own globals.persistence.config.directory_name');
     await lock.release();
     await lock.release();
@@ -49,7 +53,7 @@ describe('lockStateDirectory', () => {
     await (await lockStateDirectory(state, { onLost: () => undefined })).release();
   });
 
-  it("takes at once a lock whose holder died on this host (its pid is gone)", async () => {
+  it('takes at once a lock whose holder died on this host (its pid is gone)', async () => {
     const dead = spawn(process.execPath, ['-e', '']);
     const pid = dead.pid!;
     await new Promise((resolve) => dead.once('exit', resolve));
@@ -76,7 +80,9 @@ describe('lockStateDirectory', () => {
     await plant(dir, 1, 'other-host');
     await waitFor(() => lost.length > 0, 'the loss', 2000);
     expect(lost[0]!.code).to.equal('STATE_DIRECTORY_LOCKED');
-    expect(lost[0]!.message).to.match(/^Lost the lock of the state directory .* it is now held by pid 1 on host other-host, since 2024-05-22T19:10:03\.058Z\. Another collector may be using the directory: stopping/);
+    expect(lost[0]!.message).to.match(
+      /^Lost the lock of the state directory .* it is now held by pid 1 on host other-host, since 2024-05-22T19:10:03\.058Z\. Another collector may be using the directory: stopping/,
+    );
     await lock.release();
     expect(await readdir(path.join(dir, '.lock'))).to.deep.equal(['owner.json']);
   });

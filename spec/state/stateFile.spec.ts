@@ -46,7 +46,10 @@ describe('StateFile', () => {
 
   it('upgrades older versions step by step', async () => {
     await writeFile(path.join(dir, 'svc.json'), JSON.stringify({ version: 1, state: { lastSeconds: 5 } }));
-    const s = store(3, { 1: (o: unknown) => ({ lastMs: (o as { lastSeconds: number }).lastSeconds * 1000 }), 2: (o: unknown) => ({ last: (o as { lastMs: number }).lastMs }) });
+    const s = store(3, {
+      1: (o: unknown) => ({ lastMs: (o as { lastSeconds: number }).lastSeconds * 1000 }),
+      2: (o: unknown) => ({ last: (o as { lastMs: number }).lastMs }),
+    });
     expect(await s.load()).to.deep.equal({ last: 5000 });
     expect(logs.filter((l) => /Upgraded .* from state version/.test(l))).to.have.length(2);
   });
@@ -63,7 +66,10 @@ describe('StateFile', () => {
       await writeFile(path.join(dir, 'svc.json'), content, { mode: 0o600 });
       expect(await store().load()).to.equal(undefined);
       expect(logs).to.have.length(1);
-      expect(logs[0]).to.match(/ERROR .* STATE_UNREADABLE: /).and.match(message).and.match(/moved aside to .*svc\.json\.corrupt-2024-01-01T00-00-00-000Z\. Starting from the config\./);
+      expect(logs[0])
+        .to.match(/ERROR .* STATE_UNREADABLE: /)
+        .and.match(message)
+        .and.match(/moved aside to .*svc\.json\.corrupt-2024-01-01T00-00-00-000Z\. Starting from the config\./);
       const files = await readdir(dir);
       expect(files).to.include('svc.json.corrupt-2024-01-01T00-00-00-000Z');
       expect(files).not.to.include('svc.json');
@@ -112,7 +118,9 @@ describe('StateFile', () => {
       );
       expect(refused).to.be.instanceOf(CollectorError);
       expect((refused as CollectorError).code).to.equal('STATE_UNREADABLE');
-      expect((refused as Error).message).to.match(/^Cannot read .*svc\.json: .*svc\.json is a symbolic link.*globals\.persistence\.config\.directory_name.*The service does not start without it/);
+      expect((refused as Error).message).to.match(
+        /^Cannot read .*svc\.json: .*svc\.json is a symbolic link.*globals\.persistence\.config\.directory_name.*The service does not start without it/,
+      );
       await s.save({ last: 1 });
       expect(await readFile(target, 'utf8')).to.equal(planted);
       expect((await lstat(path.join(dir, 'svc.json'))).isFile()).to.equal(true);

@@ -15,7 +15,13 @@ describe('PrometheusMetrics: the sender metrics per output', () => {
     relay.unconfirmedBytes = () => 4096;
     relay.written(20, 100, 3);
     const text = await metrics.text();
-    const series = text.split('\n').filter((l) => /^proofpoint_devo_sender_(connected|connections_total|failures_total|lines_written_total|queued_lines|resend_window_bytes|write_latency_seconds_count)\{/.test(l));
+    const series = text
+      .split('\n')
+      .filter((l) =>
+        /^proofpoint_devo_sender_(connected|connections_total|failures_total|lines_written_total|queued_lines|resend_window_bytes|write_latency_seconds_count)\{/.test(
+          l,
+        ),
+      );
     expect(series).to.deep.equal([
       'proofpoint_devo_sender_connected{output="devo_1"} 1',
       'proofpoint_devo_sender_connected{output="relay_1"} 0',

@@ -5,7 +5,7 @@ import { startSeedTraces } from '../../lib/telemetry/seedTraces';
 import { SenderTelemetry } from '../../lib/telemetry/senderTelemetry';
 
 describe("the seeds' sender and memory traces (virtual time)", () => {
-  it('logs the sender traces every sender_stats_period, and the memory trace every 5 minutes, in the seeds\' shape', () => {
+  it("logs the sender traces every sender_stats_period, and the memory trace every 5 minutes, in the seeds' shape", () => {
     const ts = new TestScheduler(() => undefined);
     const lines: string[] = [];
     ts.run(() => {

@@ -1,6 +1,15 @@
 import { expect } from 'chai';
 import { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry';
-import { addRetired, applySenderSnapshots, applyServiceSnapshots, mergeSenders, retire, telemetrySnapshotter, type SenderSnapshot, type TelemetrySnapshot } from '../../lib/telemetry/telemetrySnapshot';
+import {
+  addRetired,
+  applySenderSnapshots,
+  applyServiceSnapshots,
+  mergeSenders,
+  retire,
+  telemetrySnapshotter,
+  type SenderSnapshot,
+  type TelemetrySnapshot,
+} from '../../lib/telemetry/telemetrySnapshot';
 
 /** The one output's figures of a snapshot. */
 const sender = (snapshot: TelemetrySnapshot): SenderSnapshot => snapshot.outputs[0]![1];

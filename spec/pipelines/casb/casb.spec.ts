@@ -10,7 +10,8 @@ import type { ThrowawayPki } from '../../../lib/simulators/throwawayPki';
 import { DevoSender } from '../../../lib/sinks/devoSender';
 import { CasbClient } from '../../../lib/sources/casbClient';
 import { sharedCasbClient, type SharedCasbClient } from '../../../lib/sources/sharedCasbClient';
-import { casbService, casbServices, casbStateBase } from '../../../pipelines/casb/casb';
+import { casbService, casbStateBase } from '../../../pipelines/casb/casb';
+import { casbServices } from '../../../pipelines/casb/casbServices';
 import { isoUtc } from '../../../pipelines/casb/casbState';
 import { casbRecordKey, lineKey } from '../../helpers/collectorFixture';
 import { sharedPki } from '../../helpers/pki';
@@ -53,7 +54,15 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     logs = [];
     // Key each line by its record's key (alerts' id, events' eventId) and flattening index: a flattened parent gives several distinct lines.
     relay = await RelayLog.start(pki, lineKey);
-    sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50, confirmAfterMs: 300 });
+    sender = new DevoSender({
+      host: 'localhost',
+      port: relay.port,
+      ca: pki.ca.cert,
+      cert: pki.client.cert,
+      key: pki.client.key,
+      probationMs: 50,
+      confirmAfterMs: 300,
+    });
   });
   afterEach(async () => {
     for (const s of running.splice(0)) s.unsubscribe();
@@ -108,13 +117,31 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     };
   }
 
-  const alerts = (initialStartTime: number, requestPeriodMs = 60_000): CasbServiceConfig => ({ name: 'alerts', requestPeriodMs, tag: 'casb.proofpoint.alert', initialStartTime, dedupMaxBytes: 64 * 1024 * 1024 });
-  const events = (initialStartTime: number, requestPeriodMs = 60_000): CasbServiceConfig => ({ name: 'events', requestPeriodMs, tag: 'casb.proofpoint.event', initialStartTime, dedupMaxBytes: 64 * 1024 * 1024 });
+  const alerts = (initialStartTime: number, requestPeriodMs = 60_000): CasbServiceConfig => ({
+    name: 'alerts',
+    requestPeriodMs,
+    tag: 'casb.proofpoint.alert',
+    initialStartTime,
+    dedupMaxBytes: 64 * 1024 * 1024,
+  });
+  const events = (initialStartTime: number, requestPeriodMs = 60_000): CasbServiceConfig => ({
+    name: 'events',
+    requestPeriodMs,
+    tag: 'casb.proofpoint.event',
+    initialStartTime,
+    dedupMaxBytes: 64 * 1024 * 1024,
+  });
 
   it('delivers every alert and event once, flattened exactly as specified, through token expiry, 429s and 5xx', async () => {
     const alertTimeline: CasbTimeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000, sameTimestampGroup: 3 };
     const eventTimeline: CasbTimeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 700 };
-    await simulate({ alerts: { timeline: alertTimeline, total: 260 }, events: { timeline: eventTimeline, total: 330 }, tokenTtlSeconds: 1, rateLimitEvery: 7, failEvery: 11 });
+    await simulate({
+      alerts: { timeline: alertTimeline, total: 260 },
+      events: { timeline: eventTimeline, total: 330 },
+      tokenTtlSeconds: 1,
+      rateLimitEvery: 7,
+      failEvery: 11,
+    });
     const expectedAlerts = Array.from({ length: 260 }, (_, i) => expectedBodies(casbAlert(i, alertTimeline), 'related_events')).flat();
     const expectedEvents = Array.from({ length: 330 }, (_, i) => expectedBodies(casbEvent(i, eventTimeline), 'additionalProperties')).flat();
     const a = run(alerts(Date.UTC(2024, 0, 1)));
@@ -137,7 +164,12 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     for (const line of eventLines) expect(line.time).to.equal((JSON.parse(line.body) as { timestamp: string }).timestamp);
     // Events were de-duplicated and acknowledged on eventId: their journal holds exactly those keys.
     const eventJournal = await readFile(`${casbStateBase(dir, '9', 'events')}.dedup.jsonl`, 'utf8');
-    const journalled = new Set(eventJournal.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as [string, number])[0]));
+    const journalled = new Set(
+      eventJournal
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (JSON.parse(l) as [string, number])[0]),
+    );
     expect(journalled).to.deep.equal(new Set(Array.from({ length: 330 }, (_, i) => String(casbEvent(i, eventTimeline)['eventId']))));
     // The flattened shape: parent fields, the child in place, then index and count, then the pulling id.
     const flat = alertLines.map((l) => JSON.parse(l.body) as Record<string, unknown>).find((r) => r['related_events_count'] === 3)!;
@@ -147,7 +179,12 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     expect(flatEvents.length).to.be.greaterThan(0);
     for (const event of flatEvents) {
       expect(Object.keys(event).slice(0, 3)).to.deep.equal(['eventId', 'cloudService', 'timestamp']);
-      expect(Object.keys(event).slice(-4)).to.deep.equal(['additionalProperties', 'additionalProperties_index', 'additionalProperties_count', '@devo_pulling_id']);
+      expect(Object.keys(event).slice(-4)).to.deep.equal([
+        'additionalProperties',
+        'additionalProperties_index',
+        'additionalProperties_count',
+        '@devo_pulling_id',
+      ]);
       expect(event['additionalProperties']).to.have.keys('key', 'value');
     }
     expect(new Set(flatEvents.map((e) => e['additionalProperties_index']))).to.deep.equal(new Set([0, 1]));
@@ -156,17 +193,27 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     expect(stats.rateLimited).to.be.greaterThan(0);
     expect(stats.failures).to.be.greaterThan(0);
     expect(stats.tokensIssued).to.be.greaterThan(1);
-    expect(logs.some((l) => /\(Partial\) Statistics for this pull cycle \(@devo_pulling_id=\d+\):Number of requests made: \d+; Number of events received: \d+/.test(l))).to.equal(true);
-    expect(logs.some((l) => /Statistics for this pull cycle \(@devo_pulling_id=\d+\):Number of requests made: 7; Number of events received: 330;/.test(l))).to.equal(true);
+    expect(
+      logs.some((l) =>
+        /\(Partial\) Statistics for this pull cycle \(@devo_pulling_id=\d+\):Number of requests made: \d+; Number of events received: \d+/.test(l),
+      ),
+    ).to.equal(true);
+    expect(
+      logs.some((l) => /Statistics for this pull cycle \(@devo_pulling_id=\d+\):Number of requests made: 7; Number of events received: 330;/.test(l)),
+    ).to.equal(true);
     expect(logs.some((l) => /-> The data is up to date!$/.test(l))).to.equal(true);
-    expect(logs.some((l) => /Data collection completed\. Elapsed time: [\d.]+ seconds\. Waiting for [\d.]+ second\(s\) until the next one/.test(l))).to.equal(true);
+    expect(logs.some((l) => /Data collection completed\. Elapsed time: [\d.]+ seconds\. Waiting for [\d.]+ second\(s\) until the next one/.test(l))).to.equal(
+      true,
+    );
 
     const saved = JSON.parse(await readFile(`${casbStateBase(dir, '9', 'alerts')}.json`, 'utf8')) as { version: number; state: Record<string, unknown> };
     const last = casbRecordTime(alertTimeline, 259);
     expect(saved.version).to.equal(1);
     expect(saved.state).to.include({ initial_start_time_in_utc: '2024-01-01T00:00:00Z', last_event_time_in_utc: isoUtc(last) });
     // The ids at the last timestamp (a group of 3 alerts shares it): the next window skips them.
-    expect(new Set(saved.state['last_ids'] as string[])).to.deep.equal(new Set([257, 258, 259].filter((i) => casbRecordTime(alertTimeline, i) === last).map((i) => casbAlert(i, alertTimeline)['id'])));
+    expect(new Set(saved.state['last_ids'] as string[])).to.deep.equal(
+      new Set([257, 258, 259].filter((i) => casbRecordTime(alertTimeline, i) === last).map((i) => casbAlert(i, alertTimeline)['id'])),
+    );
     expect(JSON.stringify(logs)).not.to.include(CREDENTIALS.clientSecret);
   });
 
@@ -195,7 +242,10 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
   it('after a crash, loses nothing and re-delivers at most the records of uncommitted pages', async () => {
     const timeline: CasbTimeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
     await simulate({ alerts: { timeline, total: 1500 }, events: { timeline, total: 1500 } });
-    const expected = Array.from({ length: 1500 }, (_, i) => [...expectedBodies(casbAlert(i, timeline), 'related_events'), ...expectedBodies(casbEvent(i, timeline), 'additionalProperties')]).flat().length;
+    const expected = Array.from({ length: 1500 }, (_, i) => [
+      ...expectedBodies(casbAlert(i, timeline), 'related_events'),
+      ...expectedBodies(casbEvent(i, timeline), 'additionalProperties'),
+    ]).flat().length;
     let a = run(alerts(timeline.startTime));
     let e = run(events(timeline.startTime));
     await waitFor(() => relay.lines.length >= 1200, 'a few pages', 20_000);
@@ -233,7 +283,10 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     const skipped = logs
       .filter((l) => /-> Statistics for this pull cycle/.test(l))
       .map((l) => Number(/Number of duplicated events filtered out: (\d+)/.exec(l)![1]));
-    expect(skipped.slice(1).every((n) => n === 3), `each later cycle skips the 3 alerts of last_ids: ${skipped.join(',')}`).to.equal(true);
+    expect(
+      skipped.slice(1).every((n) => n === 3),
+      `each later cycle skips the 3 alerts of last_ids: ${skipped.join(',')}`,
+    ).to.equal(true);
   });
 
   it('changing initial_start_time_in_utc resets the state and re-ingests from the new time', async () => {
@@ -251,7 +304,13 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     await sleep(200);
     await a.stop();
     expect(relay.lines.length).to.equal(count(60) + count(30));
-    expect(logs.some((l) => l.includes(`Detected initial start time in UTC change: {'values_changed': {'root': {'new_value': '${isoUtc(casbRecordTime(timeline, 30))}', 'old_value': '${isoUtc(casbRecordTime(timeline, 60))}'}}}. Resetting state to {'initial_start_time_in_utc': '${isoUtc(casbRecordTime(timeline, 30))}', 'last_event_time_in_utc': '${isoUtc(casbRecordTime(timeline, 30))}', 'last_ids': []}`))).to.equal(true);
+    expect(
+      logs.some((l) =>
+        l.includes(
+          `Detected initial start time in UTC change: {'values_changed': {'root': {'new_value': '${isoUtc(casbRecordTime(timeline, 30))}', 'old_value': '${isoUtc(casbRecordTime(timeline, 60))}'}}}. Resetting state to {'initial_start_time_in_utc': '${isoUtc(casbRecordTime(timeline, 30))}', 'last_event_time_in_utc': '${isoUtc(casbRecordTime(timeline, 30))}', 'last_ids': []}`,
+        ),
+      ),
+    ).to.equal(true);
   });
 });
 
@@ -278,7 +337,9 @@ describe('casbServices', () => {
   const writer = { send: () => ({ written: Promise.resolve(), delivered: Promise.resolve() }) };
 
   it('refuses an enabled input without services: ProofpointCasbInitVariablesError 1', () => {
-    expect(() => casbServices(config([]), writer, silentLogger)).to.throw(/^ProofpointCasbInitVariablesError 1 \(error while reading the user config\): inputs\.proofpoint_casb\.services has no service/);
+    expect(() => casbServices(config([]), writer, silentLogger)).to.throw(
+      /^ProofpointCasbInitVariablesError 1 \(error while reading the user config\): inputs\.proofpoint_casb\.services has no service/,
+    );
   });
 
   it('refuses an initial start time in the future: ProofpointCasbInitVariablesError 2', () => {
@@ -288,6 +349,9 @@ describe('casbServices', () => {
   });
 
   it('gives one service per configured CASB service', () => {
-    expect(casbServices(config([{ name: 'alerts' }, { name: 'events' }]), writer, silentLogger).map((s) => s.name)).to.deep.equal(['casb/alerts', 'casb/events']);
+    expect(casbServices(config([{ name: 'alerts' }, { name: 'events' }]), writer, silentLogger).map((s) => s.name)).to.deep.equal([
+      'casb/alerts',
+      'casb/events',
+    ]);
   });
 });

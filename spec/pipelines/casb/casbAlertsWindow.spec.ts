@@ -4,7 +4,11 @@ import type { CasbAlertsState } from '../../../pipelines/casb/casbState';
 
 const T0 = Date.UTC(2024, 0, 1);
 const NOW = Date.UTC(2024, 0, 2);
-const state = (last: string, ids: string[] = []): CasbAlertsState => ({ initial_start_time_in_utc: '2024-01-01T00:00:00Z', last_event_time_in_utc: last, last_ids: ids });
+const state = (last: string, ids: string[] = []): CasbAlertsState => ({
+  initial_start_time_in_utc: '2024-01-01T00:00:00Z',
+  last_event_time_in_utc: last,
+  last_ids: ids,
+});
 const alert = (id: string, timestamp: number) => ({ id, timestamp });
 
 describe('alertsWindow', () => {

@@ -53,10 +53,13 @@ describe('CASB: one record that flattens into many large lines (a real API serve
     cleanup.push(remove);
     const api = hugeRecordApi(children, 16 * 1024);
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise<void>((resolve) => {
-      api.closeAllConnections();
-      api.close(() => resolve());
-    }));
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          api.closeAllConnections();
+          api.close(() => resolve());
+        }),
+    );
     const seen = new Uint8Array(children);
     let lines = 0;
     let odd = 0;
@@ -72,11 +75,25 @@ describe('CASB: one record that flattens into many large lines (a real API serve
       },
     });
     cleanup.push(() => relay.stop());
-    const sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50, confirmAfterMs: 300 });
+    const sender = new DevoSender({
+      host: 'localhost',
+      port: relay.port,
+      ca: pki.ca.cert,
+      cert: pki.client.cert,
+      key: pki.client.key,
+      probationMs: 50,
+      confirmAfterMs: 300,
+    });
     cleanup.push(() => sender.close(1000));
     const baseUrl = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
     const client = sharedCasbClient(() => new CasbClient({ baseUrl, ...CREDENTIALS, requestsPerSecond: 50, logger: createLogger({ write: () => undefined }) }));
-    const service: CasbServiceConfig = { name: 'events', requestPeriodMs: 60_000, tag: 'casb.proofpoint.event', initialStartTime: Date.UTC(2024, 0, 1), dedupMaxBytes: 16 * 1024 * 1024 };
+    const service: CasbServiceConfig = {
+      name: 'events',
+      requestPeriodMs: 60_000,
+      tag: 'casb.proofpoint.event',
+      initialStartTime: Date.UTC(2024, 0, 1),
+      dedupMaxBytes: 16 * 1024 * 1024,
+    };
     const logs: string[] = [];
     const stop$ = new Subject<void>();
     global.gc?.();
@@ -84,13 +101,17 @@ describe('CASB: one record that flattens into many large lines (a real API serve
     let peak = rssBefore;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
     cleanup.push(() => clearInterval(sampler));
-    const subscription: Subscription = casbService({ inputId: '9', enabled: true, ...CREDENTIALS, urlBase: baseUrl, requestsPerSecond: 50, requestsLimits: [], services: [service] }, service, {
-      writer: sender,
-      logger: createLogger({ write: (l) => logs.push(l) }),
-      client,
-      stateDirectory: dir,
-      hostname: 'casb-host',
-    })
+    const subscription: Subscription = casbService(
+      { inputId: '9', enabled: true, ...CREDENTIALS, urlBase: baseUrl, requestsPerSecond: 50, requestsLimits: [], services: [service] },
+      service,
+      {
+        writer: sender,
+        logger: createLogger({ write: (l) => logs.push(l) }),
+        client,
+        stateDirectory: dir,
+        hostname: 'casb-host',
+      },
+    )
       .run(stop$)
       .subscribe({ error: (e: unknown) => logs.push(`PIPELINE ERROR ${String(e)}`) });
     cleanup.push(() => subscription.unsubscribe());
@@ -99,7 +120,10 @@ describe('CASB: one record that flattens into many large lines (a real API serve
     const growthMiB = (peak - rssBefore) / 1048576;
     expect(logs.filter((l) => l.startsWith('PIPELINE ERROR'))).to.deep.equal([]);
     expect(odd, 'lines without their index and sibling').to.equal(0);
-    expect(seen.every((n) => n >= 1), 'every child delivered').to.equal(true);
+    expect(
+      seen.every((n) => n >= 1),
+      'every child delivered',
+    ).to.equal(true);
     // 20 000 lines of 16 KiB are 320 MiB: assembled at once, they cost more than that.
     expect(growthMiB, 'peak RSS growth, MiB').to.be.lessThan(160);
   });

@@ -45,10 +45,21 @@ describe('eventPages (a real CasbClient against a loopback API)', () => {
     await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
     const logs: string[] = [];
     const logger = createLogger({ write: (l) => logs.push(l) });
-    client = new CasbClient({ baseUrl: `http://127.0.0.1:${(api.server.address() as { port: number }).port}`, apiKey: 'k-123456', clientId: 'c', clientSecret: 's-123456', requestsPerSecond: 1000, logger });
+    client = new CasbClient({
+      baseUrl: `http://127.0.0.1:${(api.server.address() as { port: number }).port}`,
+      apiKey: 'k-123456',
+      clientId: 'c',
+      clientSecret: 's-123456',
+      requestsPerSecond: 1000,
+      logger,
+    });
     const counters = new ServiceCounters();
     const states: Array<CasbEventsState | undefined> = [];
-    for await (const page of eventPages({ client, logger, maxPagesPerCycle: 200 }, { pullingId: Date.UTC(2024, 0, 2), counters, signal: new AbortController().signal }, from)) {
+    for await (const page of eventPages(
+      { client, logger, maxPagesPerCycle: 200 },
+      { pullingId: Date.UTC(2024, 0, 2), counters, signal: new AbortController().signal },
+      from,
+    )) {
       states.push(page.nextState as CasbEventsState | undefined);
       page.written.resolve();
     }
@@ -62,7 +73,9 @@ describe('eventPages (a real CasbClient against a loopback API)', () => {
     expect(counters.pageTokenRepeats).to.equal(1);
     expect(states.map((s) => s?.last_page_token)).to.deep.equal(['stuck', 'stuck']);
     expect(logs.filter((l) => l.includes('WARNING'))).to.have.length(1);
-    expect(logs.find((l) => l.includes('WARNING'))).to.match(/CASB_PAGE_TOKEN_REPEATED: \/v2\/events answered nextPageToken "stuck" again within this pull cycle/);
+    expect(logs.find((l) => l.includes('WARNING'))).to.match(
+      /CASB_PAGE_TOKEN_REPEATED: \/v2\/events answered nextPageToken "stuck" again within this pull cycle/,
+    );
   });
 
   it('stops at a token seen earlier in the cycle (a loop A → B → A), and at the stored token the cycle started from', async () => {

@@ -36,7 +36,15 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     ({ dir, remove } = await tempDir());
     logs = [];
     relay = await RelayLog.start(pki, (b) => b['guid'] ?? b['id']);
-    sender = new DevoSender({ host: 'localhost', port: relay.port, ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key, probationMs: 50, confirmAfterMs: 300 });
+    sender = new DevoSender({
+      host: 'localhost',
+      port: relay.port,
+      ca: pki.ca.cert,
+      cert: pki.client.cert,
+      key: pki.client.key,
+      probationMs: 50,
+      confirmAfterMs: 300,
+    });
   });
   afterEach(async () => {
     for (const r of running.splice(0)) r.subscription.unsubscribe();
@@ -58,7 +66,15 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
 
   /** Starts one run of the service; `done` resolves when it completes after stop(). */
   function runService(overrides: Partial<PodServiceConfig> = {}, writer: DevoWriter = sender, now?: () => number) {
-    const service: PodServiceConfig = { name: 'message', periodMs: 100, tag: 'mail.proofpoint.pod.message', urlBase: sim!.url, dedupMaxBytes: 64 * 1024 * 1024, maxEventBytes: 32 * 1024 * 1024, ...overrides };
+    const service: PodServiceConfig = {
+      name: 'message',
+      periodMs: 100,
+      tag: 'mail.proofpoint.pod.message',
+      urlBase: sim!.url,
+      dedupMaxBytes: 64 * 1024 * 1024,
+      maxEventBytes: 32 * 1024 * 1024,
+      ...overrides,
+    };
     const stop$ = new Subject<void>();
     let finished!: () => void;
     const done = new Promise<void>((resolve) => (finished = resolve));
@@ -93,7 +109,18 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     // Events start in 1.5 s: the session that holds the token meanwhile gets none (and no drop).
     const timeline = { startTime: Date.now() + 1500, intervalMs: 0.5 };
     const total = 3000;
-    await simulate({ timeline, total, mode: 'realtime', duplicateRate: 0.02, disorderWindow: 4, dropEveryFrames: 700, malformedEvery: 250, largeEvery: 1000, largeBytes: 1_200_000, binaryEvery: 11 });
+    await simulate({
+      timeline,
+      total,
+      mode: 'realtime',
+      duplicateRate: 0.02,
+      disorderWindow: 4,
+      dropEveryFrames: 700,
+      malformedEvery: 250,
+      largeEvery: 1000,
+      largeBytes: 1_200_000,
+      binaryEvery: 11,
+    });
     // Another session holds the token for a while: the pipeline's first handshakes get 409.
     const holder = new WebSocket(`${sim!.url}/v1/stream?cid=${CID}&type=message`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     await new Promise((resolve) => holder.once('open', resolve));
@@ -117,7 +144,10 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
       expect(line.host).to.equal('collector-7');
       expect(line.time).to.equal(new Date(podEventTime(timeline, i)).toISOString());
       const large = (i + 1) % 1000 === 0;
-      expect(line.body === podEvent('message', i, timeline, { clusterId: CID, ...(large ? { largeBytes: 1_200_000 } : {}) }), `event ${i} byte for byte`).to.equal(true);
+      expect(
+        line.body === podEvent('message', i, timeline, { clusterId: CID, ...(large ? { largeBytes: 1_200_000 } : {}) }),
+        `event ${i} byte for byte`,
+      ).to.equal(true);
     }
     // In order, but for the simulator's local disorder across a session boundary: the sort window
     // is flushed when a session closes, and the next session may still owe an earlier event of the
@@ -132,13 +162,17 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     expect(stats.duplicatesSent).to.be.greaterThan(0);
     const dead = (await readFile(`${podStateBase(dir, '12345', 'message')}.deadletter.jsonl`, 'utf8')).trimEnd().split('\n');
     expect(dead).to.have.length(stats.malformedSent);
-    expect(logs.some((l) => /Statistics at close:.*Number of duplicated events filtered out: \d+;.*Number of events dead-lettered: \d+;/.test(l))).to.equal(true);
+    expect(logs.some((l) => /Statistics at close:.*Number of duplicated events filtered out: \d+;.*Number of events dead-lettered: \d+;/.test(l))).to.equal(
+      true,
+    );
     // Statistics that add up: requests count every session attempt (the 409s too), and the line says what sent counts.
     const close = logs.find((l) => l.includes('Statistics at close:'))!;
     const attempts = Object.values(stats.handshakes).reduce((a, b) => a + b, 0) - 1; // less the holder's own session
     expect(Number(/Number of requests made: (\d+);/.exec(close)?.[1])).to.equal(attempts);
     expect(stats.handshakes[409]).to.be.greaterThan(0);
-    expect(close).to.match(/\(Requests are session attempts, failed handshakes included; sent counts the events whose delivery Devo confirmed in this period, whenever they were received\.\)$/);
+    expect(close).to.match(
+      /\(Requests are session attempts, failed handshakes included; sent counts the events whose delivery Devo confirmed in this period, whenever they were received\.\)$/,
+    );
     const saved = await state();
     expect(saved.state).to.include({ cleanStop: true, lastEventTime: podEventTime(timeline, total - 1) });
   });
@@ -179,9 +213,15 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     await waitFor(() => relay.unique >= total, 'every event', 30_000);
     await second.stop();
     expect(relay.unique).to.equal(total);
-    expect(logs.some((l) => /sinceTime=.*the previous run did not stop cleanly: catching up from \S+, the hour of the earliest event it may not have delivered/.test(l))).to.equal(true);
+    expect(
+      logs.some((l) =>
+        /sinceTime=.*the previous run did not stop cleanly: catching up from \S+, the hour of the earliest event it may not have delivered/.test(l),
+      ),
+    ).to.equal(true);
     expect(relay.duplicates).to.be.at.most(uncommitted);
-    console.log(`      crash: ${relay.unique} events, ${committed.size} committed at the crash, ${uncommitted} delivered but not committed, ${relay.duplicates} re-delivered`);
+    console.log(
+      `      crash: ${relay.unique} events, ${committed.size} committed at the crash, ${uncommitted} delivered but not committed, ${relay.duplicates} re-delivered`,
+    );
   });
 
   /** Runs, crashes once some of `total` events are delivered and committed, restarts; returns the figures. */
@@ -191,9 +231,15 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     await simulate({ timeline, total, mode: 'blast', duplicateRate: 0 });
     const first = runService(overrides);
     const journalFile = `${podStateBase(dir, '12345', 'message')}.dedup.jsonl`;
-    const committedKeys = async () => new Set((await readFile(journalFile, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as [string, number])[0]));
+    const committedKeys = async () =>
+      new Set(
+        (await readFile(journalFile, 'utf8').catch(() => ''))
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => (JSON.parse(l) as [string, number])[0]),
+      );
     await waitFor(() => relay.unique >= total * 0.6, 'most events', 20_000);
-    for (const deadline = Date.now() + 10_000; (await committedKeys()).size < minCommitted; ) {
+    for (const deadline = Date.now() + 10_000; (await committedKeys()).size < minCommitted;) {
       if (Date.now() > deadline) throw new Error(`fewer than ${minCommitted} events committed`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -222,7 +268,9 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
   it('a window too small for the hour says so the moment it forgets a key younger than the hour', async () => {
     const figures = await crashAndReplay(10_000, { dedupMaxKeys: 1000 }, 1);
     const warning = figures.firstRunLogs.find((l) => l.includes('DEDUP_WINDOW_FULL'));
-    expect(warning).to.match(/the de-dup window forgot \d+ key\(s\) younger than an hour .*Raise inputs\.proofpoint_on_demand\.services\.message\.dedup_max_size_in_mb \(64\) or inputs\.proofpoint_on_demand\.services\.message\.dedup_max_keys \(1000\)/);
+    expect(warning).to.match(
+      /the de-dup window forgot \d+ key\(s\) younger than an hour .*Raise inputs\.proofpoint_on_demand\.services\.message\.dedup_max_size_in_mb \(64\) or inputs\.proofpoint_on_demand\.services\.message\.dedup_max_keys \(1000\)/,
+    );
     expect(logs.some((l) => /Number of de-dup keys forgotten before the hour: \d+;/.test(l))).to.equal(true);
     // The documented case: the replay re-sends what the window forgot, all but (at most) its 1 000 keys.
     expect(relay.duplicates).to.be.at.least(figures.deliveredBefore - 1000);

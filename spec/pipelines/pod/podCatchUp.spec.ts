@@ -8,8 +8,16 @@ const lastEvent = Date.UTC(2024, 4, 22, 17, 42, 10, 5);
 
 describe('decidePodCatchUp', () => {
   it('streams live on a first run without start_time, and catches up from start_time when there is one', () => {
-    expect(decidePodCatchUp({ now, persisted: undefined, configuredStartTime: undefined, lastEventTime: undefined, lastSessionEnd: undefined }).sinceTime).to.equal(undefined);
-    const d = decidePodCatchUp({ now, persisted: undefined, configuredStartTime: Date.UTC(2024, 4, 20, 8, 59), lastEventTime: undefined, lastSessionEnd: undefined });
+    expect(
+      decidePodCatchUp({ now, persisted: undefined, configuredStartTime: undefined, lastEventTime: undefined, lastSessionEnd: undefined }).sinceTime,
+    ).to.equal(undefined);
+    const d = decidePodCatchUp({
+      now,
+      persisted: undefined,
+      configuredStartTime: Date.UTC(2024, 4, 20, 8, 59),
+      lastEventTime: undefined,
+      lastSessionEnd: undefined,
+    });
     expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 20, 8));
     expect(d.reason).to.match(/first run.*start_time/);
   });
@@ -34,7 +42,9 @@ describe('decidePodCatchUp', () => {
       lastSessionEnd: undefined,
     });
     expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 22, 16));
-    expect(d.reason).to.equal('the previous run did not stop cleanly: catching up from 2024-05-22T16:00:00.000Z, the hour of the earliest event it may not have delivered');
+    expect(d.reason).to.equal(
+      'the previous run did not stop cleanly: catching up from 2024-05-22T16:00:00.000Z, the hour of the earliest event it may not have delivered',
+    );
   });
 
   it('after a run that delivered nothing (a crash loop), catches up from the floor the first run of the loop wrote, not the hour the last one started', () => {
@@ -52,8 +62,12 @@ describe('decidePodCatchUp', () => {
 
   it('without a floor (nothing ever received), after an unclean stop: from the last delivered event, else as a first run', () => {
     const persisted = { lastEventTime: null, catchUpFrom: null, cleanStop: false, stoppedAt: now - 5_000, configuredStartTime: null };
-    expect(decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: undefined, lastSessionEnd: undefined }).sinceTime).to.equal(undefined);
-    expect(decidePodCatchUp({ now, persisted, configuredStartTime: Date.UTC(2024, 4, 22, 10, 5), lastEventTime: undefined, lastSessionEnd: undefined }).sinceTime).to.equal(Date.UTC(2024, 4, 22, 10));
+    expect(decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: undefined, lastSessionEnd: undefined }).sinceTime).to.equal(
+      undefined,
+    );
+    expect(
+      decidePodCatchUp({ now, persisted, configuredStartTime: Date.UTC(2024, 4, 22, 10, 5), lastEventTime: undefined, lastSessionEnd: undefined }).sinceTime,
+    ).to.equal(Date.UTC(2024, 4, 22, 10));
   });
 
   it('does not trust a clean stop stamped in the future (a clock corrected since): it catches up from the floor', () => {
@@ -65,7 +79,9 @@ describe('decidePodCatchUp', () => {
       lastSessionEnd: undefined,
     });
     expect(d.sinceTime).to.equal(Date.UTC(2024, 4, 22, 17));
-    expect(d.reason).to.match(/^the last stop is stamped in the future \(2024-05-22T22:30:00\.000Z: was the clock corrected\?\): catching up from 2024-05-22T17:00:00\.000Z/);
+    expect(d.reason).to.match(
+      /^the last stop is stamped in the future \(2024-05-22T22:30:00\.000Z: was the clock corrected\?\): catching up from 2024-05-22T17:00:00\.000Z/,
+    );
     // A few minutes ahead is clock skew, not a correction: trusted.
     const skewed = decidePodCatchUp({
       now,
@@ -92,12 +108,30 @@ describe('decidePodCatchUp', () => {
   it('catches up from a new or changed start_time, but not from one a migrated state did not record', () => {
     const base = { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: true, stoppedAt: now - 60_000 };
     const start = Date.UTC(2024, 4, 1, 3, 15);
-    const changed = decidePodCatchUp({ now, persisted: { ...base, configuredStartTime: Date.UTC(2024, 3, 1) }, configuredStartTime: start, lastEventTime: lastEvent, lastSessionEnd: undefined });
+    const changed = decidePodCatchUp({
+      now,
+      persisted: { ...base, configuredStartTime: Date.UTC(2024, 3, 1) },
+      configuredStartTime: start,
+      lastEventTime: lastEvent,
+      lastSessionEnd: undefined,
+    });
     expect(changed.sinceTime).to.equal(Date.UTC(2024, 4, 1, 3));
     expect(changed.reason).to.match(/changed/);
-    const added = decidePodCatchUp({ now, persisted: { ...base, configuredStartTime: null }, configuredStartTime: start, lastEventTime: lastEvent, lastSessionEnd: undefined });
+    const added = decidePodCatchUp({
+      now,
+      persisted: { ...base, configuredStartTime: null },
+      configuredStartTime: start,
+      lastEventTime: lastEvent,
+      lastSessionEnd: undefined,
+    });
     expect(added.reason).to.match(/new/);
-    const same = decidePodCatchUp({ now, persisted: { ...base, configuredStartTime: start }, configuredStartTime: start, lastEventTime: lastEvent, lastSessionEnd: undefined });
+    const same = decidePodCatchUp({
+      now,
+      persisted: { ...base, configuredStartTime: start },
+      configuredStartTime: start,
+      lastEventTime: lastEvent,
+      lastSessionEnd: undefined,
+    });
     expect(same.sinceTime).to.equal(undefined);
     const migrated = decidePodCatchUp({ now, persisted: base, configuredStartTime: start, lastEventTime: lastEvent, lastSessionEnd: undefined });
     expect(migrated.sinceTime).to.equal(undefined);
@@ -105,8 +139,12 @@ describe('decidePodCatchUp', () => {
 
   it('within a process: resumes within the hour, catches up after a longer gap', () => {
     const persisted = { lastEventTime: lastEvent, catchUpFrom: Date.UTC(2024, 4, 22, 17), cleanStop: false, stoppedAt: null, configuredStartTime: null };
-    expect(decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: lastEvent, lastSessionEnd: now - 59 * 60_000 }).sinceTime).to.equal(undefined);
-    expect(decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: lastEvent, lastSessionEnd: now - 61 * 60_000 }).sinceTime).to.equal(Date.UTC(2024, 4, 22, 17));
+    expect(
+      decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: lastEvent, lastSessionEnd: now - 59 * 60_000 }).sinceTime,
+    ).to.equal(undefined);
+    expect(
+      decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: lastEvent, lastSessionEnd: now - 61 * 60_000 }).sinceTime,
+    ).to.equal(Date.UTC(2024, 4, 22, 17));
   });
 
   it('clamps to 30 days back and rounds down to the hour (UTC)', () => {
@@ -131,7 +169,13 @@ describe('decidePodCatchUp with a cursor ahead of the clock (an event stamped in
   ];
   for (const [what, stoppedAt, lastSessionEnd, expected] of cases) {
     it(what, () => {
-      const persisted = { lastEventTime: future, catchUpFrom: stoppedAt === null ? future : null, cleanStop: stoppedAt !== null, stoppedAt, configuredStartTime: null };
+      const persisted = {
+        lastEventTime: future,
+        catchUpFrom: stoppedAt === null ? future : null,
+        cleanStop: stoppedAt !== null,
+        stoppedAt,
+        configuredStartTime: null,
+      };
       const d = decidePodCatchUp({ now, persisted, configuredStartTime: undefined, lastEventTime: future, lastSessionEnd });
       expect(d.sinceTime).to.equal(expected);
       expect(d.sinceTime! % HOUR).to.equal(0);

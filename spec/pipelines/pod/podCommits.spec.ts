@@ -19,7 +19,16 @@ describe('PodCommits: the catch-up floor', () => {
 
   async function commits(catchUpFrom: number) {
     const now = Date.now();
-    const store = await ServiceStore.open<PodState>({ directory: dir, base: 'pod', service: 'pod/message', version: POD_STATE_VERSION, codec: PodState, migrations: POD_STATE_MIGRATIONS, logger: silentLogger, now: () => now });
+    const store = await ServiceStore.open<PodState>({
+      directory: dir,
+      base: 'pod',
+      service: 'pod/message',
+      version: POD_STATE_VERSION,
+      codec: PodState,
+      migrations: POD_STATE_MIGRATIONS,
+      logger: silentLogger,
+      now: () => now,
+    });
     const dedup = dedupWindow<string>({ key: (k) => k });
     const telemetry = new ServiceTelemetry('proofpoint_on_demand', '1', 'message', () => now);
     return { now, c: new PodCommits({ store, dedup, telemetry, logger: silentLogger, now: () => now, service: {}, lastEventTime: undefined, catchUpFrom }) };

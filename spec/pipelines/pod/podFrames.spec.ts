@@ -35,7 +35,13 @@ describe('podFrames (frames, sessions and their counters)', () => {
   });
 
   const run = (deadLetter = (text: string, reason: string) => void dead.push([text, reason])) =>
-    podFrames(source, { keyField: 'guid', limits: { maxBytes: 200, setting: 'max_event_size_in_mb' }, sessions, deadLetter, onSkipped: (t) => void skipped.push(t) }).subscribe({
+    podFrames(source, {
+      keyField: 'guid',
+      limits: { maxBytes: 200, setting: 'max_event_size_in_mb' },
+      sessions,
+      deadLetter,
+      onSkipped: (t) => void skipped.push(t),
+    }).subscribe({
       next: (f) => out.push(f),
       error: (err: unknown) => (ended = err),
       complete: () => (ended = 'complete'),
@@ -85,7 +91,10 @@ describe('podFrames (frames, sessions and their counters)', () => {
     sessions.attempt('409');
     sessions.attempt('409');
     expect(telemetry.counters.requests).to.equal(3);
-    expect([...telemetry.outcomes]).to.deep.include.members([['101', 1], ['409', 2]]);
+    expect([...telemetry.outcomes]).to.deep.include.members([
+      ['101', 1],
+      ['409', 2],
+    ]);
   });
 
   it('errors with the source', () => {

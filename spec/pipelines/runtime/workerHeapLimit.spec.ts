@@ -7,10 +7,16 @@ const config = (pod: Record<string, unknown> = {}) =>
   decodeConfig(
     {
       globals: { id: '1', name: 'heap', multiprocessing: true },
-      outputs: { devo_1: { type: 'devo_platform', config: { address: 'collector-us.devo.io', port: 443, type: 'SSL', chain: 'chain.crt', cert: 'c.crt', key: 'c.key' } } },
+      outputs: {
+        devo_1: { type: 'devo_platform', config: { address: 'collector-us.devo.io', port: 443, type: 'SSL', chain: 'chain.crt', cert: 'c.crt', key: 'c.key' } },
+      },
       inputs: {
         proofpoint_on_demand: { id: '2', credentials: { cluster_id: 'c', api_token: 'token-123456' }, services: { message: pod, audit: {} } },
-        proofpoint_casb: { id: '3', credentials: { api_key: 'key-123456', client_id: 'i', client_secret: 'secret-123456' }, services: { alerts: {}, events: { dedup_max_size_in_mb: 64 } } },
+        proofpoint_casb: {
+          id: '3',
+          credentials: { api_key: 'key-123456', client_id: 'i', client_secret: 'secret-123456' },
+          services: { alerts: {}, events: { dedup_max_size_in_mb: 64 } },
+        },
       },
     },
     { baseDir: '/tmp/heap' },

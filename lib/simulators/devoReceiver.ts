@@ -128,20 +128,31 @@ export class DevoReceiver {
     let read: { write(chunk: Buffer): void; end(): void } | undefined;
     const rate = this.options.readBytesPerSecond;
     let throttle: NodeJS.Timeout | undefined;
-    socket.on('data', (chunk: Buffer) => {
+    const take = (chunk: Buffer) => {
       this.counters.bytes += chunk.length;
       read ??= chunk[0] === 0x1f ? this.inflater(socket, lines) : { write: lines, end: () => socket.end() };
       read.write(chunk);
-      if (rate !== undefined && rate > 0) {
-        socket.pause();
-        throttle = setTimeout(() => socket.resume(), (chunk.length / rate) * 1000);
-      }
-    });
+    };
+    if (rate !== undefined && rate > 0) {
+      // A steady slow link: at most rate/20 bytes every 50 ms, however large the chunks TLS hands up
+      // (the stream stays paused, so TCP holds the rest back).
+      throttle = setInterval(() => {
+        let budget = Math.ceil(rate / 20);
+        while (budget > 0 && socket.readableLength > 0) {
+          const chunk = socket.read(Math.min(budget, socket.readableLength)) as Buffer | null;
+          if (chunk === null) break;
+          budget -= chunk.length;
+          take(chunk);
+        }
+        // Lets the stream see its EOF once everything before it was read.
+        if (socket.readableLength === 0) socket.read(0);
+      }, 50);
+    } else socket.on('data', take);
     // The client's half-close is answered with EOF once everything it sent was read (and inflated).
     socket.on('end', () => (read === undefined ? socket.end() : read.end()));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
-      clearTimeout(throttle);
+      clearInterval(throttle);
       this.sockets.delete(socket);
     });
   }

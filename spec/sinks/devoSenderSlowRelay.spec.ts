@@ -52,7 +52,7 @@ describe('DevoSender and a slow relay (real TLS on loopback, throttled reads)', 
       // Far less than the relay needs to read what the socket buffers hold (several MiB at 250 KB/s):
       // a fixed EOF wait of this length can never confirm.
       confirmAfterMs: 2_000,
-      closeTimeoutMs: 1_500,
+      closeTimeoutMs: 3_000,
     });
     const batches = 80; // 5.2 MiB: more than the socket buffers hold, so the sender is backpressured
     let delivered = 0;

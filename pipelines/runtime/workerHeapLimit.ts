@@ -10,6 +10,9 @@ export const WORKER_HEAP_PER_EVENT_MB = 8;
 /** Heap a CASB worker allows for its pages (a body, its records and their lines). */
 export const WORKER_HEAP_CASB_PAGES_MB = 512;
 
+/** The young generation of a worker's heap (MiB). */
+export const WORKER_YOUNG_GENERATION_MB = 16;
+
 /**
  * The heap limit of the worker thread that runs `unit` (a config holding one work unit's
  * services; see `workUnits`) when the caller gives none: the old generation may hold
@@ -27,5 +30,7 @@ export function workerHeapLimit(unit: CollectorConfig): ResourceLimits {
   const casb = unit.casb?.enabled === true ? unit.casb.services : [];
   for (const s of casb) mb += s.dedupMaxBytes / MIB;
   if (casb.length > 0) mb += WORKER_HEAP_CASB_PAGES_MB;
-  return { maxOldGenerationSizeMb: Math.ceil(mb) };
+  // A bounded young generation too: with Node 24's larger default, one scavenge could promote past
+  // the old generation's limit at once, a fatal error of the whole process instead of the worker's exit.
+  return { maxOldGenerationSizeMb: Math.ceil(mb), maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
 }

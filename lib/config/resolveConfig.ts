@@ -74,7 +74,7 @@ export function resolveConfig(file: ConfigFile, paths: ConfigPaths): { config?: 
       }
     }
   }
-  problems.push(...sharedLineProblems(outputs));
+  problems.push(...sharedLineProblems(outputs), ...standardOutputProblems(outputs));
   const g = file.globals;
   const maxMessages = g.queue_max_size_in_messages ?? QUEUE_MAX_SIZE_IN_MESSAGES;
   if (g.queue_wrap_max_size_in_messages !== undefined && g.queue_wrap_max_size_in_messages >= maxMessages) {
@@ -127,6 +127,17 @@ function sharedLineProblems(outputs: readonly OutputConfig[]): string[] {
       (o) =>
         `outputs.${o.name}.config.hostname: ${JSON.stringify(o.hostname)} differs from outputs.${first.name}'s ${JSON.stringify(first.hostname)}: every output gets the same line per event, so set the same hostname on each (or on none)`,
     );
+}
+
+/**
+ * Standard output is one stream: two `console`/`stdout` outputs would write every line to it
+ * twice (and with `globals.balanced_output`, split it between two writers that add nothing).
+ */
+function standardOutputProblems(outputs: readonly OutputConfig[]): string[] {
+  const consoles = outputs.filter((o) => o.kind === 'console');
+  if (consoles.length < 2) return [];
+  const named = consoles.map((o) => `outputs.${o.name} (type ${o.type})`).join(', ');
+  return [`${named}: all write to the collector's standard output, which would get every line once per output: keep one of them`];
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -169,6 +169,10 @@ describe('CLI run with each output type (real processes, real relays)', function
     await writeFile(path.join(dir, 'console.yaml'), configText(base, '  console_1: { type: stdout }'));
     const console = await runCli(['validate', '--config', 'console.yaml'], { cwd: dir, env: SECRET_ENV });
     expect(console.code, console.stderr).to.equal(0);
+    await writeFile(path.join(dir, 'consoles.yaml'), configText(base, '  console_1: { type: stdout }\n  console_2: { type: console }'));
+    const consoles = await runCli(['validate', '--config', 'consoles.yaml'], { cwd: dir, env: SECRET_ENV });
+    expect(consoles.code).to.equal(1);
+    expect(consoles.stderr).to.include("outputs.console_1 (type stdout), outputs.console_2 (type console): all write to the collector's standard output");
     await writeFile(
       path.join(dir, 'relay.yaml'),
       configText(

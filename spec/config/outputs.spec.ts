@@ -101,6 +101,24 @@ describe("outputs: every output type of Devo's collector SDK", () => {
     expect(problems[0]).to.match(/^globals\.multiprocessing: true cannot be used with outputs\.console_1 \(type console\): .*set multiprocessing: false/);
   });
 
+  it('refuses two console/stdout outputs (standard output would get every line twice), naming both, balanced or not', () => {
+    const expected = [
+      "outputs.console_1 (type console), outputs.screen (type stdout): all write to the collector's standard output, which would get every line once per output: keep one of them",
+    ];
+    expect(problemsOf({ console_1: { type: 'console' }, screen: { type: 'stdout' } })).to.deep.equal(expected);
+    expect(
+      problemsOf({ console_1: { type: 'console' }, relay_1: { type: 'syslog', config: { address: '127.0.0.1' } }, screen: { type: 'stdout' } }),
+    ).to.deep.equal(expected);
+    const balanced = () =>
+      decodeConfig(
+        { globals: { ...GLOBALS, balanced_output: true }, outputs: { console_1: { type: 'console' }, screen: { type: 'stdout' } }, inputs: INPUTS },
+        { source: 'inline' },
+      );
+    expect(balanced).to.throw(ConfigError, /outputs\.console_1 \(type console\), outputs\.screen \(type stdout\): all write/);
+    // One console beside another kind of output is fine.
+    expect(decode({ console_1: { type: 'console' }, relay_1: { type: 'syslog', config: { address: '127.0.0.1' } } }).outputs).to.have.length(2);
+  });
+
   it('an unknown type names the valid ones', () => {
     expect(problemsOf({ out_1: { type: 'kafka', config: { address: 'a' } } })).to.deep.equal([
       'outputs.out_1.type: expected one of "devo_platform", "relay", "in_house_relay", "syslog", "sidecar", "console", "stdout", got "kafka"',

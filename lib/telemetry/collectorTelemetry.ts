@@ -54,7 +54,10 @@ export interface OutputStatus {
   readonly connected: boolean;
   readonly failingSince: string | null;
   readonly linesWritten: number;
+  /** Bytes the socket took: on the wire (compressed, when the output compresses). */
   readonly bytesWritten: number;
+  /** The lines' bytes of those writes before compression (equal to `bytesWritten` when nothing is compressed). */
+  readonly bytesUncompressed: number;
   readonly queuedLines: number;
   readonly unconfirmedBytes: number;
   /** The last problem the output reported (kept after it recovers: `failingSince` says whether it still fails). */
@@ -73,6 +76,7 @@ export interface CollectorStatus {
     readonly failingSince: string | null;
     readonly linesWritten: number;
     readonly bytesWritten: number;
+    readonly bytesUncompressed: number;
     readonly queuedLines: number;
     readonly unconfirmedBytes: number;
     /** The last problem the output reported (kept after it recovers: `failingSince` says whether it still fails). */
@@ -89,6 +93,7 @@ function outputStatus(sender: SenderTelemetry): OutputStatus {
     failingSince: iso(sender.failingSince),
     linesWritten: sender.linesWritten,
     bytesWritten: sender.bytesWritten,
+    bytesUncompressed: sender.bytesUncompressed,
     queuedLines: sender.queuedLines(),
     unconfirmedBytes: sender.unconfirmedBytes(),
     lastError: sender.lastError === undefined ? null : { ...sender.lastError, at: new Date(sender.lastError.at).toISOString() },

@@ -142,6 +142,16 @@ export class PrometheusMetrics {
     senderCounter('sender_connections_total', "Connections to the output's relay established.", (sender) => sender.connections);
     senderCounter('sender_failures_total', "Connections to the output's relay lost, and failed attempts.", (sender) => sender.failures);
     senderCounter('sender_lines_written_total', "Syslog lines the output's socket took.", (sender) => sender.linesWritten);
+    senderCounter(
+      'sender_bytes_written_total',
+      "Bytes the output's socket took: on the wire, compressed when the output compresses.",
+      (sender) => sender.bytesWritten,
+    );
+    senderCounter(
+      'sender_bytes_uncompressed_total',
+      "The lines' bytes of the output's writes before compression (equal to sender_bytes_written_total when it does not compress).",
+      (sender) => sender.bytesUncompressed,
+    );
     senderGauge('sender_queued_lines', 'Syslog lines waiting to be written to the output.', (sender) => sender.queuedLines());
     senderGauge(
       'sender_resend_window_bytes',

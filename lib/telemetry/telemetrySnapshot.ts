@@ -34,6 +34,7 @@ export interface SenderSnapshot {
   readonly failingSince: number | undefined;
   readonly linesWritten: number;
   readonly bytesWritten: number;
+  readonly bytesUncompressed: number;
   readonly queuedLines: number;
   readonly unconfirmedBytes: number;
   readonly latencies: readonly number[];
@@ -113,6 +114,7 @@ function senderSnapshot(s: SenderTelemetry, latencies: readonly number[]): Sende
     failingSince: s.failingSince,
     linesWritten: s.linesWritten,
     bytesWritten: s.bytesWritten,
+    bytesUncompressed: s.bytesUncompressed,
     queuedLines: s.queuedLines(),
     unconfirmedBytes: s.unconfirmedBytes(),
     latencies,
@@ -172,6 +174,7 @@ export function addRetired(retired: TelemetrySnapshot | undefined, live: Telemet
           bytesResent: r.bytesResent + l.bytesResent,
           linesWritten: r.linesWritten + l.linesWritten,
           bytesWritten: r.bytesWritten + l.bytesWritten,
+          bytesUncompressed: r.bytesUncompressed + l.bytesUncompressed,
         },
       ] as const;
     }),
@@ -253,6 +256,7 @@ export function mergeSenders(target: SenderTelemetry, senders: readonly SenderSn
   target.bytesResent = sum((s) => s.bytesResent);
   target.linesWritten = sum((s) => s.linesWritten);
   target.bytesWritten = sum((s) => s.bytesWritten);
+  target.bytesUncompressed = sum((s) => s.bytesUncompressed);
   const failing = senders.map((s) => s.failingSince).filter((t): t is number => t !== undefined);
   target.failingSince = failing.length === 0 ? undefined : Math.min(...failing);
   const queued = sum((s) => s.queuedLines);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config/loadConfig';
+import type { CollectorStatus } from '../../lib/telemetry/collectorTelemetry';
 import { createLogger } from '../../lib/log/logger';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
@@ -24,8 +25,16 @@ describe('reliability: a devo_platform output with gzip compression (globals.dev
     pki = await sharedPki();
   });
 
-  /** Runs a collector against a PoD simulator and a relay, with `globals` lines added, until `during` is done and every event arrived. */
-  async function run(globals: string, during: (relay: RelayLog) => Promise<void>, multiprocessing = false): Promise<RelayLog> {
+  /**
+   * Runs a collector against a PoD simulator and a relay, with `globals` lines added, until `during` is done and every event arrived,
+   * then `after` (the collector still running, its HTTP endpoint at `base`).
+   */
+  async function run(
+    globals: string,
+    during: (relay: RelayLog) => Promise<void>,
+    multiprocessing = false,
+    after: (relay: RelayLog, base: string) => Promise<void> = async () => undefined,
+  ): Promise<RelayLog> {
     const { dir, remove } = await tempDir();
     const pod = await PodSimulator.start({
       token: SECRETS.podToken,
@@ -48,12 +57,14 @@ describe('reliability: a devo_platform output with gzip compression (globals.dev
         services: defaultServices,
         senderTuning: { backoffInitialMs: 50, backoffMaxMs: 200, confirmAfterMs: 500 },
         stopTimeoutMs: 2000,
+        http: { address: '127.0.0.1', port: 0 },
       });
       await during(relay);
       const expected = expectedKeys(EVENTS, 0);
       await waitFor(() => relay.unique >= expected.size, 'every event at the relay', 60_000);
       expect([...expected].filter((k) => !relay.counts.has(k))).to.deep.equal([]);
       expect(relay.malformed).to.deep.equal([]);
+      await after(relay, collector.httpUrl!);
       return relay;
     } finally {
       await collector?.stop();
@@ -77,6 +88,31 @@ describe('reliability: a devo_platform output with gzip compression (globals.dev
       expect(wire).to.be.lessThan(inflated / 2);
       console.log(
         `      ${2 * EVENTS} PoD events (${relay.duplicates} re-sent after the crash): ${inflated} bytes of lines, ${wire} on the wire (ratio ${(inflated / wire).toFixed(1)}:1)`,
+      );
+    });
+  }
+
+  for (const multiprocessing of [false, true]) {
+    it(`/status and /metrics: the output's bytes on the wire and before compression, equal to what the relay read and inflated${multiprocessing ? ' (multiprocessing: true)' : ''}`, async () => {
+      const counted = async (base: string) => {
+        const status = (await (await fetch(`${base}/status`)).json()) as CollectorStatus;
+        const metrics = await (await fetch(`${base}/metrics`)).text();
+        const metric = (name: string) => Number(new RegExp(`^proofpoint_devo_${name}\\{output="devo_1"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+        return { status: status.outputs[0]!, written: metric('sender_bytes_written_total'), uncompressed: metric('sender_bytes_uncompressed_total') };
+      };
+      await run(
+        '  devo_sender_threshold_for_using_gzip_in_transport_layer: -1\n',
+        async () => undefined,
+        multiprocessing,
+        async (relay, base) => {
+          // No crash: every byte went once. The counts reach /status (from a worker: with its next snapshot) soon after the relay read them.
+          const deadline = Date.now() + 10_000;
+          while ((await counted(base)).uncompressed !== relay.bytes.inflated && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+          const { status, written, uncompressed } = await counted(base);
+          expect(status).to.include({ name: 'devo_1', bytesWritten: relay.bytes.wire, bytesUncompressed: relay.bytes.inflated });
+          expect({ written, uncompressed }).to.deep.equal({ written: relay.bytes.wire, uncompressed: relay.bytes.inflated });
+          expect(written).to.be.lessThan(uncompressed / 2);
+        },
       );
     });
   }

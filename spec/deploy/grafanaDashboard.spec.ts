@@ -33,4 +33,16 @@ describe('the Grafana dashboard (deploy/grafana)', () => {
     const titles = dashboard.panels.map((p) => p.title.toLowerCase()).join(' | ');
     for (const topic of ['sent', 'lag', 'backpressure', 'errors', 'memory']) expect(titles).to.include(topic);
   });
+
+  it("shows each output on its own: every sender query keeps the output label, and an output's connection is a min, never a max", async () => {
+    const dashboard = JSON.parse(await readFile(DASHBOARD, 'utf8')) as { panels: Panel[] };
+    const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)).filter((q) => q.includes(`${METRIC_PREFIX}sender_`));
+    expect(queries.length).to.be.at.least(5);
+    // With several outputs, a sum or max over all of them hides the one that is down (or stalled) behind the others.
+    for (const query of queries) expect(query, query).to.match(/\bby \((?:[a-z_]+, )*output\b/);
+    const connected = queries.filter((q) => q.includes(`${METRIC_PREFIX}sender_connected`));
+    expect(connected).to.have.length(1);
+    expect(connected[0]).to.match(/^min by \(output\) \(/);
+    expect(connected[0]).not.to.match(/\bmax\b/);
+  });
 });

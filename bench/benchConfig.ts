@@ -3,7 +3,8 @@ import type { PodEventType } from '../lib/simulators/podEvents';
 
 /** What a bench run configures in the collector's `config.yaml` (the memory table's columns among them). */
 export interface BenchConfigOptions {
-  readonly relayPort: number;
+  /** The Devo relays' ports: one `devo_platform` output each (`devo_1`, `devo_2`, ...), every event to each. */
+  readonly relayPorts: readonly number[];
   readonly pki: ThrowawayPkiFiles;
   /** The PoD stand-in (`ws://…`) and its services, one per type. */
   readonly podUrl: string;
@@ -56,9 +57,13 @@ ${o.types.map((t) => `      ${t}: { ${['period_in_seconds: 1', ...window].join('
 `;
   return `globals: { ${globals.join(', ')} }
 outputs:
-  devo_1:
+${o.relayPorts
+  .map(
+    (port, i) => `  devo_${i + 1}:
     type: devo_platform
-    config: { address: localhost, port: ${o.relayPort}, type: SSL, chain: ${o.pki.chain}, cert: ${o.pki.clientCert}, key: ${o.pki.clientKey}, hostname: bench }
+    config: { address: localhost, port: ${port}, type: SSL, chain: ${o.pki.chain}, cert: ${o.pki.clientCert}, key: ${o.pki.clientKey}, hostname: bench }`,
+  )
+  .join('\n')}
 inputs:
 ${pod}${casb}`;
 }

@@ -2,6 +2,7 @@ import type { FrameShapeName } from './benchFrames';
 import type { BenchResult } from './benchScenario';
 import type { MemoryReport } from './benchMemory';
 import type { SoakResult } from './benchSoak';
+import type { OutputsRound } from './benchOutputs';
 
 export type { BenchResult } from './benchScenario';
 
@@ -51,6 +52,8 @@ export interface BenchReport {
   readonly perEvent?: readonly PerEventResult[];
   /** Scenario `soak`: RSS sampled every second over a long run at a rate, per-window means and the 5% verdict. */
   readonly soak?: SoakResult;
+  /** Scenario `outputs`: each round's one-output and two-output runs, their CPU ratio, and whether each receiver had every event once. */
+  readonly outputs?: readonly OutputsRound[];
   /** Scenario `memory`: peak RSS by configuration, and the formula fitted to it (also `memory.md`). */
   readonly memory?: MemoryReport;
   /** `--collector-node-options`: the collector's Node options in every run, when given. */

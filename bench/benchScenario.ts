@@ -1,6 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ThrowawayPkiFiles } from '../lib/cli/writeThrowawayPki';
 import type { FloorVariant } from './benchFloor';
 import { FRAME_SHAPES, type FrameShapeName } from './benchFrames';
@@ -39,6 +40,8 @@ export interface BenchResult {
   readonly busiestThreadShare: number;
   /** With `sampleRssEveryMs`: the forwarder's VmRSS (MiB), sampled from the session's start to the last event. */
   readonly rssSamplesMiB?: readonly number[];
+  /** With `outputs`: the lines each receiver counted, once every one had every event and a moment later (`eventsReceived` and the rates are the last one's to have them all). */
+  readonly eventsByOutput?: readonly number[];
 }
 
 /** This build's `dist` directory. */
@@ -101,6 +104,13 @@ export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTER
   clearTimeout(timer);
 }
 
+/** The lines a bench receiver has counted so far. */
+async function count(receiver: ChildProcess): Promise<number> {
+  const counted = once<{ lines: number }>(receiver, (m) => m['counted'] === true, 'the count', 10_000);
+  receiver.send({ count: true });
+  return (await counted).lines;
+}
+
 export interface ScenarioOptions {
   readonly name: string;
   readonly forwarder: BenchResult['forwarder'];
@@ -135,6 +145,8 @@ export interface ScenarioOptions {
   readonly nodeOptions?: readonly string[];
   /** Sample the forwarder's RSS this often during the run (the soak: every 1000 ms). */
   readonly sampleRssEveryMs?: number;
+  /** The collector's outputs, each a Devo relay of its own (a receiver process), every event to each (default 1). */
+  readonly outputs?: number;
 }
 
 export async function scenario(work: string, pki: ThrowawayPkiFiles, o: ScenarioOptions): Promise<BenchResult> {
@@ -144,18 +156,22 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
   const duplicates = o.total > 0 ? Math.floor(o.total / 100) : 0;
   const expected = types.length * (o.forwarder === 'floor' ? o.total + duplicates : o.total);
   const certs = { ca: pki.chain, cert: pki.serverCert, key: pki.serverKey };
-  const receiver = fork(path.join(__dirname, 'benchReceiver.js'), [
-    JSON.stringify({ ...certs, expected: Math.max(1, expected), latency: o.rate > 0, stall: o.stallReceiver === true }),
-  ]);
+  const receivers = Array.from({ length: o.outputs ?? 1 }, () =>
+    fork(path.join(__dirname, 'benchReceiver.js'), [
+      JSON.stringify({ ...certs, expected: Math.max(1, expected), latency: o.rate > 0, stall: o.stallReceiver === true }),
+    ]),
+  );
+  const receiver = receivers[0]!;
   const source = fork(path.join(__dirname, 'benchSource.js'), [JSON.stringify({ total: o.total, rate: o.rate, duplicates: 0.01, shapes })]);
-  const children: ChildProcess[] = [receiver, source];
+  const children: ChildProcess[] = [...receivers, source];
   const startCasb = async (intervalMs: number): Promise<string> => {
     const casb = fork(path.join(__dirname, 'benchCasbSource.js'), [JSON.stringify({ intervalMs })]);
     children.push(casb);
     return (await once<{ url: string }>(casb, (m) => 'url' in m, 'the CASB source', 10_000)).url;
   };
   try {
-    const { port: relayPort } = await once<{ port: number }>(receiver, (m) => 'port' in m, 'the receiver', 10_000);
+    const relayPorts = await Promise.all(receivers.map(async (r) => (await once<{ port: number }>(r, (m) => 'port' in m, 'the receiver', 10_000)).port));
+    const relayPort = relayPorts[0]!;
     const { port: sourcePort } = await once<{ port: number }>(source, (m) => 'port' in m, 'the source', 120_000);
     const url = `ws://127.0.0.1:${sourcePort}`;
     let forwarder: ChildProcess;
@@ -164,7 +180,7 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
       const { dedupMaxKeys, dedupMaxMiB, queueMaxMiB, queueMaxMessages, multiprocessing } = o;
       await writeFile(
         path.join(dir, 'config.yaml'),
-        benchConfig({ relayPort, pki, podUrl: url, types, dedupMaxKeys, dedupMaxMiB, queueMaxMiB, queueMaxMessages, multiprocessing, casbUrl }),
+        benchConfig({ relayPorts, pki, podUrl: url, types, dedupMaxKeys, dedupMaxMiB, queueMaxMiB, queueMaxMessages, multiprocessing, casbUrl }),
       );
       if (o.preloadKeys !== undefined) {
         await mkdir(path.join(dir, 'state'), { recursive: true });
@@ -197,14 +213,13 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
       const idleSeconds = o.holdSeconds ?? o.idleSeconds ?? 10;
       await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
       const memory = await rss(forwarder.pid!);
-      const counted = once<{ lines: number }>(receiver, (m) => m['counted'] === true, 'the count', 10_000);
-      receiver.send({ count: true });
+      const counted = count(receiver);
       return {
         scenario: o.name,
         forwarder: o.forwarder,
         ...(o.variant === undefined ? {} : { variant: o.variant }),
         framesSent: 0,
-        eventsReceived: (await counted).lines,
+        eventsReceived: await counted,
         seconds: idleSeconds,
         framesPerSec: 0,
         eventsPerSec: 0,
@@ -228,23 +243,24 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
       forwarder.once('exit', (code, signal) => reject(new Error(`the ${o.forwarder} exited (${signal ?? code}) before every event arrived`))),
     );
     died.catch(() => undefined);
-    const arrived = once<{ lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number | null; p99: number | null }>(
-      receiver,
-      (m) => m['done'] === true,
-      'every event',
-      // At a rate, the run lasts total / rate seconds (the soak: ten minutes); ten more to drain.
-      o.rate > 0 ? 600_000 + (o.total / o.rate) * 1000 : 600_000,
-    );
+    type Arrival = { lines: number; bytes: number; lastAt: number; at10: number; at90: number; p50: number | null; p99: number | null };
+    // At a rate, the run lasts total / rate seconds (the soak: ten minutes); ten more to drain.
+    const timeoutMs = o.rate > 0 ? 600_000 + (o.total / o.rate) * 1000 : 600_000;
+    const arrived = Promise.all(receivers.map((r) => once<Arrival>(r, (m) => m['done'] === true, 'every event', timeoutMs)));
     arrived.catch(() => undefined); // it rejects too once the children are stopped
-    const received = await Promise.race([arrived, died]).catch(async (err: unknown) => {
+    const arrivals = await Promise.race([arrived, died]).catch(async (err: unknown) => {
       await sampler?.stop(); // or its timer keeps the bench alive
       throw err;
     });
+    // The rates are the last receiver's to have every event (with one output, the only one).
+    const received = arrivals.reduce((a, b) => (b.lastAt > a.lastAt ? b : a));
     const rssSamplesMiB = await sampler?.stop();
     const { started: startedAt } = await started;
     const memory = await rss(forwarder.pid!);
     const cpu = (await cpuSeconds(forwarder.pid!)) - cpuBefore;
     const threadsAfter = await threadCpuSeconds(forwarder.pid!);
+    // Several outputs: what each receiver holds a moment later (an event twice would show there).
+    const eventsByOutput = receivers.length === 1 ? undefined : await delay(500).then(() => Promise.all(receivers.map(count)));
     const seconds = (received.lastAt - startedAt) / 1000;
     const framesSent = types.length * (o.total + duplicates);
     const sustained = Math.max(0.001, (received.at90 - received.at10) / 1000);
@@ -267,6 +283,7 @@ export async function scenario(work: string, pki: ThrowawayPkiFiles, o: Scenario
       peakRssMiB: memory.peak,
       rssMiB: memory.now,
       ...(rssSamplesMiB === undefined ? {} : { rssSamplesMiB }),
+      ...(eventsByOutput === undefined ? {} : { eventsByOutput }),
     };
   } finally {
     for (const child of children.reverse()) await stop(child);

@@ -12,6 +12,7 @@ import { DIST, once, scenario, stop, type BenchResult, type ScenarioOptions } fr
 import { describeSoak, soakPlan, soakVerdict, type SoakResult } from './benchSoak';
 import { fitMemory, memoryPlan, memoryRow, memoryRuns, memoryTable, type MemoryReport } from './benchMemory';
 import { benchFlags } from './benchFlags';
+import { describeOutputs, outputsRatios, outputsScenario, type OutputsRound } from './benchOutputs';
 import { median, resultsTable } from './benchTable';
 
 export type { BenchReport, BenchResult, PerEventResult, ThroughputRound } from './benchReport';
@@ -158,6 +159,14 @@ async function main(): Promise<void> {
       }
     }
 
+    let outputs: OutputsRound[] | undefined;
+    if (wanted.has('outputs')) {
+      // Not in the default list: one output, then two, on each shape, `--rounds` times.
+      const { rounds: each, rows } = await outputsScenario(measure, { shapes, n, rounds });
+      outputs = each;
+      results.push(...rows);
+    }
+
     let soak: SoakResult | undefined;
     if (wanted.has('soak')) {
       // Not in the default list: ten minutes at 5 000 events/s, RSS sampled every second.
@@ -190,6 +199,7 @@ async function main(): Promise<void> {
       if (pipeline !== undefined && floor !== undefined) ratios[`throughput ${shape} pipeline/floor (frames/s)`] = pipeline.framesPerSec / floor.framesPerSec;
       if (before !== undefined && floor !== undefined) ratios[`throughput ${shape} before/floor (frames/s)`] = before.framesPerSec / floor.framesPerSec;
     }
+    if (outputs !== undefined) Object.assign(ratios, outputsRatios(outputs));
     const dedupIdle = results.find((r) => r.scenario.startsWith('dedup') && r.scenario.endsWith(', idle') && r.forwarder === 'pipeline');
     const idle = find('idle', 'pipeline');
     const dedup =
@@ -212,6 +222,7 @@ async function main(): Promise<void> {
       ...(dedup === undefined ? {} : { dedup }),
       ...(perEvent.length === 0 ? {} : { perEvent }),
       ...(soak === undefined ? {} : { soak }),
+      ...(outputs === undefined ? {} : { outputs }),
       ...(memory === undefined ? {} : { memory }),
       ...(nodeOptions.length === 0 ? {} : { collectorNodeOptions: nodeOptions }),
     };
@@ -262,6 +273,7 @@ async function main(): Promise<void> {
           );
       }
       if (nodeOptions.length > 0) console.log(`\nthe collector ran with ${nodeOptions.join(' ')}`);
+      if (outputs !== undefined) console.log(`\n${describeOutputs(outputs)}`);
       if (soak !== undefined) console.log(`\n${describeSoak(soak)}`);
       if (memory !== undefined)
         console.log(

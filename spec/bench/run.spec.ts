@@ -94,6 +94,30 @@ describe('npm run bench (a small run)', function () {
       await remove();
     }
   });
+  it('outputs: the same blast to one output and to two, CPU per event of each, their ratio, every event once at each receiver', async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const script = path.join(__dirname, '..', '..', 'bench', 'run.js');
+      const args = [script, '--n', '2000', '--rounds', '1', '--shapes', 'maillog', '--scenarios', 'outputs', '--json', '--out', dir];
+      const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 4 << 20 });
+      const report = JSON.parse(stdout) as BenchReport;
+      const [round] = report.outputs!;
+      expect(report.outputs).to.have.length(1);
+      expect(round!.shape).to.equal('maillog');
+      // Two receivers, each with every event once (the 1% the source sends twice de-duplicated).
+      expect(round!.one.eventsReceived).to.equal(2000);
+      expect(round!.one).not.to.have.property('eventsByOutput');
+      expect(round!.two.eventsByOutput).to.deep.equal([2000, 2000]);
+      expect(round!.everyEventOnce).to.equal(true);
+      expect(round!.one.cpuMicrosPerEvent).to.be.greaterThan(0);
+      expect(round!.ratio).to.be.closeTo(round!.two.cpuMicrosPerEvent / round!.one.cpuMicrosPerEvent, 1e-9);
+      expect(report.ratios['outputs maillog 2 outputs/1 output (CPU per event)']).to.equal(round!.ratio);
+      expect(report.results.map((r) => r.scenario)).to.deep.equal(['outputs maillog: 1 output', 'outputs maillog: 2 outputs']);
+    } finally {
+      await remove();
+    }
+  });
+
   it('soaks: RSS sampled every second over the run, a mean per window, and the last window against the second', async () => {
     const { dir, remove } = await tempDir();
     try {

@@ -385,6 +385,19 @@ describe('deploy/kubernetes', () => {
     for (const name of [...CREDENTIALS, 'chain.crt', 'domain.crt', 'domain.key', 'kubectl apply -k deploy/kubernetes/']) expect(section, name).to.include(name);
   });
 
+  it("config.yaml's commented second output (a syslog relay) validates once uncommented, beside devo_1", async () => {
+    const text = await readFile(path.join(DEPLOY, 'config.yaml'), 'utf8');
+    const lines = text.split('\n');
+    const start = lines.indexOf('  # relay_1:');
+    expect(start, 'a commented relay_1 in outputs').to.be.greaterThan(lines.indexOf('outputs:'));
+    let end = start;
+    while (lines[end]?.startsWith('  # ') === true) end++;
+    const uncommented = [...lines.slice(0, start), ...lines.slice(start, end).map((l) => `  ${l.slice(4)}`), ...lines.slice(end)].join('\n');
+    const config = decodeInPod(yaml.load(uncommented, { schema: yaml.CORE_SCHEMA }));
+    expect(config.outputs.map((o) => `${o.name}:${o.kind}`)).to.deep.equal(['devo_1:devo', 'relay_1:syslog']);
+    expect(config.outputs[1]).to.include({ address: 'devo-relay.logging.svc.cluster.local', port: 13000, hostname: 'proofpoint-devo-collector' });
+  });
+
   it('every YAML file under deploy/kubernetes parses', async () => {
     const files = (await readdir(DEPLOY, { recursive: true })).filter((f) => f.endsWith('.yaml'));
     expect(files).not.to.be.empty;

@@ -18,9 +18,10 @@ const DEMO_TOKEN = 'demo-pod-token-not-a-secret';
 const DEMO_CASB_SECRET = 'demo-casb-secret-not-a-secret';
 
 /**
- * `demo`: throwaway certificates, the PoD and CASB simulators, a local Devo-compatible receiver
- * and the collector, all in this process and under `--dir` (default `./demo`). Prints a running count and
- * where the receiver writes; stops on SIGINT/SIGTERM or after `--duration` seconds.
+ * `demo`: throwaway certificates, the PoD and CASB simulators, two outputs (a local
+ * Devo-compatible TLS receiver, `devo_1`, and a plain syslog relay, `relay_1`: every event to
+ * both) and the collector, all in this process and under `--dir` (default `./demo`). Prints a
+ * running count per output and where each writes; stops on SIGINT/SIGTERM or after `--duration` seconds.
  */
 export async function demoCommand(args: string[], io: CommandIo): Promise<number> {
   const flags = parseArgs({
@@ -41,7 +42,9 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
     throw new UsageError(`--http-port: expected a port (0: any free one), got "${flags['http-port']}"`);
   await mkdir(dir, { recursive: true });
   const receivedFile = path.join(dir, 'received.log');
+  const relayedFile = path.join(dir, 'relayed.log');
   await writeFile(receivedFile, '');
+  await writeFile(relayedFile, '');
   // The simulators send the same events at every demo: a state kept from the last one would filter
   // them all as duplicates, and the demo would show nothing.
   const stateDir = path.join(dir, 'state');
@@ -53,6 +56,8 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
   io.out(`demo: making throwaway certificates in ${path.join(dir, 'certs')}`);
   const pki = await writeThrowawayPki(path.join(dir, 'certs'));
   const receiver = await DevoReceiver.start({ ca: pki.pki.ca.cert, cert: pki.pki.server.cert, key: pki.pki.server.key, outputFile: receivedFile });
+  // The second output: a syslog relay as a Devo In-House Relay or rsyslog (`simulate devo --plain`).
+  const relay = await DevoReceiver.start({ plain: true, outputFile: relayedFile });
   const pod = await PodSimulator.start({
     token: DEMO_TOKEN,
     clusterId: 'demo_hosted',
@@ -93,6 +98,9 @@ outputs:
       cert: ${JSON.stringify(pki.clientCert)}
       key: ${JSON.stringify(pki.clientKey)}
       hostname: demo-collector
+  relay_1:   # a second output: every event goes to both, each confirmed on its own
+    type: syslog
+    config: { address: localhost, port: ${relay.port}, hostname: demo-collector }   # plain TCP; lines uncompressed
 inputs:
   proofpoint_on_demand:
     id: "1"
@@ -116,17 +124,19 @@ inputs:
   const logger = createLogger({ redactor: new SecretRedactor(configSecrets(config)), write: io.out });
   const collector = await startCollector(config, { logger, services: defaultServices });
   io.out(
-    `demo: PoD simulator at ${pod.url}, CASB simulator at ${casb.url}, Devo receiver at localhost:${receiver.port}; the collector runs ${collector.services.join(', ')}`,
+    `demo: PoD simulator at ${pod.url}, CASB simulator at ${casb.url}, Devo receiver (output devo_1, TLS, gzip) at localhost:${receiver.port}, syslog relay (output relay_1, plain TCP) at localhost:${relay.port}; the collector runs ${collector.services.join(', ')}`,
   );
-  io.out(`demo: events received by the Devo receiver are written to ${receivedFile} (Ctrl-C to stop)`);
+  io.out(
+    `demo: every event goes to both outputs: the Devo receiver writes what it gets to ${receivedFile}, the syslog relay to ${relayedFile} (Ctrl-C to stop)`,
+  );
   io.out(
     'demo: faults are staged on purpose, to show the collector riding them out; the warnings they cause are expected: ' +
       'the PoD stream drops its connection every 1 500 frames and sends a malformed frame every 400 (dead-lettered), ' +
       'CASB answers 429 to every 25th request and 500 to every 40th (retried), and its token expires every 2 minutes (renewed)',
   );
   io.out(
-    'demo: in the statistics lines, "generated and sent" and "Total number of messages sent" count what the receiver confirmed reading, ' +
-      'which trails what it received by up to a few seconds',
+    'demo: in the statistics lines, "generated and sent" and "Total number of messages sent" count what both outputs confirmed reading, ' +
+      'which trails what they received by up to a few seconds',
   );
   io.out(
     `demo: metrics, health and status at ${collector.httpUrl ?? '(off)'} (/metrics, /ready, /status; or: proofpoint-devo-collector status --url ${collector.httpUrl ?? ''})`,
@@ -141,18 +151,22 @@ inputs:
     const c = casb.stats;
     return (
       `demo: PoD simulator sent ${s.eventsSent} event(s) (+${s.duplicatesSent} duplicates, ${s.malformedSent} malformed; ${s.drops} staged drop(s)), ` +
-      `CASB simulator served ${c.alertsServed} alert(s) and ${c.eventsServed} event(s) (${c.rateLimited} staged 429(s), ${c.failures} staged 500(s)); receiver got ${receiver.stats.lines} line(s), ${ratio()}`
+      `CASB simulator served ${c.alertsServed} alert(s) and ${c.eventsServed} event(s) (${c.rateLimited} staged 429(s), ${c.failures} staged 500(s)); ` +
+      `syslog relay (relay_1) got ${relay.stats.lines} line(s); Devo receiver (devo_1) got ${receiver.stats.lines} line(s), ${ratio()}`
     );
   };
   const ticker = setInterval(() => io.out(status()), 5000);
   await Promise.race([io.stopSignal, ...(duration === undefined ? [] : [new Promise((resolve) => setTimeout(resolve, duration * 1000))])]);
   clearInterval(ticker);
   await collector.stop();
-  const lines = receiver.stats.lines;
+  const [lines, relayed] = [receiver.stats.lines, relay.stats.lines];
   io.out(status());
   await pod.stop();
   await casb.stop();
   await receiver.stop();
-  io.out(`demo: stopped. ${lines} event(s) delivered to ${receivedFile}; state in ${stateDir} (removed at the next demo)`);
-  return lines > 0 ? 0 : 1;
+  await relay.stop();
+  io.out(
+    `demo: stopped. ${lines} event(s) delivered to ${receivedFile} (devo_1), ${relayed} to ${relayedFile} (relay_1); state in ${stateDir} (removed at the next demo)`,
+  );
+  return lines > 0 && relayed > 0 ? 0 : 1;
 }

@@ -43,7 +43,8 @@ ${SIMULATE_USAGE.pod}
 ${SIMULATE_USAGE.casb}
 ${SIMULATE_USAGE.devo}
   proofpoint-devo-collector demo [--dir DIR] [--duration SECONDS] [--rate N] [--http-port N]
-      Throwaway certificates, the simulators, a local receiver and the pipelines (npm start).
+      Throwaway certificates, the simulators, two outputs (a local Devo receiver and a syslog
+      relay) and the pipelines (npm start).
   proofpoint-devo-collector --help | --version
 
 Options:

@@ -225,7 +225,7 @@ inputs:
     }
   });
 
-  it('demo (npm start) runs the simulators and the pipelines, and the receiver writes what Devo would get, again at a second start', async function () {
+  it('demo (npm start) runs the simulators and the pipelines to two outputs, each receiver writes what it would get, again at a second start', async function () {
     this.timeout(45_000);
     const { code, stdout } = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: dir });
     expect(code).to.equal(0);
@@ -234,11 +234,22 @@ inputs:
     expect(received.length).to.be.greaterThan(10);
     expect(received.some((l) => /^<14>\S+Z demo-collector mail\.proofpoint\.pod\.(message|maillog|audit): \{/.test(l))).to.equal(true);
     expect(received.some((l) => /^<14>\S+Z demo-collector casb\.proofpoint\.(alert|event): \{.*"@devo_pulling_id":"\d+"\}$/.test(l))).to.equal(true);
-    expect(stdout).to.include(`event(s) delivered to ${path.join(dir, 'd', 'received.log')}`);
+    // Two outputs, a Devo receiver (TLS) and a syslog relay (plain TCP): every event at both, each counted on its own.
+    const relayed = (await readFile(path.join(dir, 'd', 'relayed.log'), 'utf8')).trimEnd().split('\n');
+    expect([...new Set(relayed)].sort()).to.deep.equal([...new Set(received)].sort());
+    const stopped = /demo: stopped\. (\d+) event\(s\) delivered to (\S+) \(devo_1\), (\d+) to (\S+) \(relay_1\);/.exec(stdout);
+    expect(stopped, 'the summary names both outputs').to.not.equal(null);
+    expect(stopped!.slice(1)).to.deep.equal([
+      String(received.length),
+      path.join(dir, 'd', 'received.log'),
+      String(relayed.length),
+      path.join(dir, 'd', 'relayed.log'),
+    ]);
+    expect(stdout).to.match(/syslog relay \(relay_1\) got \d+ line\(s\); Devo receiver \(devo_1\) got \d+ line\(s\)/);
     expect(stdout).to.match(/demo: faults are staged on purpose.*the warnings they cause are expected/);
-    expect(stdout).to.match(/"generated and sent" .* count what the receiver confirmed reading/);
+    expect(stdout).to.match(/"generated and sent" .* count what both outputs confirmed reading/);
     // The demo compresses (threshold -1): the receiver inflates the members and shows the saving.
-    const ratio = /receiver got \d+ line\(s\), (\d+) bytes on the wire for (\d+) inflated \(gzip, [\d.]+:1\)\s*$/m.exec(stdout);
+    const ratio = /Devo receiver \(devo_1\) got \d+ line\(s\), (\d+) bytes on the wire for (\d+) inflated \(gzip, [\d.]+:1\)\s*$/m.exec(stdout);
     expect(ratio, 'the demo prints the gzip ratio').to.not.equal(null);
     expect(Number(ratio![1])).to.be.lessThan(Number(ratio![2]));
     // A second demo in the same directory shows PoD events again: it does not filter them against the first one's state.

@@ -68,7 +68,8 @@ export interface DedupWindow<T> extends MonoTypeOperatorFunction<T> {
   /**
    * Marks a key as delivered (acknowledged by the sink): only delivered keys are persisted, so
    * that a replay after a crash re-sends what was in flight. Returns the entry to persist, or
-   * `undefined` when the key is no longer remembered.
+   * `undefined` when the key is no longer remembered or was confirmed already (a record
+   * acknowledged once per line), so that each key is persisted once.
    */
   confirm(key: string): DedupEntry | undefined;
   /**
@@ -84,8 +85,10 @@ export interface DedupWindow<T> extends MonoTypeOperatorFunction<T> {
   restore(key: string, expiresAt: number): void;
 }
 
-const PENDING = 0;
-const DELIVERED = 1;
+/*
+ * A remembered key's value is its expiry (epoch ms of the window's clock), negated while the
+ * key is pending: confirming reads it at once, with no TTL arithmetic.
+ */
 
 /**
  * Drops every value whose key was seen within the last `ttlMs` (default 1 hour), remembering keys
@@ -147,7 +150,8 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
             return;
           }
           // The entry's start given, so that lru-cache does not read its clock (ours plus 1 ms, see perf).
-          cache.set(key, PENDING, { size: DEDUP_ENTRY_BYTES + key.length, start: scheduler.now() + 1 });
+          const now = scheduler.now();
+          cache.set(key, -(now + ttl), { size: DEDUP_ENTRY_BYTES + key.length, start: now + 1 });
           subscriber.next(value);
         },
         error: (err: unknown) => subscriber.error(err),
@@ -158,21 +162,23 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
   const control = {
     confirm(key: string): DedupEntry | undefined {
       const stored = dedupStoredKey(key);
-      // 0 when the key is not remembered, <= 0 when it has expired.
-      const remaining = cache.getRemainingTTL(stored);
-      if (!(remaining > 0)) return undefined;
-      cache.set(stored, DELIVERED, { noUpdateTTL: true, noDisposeOnSet: true, size: DEDUP_ENTRY_BYTES + stored.length });
-      return [stored, scheduler.now() + remaining];
+      // undefined when the key is not remembered or has expired; positive once confirmed.
+      const pending = cache.peek(stored);
+      if (pending === undefined || pending > 0) return undefined;
+      cache.set(stored, -pending, { noUpdateTTL: true, noDisposeOnSet: true, size: DEDUP_ENTRY_BYTES + stored.length });
+      return [stored, -pending];
     },
     forget(key: string): void {
       const stored = dedupStoredKey(key);
-      if (cache.peek(stored) === PENDING) cache.delete(stored);
+      const value = cache.peek(stored);
+      if (value !== undefined && value < 0) cache.delete(stored);
     },
     exportState(): DedupWindowState {
       const now = scheduler.now();
       const entries: Array<readonly [string, number]> = [];
       for (const key of cache.rkeys()) {
-        if (cache.peek(key) !== DELIVERED) continue;
+        const value = cache.peek(key);
+        if (value === undefined || value < 0) continue;
         const remaining = cache.getRemainingTTL(key);
         if (remaining > 0) entries.push([key, now + remaining]);
       }
@@ -181,7 +187,7 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     restore(key: string, expiresAt: number): void {
       const remaining = Math.min(expiresAt - scheduler.now(), ttl);
       const stored = dedupStoredKey(key);
-      if (remaining > 0) cache.set(stored, DELIVERED, { ttl: remaining, size: DEDUP_ENTRY_BYTES + stored.length });
+      if (remaining > 0) cache.set(stored, scheduler.now() + remaining, { ttl: remaining, size: DEDUP_ENTRY_BYTES + stored.length });
     },
     restoreState(state: DedupWindowState): void {
       for (const [key, expiresAt] of state.entries) control.restore(key, expiresAt);

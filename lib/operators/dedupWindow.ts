@@ -73,6 +73,12 @@ export interface DedupWindow<T> extends MonoTypeOperatorFunction<T> {
    */
   confirm(key: string): DedupEntry | undefined;
   /**
+   * What the operator does with each value, for a stage that handles values in arrays: true
+   * when its key was not seen within the window (it is remembered from now on, pending until
+   * {@link confirm}), false for a duplicate (after `onDuplicate`). Throws what `key` throws.
+   */
+  admit(value: T): boolean;
+  /**
    * Forgets a key the window passed but whose value was not delivered (dead-lettered further
    * down), so that a corrected re-send of it passes.
    */
@@ -133,26 +139,30 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     },
   });
 
+  const admit = (value: T): boolean => {
+    const key = dedupStoredKey(options.key(value));
+    // peek, not has: one lookup, no recency or status bookkeeping (a stale key reads as absent either way).
+    if (cache.peek(key) !== undefined) {
+      options.onDuplicate?.(value, key);
+      return false;
+    }
+    // The entry's start given, so that lru-cache does not read its clock (ours plus 1 ms, see perf).
+    const now = scheduler.now();
+    cache.set(key, -(now + ttl), { size: DEDUP_ENTRY_BYTES + key.length, start: now + 1 });
+    return true;
+  };
   const operator: MonoTypeOperatorFunction<T> = (source) =>
     new Observable<T>((subscriber) =>
       source.subscribe({
         next(value) {
-          let key: string;
+          let passes: boolean;
           try {
-            key = dedupStoredKey(options.key(value));
-            // peek, not has: one lookup, no recency or status bookkeeping (a stale key reads as absent either way).
-            if (cache.peek(key) !== undefined) {
-              options.onDuplicate?.(value, key);
-              return;
-            }
+            passes = admit(value);
           } catch (err) {
             subscriber.error(err);
             return;
           }
-          // The entry's start given, so that lru-cache does not read its clock (ours plus 1 ms, see perf).
-          const now = scheduler.now();
-          cache.set(key, -(now + ttl), { size: DEDUP_ENTRY_BYTES + key.length, start: now + 1 });
-          subscriber.next(value);
+          if (passes) subscriber.next(value);
         },
         error: (err: unknown) => subscriber.error(err),
         complete: () => subscriber.complete(),
@@ -197,6 +207,7 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     size: { get: () => cache.size },
     bytes: { get: () => cache.calculatedSize },
     confirm: { value: control.confirm },
+    admit: { value: admit },
     forget: { value: control.forget },
     exportState: { value: control.exportState },
     restoreState: { value: control.restoreState },

@@ -139,6 +139,9 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     },
   });
 
+  // Reused for every set (lru-cache reads them at once): no options object per event.
+  const arrival: { size: number; start: number } = { size: 0, start: 0 };
+  const confirmation = { noUpdateTTL: true, noDisposeOnSet: true, size: 0 };
   const admit = (value: T): boolean => {
     const key = dedupStoredKey(options.key(value));
     // peek, not has: one lookup, no recency or status bookkeeping (a stale key reads as absent either way).
@@ -148,7 +151,9 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     }
     // The entry's start given, so that lru-cache does not read its clock (ours plus 1 ms, see perf).
     const now = scheduler.now();
-    cache.set(key, -(now + ttl), { size: DEDUP_ENTRY_BYTES + key.length, start: now + 1 });
+    arrival.size = DEDUP_ENTRY_BYTES + key.length;
+    arrival.start = now + 1;
+    cache.set(key, -(now + ttl), arrival);
     return true;
   };
   const operator: MonoTypeOperatorFunction<T> = (source) =>
@@ -175,7 +180,8 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
       // undefined when the key is not remembered or has expired; positive once confirmed.
       const pending = cache.peek(stored);
       if (pending === undefined || pending > 0) return undefined;
-      cache.set(stored, -pending, { noUpdateTTL: true, noDisposeOnSet: true, size: DEDUP_ENTRY_BYTES + stored.length });
+      confirmation.size = DEDUP_ENTRY_BYTES + stored.length;
+      cache.set(stored, -pending, confirmation);
       return [stored, -pending];
     },
     forget(key: string): void {

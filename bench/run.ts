@@ -12,6 +12,7 @@ import { DIST, once, scenario, stop, type BenchResult, type ScenarioOptions } fr
 import { describeSoak, soakPlan, soakVerdict, type SoakResult } from './benchSoak';
 import { fitMemory, memoryPlan, memoryRow, memoryRuns, memoryTable, type MemoryReport } from './benchMemory';
 import { benchFlags } from './benchFlags';
+import { profileSteps, profileTable } from './benchProfile';
 import { median, resultsTable } from './benchTable';
 
 export type { BenchReport, BenchResult, PerEventResult, ThroughputRound } from './benchReport';
@@ -63,7 +64,10 @@ async function main(): Promise<void> {
           const name = rounds === 1 ? scenarioName : `${scenarioName} (round ${round} of ${rounds})`;
           const common = { name, total, rate: 0, shapes: [shape] } as const;
           const floor = await measure({ ...common, forwarder: 'floor' });
-          const pipeline = await measure({ ...common, forwarder: 'pipeline', ...(profileDir === undefined || round > 1 ? {} : { profileDir }) });
+          const shapeProfiles = profileDir === undefined || round > 1 ? undefined : path.join(profileDir, shape);
+          const pipeline = await measure({ ...common, forwarder: 'pipeline', ...(shapeProfiles === undefined ? {} : { profileDir: shapeProfiles }) });
+          if (shapeProfiles !== undefined)
+            log([`  where the collector's busy time went (${shape}, --profile):`, ...profileTable(await profileSteps(shapeProfiles))].join('\n    '));
           const before = beforeCli === undefined ? undefined : await measure({ ...common, forwarder: 'before', beforeCli });
           mine.push({
             shape,

@@ -13,6 +13,7 @@ import { describeSoak, soakPlan, soakVerdict, type SoakResult } from './benchSoa
 import { fitMemory, memoryPlan, memoryRow, memoryRuns, memoryTable, type MemoryReport } from './benchMemory';
 import { benchFlags } from './benchFlags';
 import { describeOutputs, outputsRatios, outputsScenario, type OutputsRound } from './benchOutputs';
+import { profileSteps, profileTable } from './benchProfile';
 import { median, resultsTable } from './benchTable';
 
 export type { BenchReport, BenchResult, PerEventResult, ThroughputRound } from './benchReport';
@@ -64,7 +65,10 @@ async function main(): Promise<void> {
           const name = rounds === 1 ? scenarioName : `${scenarioName} (round ${round} of ${rounds})`;
           const common = { name, total, rate: 0, shapes: [shape] } as const;
           const floor = await measure({ ...common, forwarder: 'floor' });
-          const pipeline = await measure({ ...common, forwarder: 'pipeline', ...(profileDir === undefined || round > 1 ? {} : { profileDir }) });
+          const shapeProfiles = profileDir === undefined || round > 1 ? undefined : path.join(profileDir, shape);
+          const pipeline = await measure({ ...common, forwarder: 'pipeline', ...(shapeProfiles === undefined ? {} : { profileDir: shapeProfiles }) });
+          if (shapeProfiles !== undefined)
+            log([`  where the collector's busy time went (${shape}, --profile):`, ...profileTable(await profileSteps(shapeProfiles))].join('\n    '));
           const before = beforeCli === undefined ? undefined : await measure({ ...common, forwarder: 'before', beforeCli });
           mine.push({
             shape,

@@ -57,8 +57,6 @@ export interface CommitStepDeps<S> {
  */
 export class CommitStep<S> {
   private readonly pending = new PendingKeys();
-  /** The keys in `pending` (a CASB record flattened into several lines is acknowledged once per line). */
-  private readonly pendingKeys = new Set<string>();
   private readonly errors: RepeatedErrorLog;
 
   constructor(private readonly deps: CommitStepDeps<S>) {
@@ -75,8 +73,7 @@ export class CommitStep<S> {
       const current = mayMoveCursor(record.time, now);
       if (current) telemetry.delivered(record.time);
       cursor.delivered(record.time, current);
-      if (this.pendingKeys.has(record.value)) continue;
-      this.pendingKeys.add(record.value);
+      // undefined for a key confirmed already (a CASB record flattened into several lines is acknowledged once per line).
       const entry = dedup.confirm(record.value);
       if (entry !== undefined) this.pending.add(entry);
     }
@@ -90,7 +87,6 @@ export class CommitStep<S> {
   async persist(reason: CommitReason): Promise<void> {
     const { store, dedup, cursor } = this.deps;
     const state = cursor.state(reason);
-    this.pendingKeys.clear();
     const outcome = await store.commit(this.pending.take(), dedup, state, reason !== 'commit');
     if (outcome.deferred === true) return;
     this.deps.telemetry.committed(outcome.error === undefined);

@@ -15,6 +15,9 @@
  *   devoSink({ writer: sender, tag: 'my.app.events', hostname: 'collector-1', format: JSON.stringify }),
  * ).subscribe((ack) => saveCursor(ack.records)); // acks come once the relay read the batch
  *
+ * A busy source can hand values over in arrays, one per turn (a socket read): `sortWithinArrays`,
+ * `batchByArrays`, `devoWriteArrays` and `devoSinkArrays` take them so, one emission per array.
+ *
  * @packageDocumentation
  */
 export type { Timed } from '../operators/timed';
@@ -22,12 +25,12 @@ export type { DeadLetter } from '../operators/deadLetter';
 export { dedupWindow, dedupStoredKey, type DedupEntry, type DedupWindow, type DedupWindowOptions, type DedupWindowState } from '../operators/dedupWindow';
 export { normalizeTime } from '../operators/normalizeTime';
 export { parseEventTime, type ParsedTime } from '../time/parseEventTime';
-export { sortWithin, type SortWithinOptions } from '../operators/sortWithin';
+export { sortWithin, sortWithinArrays, type SortWithinOptions } from '../operators/sortWithin';
 export { flatten, flattenRecord, type FlattenOptions, type JsonObject } from '../operators/flatten';
-export { batchBy, type Batch, type BatchByOptions } from '../operators/batchBy';
+export { batchBy, batchByArrays, type Batch, type BatchByOptions } from '../operators/batchBy';
 export { commitAcks, type CommitAcksOptions, type CommitReason } from '../operators/commitAcks';
-export { devoSink, type DevoSinkOptions, type SinkAck } from '../sinks/devoSink';
-export { devoWrite, type DevoBatchOptions, type DevoWriteOptions, type WrittenBatch } from '../sinks/devoWrite';
+export { devoSink, devoSinkArrays, type DevoSinkOptions, type SinkAck } from '../sinks/devoSink';
+export { devoWrite, devoWriteArrays, type DevoBatchOptions, type DevoWriteOptions, type WrittenBatch } from '../sinks/devoWrite';
 export type { DevoReceipt, DevoWriter } from '../sinks/devoWriter';
 export { devoLine } from '../sinks/devoLine';
 export { DevoSender, type DevoSenderOptions, type DevoSenderStats } from '../sinks/devoSender';

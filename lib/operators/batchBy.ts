@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, map, Observable, pipe, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 
 /** Options of {@link batchBy}. */
 export interface BatchByOptions<T> {
@@ -30,6 +30,20 @@ export interface Batch<T> {
  * lines$.pipe(batchBy({ maxCount: 1000, maxBytes: 1 << 20, maxDelayMs: 200, size: Buffer.byteLength }))
  */
 export function batchBy<T>(options: BatchByOptions<T>): OperatorFunction<T, Batch<T>> {
+  return pipe(
+    map((value: T) => [value]),
+    batchByArrays(options),
+  );
+}
+
+/**
+ * {@link batchBy} for values that travel in arrays (one array per turn): the values of each
+ * array are taken in order, as if they had come one by one.
+ *
+ * @example
+ * turns$.pipe(batchByArrays({ maxCount: 1000, maxBytes: 1 << 20, maxDelayMs: 200, size: (line) => line.length }))
+ */
+export function batchByArrays<T>(options: BatchByOptions<T>): OperatorFunction<readonly T[], Batch<T>> {
   const { maxCount, maxBytes, maxDelayMs } = options;
   const scheduler = options.scheduler ?? asyncScheduler;
   if (!(maxCount >= 1)) throw new RangeError(`batchBy: maxCount must be >= 1, got ${maxCount}`);
@@ -52,19 +66,21 @@ export function batchBy<T>(options: BatchByOptions<T>): OperatorFunction<T, Batc
       };
 
       const subscription = source.subscribe({
-        next(value) {
-          let size: number;
-          try {
-            size = options.size(value);
-          } catch (err) {
-            subscriber.error(err);
-            return;
+        next(values) {
+          for (const value of values) {
+            let size: number;
+            try {
+              size = options.size(value);
+            } catch (err) {
+              subscriber.error(err);
+              return;
+            }
+            if (items.length > 0 && bytes + size > maxBytes) emit();
+            items.push(value);
+            bytes += size;
+            if (items.length >= maxCount || bytes >= maxBytes) emit();
           }
-          if (items.length > 0 && bytes + size > maxBytes) emit();
-          items.push(value);
-          bytes += size;
-          if (items.length >= maxCount || bytes >= maxBytes) emit();
-          else if (timer === undefined) timer = scheduler.schedule(emit, maxDelayMs);
+          if (items.length > 0 && timer === undefined) timer = scheduler.schedule(emit, maxDelayMs);
         },
         error: (err: unknown) => subscriber.error(err),
         complete() {

@@ -68,9 +68,16 @@ export interface DedupWindow<T> extends MonoTypeOperatorFunction<T> {
   /**
    * Marks a key as delivered (acknowledged by the sink): only delivered keys are persisted, so
    * that a replay after a crash re-sends what was in flight. Returns the entry to persist, or
-   * `undefined` when the key is no longer remembered.
+   * `undefined` when the key is no longer remembered or was confirmed already (a record
+   * acknowledged once per line), so that each key is persisted once.
    */
   confirm(key: string): DedupEntry | undefined;
+  /**
+   * What the operator does with each value, for a stage that handles values in arrays: true
+   * when its key was not seen within the window (it is remembered from now on, pending until
+   * {@link confirm}), false for a duplicate (after `onDuplicate`). Throws what `key` throws.
+   */
+  admit(value: T): boolean;
   /**
    * Forgets a key the window passed but whose value was not delivered (dead-lettered further
    * down), so that a corrected re-send of it passes.
@@ -84,8 +91,10 @@ export interface DedupWindow<T> extends MonoTypeOperatorFunction<T> {
   restore(key: string, expiresAt: number): void;
 }
 
-const PENDING = 0;
-const DELIVERED = 1;
+/*
+ * A remembered key's value is its expiry (epoch ms of the window's clock), negated while the
+ * key is pending: confirming reads it at once, with no TTL arithmetic.
+ */
 
 /**
  * Drops every value whose key was seen within the last `ttlMs` (default 1 hour), remembering keys
@@ -130,25 +139,35 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     },
   });
 
+  // Reused for every set (lru-cache reads them at once): no options object per event.
+  const arrival: { size: number; start: number } = { size: 0, start: 0 };
+  const confirmation = { noUpdateTTL: true, noDisposeOnSet: true, size: 0 };
+  const admit = (value: T): boolean => {
+    const key = dedupStoredKey(options.key(value));
+    // peek, not has: one lookup, no recency or status bookkeeping (a stale key reads as absent either way).
+    if (cache.peek(key) !== undefined) {
+      options.onDuplicate?.(value, key);
+      return false;
+    }
+    // The entry's start given, so that lru-cache does not read its clock (ours plus 1 ms, see perf).
+    const now = scheduler.now();
+    arrival.size = DEDUP_ENTRY_BYTES + key.length;
+    arrival.start = now + 1;
+    cache.set(key, -(now + ttl), arrival);
+    return true;
+  };
   const operator: MonoTypeOperatorFunction<T> = (source) =>
     new Observable<T>((subscriber) =>
       source.subscribe({
         next(value) {
-          let key: string;
+          let passes: boolean;
           try {
-            key = dedupStoredKey(options.key(value));
-            // peek, not has: one lookup, no recency or status bookkeeping (a stale key reads as absent either way).
-            if (cache.peek(key) !== undefined) {
-              options.onDuplicate?.(value, key);
-              return;
-            }
+            passes = admit(value);
           } catch (err) {
             subscriber.error(err);
             return;
           }
-          // The entry's start given, so that lru-cache does not read its clock (ours plus 1 ms, see perf).
-          cache.set(key, PENDING, { size: DEDUP_ENTRY_BYTES + key.length, start: scheduler.now() + 1 });
-          subscriber.next(value);
+          if (passes) subscriber.next(value);
         },
         error: (err: unknown) => subscriber.error(err),
         complete: () => subscriber.complete(),
@@ -158,21 +177,24 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
   const control = {
     confirm(key: string): DedupEntry | undefined {
       const stored = dedupStoredKey(key);
-      // 0 when the key is not remembered, <= 0 when it has expired.
-      const remaining = cache.getRemainingTTL(stored);
-      if (!(remaining > 0)) return undefined;
-      cache.set(stored, DELIVERED, { noUpdateTTL: true, noDisposeOnSet: true, size: DEDUP_ENTRY_BYTES + stored.length });
-      return [stored, scheduler.now() + remaining];
+      // undefined when the key is not remembered or has expired; positive once confirmed.
+      const pending = cache.peek(stored);
+      if (pending === undefined || pending > 0) return undefined;
+      confirmation.size = DEDUP_ENTRY_BYTES + stored.length;
+      cache.set(stored, -pending, confirmation);
+      return [stored, -pending];
     },
     forget(key: string): void {
       const stored = dedupStoredKey(key);
-      if (cache.peek(stored) === PENDING) cache.delete(stored);
+      const value = cache.peek(stored);
+      if (value !== undefined && value < 0) cache.delete(stored);
     },
     exportState(): DedupWindowState {
       const now = scheduler.now();
       const entries: Array<readonly [string, number]> = [];
       for (const key of cache.rkeys()) {
-        if (cache.peek(key) !== DELIVERED) continue;
+        const value = cache.peek(key);
+        if (value === undefined || value < 0) continue;
         const remaining = cache.getRemainingTTL(key);
         if (remaining > 0) entries.push([key, now + remaining]);
       }
@@ -181,7 +203,7 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     restore(key: string, expiresAt: number): void {
       const remaining = Math.min(expiresAt - scheduler.now(), ttl);
       const stored = dedupStoredKey(key);
-      if (remaining > 0) cache.set(stored, DELIVERED, { ttl: remaining, size: DEDUP_ENTRY_BYTES + stored.length });
+      if (remaining > 0) cache.set(stored, scheduler.now() + remaining, { ttl: remaining, size: DEDUP_ENTRY_BYTES + stored.length });
     },
     restoreState(state: DedupWindowState): void {
       for (const [key, expiresAt] of state.entries) control.restore(key, expiresAt);
@@ -191,6 +213,7 @@ export function dedupWindow<T>(options: DedupWindowOptions<T>): DedupWindow<T> {
     size: { get: () => cache.size },
     bytes: { get: () => cache.calculatedSize },
     confirm: { value: control.confirm },
+    admit: { value: admit },
     forget: { value: control.forget },
     exportState: { value: control.exportState },
     restoreState: { value: control.restoreState },

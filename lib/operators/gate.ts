@@ -1,4 +1,4 @@
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import { map, mergeMap, Observable, pipe, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Valve } from '../flow/valve';
 
 /** Options of {@link gate}. */
@@ -25,10 +25,33 @@ export interface GateOptions<T> {
  * events$.pipe(gate({ admit: (e) => (e.time < floor ? persistLowerFloor(e.time) : undefined) }))
  */
 export function gate<T>(options: GateOptions<T>): MonoTypeOperatorFunction<T> {
+  return pipe(
+    map((value: T) => [value]),
+    gateArrays(options),
+    mergeMap((values) => values),
+  );
+}
+
+/**
+ * {@link gate} for values that travel in arrays (one array per turn): each value is asked about
+ * in order, and what passes in one turn leaves as one array (never an empty one).
+ *
+ * @example
+ * turns$.pipe(gateArrays({ admit: (e) => (e.time < floor ? persistLowerFloor(e.time) : undefined) }))
+ */
+export function gateArrays<T>(options: GateOptions<T>): MonoTypeOperatorFunction<readonly T[]> {
   const { admit, valve } = options;
   const size = options.size ?? (() => 0);
   return (source) =>
-    new Observable<T>((subscriber) => {
+    new Observable<readonly T[]>((subscriber) => {
+      /** What passed in this turn, emitted as one array. */
+      let out: T[] = [];
+      const emitOut = (): void => {
+        if (out.length === 0) return;
+        const passed = out;
+        out = [];
+        subscriber.next(passed);
+      };
       const held: T[] = [];
       let next = 0;
       let waiting = false;
@@ -51,7 +74,7 @@ export function gate<T>(options: GateOptions<T>): MonoTypeOperatorFunction<T> {
         const wait = admit(value);
         if (wait === undefined) {
           if (isHeld) unhold(value);
-          subscriber.next(value);
+          out.push(value);
           return true;
         }
         waiting = true;
@@ -65,7 +88,7 @@ export function gate<T>(options: GateOptions<T>): MonoTypeOperatorFunction<T> {
             const value = held[next]!;
             next++;
             unhold(value);
-            subscriber.next(value);
+            out.push(value);
             drain();
           },
           (err: unknown) => subscriber.error(err),
@@ -78,10 +101,12 @@ export function gate<T>(options: GateOptions<T>): MonoTypeOperatorFunction<T> {
           try {
             if (offer(value, true)) next++;
           } catch (err) {
+            emitOut();
             subscriber.error(err);
             return;
           }
         }
+        emitOut();
         if (!waiting && next >= held.length) {
           held.length = 0;
           next = 0;
@@ -90,16 +115,21 @@ export function gate<T>(options: GateOptions<T>): MonoTypeOperatorFunction<T> {
       };
 
       const subscription = source.subscribe({
-        next(value) {
-          if (waiting) {
-            hold(value);
-            return;
+        next(values) {
+          for (const value of values) {
+            if (waiting) {
+              hold(value);
+              continue;
+            }
+            try {
+              offer(value, false);
+            } catch (err) {
+              emitOut();
+              subscriber.error(err);
+              return;
+            }
           }
-          try {
-            offer(value, false);
-          } catch (err) {
-            subscriber.error(err);
-          }
+          emitOut();
         },
         error: (err: unknown) => subscriber.error(err),
         complete: () => {

@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, map, mergeMap, Observable, pipe, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Timed } from './timed';
 
 /** Options of {@link sortWithin}. */
@@ -44,6 +44,22 @@ interface Held<T> {
  * timed$.pipe(sortWithin({ maxDelayMs: 1000, maxItems: 5000, maxBytes: 16 * 1024 * 1024, size: (e) => e.value.raw.length }))
  */
 export function sortWithin<T>(options: SortWithinOptions<T>): MonoTypeOperatorFunction<Timed<T>> {
+  return pipe(
+    map((value: Timed<T>) => [value]),
+    sortWithinArrays(options),
+    mergeMap((values) => values),
+  );
+}
+
+/**
+ * {@link sortWithin} for values that travel in arrays (one array per turn, such as a socket
+ * read): each array is taken in order, and what a turn releases leaves as one array (never an
+ * empty one), so a busy stream pays one emission per turn, not one per value.
+ *
+ * @example
+ * turns$.pipe(sortWithinArrays({ maxDelayMs: 500, maxItems: 1024 })).subscribe((sorted) => write(sorted));
+ */
+export function sortWithinArrays<T>(options: SortWithinOptions<T>): MonoTypeOperatorFunction<ReadonlyArray<Timed<T>>> {
   const { maxDelayMs, maxItems } = options;
   const maxBytes = options.maxBytes ?? Infinity;
   const size = options.size;
@@ -54,7 +70,7 @@ export function sortWithin<T>(options: SortWithinOptions<T>): MonoTypeOperatorFu
   if (!(maxDelayMs >= 0)) throw new RangeError(`sortWithin: maxDelayMs must be >= 0, got ${maxDelayMs}`);
 
   return (source) =>
-    new Observable<Timed<T>>((subscriber) => {
+    new Observable<ReadonlyArray<Timed<T>>>((subscriber) => {
       const sorted = new SortedHeld<T>();
       const arrivals: Held<T>[] = [];
       let head = 0;
@@ -67,7 +83,15 @@ export function sortWithin<T>(options: SortWithinOptions<T>): MonoTypeOperatorFu
         const item = held.item;
         held.item = undefined;
         bytes -= held.bytes;
-        subscriber.next(item);
+        out.push(item);
+      };
+      /** What this turn released, emitted as one array. */
+      let out: Array<Timed<T>> = [];
+      const emitOut = (): void => {
+        if (out.length === 0) return;
+        const released = out;
+        out = [];
+        subscriber.next(released);
       };
       const dropEmittedArrivals = (): void => {
         while (head < arrivals.length && arrivals[head]!.item === undefined) head++;
@@ -84,6 +108,7 @@ export function sortWithin<T>(options: SortWithinOptions<T>): MonoTypeOperatorFu
           while (oldest.item !== undefined && !subscriber.closed) popMin();
           dropEmittedArrivals();
         }
+        emitOut();
         schedule();
       };
       const schedule = (): void => {
@@ -97,25 +122,30 @@ export function sortWithin<T>(options: SortWithinOptions<T>): MonoTypeOperatorFu
 
       const flushAll = (): void => {
         while (sorted.size > 0 && !subscriber.closed) popMin();
+        emitOut();
         dropEmittedArrivals();
       };
       const flushSubscription = options.flush$?.subscribe(() => flushAll());
       const subscription = source.subscribe({
-        next(item) {
-          let itemBytes = 0;
-          if (size !== undefined) {
-            try {
-              itemBytes = size(item);
-            } catch (err) {
-              subscriber.error(err);
-              return;
+        next(items) {
+          const due = scheduler.now() + maxDelayMs;
+          for (const item of items) {
+            let itemBytes = 0;
+            if (size !== undefined) {
+              try {
+                itemBytes = size(item);
+              } catch (err) {
+                subscriber.error(err);
+                return;
+              }
             }
+            const held: Held<T> = { time: item.time, item, due, bytes: itemBytes };
+            sorted.push(held);
+            arrivals.push(held);
+            bytes += itemBytes;
+            while ((sorted.size > maxItems || bytes > maxBytes) && !subscriber.closed) popMin();
           }
-          const held: Held<T> = { time: item.time, item, due: scheduler.now() + maxDelayMs, bytes: itemBytes };
-          sorted.push(held);
-          arrivals.push(held);
-          bytes += itemBytes;
-          while ((sorted.size > maxItems || bytes > maxBytes) && !subscriber.closed) popMin();
+          emitOut();
           if (maxDelayMs === 0) flushDue();
           else {
             dropEmittedArrivals();

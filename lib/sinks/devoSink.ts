@@ -1,6 +1,6 @@
-import { concatMap, from, map, type OperatorFunction } from 'rxjs';
+import { concatMap, from, map, type Observable, type OperatorFunction } from 'rxjs';
 import type { Timed } from '../operators/timed';
-import { devoWrite, type DevoWriteOptions } from './devoWrite';
+import { devoWrite, devoWriteArrays, type DevoWriteOptions, type WrittenBatch } from './devoWrite';
 
 /** Options of {@link devoSink}: those of {@link devoWrite}. */
 export type DevoSinkOptions<T, A = T> = DevoWriteOptions<T, A>;
@@ -26,10 +26,20 @@ export interface SinkAck<A> {
  *   .subscribe((ack) => commit(ack));
  */
 export function devoSink<T, A = T>(options: DevoSinkOptions<T, A>): OperatorFunction<Timed<T>, SinkAck<A>> {
-  return (source) =>
-    source.pipe(
-      devoWrite(options),
-      // Writers deliver in write order, so waiting in order costs nothing and keeps acks ordered.
-      concatMap((batch) => from(batch.delivered).pipe(map((): SinkAck<A> => ({ records: batch.records, bytes: batch.bytes })))),
-    );
+  return (source) => acknowledged(source.pipe(devoWrite(options)));
+}
+
+/**
+ * {@link devoSink} for records that travel in arrays (one array per turn, see `devoWriteArrays`).
+ *
+ * @example
+ * sorted$.pipe(devoSinkArrays({ writer: sender, tag: 'mail.proofpoint.pod.maillog', hostname, format: (f) => f.raw }))
+ */
+export function devoSinkArrays<T, A = T>(options: DevoSinkOptions<T, A>): OperatorFunction<ReadonlyArray<Timed<T>>, SinkAck<A>> {
+  return (source) => acknowledged(source.pipe(devoWriteArrays(options)));
+}
+
+/** Each written batch once the relay read it. Writers deliver in write order, so waiting in order costs nothing and keeps acks ordered. */
+function acknowledged<A>(written$: Observable<WrittenBatch<A>>): Observable<SinkAck<A>> {
+  return written$.pipe(concatMap((batch) => from(batch.delivered).pipe(map((): SinkAck<A> => ({ records: batch.records, bytes: batch.bytes })))));
 }

@@ -1,6 +1,6 @@
-import { concatMap, defer, map, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { concatMap, defer, map, Observable, pipe, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Valve } from '../flow/valve';
-import { batchBy } from '../operators/batchBy';
+import { batchByArrays } from '../operators/batchBy';
 import type { Timed } from '../operators/timed';
 import { checkLineTime, devoBody, DevoLineWriter } from './devoLine';
 import type { DevoWriter } from './devoWriter';
@@ -80,6 +80,20 @@ interface Line<A> {
  *   .subscribe((batch) => void batch.delivered.then(() => commit(batch.records)));
  */
 export function devoWrite<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFunction<Timed<T>, WrittenBatch<A>> {
+  return pipe(
+    map((record: Timed<T>) => [record]),
+    devoWriteArrays(options),
+  );
+}
+
+/**
+ * {@link devoWrite} for records that travel in arrays (one array per turn): each array's records
+ * are formatted and counted in the valve at once, in order.
+ *
+ * @example
+ * sorted$.pipe(devoWriteArrays({ writer: sender, tag: 'mail.proofpoint.pod.maillog', hostname, format: (f) => f.raw }))
+ */
+export function devoWriteArrays<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFunction<ReadonlyArray<Timed<T>>, WrittenBatch<A>> {
   const { writer, tag, hostname, format, valve, release } = options;
   const clean = options.cleanBodies === true;
   const project = options.ack ?? ((value: T) => value as unknown as A);
@@ -109,17 +123,23 @@ export function devoWrite<T, A = T>(options: DevoWriteOptions<T, A>): OperatorFu
       let heldBytes = 0;
       const subscription = source
         .pipe(
-          map((record): Line<A> => {
-            checkLineTime(record.time);
-            const formatted = format(record.value);
-            const body = clean && typeof formatted !== 'string' ? formatted : devoBody(formatted);
-            const bytes = lines.lineBytes(body.length);
-            heldItems++;
-            heldBytes += bytes;
-            valve?.acquire(1, bytes);
-            return { record: { time: record.time, value: project(record.value) }, body, bytes };
+          map((records) => {
+            const turn: Array<Line<A>> = [];
+            let turnBytes = 0;
+            for (const record of records) {
+              checkLineTime(record.time);
+              const formatted = format(record.value);
+              const body = clean && typeof formatted !== 'string' ? formatted : devoBody(formatted);
+              const bytes = lines.lineBytes(body.length);
+              turnBytes += bytes;
+              turn.push({ record: { time: record.time, value: project(record.value) }, body, bytes });
+            }
+            heldItems += turn.length;
+            heldBytes += turnBytes;
+            valve?.acquire(turn.length, turnBytes);
+            return turn;
           }),
-          batchBy({ maxCount, maxBytes, maxDelayMs, size: (l) => l.bytes, scheduler: options.scheduler }),
+          batchByArrays({ maxCount, maxBytes, maxDelayMs, size: (l) => l.bytes, scheduler: options.scheduler }),
           // Assemble at once: the events' bodies can be collected while the batch waits its turn.
           map((batch) => assemble(batch)),
           concatMap(({ data, slab, records, bytes }) => {

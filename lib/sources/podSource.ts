@@ -184,6 +184,7 @@ function session(
     let failure: CollectorError | undefined;
     let lastError: Error | undefined;
     let lastPong = scheduler.now();
+    let heard = false;
     let paused = false;
     let pinger: Subscription | undefined;
     let valveSubscription: Subscription | undefined;
@@ -238,6 +239,11 @@ function session(
           lastPong = scheduler.now();
           return;
         }
+        // A frame since the last tick is a sign of life too (noted per frame without reading the clock).
+        if (heard) {
+          heard = false;
+          lastPong = scheduler.now();
+        }
         if (scheduler.now() - lastPong > pongTimeoutMs) {
           logger.problem('POD_PONG_TIMEOUT', `no pong from the PoD Log API for ${Math.round(pongTimeoutMs / 1000)} s (${where}); reconnecting`);
           ws.terminate();
@@ -257,7 +263,7 @@ function session(
       lastPong = scheduler.now();
     });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      lastPong = scheduler.now();
+      heard = true;
       subscriber.next({ kind: 'frame', data, isBinary });
     });
     ws.on('error', (err) => {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { defer, from, interval, map, mergeMap, Observable, tap } from 'rxjs';
+import { defer, from, interval, mergeMap, Observable, tap } from 'rxjs';
 import type { CollectorConfig, PodInputConfig, PodServiceConfig } from '../../lib/config/collectorConfig';
 import { configSecrets } from '../../lib/config/collectorConfig';
 import { problemText } from '../../lib/errors/problems';
@@ -9,11 +9,9 @@ import { StreamFlow } from '../../lib/flow/streamFlow';
 import type { Logger } from '../../lib/log/logger';
 import { SecretRedactor } from '../../lib/log/secretRedactor';
 import { commitAcks } from '../../lib/operators/commitAcks';
-import { gate } from '../../lib/operators/gate';
-import type { Timed } from '../../lib/operators/timed';
-import { normalizeTime } from '../../lib/operators/normalizeTime';
-import { sortWithin } from '../../lib/operators/sortWithin';
-import { devoSink, type SinkAck } from '../../lib/sinks/devoSink';
+import { gateArrays } from '../../lib/operators/gate';
+import { sortWithinArrays } from '../../lib/operators/sortWithin';
+import { devoSinkArrays, type SinkAck } from '../../lib/sinks/devoSink';
 import type { DevoWriter } from '../../lib/sinks/devoWriter';
 import { podKeyField, type PodFrame } from '../../lib/sources/podFrame';
 import { podSource } from '../../lib/sources/podSource';
@@ -22,6 +20,7 @@ import type { CollectorTelemetry } from '../../lib/telemetry/collectorTelemetry'
 import { decidePodCatchUp, initialCatchUpFloor } from './podCatchUp';
 import { PodCommits, podCursor } from './podCommits';
 import { podFrames } from './podFrames';
+import { podKeep } from './podKeep';
 import { PodSessions } from './podSessions';
 import { POD_STATE_MIGRATIONS, POD_STATE_VERSION, PodState } from './podState';
 import { POD_DEFAULT_TUNING, podTuningFor, type PodTuning } from './podTuning';
@@ -74,8 +73,8 @@ export function podServices(config: CollectorConfig, writer: DevoWriter, logger:
 
 /**
  * One PoD service as one pipeline (docs/ARCHITECTURE.md, "The shape"):
- * `podSource → parse (bad → dead letter) → dedupWindow(guid|id, 1 h) → normalizeTime('ts') →
- * copy into the arena → sortWithin → devoSink → commitAcks`. Events are forwarded as the vendor
+ * `podSource → podFrames (parse, bad → dead letter) → podKeep (de-dup on guid|id for 1 h, the time of 'ts',
+ * copy into the arena) → gate → sortWithin → devoSink → commitAcks`, the events of one socket read as one array. Events are forwarded as the vendor
  * sent them, tagged `mail.proofpoint.pod.<service>` (or `override_tag_base`), the header time
  * being the event's `ts` in UTC. The flow control is one {@link StreamFlow}: the sink's valve
  * pauses the socket, a session's end flushes the sort window. The cursor (last delivered event
@@ -197,28 +196,20 @@ function pipeline(ctx: Context, stop$: Observable<void>): Observable<SinkAck<str
     onSkipped: (time) => commits.skip(time),
   });
   const events$ = frames$.pipe(
-    dedup,
-    normalizeTime('ts', (f, reason) => {
-      deadLetter(f.raw.toString('utf8'), problemText('EVENT_TIME_INVALID', reason));
-      // Not delivered: a corrected re-send of the event must pass the window.
-      dedup.forget(f.key);
-    }),
-    // Kept from here on: copy the bytes out of the socket read (everything above ran within it).
-    map((e): Timed<PodFrame> => {
-      sorting++;
-      return { time: e.time, value: { key: e.value.key, ts: e.value.ts, raw: arena.copy(e.value.raw) } };
-    }),
+    // Events travel in arrays from here on, one per socket read (podFrames).
+    podKeep({ dedup, arena, timeInvalid: (f, reason) => deadLetter(f.raw.toString('utf8'), problemText('EVENT_TIME_INVALID', reason)) }),
+    tap((kept) => (sorting += kept.length)),
     // An event older than the catch-up floor waits for a lower one to be written (rare: once per hour of disorder).
-    gate({ admit: (e) => commits.admit(e.time), valve: flow.valve, size: (e) => e.value.raw.length }),
-    sortWithin({
+    gateArrays({ admit: (e) => commits.admit(e.time), valve: flow.valve, size: (e) => e.value.raw.length }),
+    sortWithinArrays({
       maxDelayMs: tuning.sortMaxDelayMs,
       maxItems: tuning.sortMaxItems,
       maxBytes: tuning.sortMaxBytes,
       size: (e) => e.value.raw.length,
       flush$: flow.breaks$,
     }),
-    tap(() => sorting--),
-    devoSink({
+    tap((sorted) => (sorting -= sorted.length)),
+    devoSinkArrays({
       writer: deps.writer,
       tag: service.tag,
       hostname: deps.hostname,

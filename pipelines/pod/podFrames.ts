@@ -21,24 +21,41 @@ export interface PodFramesOptions {
 }
 
 /**
- * The frames of a PoD source as events: session events go to `sessions`, each frame is counted and parsed
+ * The frames of a PoD source as events, one array per turn: session events go to `sessions`, each frame is counted and parsed
  * ({@link parsePodFrame}, bounded by `limits`), and a bad or too-large one goes to the dead letter
- * (one step, not four: it runs for every frame). Errors and completes with the source; an
- * exception in a callback errors the stream. Unsubscribing unsubscribes from the source.
+ * (one step, not four: it runs for every frame). The events of one turn (the frames `ws` parses
+ * from one socket read, synchronously) leave as one array once the turn's code is done (a
+ * microtask), so the stages after pay one emission per read, not one per event; a session event
+ * first emits the events before it, so order is kept. Errors and completes with the source (the
+ * turn's events first); an exception in a callback errors the stream. Unsubscribing unsubscribes
+ * from the source and drops the turn's events.
  *
  * @example
- * podFrames(source$, { keyField: 'guid', limits, sessions, deadLetter, onSkipped }).pipe(dedup);
+ * podFrames(source$, { keyField: 'guid', limits, sessions, deadLetter, onSkipped }).pipe(podKeep(options));
  */
-export function podFrames(source$: Observable<PodSourceEvent>, options: PodFramesOptions): Observable<PodFrame> {
+export function podFrames(source$: Observable<PodSourceEvent>, options: PodFramesOptions): Observable<readonly PodFrame[]> {
   const { keyField, limits } = options;
-  return new Observable<PodFrame>((subscriber) =>
-    source$.subscribe({
+  return new Observable<readonly PodFrame[]>((subscriber) => {
+    let turn: PodFrame[] = [];
+    const emitTurn = (): void => {
+      if (turn.length === 0 || subscriber.closed) return;
+      const events = turn;
+      turn = [];
+      subscriber.next(events);
+    };
+    return source$.subscribe({
       next(e) {
         try {
-          if (e.kind !== 'frame') return options.sessions.session(e);
+          if (e.kind !== 'frame') {
+            emitTurn();
+            return options.sessions.session(e);
+          }
           options.sessions.frame();
           const f = parsePodFrame(e.data, e.isBinary, keyField, limits);
-          if (!isRejectedFrame(f)) return subscriber.next(f);
+          if (!isRejectedFrame(f)) {
+            if (turn.push(f) === 1) queueMicrotask(emitTurn);
+            return;
+          }
           options.deadLetter(f.text, f.reason);
           if (f.ts !== undefined) {
             const time = parseEventTime(f.ts);
@@ -48,8 +65,14 @@ export function podFrames(source$: Observable<PodSourceEvent>, options: PodFrame
           subscriber.error(err);
         }
       },
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    }),
-  );
+      error: (err: unknown) => {
+        emitTurn();
+        subscriber.error(err);
+      },
+      complete: () => {
+        emitTurn();
+        subscriber.complete();
+      },
+    });
+  });
 }

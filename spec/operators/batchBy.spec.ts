@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { batchBy } from '../../lib/operators/batchBy';
+import { batchBy, batchByArrays } from '../../lib/operators/batchBy';
 import { testScheduler } from '../helpers/marbles';
 
 const size = (v: string) => v.length;
@@ -76,5 +76,26 @@ describe('batchBy', () => {
 
   it('rejects nonsensical bounds', () => {
     expect(() => batchBy({ maxCount: 0, maxBytes: 1, maxDelayMs: 1, size })).to.throw(RangeError);
+  });
+
+  it('in arrays (batchByArrays): takes each array in order, as if its values came one by one', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const v = { x: ['a', 'b', 'c', 'd'], y: ['e'], n: [] as string[] };
+      expectObservable(cold('x-n-y|', v).pipe(batchByArrays({ maxCount: 3, maxBytes: 100, maxDelayMs: 50, size, scheduler: ts }))).toBe('b----(c|)', {
+        b: { items: ['a', 'b', 'c'], bytes: 3 },
+        c: { items: ['d', 'e'], bytes: 2 },
+      });
+    });
+  });
+
+  it('in arrays: the delay runs from the turn that opened the batch, and an empty array opens none', () => {
+    const ts = testScheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const v = { n: [] as string[], x: ['a'], y: ['b'] };
+      expectObservable(cold('n-x-y', v).pipe(batchByArrays({ maxCount: 3, maxBytes: 100, maxDelayMs: 5, size, scheduler: ts }))).toBe('-------b', {
+        b: { items: ['a', 'b'], bytes: 2 },
+      });
+    });
   });
 });

@@ -182,6 +182,8 @@ describe('dedupWindow', () => {
     clock.frame = 1010;
     expect(first.confirm('c')).to.deep.equal(['c', 1100]);
     expect(first.confirm('zzz')).to.equal(undefined);
+    // Confirmed once: a second acknowledgement (a record flattened into several lines) persists nothing more.
+    expect(first.confirm('a')).to.equal(undefined);
     expect(first.exportState()).to.deep.equal({
       version: 1,
       entries: [

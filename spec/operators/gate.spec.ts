@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Valve } from '../../lib/flow/valve';
-import { gate } from '../../lib/operators/gate';
+import { gate, gateArrays } from '../../lib/operators/gate';
 import { testScheduler } from '../helpers/marbles';
 
 type Ts = ReturnType<typeof testScheduler>;
@@ -84,6 +84,21 @@ describe('gate (virtual time)', () => {
     ts.run(({ cold, expectObservable }) => {
       expectObservable(cold('ab-').pipe(gate({ admit: () => after(ts, 50), valve, size: () => 1 })), '^--!').toBe('---');
     });
+    expect(valve.inFlight).to.deep.equal({ bytes: 0, items: 0 });
+  });
+
+  it('in arrays (gateArrays): what passes in a turn leaves as one array, the rest of a held turn after the admission', () => {
+    const ts = testScheduler();
+    const valve = new Valve({ maxBytes: 100, maxItems: 100 });
+    const held: number[] = [];
+    ts.run(({ cold, expectObservable }) => {
+      const v = { x: ['a', 'b', 'c'], y: ['d'], p: ['a'], q: ['b', 'c', 'd'] };
+      const gated = cold('x-y|', v).pipe(gateArrays({ admit: (e) => (e === 'b' ? after(ts, 5) : undefined), valve, size: () => 1 }));
+      ts.schedule(() => held.push(valve.inFlight.items), 3);
+      expectObservable(gated).toBe('p----(q|)', v);
+    });
+    // b, c and d waited, counted in the valve.
+    expect(held).to.deep.equal([3]);
     expect(valve.inFlight).to.deep.equal({ bytes: 0, items: 0 });
   });
 });

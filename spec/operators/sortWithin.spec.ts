@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { sortWithin } from '../../lib/operators/sortWithin';
+import { sortWithin, sortWithinArrays } from '../../lib/operators/sortWithin';
 import type { Timed } from '../../lib/operators/timed';
 import { testScheduler } from '../helpers/marbles';
 
@@ -211,5 +211,24 @@ describe('sortWithin', () => {
 
   it('rejects nonsensical bounds', () => {
     expect(() => sortWithin({ maxDelayMs: 1, maxItems: 0 })).to.throw(RangeError);
+  });
+
+  describe('in arrays (sortWithinArrays)', () => {
+    it('takes one array a turn and gives what the turn released as one array, in order across arrays', () => {
+      const ts = testScheduler();
+      ts.run(({ cold, expectObservable }) => {
+        const v = { x: [at(30), at(10)], y: [at(20), at(5)], a: [at(5)], b: [at(10), at(20), at(30)] };
+        // maxItems 3: the fourth value makes the earliest (y's 5) leave at once, as that turn's array; x's 30 is due at 10 ms.
+        expectObservable(cold('x-y', v).pipe(sortWithinArrays({ maxDelayMs: 10, maxItems: 3, scheduler: ts }))).toBe('--a 7ms b', v);
+      });
+    });
+
+    it('never emits an empty array, and flushes everything held as one array on complete', () => {
+      const ts = testScheduler();
+      ts.run(({ cold, expectObservable }) => {
+        const v = { e: [] as Array<Timed<string>>, x: [at(2), at(1)], f: [at(1), at(2)] };
+        expectObservable(cold('e-x-e|', v).pipe(sortWithinArrays({ maxDelayMs: 10, maxItems: 10, scheduler: ts }))).toBe('-----(f|)', v);
+      });
+    });
   });
 });

@@ -5,7 +5,7 @@ import type { Timed } from '../../lib/operators/timed';
 import { DevoReceiver } from '../../lib/simulators/devoReceiver';
 import { DevoSender } from '../../lib/sinks/devoSender';
 import { Deferred } from '../../lib/flow/deferred';
-import { devoSink, type SinkAck } from '../../lib/sinks/devoSink';
+import { devoSink, devoSinkArrays, type SinkAck } from '../../lib/sinks/devoSink';
 import type { DevoReceipt, DevoWriter } from '../../lib/sinks/devoWriter';
 import { sharedPki } from '../helpers/pki';
 import { waitFor } from '../helpers/waitFor';
@@ -138,6 +138,31 @@ describe('devoSink', () => {
     expect(valve.inFlight.items).to.equal(1);
     sub.unsubscribe();
     expect(valve.inFlight).to.deep.equal({ items: 0, bytes: 0 }, 'released on unsubscribe');
+  });
+
+  it('in arrays (devoSinkArrays): counts each array in the valve at once, batches across arrays, acknowledges in order', async () => {
+    const writer = new ManualWriter();
+    const valve = new Valve({ maxBytes: 1e9, maxItems: 4 });
+    const input = new Subject<ReadonlyArray<Timed<string>>>();
+    const acks: Array<SinkAck<string>> = [];
+    const sub = input
+      .pipe(devoSinkArrays({ writer, tag: 'a.b', hostname: 'h', format: (v) => v, valve, batch: { maxEvents: 2 } }))
+      .subscribe((a) => acks.push(a));
+    input.next([ev(1, 'e1'), ev(2, 'e2'), ev(3, 'e3')]);
+    input.next([ev(4, 'e4')]);
+    expect(valve.inFlight.items).to.equal(4);
+    expect(valve.isOpen).to.equal(false);
+    writer.ackNext();
+    await waitFor(() => writer.writes.length === 2, 'second batch written');
+    writer.ackNext();
+    await waitFor(() => acks.length === 2, 'two acks');
+    expect(acks.map((a) => a.records.map((r) => r.value))).to.deep.equal([
+      ['e1', 'e2'],
+      ['e3', 'e4'],
+    ]);
+    expect(writer.writes.map((w) => w.toString().split('\n').length - 1)).to.deep.equal([2, 2]);
+    expect(valve.inFlight).to.deep.equal({ items: 0, bytes: 0 });
+    sub.unsubscribe();
   });
 
   it('errors when the writer rejects (sender closed), releasing the valve', async () => {

@@ -20,6 +20,8 @@ describe('podFrames (frames, sessions and their counters)', () => {
   let dead: Array<[string, string]>;
   let skipped: number[];
   let out: PodFrame[];
+  /** Each emission's keys: one array a turn. */
+  let turns: string[][];
   let ended: unknown;
 
   beforeEach(() => {
@@ -29,6 +31,7 @@ describe('podFrames (frames, sessions and their counters)', () => {
     dead = [];
     skipped = [];
     out = [];
+    turns = [];
     ended = undefined;
     telemetry = new ServiceTelemetry('proofpoint_on_demand', '1', 'message', () => clock);
     sessions = new PodSessions({ telemetry, streamBroke: () => breaks++, now: () => clock });
@@ -42,7 +45,10 @@ describe('podFrames (frames, sessions and their counters)', () => {
       deadLetter,
       onSkipped: (t) => void skipped.push(t),
     }).subscribe({
-      next: (f) => out.push(f),
+      next: (frames) => {
+        out.push(...frames);
+        turns.push(frames.map((f) => f.key));
+      },
       error: (err: unknown) => (ended = err),
       complete: () => (ended = 'complete'),
     });
@@ -54,11 +60,12 @@ describe('podFrames (frames, sessions and their counters)', () => {
     expect(telemetry.counters.received).to.equal(0);
   });
 
-  it('parses each frame, counting it before: a good one goes on, a bad one to the dead letter', () => {
+  it('parses each frame, counting it before: a good one goes on, a bad one to the dead letter', async () => {
     run();
     source.next(frame(`{"guid":"g1","ts":"${TS}"}`));
     source.next(frame('{"guid":'));
     source.next(frame(`{"id":"x","ts":"${TS}"}`));
+    await Promise.resolve();
     expect(out.map((f) => f.key)).to.deep.equal(['g1']);
     expect(dead.map(([, reason]) => reason)).to.have.length(2);
     expect(dead[1]![1]).to.equal("no guid (the event's unique key)");
@@ -66,9 +73,10 @@ describe('podFrames (frames, sessions and their counters)', () => {
     expect(skipped).to.deep.equal([]);
   });
 
-  it('hands a valid event too large for the limit to the dead letter and its time to onSkipped', () => {
+  it('hands a valid event too large for the limit to the dead letter and its time to onSkipped', async () => {
     run();
     source.next(frame(`{"guid":"big","ts":"${TS}","pad":"${'x'.repeat(300)}"}`));
+    await Promise.resolve();
     expect(out).to.deep.equal([]);
     expect(dead[0]![1]).to.match(/^POD_EVENT_TOO_LARGE/);
     expect(skipped).to.deep.equal([Date.UTC(2024, 4, 22, 12)]);
@@ -95,6 +103,34 @@ describe('podFrames (frames, sessions and their counters)', () => {
       ['101', 1],
       ['409', 2],
     ]);
+  });
+
+  it("emits one turn's events as one array once the turn is done; a session event or the end emits what came before it", async () => {
+    run();
+    source.next(frame(`{"guid":"a","ts":"${TS}"}`));
+    source.next(frame(`{"guid":"b","ts":"${TS}"}`));
+    // Nothing within the turn: the stages after pay one emission a read.
+    expect(turns).to.deep.equal([]);
+    await Promise.resolve();
+    expect(turns).to.deep.equal([['a', 'b']]);
+    source.next(frame(`{"guid":"c","ts":"${TS}"}`));
+    clock = 2000;
+    source.next(closed);
+    // The session's end comes after the events before it (it flushes the sort window).
+    expect([turns, breaks]).to.deep.equal([[['a', 'b'], ['c']], 1]);
+    source.next(frame(`{"guid":"d","ts":"${TS}"}`));
+    source.complete();
+    expect([turns.at(-1), ended]).to.deep.equal([['d'], 'complete']);
+    await Promise.resolve();
+    expect(turns).to.have.length(3);
+  });
+
+  it('drops the turn when unsubscribed before it is done', async () => {
+    const subscription = run();
+    source.next(frame(`{"guid":"a","ts":"${TS}"}`));
+    subscription.unsubscribe();
+    await Promise.resolve();
+    expect(turns).to.deep.equal([]);
   });
 
   it('errors with the source', () => {

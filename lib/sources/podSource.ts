@@ -25,6 +25,7 @@ import { podHandshakeRefusal } from './podHandshakeRefusal';
 import { backoffDelay } from '../flow/backoff';
 import { reportError } from '../log/reportError';
 import { POD_PING_INTERVAL_MS, POD_PONG_TIMEOUT_MS } from './podDefaults';
+import { SessionLiveness } from './sessionLiveness';
 
 /** What a {@link podSource} emits. */
 export type PodSourceEvent =
@@ -183,9 +184,7 @@ function session(
     let answered = false;
     let failure: CollectorError | undefined;
     let lastError: Error | undefined;
-    let lastPong = scheduler.now();
-    let heard = false;
-    let paused = false;
+    const liveness = new SessionLiveness(() => scheduler.now(), pongTimeoutMs);
     let pinger: Subscription | undefined;
     let valveSubscription: Subscription | undefined;
     let terminator: Subscription | undefined;
@@ -226,7 +225,7 @@ function session(
       opened = true;
       handshakeDeadline.unsubscribe();
       options.onAttempt?.('101');
-      lastPong = scheduler.now();
+      liveness.alive();
       logger.info(
         sinceTime === undefined
           ? `Connected to the PoD Log API (${where})`
@@ -234,36 +233,24 @@ function session(
       );
       subscriber.next({ kind: 'open', sinceTime });
       pinger = interval(pingIntervalMs, scheduler).subscribe(() => {
-        // A paused socket reads nothing, pongs included: liveness is only judged while reading.
-        if (paused) {
-          lastPong = scheduler.now();
-          return;
-        }
-        // A frame since the last tick is a sign of life too (noted per frame without reading the clock).
-        if (heard) {
-          heard = false;
-          lastPong = scheduler.now();
-        }
-        if (scheduler.now() - lastPong > pongTimeoutMs) {
+        if (liveness.expired()) {
           logger.problem('POD_PONG_TIMEOUT', `no pong from the PoD Log API for ${Math.round(pongTimeoutMs / 1000)} s (${where}); reconnecting`);
           ws.terminate();
           return;
         }
-        ws.ping();
+        if (!liveness.paused) ws.ping();
       });
       valveSubscription = options.valve?.open$.subscribe((open) => {
-        paused = !open;
+        liveness.paused = !open;
         if (open) {
-          lastPong = scheduler.now();
+          liveness.alive();
           ws.resume();
         } else ws.pause();
       });
     });
-    ws.on('pong', () => {
-      lastPong = scheduler.now();
-    });
+    ws.on('pong', () => liveness.alive());
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      heard = true;
+      liveness.frame();
       subscriber.next({ kind: 'frame', data, isBinary });
     });
     ws.on('error', (err) => {

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { writeCertFiles } from './certFiles';
-import { lineKey, SECRET_ENV, SECRETS } from './collectorFixture';
+import { fixturePod, lineKey, SECRET_ENV } from './collectorFixture';
 import { CollectorProcess } from './collectorProcess';
 import { sharedPki } from './pki';
 import { RelayLog } from './relayLog';
@@ -42,7 +42,7 @@ export function collectorRig(pod: { readonly rate: number; readonly total: numbe
     const { dir, remove } = await tempDir();
     await writeCertFiles(path.join(dir, 'certs'), pki!);
     const relay = await RelayLog.start(pki!, lineKey);
-    const simulator = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], ...pod });
+    const simulator = await fixturePod({ ...pod });
     test = { dir, remove, pod: simulator, relay };
   });
   afterEach(async () => {

@@ -3,12 +3,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config/loadConfig';
 import { createLogger } from '../../lib/log/logger';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { defaultServices } from '../../pipelines/runtime/defaultServices';
 import { startCollector, type Collector } from '../../pipelines/runtime/runner';
 import { writeCertFiles } from '../helpers/certFiles';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { expectedKeys, fixturePod, lineKey, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
@@ -27,13 +26,7 @@ describe('reliability: a devo_platform output with gzip compression (globals.dev
   /** Runs a collector against a PoD simulator and a relay, with `globals` lines added, until `during` is done and every event arrived. */
   async function run(globals: string, during: (relay: RelayLog) => Promise<void>, multiprocessing = false): Promise<RelayLog> {
     const { dir, remove } = await tempDir();
-    const pod = await PodSimulator.start({
-      token: SECRETS.podToken,
-      clusterId: 'acme',
-      types: ['message', 'maillog'],
-      rate: 1500,
-      total: EVENTS,
-    });
+    const pod = await fixturePod({ rate: 1500, total: EVENTS });
     const relay = await RelayLog.start(pki, lineKey);
     let collector: Collector | undefined;
     try {

@@ -2,9 +2,8 @@ import { expect } from 'chai';
 import { chmod, chown, lstat, mkdir, readdir, readFile, symlink, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { CasbSimulator } from '../../lib/simulators/casbSimulator';
 import { writeCertFiles } from '../helpers/certFiles';
-import { expectedKeys, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { expectedKeys, fixtureCasb, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { CONTAINER_UID, otherUserFixture, runAs } from '../helpers/otherUser';
 import { collectorRig } from '../helpers/collectorRig';
 import { tempDir } from '../helpers/tempDir';
@@ -16,14 +15,7 @@ describe('reliability: who owns the state directory', function () {
 
   it('refuses a second collector on the same state directory, naming the holder; takes over at once from one that was SIGKILLed', async () => {
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const casb = await CasbSimulator.start({
-      apiKey: SECRETS.casbKey,
-      clientId: 'c',
-      clientSecret: SECRETS.casbSecret,
-      mode: 'backlog',
-      alerts: { timeline, total: 500 },
-      events: { timeline, total: 500 },
-    });
+    const casb = await fixtureCasb({ mode: 'backlog', alerts: { timeline, total: 500 }, events: { timeline, total: 500 } });
     try {
       await writeCollectorConfig(rig.dir, { relayPort: rig.relay.port, podUrl: rig.pod.url, casbUrl: casb.url });
       const first = rig.start();

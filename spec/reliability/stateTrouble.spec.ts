@@ -3,8 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
-import { committedKeys, expectedKeys, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { committedKeys, expectedKeys, fixturePod, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
 import { collectorRig } from '../helpers/collectorRig';
 import { sleep, waitFor } from '../helpers/waitFor';
@@ -38,7 +37,7 @@ describe('reliability: state trouble', function () {
   it('while state writes fail: backs off instead of retrying every commit, carries nothing, and rebuilds the journal once the disk is back', async () => {
     // A steady stream that the relay confirms by volume every second or so: a commit every 250 ms.
     const total = 30_000;
-    const flood = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 4000, total, duplicateRate: 0 });
+    const flood = await fixturePod({ rate: 4000, total, duplicateRate: 0 });
     try {
       await writeCollectorConfig(rig.dir, { relayPort: rig.relay.port, podUrl: flood.url });
       const collector = rig.start({ args: ['--http', '127.0.0.1:0'] });

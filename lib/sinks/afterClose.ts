@@ -1,5 +1,4 @@
-/** Where a sender is in its life (see `DevoSender`): taking data, draining, closing, closed. */
-export type SenderPhase = 'open' | 'draining' | 'closing' | 'closed';
+import type { SenderPhase } from './senderPhase';
 
 /**
  * What a sender does once a connection has closed: `write` what is queued on a new one, `probe`

@@ -112,9 +112,11 @@ export class DevoConnection {
     return this.state === 'connecting' ? 0 : this.options.scheduler.now() - this.openedAt;
   }
 
-  /** The negotiated TLS version, e.g. `TLSv1.3`, or `plain TCP`. */
-  get protocol(): string {
-    return this.socket instanceof tls.TLSSocket ? (this.socket.getProtocol() ?? 'TLS') : 'plain TCP';
+  /** What it reaches and how, for the logs: `Devo at host:port (TLSv1.3)`, `the syslog relay at host:port (plain TCP)`. */
+  get peer(): string {
+    const { transport, host, port } = this.options;
+    const protocol = this.socket instanceof tls.TLSSocket ? (this.socket.getProtocol() ?? 'TLS') : 'plain TCP';
+    return `${transport === 'tcp' ? 'the syslog relay' : 'Devo'} at ${host}:${port} (${protocol})`;
   }
 
   /** Writes to the socket; false when its buffer is full (wait for `onDrain`). */

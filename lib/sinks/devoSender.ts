@@ -5,21 +5,19 @@ import { DeliveryConfirmation } from './deliveryConfirmation';
 import { DevoConnection, type DevoConnectionEnd } from './devoConnection';
 import { resolveSenderOptions, type DevoSenderOptions, type DevoSenderStats, type ResolvedSenderOptions } from './devoSenderOptions';
 import type { DevoReceipt, DevoWriter, SendOptions } from './devoWriter';
-import { abandonWrites, failWrite, type PendingWrite } from './pendingWrite';
+import { abandonWrites, bytesOf, failWrite, type PendingWrite } from './pendingWrite';
 import { batchWrite } from './gzipMember';
 import { ReconnectSchedule } from './reconnectSchedule';
 import { WriteQueue } from './writeQueue';
 import { SenderTelemetry } from '../telemetry/senderTelemetry';
 import { OneShotTimer } from '../flow/oneShotTimer';
 import { Waiters } from '../flow/waiters';
-import { afterClose, type SenderPhase } from './afterClose';
+import { afterClose } from './afterClose';
+import { reached, type SenderPhase } from './senderPhase';
 import { senderStats } from './senderStats';
+import { FIRST_TURN, isProbe, nextTurn, turnEnd, waitsForDrain, type CloseReason, type ConnectionTurn } from './connectionTurn';
 
 export type { DevoSenderOptions, DevoSenderStats } from './devoSenderOptions';
-
-type CloseReason = 'idle' | 'recycle' | 'confirm' | 'probe' | 'shutdown';
-
-const PHASES: readonly SenderPhase[] = ['open', 'draining', 'closing', 'closed'];
 
 /**
  * The write path to a Devo relay, shared by the sinks of every service of an output: writes are
@@ -48,19 +46,10 @@ export class DevoSender implements DevoWriter {
   private readonly queue = new WriteQueue();
   private readonly confirmation: DeliveryConfirmation;
   private connection: DevoConnection | undefined;
-  private waitingDrain = false;
-  /** A confirming close waits for the socket to take what it holds; nothing more is written meanwhile. */
-  private confirmWhenWritten = false;
-  /** The last connection ended as planned: the next one is logged at debug level. */
-  private plannedReconnect = false;
+  /** Where `connection` is in its turn: writing, waiting for `'drain'`, confirming, closing. */
+  private turn: ConnectionTurn = FIRST_TURN;
   private readonly idleTimer: OneShotTimer;
-  /** The open connection is a probe: it closes at once unless there is something to write. */
-  private probing = false;
-  /**
-   * The sender's life, in order: `draining`, the writers are stopping (confirm by half-close as soon
-   * as nothing is being written); `closing`, `close` was called (nothing more is taken); `closed`,
-   * the last connection is closing (no reconnect, no write).
-   */
+  /** The sender's life: open, draining, closing, closed. */
   private phase: SenderPhase = 'open';
   private closePromise: Promise<void> | undefined;
   /** Woken once nothing is queued, being written or undelivered, or the last connection closed. */
@@ -73,9 +62,7 @@ export class DevoSender implements DevoWriter {
     this.settled = new Waiters(this.scheduler);
     this.idleTimer = new OneShotTimer(this.scheduler);
     this.reconnects = new ReconnectSchedule({ ...this.o, scheduler: this.scheduler, random: options.random ?? Math.random, logger: this.logger }, (probe) => {
-      if (this.connection !== undefined || this.at('closed') || (probe && this.at('closing'))) return;
-      this.probing = probe;
-      this.connect();
+      if (this.connection === undefined && !reached(this.phase, 'closed') && !(probe && reached(this.phase, 'closing'))) this.connect(probe);
     });
     this.telemetry = options.telemetry ?? new SenderTelemetry(() => this.scheduler.now());
     this.telemetry.queuedLines = () => this.queue.queuedLines;
@@ -100,7 +87,7 @@ export class DevoSender implements DevoWriter {
    * An idle connection still closes after `idleTimeoutMs`.
    */
   open(): void {
-    if (this.connection === undefined && !this.reconnects.waiting && !this.at('closing')) this.connect();
+    if (this.connection === undefined && !this.reconnects.waiting && !reached(this.phase, 'closing')) this.connect();
   }
 
   /**
@@ -111,7 +98,7 @@ export class DevoSender implements DevoWriter {
    */
   send(data: Buffer, options: SendOptions = {}): DevoReceipt {
     const write = batchWrite(data, this.scheduler.now(), options, this.o.gzipLevel);
-    if (this.at('closing')) {
+    if (reached(this.phase, 'closing')) {
       failWrite(write, new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender is closed; nothing more can be sent.'));
     } else {
       this.queue.push(write);
@@ -166,10 +153,10 @@ export class DevoSender implements DevoWriter {
 
   private kick(): void {
     if (this.connection?.isOpen === true) this.pump();
-    else if (this.connection === undefined && !this.reconnects.waiting && this.queue.hasQueued && !this.at('closed')) this.connect();
+    else if (this.connection === undefined && !this.reconnects.waiting && this.queue.hasQueued && !reached(this.phase, 'closed')) this.connect();
   }
 
-  private connect(): void {
+  private connect(probe = false): void {
     let connection: DevoConnection;
     try {
       const fresh = this.options.reloadCredentials?.();
@@ -178,7 +165,7 @@ export class DevoSender implements DevoWriter {
         onOpen: () => this.onOpen(connection),
         onDrain: () => {
           if (connection !== this.connection) return;
-          this.waitingDrain = false;
+          this.turn = nextTurn(this.turn, { type: 'drained' });
           this.pump();
         },
         onError: (error) => {
@@ -194,25 +181,20 @@ export class DevoSender implements DevoWriter {
       return;
     }
     this.connection = connection;
+    this.turn = nextTurn(this.turn, { type: 'connect', probe });
   }
 
   private onOpen(connection: DevoConnection): void {
     if (connection !== this.connection) return;
-    this.telemetry.opened();
-    // Readiness follows confirmed delivery, not handshakes; with nothing to deliver, a handshake is all there is to learn.
-    if (this.queue.isIdle && this.confirmation.isEmpty) this.telemetry.confirmed();
+    const turn = this.turn;
+    this.turn = nextTurn(turn, { type: 'opened' });
+    this.telemetry.opened(this.isSettled());
     this.confirmation.opened();
-    const text = `Connected to ${this.o.connection.transport === 'tcp' ? 'the syslog relay' : 'Devo'} at ${this.options.host}:${this.options.port} (${connection.protocol})`;
-    if (this.plannedReconnect) this.logger.debug(text);
-    else this.logger.info(text);
+    this.logger[turn.state === 'connecting' && turn.planned ? 'debug' : 'info'](`Connected to ${connection.peer}`);
     this.pump();
-    if (this.probing && this.queue.isIdle && this.confirmation.isEmpty) {
-      // The relay is reachable: that was all a probe had to learn.
-      this.closeGracefully('probe');
-      return;
-    }
-    this.probing = false;
-    this.checkIdle();
+    // The relay is reachable: that was all a probe had to learn.
+    if (isProbe(turn) && this.isSettled()) this.closeGracefully('probe');
+    else this.checkIdle();
   }
 
   private pump(): void {
@@ -222,10 +204,10 @@ export class DevoSender implements DevoWriter {
       this.closeGracefully('recycle');
       return;
     }
-    while (!this.waitingDrain && !this.confirmWhenWritten) {
+    while (this.turn.state === 'writing') {
       const write = this.queue.next();
       if (write === undefined) break;
-      if (!connection.write(write.data, () => this.onWritten(connection, write))) this.waitingDrain = true;
+      if (!connection.write(write.data, () => this.onWritten(connection, write))) this.turn = nextTurn(this.turn, { type: 'full' });
     }
   }
 
@@ -233,14 +215,14 @@ export class DevoSender implements DevoWriter {
     if (connection !== this.connection || !this.queue.written(write)) return;
     this.confirmation.written(write);
     this.telemetry.written(write.writtenAt - write.queuedAt, write.data.length, write.lines, write.plainBytes);
-    if (this.confirmWhenWritten && !this.queue.hasInflight) this.closeGracefully('confirm');
+    if (this.turn.state === 'confirming-when-written' && !this.queue.hasInflight) this.closeGracefully('confirm');
     this.checkIdle();
   }
 
   /** Half-closes to confirm what was written, at once, or once the socket took what it holds. */
   private requestConfirmingClose(): void {
     if (this.connection?.isOpen !== true) return;
-    if (this.waitingDrain || this.queue.hasInflight) this.confirmWhenWritten = true;
+    if (waitsForDrain(this.turn) || this.queue.hasInflight) this.turn = nextTurn(this.turn, { type: 'confirm' });
     else this.closeGracefully('confirm');
   }
 
@@ -252,11 +234,11 @@ export class DevoSender implements DevoWriter {
     if (!this.queue.isIdle) return;
     const open = this.connection?.isOpen === true;
     if (this.confirmation.isEmpty) this.settled.wakeAll();
-    else if (this.at('draining') && open) {
+    else if (reached(this.phase, 'draining') && open) {
       this.confirmation.confirmNow();
       return;
     }
-    if (!this.at('closing') && open)
+    if (!reached(this.phase, 'closing') && open)
       this.idleTimer.arm(this.o.idleTimeoutMs, () => {
         if (this.queue.isIdle) this.closeGracefully('idle');
       });
@@ -268,14 +250,14 @@ export class DevoSender implements DevoWriter {
     if (connection === undefined || !connection.isOpen) return;
     this.logger.debug(`Closing the Devo connection (${reason}): half-close and wait for EOF`);
     this.idleTimer.cancel();
-    this.confirmWhenWritten = false;
+    this.turn = nextTurn(this.turn, { type: 'halfClose', reason });
     this.confirmation.closing();
     const stalledMs = Math.min(this.o.closeTimeoutMs, maxWaitMs);
     connection.halfClose(stalledMs, maxWaitMs, (waitedMs) => {
       // Stopping: a relay that does not answer would only get the same data again; give up.
-      if (this.at('closing')) this.phase = 'closed';
+      if (reached(this.phase, 'closing')) this.phase = 'closed';
       this.logger.warn(
-        `The Devo relay sent no EOF ${waitedMs} ms after our half-close (it read nothing in the last ${stalledMs} ms); closing anyway (what it did not confirm is ${this.at('closed') ? 'not committed' : 'written again'})`,
+        `The Devo relay sent no EOF ${waitedMs} ms after our half-close (it read nothing in the last ${stalledMs} ms); closing anyway (what it did not confirm is ${reached(this.phase, 'closed') ? 'not committed' : 'written again'})`,
       );
     });
   }
@@ -283,41 +265,26 @@ export class DevoSender implements DevoWriter {
   private onClose(connection: DevoConnection, end: DevoConnectionEnd): void {
     if (connection !== this.connection) return;
     this.idleTimer.cancel();
-    // An EOF answering our half-close means the relay read everything, unless the connection is
-    // so young that the EOF may be a rejection of the client certificate.
-    const clean = end.confirmedByEof && !this.queue.hasInflight && end.lived >= this.o.probationMs;
+    const { clean, answered } = turnEnd(this.turn, end, this.queue.hasInflight, this.o.probationMs);
     this.connection = undefined;
-    this.waitingDrain = false;
-    this.confirmWhenWritten = false;
-    this.plannedReconnect = clean;
+    this.turn = nextTurn(this.turn, { type: 'closed', clean });
     const resend = this.confirmation.closed(clean);
-    // An idle or confirming close answered by EOF is not a failure; any other end is.
-    this.telemetry.closed(clean || (end.confirmedByEof && end.opened));
-    if (clean) {
-      this.reconnects.succeeded();
-      this.telemetry.confirmed();
-    } else {
-      if (end.opened) this.telemetry.connectionsLost++;
+    this.telemetry.ended(clean, end);
+    if (clean) this.reconnects.succeeded();
+    else {
       this.reconnects.failed(end.lived);
-      const resendBytes = resend.reduce((sum, w) => sum + w.data.length, 0);
-      if (resendBytes > 0 && !this.at('closed')) {
+      const resendBytes = bytesOf(resend);
+      if (resendBytes > 0 && !reached(this.phase, 'closed')) {
         this.telemetry.bytesResent += resendBytes;
         this.logger.warn(`Re-sending the last ${resendBytes} bytes written on the lost connection (the relay may not have read them)`);
       }
       this.queue.requeue(resend);
     }
-    const answered = clean || (this.probing && end.confirmedByEof);
-    this.probing = false;
     const next = afterClose(answered, this.queue.hasQueued, this.phase);
     if (next === 'write') this.kick();
     else if (next === 'retry') this.reconnects.retry();
     else this.settled.wakeAll();
     if (next === 'probe') this.reconnects.probe();
-  }
-
-  /** The sender has reached `phase` (or a later one). */
-  private at(phase: SenderPhase): boolean {
-    return PHASES.indexOf(this.phase) >= PHASES.indexOf(phase);
   }
 
   private report(error: CollectorError): void {

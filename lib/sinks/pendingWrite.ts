@@ -57,13 +57,18 @@ export function failWrite(write: PendingWrite, error: Error): void {
  */
 export function abandonWrites(writes: readonly PendingWrite[], logger: Logger): void {
   if (writes.length === 0) return;
-  const bytes = writes.reduce((sum, w) => sum + w.data.length, 0);
+  const bytes = bytesOf(writes);
   logger.problem(
     'DEVO_SENDER_CLOSED',
     `closing with ${writes.length} batch(es) (${bytes} bytes) the relay did not confirm reading; their cursors are not committed, so they are pulled again on the next start`,
   );
   const error = new CollectorError('DEVO_SENDER_CLOSED', 'The Devo sender closed before the relay confirmed reading this batch.');
   for (const write of writes) failWrite(write, error);
+}
+
+/** The bytes of `writes`, as written on the wire. */
+export function bytesOf(writes: readonly PendingWrite[]): number {
+  return writes.reduce((sum, w) => sum + w.data.length, 0);
 }
 
 function releaseWrite(write: PendingWrite): void {

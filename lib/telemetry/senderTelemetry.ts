@@ -48,10 +48,14 @@ export class SenderTelemetry {
     this.lastError = { code, message, at: this.now() };
   }
 
-  /** A connection completed its handshake. */
-  opened(): void {
+  /**
+   * A connection completed its handshake. Readiness follows confirmed delivery, not handshakes; but with `nothingToDeliver`,
+   * a handshake is all there is to learn (delivery works).
+   */
+  opened(nothingToDeliver = false): void {
     this.connected = true;
     this.connections++;
+    if (nothingToDeliver) this.confirmed();
   }
 
   /** The relay confirmed reading what was written, or a connection opened with nothing to deliver: delivery works. */
@@ -63,6 +67,16 @@ export class SenderTelemetry {
   closed(clean: boolean): void {
     this.connected = false;
     if (!clean) this.failed();
+  }
+
+  /**
+   * A connection ended: `clean`, the relay's EOF answered our half-close and confirmed what was written (delivery works);
+   * otherwise lost (counted in `connectionsLost` if it had opened), but an opened one whose half-close was answered by EOF is no failure.
+   */
+  ended(clean: boolean, end: { readonly opened: boolean; readonly confirmedByEof: boolean }): void {
+    this.closed(clean || (end.confirmedByEof && end.opened));
+    if (clean) this.confirmed();
+    else if (end.opened) this.connectionsLost++;
   }
 
   /** A connection attempt failed, or a connection was lost. */

@@ -5,19 +5,12 @@ import { writeCertFiles } from '../helpers/certFiles';
 import { CONTAINER_UID, otherUserFixture, runAs } from '../helpers/otherUser';
 import { sharedPki } from '../helpers/pki';
 import { runCli } from '../helpers/runCli';
-import { tempDir } from '../helpers/tempDir';
+import { dirWithCerts } from '../helpers/dirWithCerts';
 
 export { runCli };
 
 describe('CLI', () => {
-  let dir: string;
-  let remove: () => Promise<void>;
-
-  beforeEach(async () => {
-    ({ dir, remove } = await tempDir());
-    await writeCertFiles(path.join(dir, 'certs'), await sharedPki());
-  });
-  afterEach(() => remove());
+  const work = dirWithCerts();
 
   it('prints usage for --help and exits 0', async () => {
     const { code, stdout } = await runCli(['--help']);
@@ -45,7 +38,7 @@ describe('CLI', () => {
 
   it('validate exits 0 on a good file, resolving certificates under ./certs of the working directory', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
@@ -56,7 +49,7 @@ inputs:
     services: { message: {} }
 `,
     );
-    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir, env: { TOKEN: 'tok-secret-1' } });
+    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: work.dir, env: { TOKEN: 'tok-secret-1' } });
     expect(stderr).to.equal('');
     expect(code).to.equal(0);
     expect(stdout).to.equal('config.yaml: valid. Enabled services: pod/message.\n');
@@ -64,7 +57,7 @@ inputs:
 
   it('validate exits 1 with one line per problem, never printing a secret', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: "x", type: SSL, chain: chain.crt, cert: nope.crt, key: client.key } }
@@ -75,7 +68,7 @@ inputs:
     services: { alerts: { request_period_in_seconds: ten } }
 `,
     );
-    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir, env: { KEY: 'very-secret-key' } });
+    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: work.dir, env: { KEY: 'very-secret-key' } });
     expect(code).to.equal(1);
     expect(stdout).to.equal('');
     expect(stderr.trimEnd().split('\n')).to.deep.equal([
@@ -89,21 +82,21 @@ inputs:
 
   it('validate reports certificate problems after the settings are fixed', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: nope.crt, key: client.key } }
 inputs: {}
 `,
     );
-    const { code, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir });
+    const { code, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: work.dir });
     expect(code).to.equal(1);
-    expect(stderr).to.include(`outputs.devo_1.config.cert: file not found: ${path.join(dir, 'certs', 'nope.crt')}`);
+    expect(stderr).to.include(`outputs.devo_1.config.cert: file not found: ${path.join(work.dir, 'certs', 'nope.crt')}`);
   });
 
   it('validate --no-environment checks a file in CI: no variables, no certificate files', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo, queue_max_size_in_messages: 10000, queue_max_size_in_mb: 1024 }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: absent.crt, key: absent.key } }
@@ -114,21 +107,21 @@ inputs:
     services: { message: {} }
 `,
     );
-    const offline = await runCli(['validate', '--config', 'config.yaml', '--no-environment'], { cwd: dir });
+    const offline = await runCli(['validate', '--config', 'config.yaml', '--no-environment'], { cwd: work.dir });
     expect(offline.stderr).to.equal('');
     expect(offline.code).to.equal(0);
     expect(offline.stdout).to.equal(
       'config.yaml: valid without the environment (certificate files not read). 2 setting(s) with ${NAME} references checked for syntax only. Enabled services: pod/message.\n',
     );
     // Without the flag, the same file needs its variables and certificates.
-    const online = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir });
+    const online = await runCli(['validate', '--config', 'config.yaml'], { cwd: work.dir });
     expect(online.code).to.equal(1);
     expect(online.stderr).to.include('environment variable TOKEN is not set');
   });
 
   it('validate --no-environment still exits 1 on a bad setting or a malformed reference', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo, queue_max_size_in_mb: 9999 }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
@@ -139,7 +132,7 @@ inputs:
     services: { message: {} }
 `,
     );
-    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml', '--no-environment'], { cwd: dir });
+    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml', '--no-environment'], { cwd: work.dir });
     expect(code).to.equal(1);
     expect(stdout).to.equal('');
     expect(stderr.trimEnd().split('\n')).to.deep.equal([
@@ -151,14 +144,14 @@ inputs:
 
   it('run logs once, at start, each Devo setting that has no effect here', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo, queue_max_size_in_mb: 1024, queue_max_size_in_messages: 10000, queue_max_elapsed_time_in_sec: 60, queue_wrap_max_size_in_messages: 100 }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key, sending_retries: 5 } }
 inputs: {}
 `,
     );
-    const { code, stdout } = await runCli(['run', '--config', 'config.yaml'], { cwd: dir });
+    const { code, stdout } = await runCli(['run', '--config', 'config.yaml'], { cwd: work.dir });
     expect(code).to.equal(1);
     const inert = stdout.split('\n').filter((l) => l.includes("is accepted for compatibility with Devo's collector but has no effect here"));
     expect(inert.map((l) => l.replace(/^.* -> (\S+) is accepted.*$/, '$1'))).to.deep.equal([
@@ -170,9 +163,9 @@ inputs: {}
   });
 
   it('run exits 1 before starting anything when the state directory cannot be written, saying what to do', async () => {
-    await writeFile(path.join(dir, 'not-a-directory'), 'a file');
+    await writeFile(path.join(work.dir, 'not-a-directory'), 'a file');
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo, persistence: { type: filesystem, config: { directory_name: not-a-directory/state } } }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
@@ -183,10 +176,10 @@ inputs:
     services: { message: {} }
 `,
     );
-    const { code, stdout, stderr } = await runCli(['run', '--config', 'config.yaml'], { cwd: dir });
+    const { code, stdout, stderr } = await runCli(['run', '--config', 'config.yaml'], { cwd: work.dir });
     expect(code).to.equal(1);
     expect(stderr).to.include(
-      `STATE_DIRECTORY_UNWRITABLE: The state directory ${path.join(dir, 'not-a-directory', 'state')} (globals.persistence.config.directory_name) is not writable: cannot create it`,
+      `STATE_DIRECTORY_UNWRITABLE: The state directory ${path.join(work.dir, 'not-a-directory', 'state')} (globals.persistence.config.directory_name) is not writable: cannot create it`,
     );
     expect(stdout).not.to.match(/started with|Service /);
   });
@@ -227,23 +220,23 @@ inputs:
 
   it('demo (npm start) runs the simulators and the pipelines to two outputs, each receiver writes what it would get, again at a second start', async function () {
     this.timeout(45_000);
-    const { code, stdout } = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: dir });
+    const { code, stdout } = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: work.dir });
     expect(code).to.equal(0);
     expect(stdout).to.match(/collector runs pod\/message, pod\/maillog, pod\/audit, casb\/alerts, casb\/events/);
-    const received = (await readFile(path.join(dir, 'd', 'received.log'), 'utf8')).trimEnd().split('\n');
+    const received = (await readFile(path.join(work.dir, 'd', 'received.log'), 'utf8')).trimEnd().split('\n');
     expect(received.length).to.be.greaterThan(10);
     expect(received.some((l) => /^<14>\S+Z demo-collector mail\.proofpoint\.pod\.(message|maillog|audit): \{/.test(l))).to.equal(true);
     expect(received.some((l) => /^<14>\S+Z demo-collector casb\.proofpoint\.(alert|event): \{.*"@devo_pulling_id":"\d+"\}$/.test(l))).to.equal(true);
     // Two outputs, a Devo receiver (TLS) and a syslog relay (plain TCP): every event at both, each counted on its own.
-    const relayed = (await readFile(path.join(dir, 'd', 'relayed.log'), 'utf8')).trimEnd().split('\n');
+    const relayed = (await readFile(path.join(work.dir, 'd', 'relayed.log'), 'utf8')).trimEnd().split('\n');
     expect([...new Set(relayed)].sort()).to.deep.equal([...new Set(received)].sort());
     const stopped = /demo: stopped\. (\d+) event\(s\) delivered to (\S+) \(devo_1\), (\d+) to (\S+) \(relay_1\);/.exec(stdout);
     expect(stopped, 'the summary names both outputs').to.not.equal(null);
     expect(stopped!.slice(1)).to.deep.equal([
       String(received.length),
-      path.join(dir, 'd', 'received.log'),
+      path.join(work.dir, 'd', 'received.log'),
       String(relayed.length),
-      path.join(dir, 'd', 'relayed.log'),
+      path.join(work.dir, 'd', 'relayed.log'),
     ]);
     expect(stdout).to.match(/syslog relay \(relay_1\) got \d+ line\(s\); Devo receiver \(devo_1\) got \d+ line\(s\)/);
     expect(stdout).to.match(/demo: faults are staged on purpose.*the warnings they cause are expected/);
@@ -253,23 +246,23 @@ inputs:
     expect(ratio, 'the demo prints the gzip ratio').to.not.equal(null);
     expect(Number(ratio![1])).to.be.lessThan(Number(ratio![2]));
     // A second demo in the same directory shows PoD events again: it does not filter them against the first one's state.
-    const again = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: dir });
+    const again = await runCli(['demo', '--duration', '4', '--dir', 'd'], { cwd: work.dir });
     expect(again.code).to.equal(0);
     expect(again.stdout).to.match(/demo: starting from an empty state in \S+d\/state/);
-    const second = (await readFile(path.join(dir, 'd', 'received.log'), 'utf8')).trimEnd().split('\n');
+    const second = (await readFile(path.join(work.dir, 'd', 'received.log'), 'utf8')).trimEnd().split('\n');
     expect(second.filter((l) => / mail\.proofpoint\.pod\.message: /.test(l)).length).to.be.greaterThan(5);
   });
 
   it('run exits 1 with a clear message when no service is enabled', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
 inputs: {}
 `,
     );
-    const { code, stdout } = await runCli(['run', '--config', 'config.yaml'], { cwd: dir });
+    const { code, stdout } = await runCli(['run', '--config', 'config.yaml'], { cwd: work.dir });
     expect(code).to.equal(1);
     expect(stdout).to.match(/ERROR MainProcess::MainThread -> No enabled service in config\.yaml: enable one under inputs\./);
   });

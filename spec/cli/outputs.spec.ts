@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS } from '../helpers/collectorFixture';
+import { expectedKeys, fixturePod, lineKey, SECRET_ENV } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
 import { runCli } from '../helpers/runCli';
 import { Rsyslog } from '../helpers/rsyslog';
@@ -67,7 +67,7 @@ describe('CLI run with each output type (real processes, real relays)', function
 
   it('type syslog: every PoD event reaches rsyslog imtcp once, tagged, over plain TCP; SIGTERM exits 0', async () => {
     const total = 1500;
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 1000, total, duplicateRate: 0 });
+    pod = await fixturePod({ rate: 1000, total, duplicateRate: 0 });
     relay = await Rsyslog.start();
     await writeFile(
       path.join(dir, 'config.yaml'),
@@ -101,7 +101,7 @@ describe('CLI run with each output type (real processes, real relays)', function
 
   it('type console: each event is one line on standard output, piped; the log goes to standard error', async () => {
     const total = 1000;
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 1000, total, duplicateRate: 0 });
+    pod = await fixturePod({ rate: 1000, total, duplicateRate: 0 });
     await writeFile(path.join(dir, 'config.yaml'), configText(pod.url, '  console_1:\n    type: console'));
     const collector = new CollectorProcess(['run', '--config', 'config.yaml'], { cwd: dir, env: SECRET_ENV });
     processes.push(collector);
@@ -121,7 +121,7 @@ describe('CLI run with each output type (real processes, real relays)', function
   });
 
   it('type console with standard output closed by its reader (EPIPE): CONSOLE_OUTPUT_CLOSED on standard error, exit 1, no restart loop', async () => {
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 2000, total: 100_000, duplicateRate: 0 });
+    pod = await fixturePod({ rate: 2000, total: 100_000, duplicateRate: 0 });
     await writeFile(path.join(dir, 'config.yaml'), configText(pod.url, '  console_1:\n    type: stdout'));
     const child = spawn(process.execPath, [CLI, 'run', '--config', 'config.yaml'], {
       cwd: dir,

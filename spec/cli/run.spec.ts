@@ -2,11 +2,19 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type CasbTimeline } from '../../lib/simulators/casbRecords';
-import { CasbSimulator } from '../../lib/simulators/casbSimulator';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { writeCertFiles } from '../helpers/certFiles';
-import { committedKeys, expectedKeys, lineKey, parentKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import {
+  committedKeys,
+  expectedKeys,
+  fixtureCasb,
+  fixturePod,
+  lineKey,
+  parentKey,
+  SECRET_ENV,
+  SECRETS,
+  writeCollectorConfig,
+} from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
@@ -45,7 +53,7 @@ describe('CLI run (a real collector process against the simulators)', function (
 
   it('with multiprocessing: true, runs a worker thread per service, serves them all on one endpoint, and stops them cleanly on SIGTERM', async () => {
     const total = 2000;
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 800, total, duplicateRate: 0.01 });
+    const pod = await fixturePod({ rate: 800, total, duplicateRate: 0.01 });
     sim = pod;
     await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, multiprocessing: true });
     const collector = new CollectorProcess(['run', '--config', 'config.yaml', '--http', '127.0.0.1:0'], { cwd: dir, env: SECRET_ENV });
@@ -79,7 +87,7 @@ describe('CLI run (a real collector process against the simulators)', function (
 
   it('on SIGTERM (and SIGINT) flushes, persists a clean stop and exits 0; a restart neither loses nor duplicates; no secret is logged', async () => {
     const total = 3000;
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total, duplicateRate: 0.01 });
+    const pod = await fixturePod({ rate: 600, total, duplicateRate: 0.01 });
     sim = pod;
     await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, hostname: 'cli-host' });
     const first = start();
@@ -107,14 +115,7 @@ describe('CLI run (a real collector process against the simulators)', function (
   });
 
   it('a stop while the Devo relay is down says what it waits for, and for how long, and keeps to it', async () => {
-    const pod = await PodSimulator.start({
-      token: SECRETS.podToken,
-      clusterId: 'acme',
-      types: ['message', 'maillog'],
-      rate: 600,
-      total: 2000,
-      duplicateRate: 0,
-    });
+    const pod = await fixturePod({ rate: 600, total: 2000, duplicateRate: 0 });
     sim = pod;
     const port = relay.port;
     await relay.stop();
@@ -139,7 +140,7 @@ describe('CLI run (a real collector process against the simulators)', function (
 
   it('after SIGKILL, a restart loses nothing and re-delivers at most what was sent after the last commit', async () => {
     const total = 4000;
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 800, total, duplicateRate: 0 });
+    const pod = await fixturePod({ rate: 800, total, duplicateRate: 0 });
     sim = pod;
     await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url });
     const first = start();
@@ -178,14 +179,7 @@ describe('CLI run (a real collector process against the simulators)', function (
   it('CASB: after SIGKILL, a restart loses nothing and re-delivers at most the records of uncommitted pages', async () => {
     const timeline: CasbTimeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
     const total = 2500;
-    const casb = await CasbSimulator.start({
-      apiKey: SECRETS.casbKey,
-      clientId: 'c',
-      clientSecret: SECRETS.casbSecret,
-      mode: 'backlog',
-      alerts: { timeline, total },
-      events: { timeline, total },
-    });
+    const casb = await fixtureCasb({ mode: 'backlog', alerts: { timeline, total }, events: { timeline, total } });
     sim = casb;
     await writeCollectorConfig(dir, { relayPort: relay.port, casbUrl: casb.url });
     const expected = expectedKeys(0, total, timeline);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { writeCertFiles } from '../helpers/certFiles';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS } from '../helpers/collectorFixture';
+import { expectedKeys, fixturePod, lineKey, SECRET_ENV } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
@@ -100,7 +100,7 @@ describe('CLI run with several outputs (a TLS relay and rsyslog imtcp, real proc
 
   it('every event reaches both outputs, 0 lost at either; SIGTERM exits 0', async () => {
     const total = 1500;
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 1000, total, duplicateRate: 0 });
+    pod = await fixturePod({ rate: 1000, total, duplicateRate: 0 });
     await writeFile(path.join(dir, 'config.yaml'), configText(pod.url, tls!.port, rsyslog!.port));
     const collector = start();
     const expected = expectedKeys(total, 0);
@@ -119,7 +119,7 @@ describe('CLI run with several outputs (a TLS relay and rsyslog imtcp, real proc
   it('one of the two relays killed mid-stream and back later, then a SIGKILL of the collector: 0 lost at either output, re-sends within the bound', async () => {
     const total = 4000;
     const rate = 500;
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate, total, duplicateRate: 0 });
+    pod = await fixturePod({ rate, total, duplicateRate: 0 });
     await writeFile(path.join(dir, 'config.yaml'), configText(pod.url, tls!.port, rsyslog!.port));
     const expected = expectedKeys(total, 0);
     let collector = start();
@@ -152,7 +152,7 @@ describe('CLI run with several outputs (a TLS relay and rsyslog imtcp, real proc
 
   it('balanced_output: each batch goes to one output in turn; both get batches, every event lands at one, none lost', async () => {
     const total = 1500;
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 1000, total, duplicateRate: 0 });
+    pod = await fixturePod({ rate: 1000, total, duplicateRate: 0 });
     await writeFile(path.join(dir, 'config.yaml'), configText(pod.url, tls!.port, rsyslog!.port, { globals: '  balanced_output: true\n' }));
     const collector = start();
     const expected = expectedKeys(total, 0);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { PodSimulator } from '../../lib/simulators/podSimulator';
-import { SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { fixturePod, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
 import { sharedPki } from '../helpers/pki';
 import { runCli } from '../helpers/runCli';
@@ -69,7 +69,7 @@ describe('CLI simulate (the stand-ins as test tools)', function () {
     for (const [i, file] of PKI_FILES.entries()) expect(after[i]!.equals(before[i]!), file).to.equal(true);
 
     // A collector given the client files of the first start delivers to the second receiver.
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 1000, total: 5, duplicateRate: 0 });
+    pod = await fixturePod({ rate: 1000, total: 5, duplicateRate: 0 });
     await writeCollectorConfig(dir, { relayPort: port, podUrl: pod.url });
     start(['run', '--config', 'config.yaml', '--certs', 'pki']);
     const received = async () => (await readFile(path.join(dir, 'received.log'), 'utf8').catch(() => '')).split('\n').filter((l) => l !== '').length;
@@ -125,7 +125,7 @@ describe('CLI simulate (the stand-ins as test tools)', function () {
     expect(relay.stderr).to.equal('');
     const port = Number(/Syslog relay \(plain TCP\) on [\d.]+:(\d+)/.exec(relay.stdout)![1]);
     expect(await readFile(path.join(dir, 'pki', 'chain.crt')).catch(() => undefined), 'no PKI written').to.equal(undefined);
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 1000, total: 5, duplicateRate: 0 });
+    pod = await fixturePod({ rate: 1000, total: 5, duplicateRate: 0 });
     await writeFile(
       path.join(dir, 'config.yaml'),
       `globals: { id: "1", name: plain }

@@ -1,24 +1,15 @@
 import { expect } from 'chai';
 import { chmod, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { writeCertFiles } from '../helpers/certFiles';
-import { sharedPki } from '../helpers/pki';
 import { runCli } from '../helpers/runCli';
-import { tempDir } from '../helpers/tempDir';
+import { dirWithCerts } from '../helpers/dirWithCerts';
 
 describe('CLI validate: the warnings run would print', () => {
-  let dir: string;
-  let remove: () => Promise<void>;
-
-  beforeEach(async () => {
-    ({ dir, remove } = await tempDir());
-    await writeCertFiles(path.join(dir, 'certs'), await sharedPki());
-  });
-  afterEach(() => remove());
+  const work = dirWithCerts();
 
   it('prints, on stderr with a count, each setting without effect, each cleartext URL and a key others can read; exits 0', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo, queue_wrap_max_size_in_messages: 100 }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key, sending_retries: 5 } }
@@ -30,9 +21,9 @@ inputs:
     services: { message: {} }
 `,
     );
-    const key = path.join(dir, 'certs', 'client.key');
+    const key = path.join(work.dir, 'certs', 'client.key');
     await chmod(key, 0o644);
-    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: dir, env: { TOKEN: 'tok-secret-1' } });
+    const { code, stdout, stderr } = await runCli(['validate', '--config', 'config.yaml'], { cwd: work.dir, env: { TOKEN: 'tok-secret-1' } });
     expect(code).to.equal(0);
     expect(stdout).to.equal('config.yaml: valid. Enabled services: pod/message.\n');
     const lines = stderr.trimEnd().split('\n');
@@ -51,7 +42,7 @@ inputs:
 
   it('--no-environment prints the settings without effect too', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo, queue_wrap_max_size_in_messages: 100 }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
@@ -62,7 +53,7 @@ inputs:
     services: { message: {} }
 `,
     );
-    const { code, stderr } = await runCli(['validate', '--config', 'config.yaml', '--no-environment'], { cwd: dir });
+    const { code, stderr } = await runCli(['validate', '--config', 'config.yaml', '--no-environment'], { cwd: work.dir });
     expect(code).to.equal(0);
     expect(stderr.trimEnd().split('\n')).to.have.length(2);
     expect(stderr).to.match(/^config\.yaml: 1 warning\(s\):\nglobals\.queue_wrap_max_size_in_messages is accepted for compatibility/);
@@ -70,15 +61,15 @@ inputs:
 
   it('run warns at start about a key others can read', async () => {
     await writeFile(
-      path.join(dir, 'config.yaml'),
+      path.join(work.dir, 'config.yaml'),
       `globals: { id: "1", name: demo }
 outputs:
   devo_1: { type: devo_platform, config: { address: localhost, port: 6514, type: SSL, chain: chain.crt, cert: client.crt, key: client.key } }
 inputs: {}
 `,
     );
-    await chmod(path.join(dir, 'certs', 'client.key'), 0o604);
-    const { stdout } = await runCli(['run', '--config', 'config.yaml'], { cwd: dir });
+    await chmod(path.join(work.dir, 'certs', 'client.key'), 0o604);
+    const { stdout } = await runCli(['run', '--config', 'config.yaml'], { cwd: work.dir });
     expect(stdout).to.match(
       / WARNING MainProcess::MainThread -> outputs\.devo_1\.config\.key: the private key \S+client\.key can be read by other users \(mode 0604\): run chmod 600 /,
     );

@@ -4,9 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ConfigError } from '../../lib/config/configError';
 import { loadConfig } from '../../lib/config/loadConfig';
-import { writeCertFiles } from '../helpers/certFiles';
 import { sharedPki } from '../helpers/pki';
-import { tempDir } from '../helpers/tempDir';
+import { dirWithCerts } from '../helpers/dirWithCerts';
 
 const CONFIG = (passphrase: string) => `
 globals: { id: "1", name: demo }
@@ -16,22 +15,18 @@ inputs: {}
 `;
 
 describe('loadDevoCredentials (through loadConfig): an encrypted key', () => {
-  let dir: string;
-  let remove: () => Promise<void>;
+  const work = dirWithCerts();
   let keyFile: string;
 
-  beforeEach(async () => {
-    ({ dir, remove } = await tempDir());
-    await writeCertFiles(path.join(dir, 'certs'), await sharedPki());
-    keyFile = path.join(dir, 'certs', 'client.key');
+  beforeEach(() => {
+    keyFile = path.join(work.dir, 'certs', 'client.key');
   });
-  afterEach(() => remove());
 
   async function problems(passphrase: string): Promise<readonly string[]> {
-    const file = path.join(dir, 'config.yaml');
+    const file = path.join(work.dir, 'config.yaml');
     await writeFile(file, CONFIG(passphrase));
     try {
-      await loadConfig(file, { baseDir: dir });
+      await loadConfig(file, { baseDir: work.dir });
       return [];
     } catch (err) {
       if (err instanceof ConfigError) return err.problems;

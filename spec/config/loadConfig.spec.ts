@@ -7,9 +7,8 @@ import { ConfigError } from '../../lib/config/configError';
 import { decodeConfig, loadConfig } from '../../lib/config/loadConfig';
 import { CollectorError } from '../../lib/errors/collectorError';
 import { issueCertificate } from '../../lib/simulators/throwawayPki';
-import { writeCertFiles } from '../helpers/certFiles';
 import { sharedPki } from '../helpers/pki';
-import { tempDir } from '../helpers/tempDir';
+import { dirWithCerts } from '../helpers/dirWithCerts';
 
 const VALID = `
 globals:
@@ -45,28 +44,24 @@ async function problemsOf(run: () => unknown): Promise<readonly string[]> {
 }
 
 describe('loadConfig', () => {
-  let dir: string;
-  let remove: () => Promise<void>;
-
-  beforeEach(async () => {
-    ({ dir, remove } = await tempDir());
-    await writeCertFiles(path.join(dir, 'certs'), await sharedPki());
-  });
-  afterEach(() => remove());
+  const work = dirWithCerts();
 
   async function write(text: string): Promise<string> {
-    const file = path.join(dir, 'config.yaml');
+    const file = path.join(work.dir, 'config.yaml');
     await writeFile(file, text);
     return file;
   }
 
   it('loads a valid file with defaults applied and relative paths resolved', async () => {
     const file = await write(VALID);
-    const config = await loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir });
+    const config = await loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: work.dir });
     expect(config.collector).to.deep.equal({ id: '1', name: 'pp_coll', debug: false, multiprocessing: false });
-    expect(config.stateDirectory).to.equal(path.join(dir, 'state'));
+    expect(config.stateDirectory).to.equal(path.join(work.dir, 'state'));
     expect(config.output.kind).to.equal('devo');
-    expect((config.output as DevoOutputConfig).chain).to.deep.equal({ path: path.join(dir, 'certs', 'chain.crt'), setting: 'outputs.devo_1.config.chain' });
+    expect((config.output as DevoOutputConfig).chain).to.deep.equal({
+      path: path.join(work.dir, 'certs', 'chain.crt'),
+      setting: 'outputs.devo_1.config.chain',
+    });
     expect(config.output.batch).to.deep.equal({ maxEvents: 1000, maxBytes: 1048576, maxDelayMs: 250 });
     expect((config.output as DevoOutputConfig).idleTimeoutMs).to.equal(25_000);
     expect(config.pod).to.deep.equal({
@@ -108,7 +103,7 @@ describe('loadConfig', () => {
     const example = await readFile(path.join(__dirname, '..', '..', '..', 'config', 'config.example.yaml'), 'utf8');
     const file = await write(example.replace('chain.crt', 'chain.crt').replace('my_domain.crt', 'client.crt').replace('my_domain.key', 'client.key'));
     const env = { POD_CLUSTER_ID: 'c', POD_API_TOKEN: 't-123456', CASB_API_KEY: 'k-123456', CASB_CLIENT_ID: 'i', CASB_CLIENT_SECRET: 's-123456' };
-    const config = await loadConfig(file, { env, baseDir: dir });
+    const config = await loadConfig(file, { env, baseDir: work.dir });
     expect(config.pod?.services.map((s) => s.name)).to.deep.equal(['message', 'maillog']);
     expect(config.casb?.services.map((s) => s.name)).to.deep.equal(['alerts', 'events']);
     // The first CASB pull starts an hour back (the code's default), not years back.
@@ -177,7 +172,7 @@ inputs:
 `;
 
     it("accepts a Devo user's config with every setting of Devo's SDK, and resolves those that mean something here", async () => {
-      const config = await loadConfig(await write(DEVO_USER), { baseDir: dir });
+      const config = await loadConfig(await write(DEVO_USER), { baseDir: work.dir });
       expect(config.inFlight).to.deep.equal({ maxEvents: 5000, maxBytes: 512 * 1024 * 1024 });
       // The global setting overrides the output's, as in Devo's SDK.
       expect(config.output.senderStatsPeriodMs).to.equal(120_000);
@@ -214,7 +209,7 @@ inputs:
     });
 
     it("takes the output's period_sender_stats_in_seconds when no global overrides it", async () => {
-      const config = await loadConfig(await write(DEVO_USER.replace('  sender_stats_period_in_sec: 120\n', '')), { baseDir: dir });
+      const config = await loadConfig(await write(DEVO_USER.replace('  sender_stats_period_in_sec: 120\n', '')), { baseDir: work.dir });
       expect(config.output.senderStatsPeriodMs).to.equal(300_000);
       expect(config.inertSettings.map((s) => s.path)).not.to.include('outputs.devo_1.config.period_sender_stats_in_seconds');
     });
@@ -231,7 +226,7 @@ inputs:
         .replace('sending_timeout: 5', 'sending_timeout: 0')
         .replace('- { period: 3600, number_of_requests: 100 }', '- { period: soon, number_of_requests: 0 }')
         .replace('- { period: 15m, number_of_requests: 30 }', '- { period: 15m, number_of_requests: 30, burst: 2 }');
-      const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: dir }));
+      const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: work.dir }));
       expect(problems).to.deep.equal([
         'globals.queue_max_size_in_mb: expected an integer from 1 to 5120, got 5121',
         'globals.queue_max_size_in_messages: expected an integer from 1 to 100000, got 0',
@@ -250,16 +245,16 @@ inputs:
 
     it('requires queue_wrap_max_size_in_messages below queue_max_size_in_messages, as Devo does', async () => {
       const text = DEVO_USER.replace('queue_max_size_in_messages: 5000', 'queue_max_size_in_messages: 100');
-      const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: dir }));
+      const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: work.dir }));
       expect(problems).to.deep.equal(['globals.queue_wrap_max_size_in_messages: expected a number below globals.queue_max_size_in_messages (100), got 100']);
     });
 
     it('reads inputs.proofpoint_casb.max_response_size_in_mb (default 64 MiB) and refuses it outside 1-1024, naming it', async () => {
-      expect((await loadConfig(await write(DEVO_USER), { baseDir: dir })).casb?.maxResponseBytes).to.equal(64 * 1048576);
+      expect((await loadConfig(await write(DEVO_USER), { baseDir: work.dir })).casb?.maxResponseBytes).to.equal(64 * 1048576);
       const set = (value: string) => DEVO_USER.replace('    requests_per_second: 2\n', `    requests_per_second: 2\n    max_response_size_in_mb: ${value}\n`);
-      expect((await loadConfig(await write(set('8')), { baseDir: dir })).casb?.maxResponseBytes).to.equal(8 * 1048576);
+      expect((await loadConfig(await write(set('8')), { baseDir: work.dir })).casb?.maxResponseBytes).to.equal(8 * 1048576);
       for (const bad of ['0', '1025', '1.5', 'big']) {
-        const problems = await problemsOf(async () => loadConfig(await write(set(bad)), { baseDir: dir }));
+        const problems = await problemsOf(async () => loadConfig(await write(set(bad)), { baseDir: work.dir }));
         expect(problems, bad).to.deep.equal([
           `inputs.proofpoint_casb.max_response_size_in_mb: expected an integer from 1 to 1024, got ${bad === 'big' ? '"big"' : bad}`,
         ]);
@@ -271,7 +266,7 @@ inputs:
         'requests_limits: [{',
         'request_limits: [{',
       );
-      const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: dir }));
+      const problems = await problemsOf(async () => loadConfig(await write(text), { baseDir: work.dir }));
       expect(problems).to.deep.equal([
         'globals.sender_stats_period_in_secs: unknown setting (did you mean "sender_stats_period_in_sec"?)',
         'inputs.proofpoint_on_demand.request_limits: unknown setting (did you mean "requests_limits"?)',
@@ -281,14 +276,14 @@ inputs:
 
   it('says an environment variable is empty or unset when its empty value is refused (Compose ${VAR:-})', async () => {
     const file = await write(VALID.replace('cluster_id: acme_hosted', 'cluster_id: "${CID}"'));
-    const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: '', CID: '  ' }, baseDir: dir }));
+    const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: '', CID: '  ' }, baseDir: work.dir }));
     expect(problems).to.deep.equal([
       "inputs.proofpoint_on_demand.credentials.cluster_id: environment variable CID is empty or unset (Docker Compose's ${CID:-} makes an unset variable empty): set it where the collector runs",
       "inputs.proofpoint_on_demand.credentials.api_token: environment variable POD_TOKEN is empty or unset (Docker Compose's ${POD_TOKEN:-} makes an unset variable empty): set it where the collector runs",
     ]);
     // An empty variable inside a longer value that is still valid is no problem.
     const inside = await write(VALID.replace('cluster_id: acme_hosted', 'cluster_id: "acme${SUFFIX}"'));
-    expect((await loadConfig(inside, { env: { POD_TOKEN: 'tok-abcdef', SUFFIX: '' }, baseDir: dir })).pod?.clusterId).to.equal('acme');
+    expect((await loadConfig(inside, { env: { POD_TOKEN: 'tok-abcdef', SUFFIX: '' }, baseDir: work.dir })).pod?.clusterId).to.equal('acme');
   });
 
   it('reports a malformed ${NAME} reference, without printing a secret around it; $${ is a literal ${', async () => {
@@ -297,20 +292,20 @@ inputs:
         .replace('api_token: "${POD_TOKEN}"', 'api_token: "s3cret${POD_TOKEN"')
         .replace('client_id: cid', () => 'client_id: "c$${id}"'),
     );
-    const problems = await problemsOf(() => loadConfig(file, { env: {}, baseDir: dir }));
+    const problems = await problemsOf(() => loadConfig(file, { env: {}, baseDir: work.dir }));
     expect(problems).to.deep.equal([
       'inputs.proofpoint_on_demand.credentials.cluster_id: malformed reference "${POD-CLUSTER}": write ${NAME} (letters, digits and _, not starting with a digit), or $${ for a literal ${',
       'inputs.proofpoint_on_demand.credentials.api_token: malformed reference: write ${NAME} (letters, digits and _, not starting with a digit), or $${ for a literal ${',
     ]);
     const literal = await write(VALID.replace('client_id: cid', () => 'client_id: "c$${id}"'));
-    expect((await loadConfig(literal, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir })).casb?.clientId).to.equal('c${id}');
+    expect((await loadConfig(literal, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: work.dir })).casb?.clientId).to.equal('c${id}');
   });
 
   describe('checkWithoutEnvironment (validate --no-environment)', () => {
     it('checks every setting without the environment variables or the certificate files', async () => {
-      await rm(path.join(dir, 'certs'), { recursive: true });
+      await rm(path.join(work.dir, 'certs'), { recursive: true });
       const file = await write(VALID.replace('port: 6514', 'port: "${DEVO_PORT}"').replace('cluster_id: acme_hosted', 'cluster_id: "${CID}"'));
-      const { references, config } = await checkWithoutEnvironment(file, { baseDir: dir });
+      const { references, config } = await checkWithoutEnvironment(file, { baseDir: work.dir });
       expect(references).to.deep.equal([
         'outputs.devo_1.config.port',
         'inputs.proofpoint_on_demand.credentials.cluster_id',
@@ -319,7 +314,7 @@ inputs:
       // A typed setting that holds a reference is known only at run time: the rest cannot be resolved.
       expect(config).to.equal(undefined);
       const plain = await write(VALID);
-      expect((await checkWithoutEnvironment(plain, { baseDir: dir })).config?.pod?.apiToken).to.equal('${POD_TOKEN}');
+      expect((await checkWithoutEnvironment(plain, { baseDir: work.dir })).config?.pod?.apiToken).to.equal('${POD_TOKEN}');
     });
 
     it('still reports bad settings, unknown keys and malformed references', async () => {
@@ -328,7 +323,7 @@ inputs:
           .replace('cluster_id: acme_hosted', 'cluster_id: "${CID"')
           .replace('  name: pp_coll', '  name: pp_coll\n  queue_max_size_in_mb: "${QUEUE_MB}"\n  queue_max_size_in_mbs: 5'),
       );
-      const problems = await problemsOf(() => checkWithoutEnvironment(file, { baseDir: dir }));
+      const problems = await problemsOf(() => checkWithoutEnvironment(file, { baseDir: work.dir }));
       expect(problems).to.deep.equal([
         'inputs.proofpoint_on_demand.credentials.cluster_id: malformed reference "${CID": write ${NAME} (letters, digits and _, not starting with a digit), or $${ for a literal ${',
         'globals.queue_max_size_in_mbs: unknown setting (did you mean "queue_max_size_in_mb"?)',
@@ -355,7 +350,7 @@ inputs:
       alerts: { request_period_in_seconds: ten, initial_start_time_in_utc: "yesterday" }
       evnets: {}
 `);
-    const problems = await problemsOf(() => loadConfig(file, { baseDir: dir }));
+    const problems = await problemsOf(() => loadConfig(file, { baseDir: work.dir }));
     expect(problems).to.deep.equal([
       'globals.id: expected a string of 1-5 characters, got "toolong"',
       'globals.debgu: unknown setting (did you mean "debug"?)',
@@ -371,9 +366,9 @@ inputs:
 
   it('substitutes ${ENV} and reports each undefined variable with its path', async () => {
     const file = await write(VALID.replace('cluster_id: acme_hosted', 'cluster_id: "${CID}-x"'));
-    const config = await loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef', CID: 'acme' }, baseDir: dir });
+    const config = await loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef', CID: 'acme' }, baseDir: work.dir });
     expect(config.pod?.clusterId).to.equal('acme-x');
-    const problems = await problemsOf(() => loadConfig(file, { env: {}, baseDir: dir }));
+    const problems = await problemsOf(() => loadConfig(file, { env: {}, baseDir: work.dir }));
     expect(problems).to.deep.equal([
       'inputs.proofpoint_on_demand.credentials.cluster_id: environment variable CID is not set',
       'inputs.proofpoint_on_demand.credentials.api_token: environment variable POD_TOKEN is not set',
@@ -386,7 +381,7 @@ inputs:
     );
     let message = '';
     try {
-      await loadConfig(file, { baseDir: dir });
+      await loadConfig(file, { baseDir: work.dir });
     } catch (err) {
       message = (err as Error).message;
     }
@@ -405,7 +400,7 @@ inputs:
       .replace('client_id: cid', 'client_id: "c\\nid"');
     const file = await write(text);
     const env = { POD_TOKEN: 'tok-abc\r\ndef-s3cr3t', HOST: 'edge\nhost' };
-    const problems = await problemsOf(() => loadConfig(file, { env, baseDir: dir }));
+    const problems = await problemsOf(() => loadConfig(file, { env, baseDir: work.dir }));
     expect(problems).to.deep.equal([
       'outputs.devo_1.config.hostname: expected a host name of 1-255 printable ASCII characters without spaces (a syslog HOSTNAME), got "edge\\nhost"',
       'inputs.proofpoint_on_demand.credentials.cluster_id: expected a non-empty string without spaces around it, control characters or line breaks, got "acme\\u0007"',
@@ -413,32 +408,32 @@ inputs:
       'inputs.proofpoint_casb.credentials.client_id: expected a non-empty string without spaces around it, control characters or line breaks, got "c\\nid"',
     ]);
     expect(problems.join('\n')).not.to.include('s3cr3t');
-    const spaced = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef', HOST: 'edge host' }, baseDir: dir }));
+    const spaced = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef', HOST: 'edge host' }, baseDir: work.dir }));
     expect(spaced).to.have.length(3);
     expect(spaced[0]).to.match(/^outputs\.devo_1\.config\.hostname: expected a host name .*, got "edge host"$/);
     const config = await loadConfig(await write(VALID.replace('key: client.key }', 'key: client.key, hostname: edge-7.example.com }')), {
       env: { POD_TOKEN: 'tok-abcdef' },
-      baseDir: dir,
+      baseDir: work.dir,
     });
     expect(config.output.hostname).to.equal('edge-7.example.com');
   });
 
   it('reports YAML syntax errors with line and column', async () => {
     const file = await write('globals:\n  id: "1\n  name: x\n');
-    const problems = await problemsOf(() => loadConfig(file, { baseDir: dir }));
+    const problems = await problemsOf(() => loadConfig(file, { baseDir: work.dir }));
     expect(problems).to.have.length(1);
     expect(problems[0]).to.match(/config\.yaml:\d+:\d+: not valid YAML: /);
   });
 
   it('reports duplicate keys, which YAML would otherwise silently merge', async () => {
     const file = await write(VALID.replace('  name: pp_coll', '  name: pp_coll\n  name: other'));
-    const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir }));
+    const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: work.dir }));
     expect(problems[0]).to.match(/duplicated mapping key/);
   });
 
   it('fails with CONFIG_UNREADABLE naming --config when the file is missing', async () => {
     try {
-      await loadConfig(path.join(dir, 'nope.yaml'));
+      await loadConfig(path.join(work.dir, 'nope.yaml'));
       expect.fail('should throw');
     } catch (err) {
       expect(err).to.be.instanceOf(CollectorError);
@@ -476,17 +471,17 @@ inputs:
   describe('certificates', () => {
     it('reports missing files with the setting and the resolved path', async () => {
       const file = await write(VALID.replace('chain: chain.crt', 'chain: /nonexistent/chain.crt'));
-      const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir }));
+      const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: work.dir }));
       expect(problems).to.deep.equal([
         "outputs.devo_1.config.chain: file not found: /nonexistent/chain.crt (put Devo's X.509 files in certs/, or give an absolute path)",
       ]);
     });
 
     it('reports a file that holds no certificate, and a key that is not a key', async () => {
-      await writeFile(path.join(dir, 'certs', 'chain.crt'), 'hello');
-      await writeFile(path.join(dir, 'certs', 'client.key'), 'not a key');
+      await writeFile(path.join(work.dir, 'certs', 'chain.crt'), 'hello');
+      await writeFile(path.join(work.dir, 'certs', 'client.key'), 'not a key');
       const file = await write(VALID);
-      const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir }));
+      const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: work.dir }));
       expect(problems).to.have.length(2);
       expect(problems[0]).to.match(/^outputs\.devo_1\.config\.chain: expected PEM certificates/);
       expect(problems[1]).to.match(/^outputs\.devo_1\.config\.key: .*client\.key is not a usable PEM private key/);
@@ -495,9 +490,9 @@ inputs:
     it('reports an expired client certificate and a key of another certificate', async () => {
       const pki = await sharedPki();
       const expired = await issueCertificate(pki.ca, { commonName: 'old', usage: 'client', days: -1 });
-      await writeFile(path.join(dir, 'certs', 'client.crt'), expired.cert);
+      await writeFile(path.join(work.dir, 'certs', 'client.crt'), expired.cert);
       const file = await write(VALID);
-      const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: dir }));
+      const problems = await problemsOf(() => loadConfig(file, { env: { POD_TOKEN: 'tok-abcdef' }, baseDir: work.dir }));
       expect(problems).to.have.length(2);
       expect(problems[0]).to.match(/^outputs\.devo_1\.config\.cert: the certificate in .*client\.crt expired on 20\d\d-/);
       expect(problems[1]).to.match(

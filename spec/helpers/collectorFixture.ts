@@ -2,13 +2,25 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { flattenRecord } from '../../lib/operators/flatten';
 import { casbAlert, casbEvent, type CasbTimeline } from '../../lib/simulators/casbRecords';
+import { CasbSimulator, type CasbSimulatorOptions } from '../../lib/simulators/casbSimulator';
 import { podEventKey } from '../../lib/simulators/podEvents';
+import { PodSimulator, type PodSimulatorOptions } from '../../lib/simulators/podSimulator';
 
 /** Secrets the fixtures use: a test greps every output for them. */
 export const SECRETS = { podToken: 'pod-token-SECRET-4d2f9a', casbKey: 'casb-key-SECRET-8e1b3c', casbSecret: 'casb-secret-SECRET-7a6c5d' };
 
 /** The environment the fixture config reads its secrets from. */
 export const SECRET_ENV = { POD_TOKEN: SECRETS.podToken, CASB_KEY: SECRETS.casbKey, CASB_SECRET: SECRETS.casbSecret };
+
+/** A PoD simulator serving the fixture config's PoD input: token `SECRETS.podToken`, cluster `acme`, message and maillog. */
+export function fixturePod(options: Omit<PodSimulatorOptions, 'token' | 'clusterId' | 'types'>): Promise<PodSimulator> {
+  return PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], ...options });
+}
+
+/** A CASB simulator accepting the fixture config's CASB credentials (`SECRETS.casbKey`, client `c`, `SECRETS.casbSecret`). */
+export function fixtureCasb(options: Omit<CasbSimulatorOptions, 'apiKey' | 'clientId' | 'clientSecret'>): Promise<CasbSimulator> {
+  return CasbSimulator.start({ apiKey: SECRETS.casbKey, clientId: 'c', clientSecret: SECRETS.casbSecret, ...options });
+}
 
 /** Writes a config.yaml for a collector run against local simulators and relay (certificates under ./certs). */
 export async function writeCollectorConfig(

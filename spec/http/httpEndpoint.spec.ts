@@ -3,14 +3,12 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config/loadConfig';
 import { createLogger } from '../../lib/log/logger';
-import { CasbSimulator } from '../../lib/simulators/casbSimulator';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import type { CollectorStatus } from '../../lib/telemetry/collectorTelemetry';
 import { defaultServices } from '../../pipelines/runtime/defaultServices';
 import { startCollector, type Collector } from '../../pipelines/runtime/runner';
 import { writeCertFiles } from '../helpers/certFiles';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { expectedKeys, fixtureCasb, fixturePod, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
@@ -44,23 +42,8 @@ describe('the HTTP endpoint: /metrics, /health, /ready, /status (a collector aga
   it('counts what the receiver got, passes promtool, flips /ready with the relay, and shows no secret', async () => {
     const { dir, remove } = await tempDir();
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const pod = await PodSimulator.start({
-      token: SECRETS.podToken,
-      clusterId: 'acme',
-      types: ['message', 'maillog'],
-      rate: 500,
-      total: 500,
-      duplicateRate: 0.02,
-    });
-    const casb = await CasbSimulator.start({
-      apiKey: SECRETS.casbKey,
-      clientId: 'c',
-      clientSecret: SECRETS.casbSecret,
-      mode: 'backlog',
-      alerts: { timeline, total: 120 },
-      events: { timeline, total: 120 },
-      rateLimitEvery: 9,
-    });
+    const pod = await fixturePod({ rate: 500, total: 500, duplicateRate: 0.02 });
+    const casb = await fixtureCasb({ mode: 'backlog', alerts: { timeline, total: 120 }, events: { timeline, total: 120 }, rateLimitEvery: 9 });
     let relay = await RelayLog.start(pki, lineKey);
     const port = relay.port;
     let collector: Collector | undefined;

@@ -4,12 +4,11 @@ import * as path from 'node:path';
 import { loadConfig } from '../../lib/config/loadConfig';
 import type { CollectorStatus } from '../../lib/telemetry/collectorTelemetry';
 import { createLogger } from '../../lib/log/logger';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { defaultServices } from '../../pipelines/runtime/defaultServices';
 import { startCollector, type Collector } from '../../pipelines/runtime/runner';
 import { writeCertFiles } from '../helpers/certFiles';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { expectedKeys, fixturePod, lineKey, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
@@ -36,13 +35,7 @@ describe('reliability: a devo_platform output with gzip compression (globals.dev
     after: (relay: RelayLog, base: string) => Promise<void> = async () => undefined,
   ): Promise<RelayLog> {
     const { dir, remove } = await tempDir();
-    const pod = await PodSimulator.start({
-      token: SECRETS.podToken,
-      clusterId: 'acme',
-      types: ['message', 'maillog'],
-      rate: 1500,
-      total: EVENTS,
-    });
+    const pod = await fixturePod({ rate: 1500, total: EVENTS });
     const relay = await RelayLog.start(pki, lineKey);
     let collector: Collector | undefined;
     try {

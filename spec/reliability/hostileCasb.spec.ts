@@ -15,6 +15,7 @@ import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
 import { sleep, waitFor } from '../helpers/waitFor';
+import { relaySender } from '../helpers/relaySender';
 
 const CREDENTIALS = { apiKey: 'hostile-key-123456', clientId: 'c', clientSecret: 'hostile-secret-abcdef' };
 const FUTURE = Date.UTC(2099, 0, 1);
@@ -108,15 +109,7 @@ describe('a hostile CASB server', function () {
     ({ dir, remove } = await tempDir());
     logs = [];
     relay = await RelayLog.start(pki, casbRecordKey);
-    sender = new DevoSender({
-      host: 'localhost',
-      port: relay.port,
-      ca: pki.ca.cert,
-      cert: pki.client.cert,
-      key: pki.client.key,
-      probationMs: 50,
-      confirmAfterMs: 200,
-    });
+    sender = relaySender(pki, relay.port, { confirmAfterMs: 200 });
     casb = await HostileCasb.start();
   });
   afterEach(async () => {

@@ -3,14 +3,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
-import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
-import { writeCertFiles } from '../helpers/certFiles';
-import { lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
-import { CollectorProcess } from '../helpers/collectorProcess';
-import { sharedPki } from '../helpers/pki';
-import { RelayLog } from '../helpers/relayLog';
-import { tempDir } from '../helpers/tempDir';
+import { writeCollectorConfig } from '../helpers/collectorFixture';
+import type { CollectorProcess } from '../helpers/collectorProcess';
+import { collectorRig } from '../helpers/collectorRig';
 import { sleep, waitFor } from '../helpers/waitFor';
 
 /** Sends `request` as raw bytes and resolves with what came back before the server closed (or `idleMs` of silence). */
@@ -33,42 +28,21 @@ export function statusOf(answer: string): number | undefined {
 
 describe('a hostile client of the HTTP endpoint (a real collector process)', function () {
   this.timeout(90_000);
-  let pki: ThrowawayPki;
-  let dir: string;
-  let remove: () => Promise<void>;
-  let pod: PodSimulator;
-  let relay: RelayLog;
-  const processes: CollectorProcess[] = [];
-
-  before(async () => {
-    pki = await sharedPki();
-  });
-  beforeEach(async () => {
-    ({ dir, remove } = await tempDir());
-    await writeCertFiles(path.join(dir, 'certs'), pki);
-    relay = await RelayLog.start(pki, lineKey);
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 100, total: 100_000 });
-  });
-  afterEach(async () => {
-    for (const p of processes.splice(0)) await p.dispose();
-    await pod.stop();
-    await relay.stop();
-    await remove();
-  });
+  const rig = collectorRig({ rate: 100, total: 100_000 });
 
   /** Starts `run --http 127.0.0.1:0`; resolves with the process and the endpoint's port once it delivers. */
   async function startCollector(multiprocessing: boolean, httpServer?: string): Promise<{ collector: CollectorProcess; port: number }> {
-    await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, multiprocessing });
+    await writeCollectorConfig(rig.dir, { relayPort: rig.relay.port, podUrl: rig.pod.url, multiprocessing });
     if (httpServer !== undefined) {
-      const file = path.join(dir, 'config.yaml');
+      const file = path.join(rig.dir, 'config.yaml');
       await writeFile(file, (await readFile(file, 'utf8')).replace('  name: fixture\n', `  name: fixture\n  http_server: ${httpServer}\n`));
     }
-    const collector = new CollectorProcess(['run', '--config', 'config.yaml', ...(httpServer === undefined ? ['--http', '127.0.0.1:0'] : [])], {
-      cwd: dir,
-      env: SECRET_ENV,
-    });
-    processes.push(collector);
-    await waitFor(() => /Serving \/metrics.* at http:\/\/[\d.]+:\d+/.test(collector.stdout) && relay.unique > 0, 'the endpoint and a first delivery', 30_000);
+    const collector = rig.start({ args: httpServer === undefined ? ['--http', '127.0.0.1:0'] : [] });
+    await waitFor(
+      () => /Serving \/metrics.* at http:\/\/[\d.]+:\d+/.test(collector.stdout) && rig.relay.unique > 0,
+      'the endpoint and a first delivery',
+      30_000,
+    );
     const port = Number(/Serving \/metrics.* at http:\/\/[\d.]+:(\d+)/.exec(collector.stdout)![1]);
     return { collector, port };
   }
@@ -82,8 +56,8 @@ describe('a hostile client of the HTTP endpoint (a real collector process)', fun
         const answer = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
         expect(statusOf(answer), `GET ${target}`).to.equal(400);
       }
-      const before = relay.unique;
-      await waitFor(() => exited || relay.unique > before + 100, 'more deliveries after the bad requests', 20_000);
+      const before = rig.relay.unique;
+      await waitFor(() => exited || rig.relay.unique > before + 100, 'more deliveries after the bad requests', 20_000);
       expect(exited, `the collector exited:\n${collector.stdout.slice(-2000)}\n${collector.stderr}`).to.equal(false);
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status).to.equal(200);

@@ -16,6 +16,7 @@ import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
 import { waitFor } from '../helpers/waitFor';
+import { relaySender } from '../helpers/relaySender';
 
 const TOKEN = 'tok-hostile-0123456789';
 const HOUR = 3_600_000;
@@ -66,15 +67,7 @@ describe('a hostile PoD server', function () {
     ({ dir, remove } = await tempDir());
     logs = [];
     relay = await RelayLog.start(pki, (b) => b['guid']);
-    sender = new DevoSender({
-      host: 'localhost',
-      port: relay.port,
-      ca: pki.ca.cert,
-      cert: pki.client.cert,
-      key: pki.client.key,
-      probationMs: 50,
-      confirmAfterMs: 200,
-    });
+    sender = relaySender(pki, relay.port, { confirmAfterMs: 200 });
   });
   afterEach(async () => {
     for (const s of running.splice(0)) s.unsubscribe();

@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import * as path from 'node:path';
-import { CasbSimulator } from '../../lib/simulators/casbSimulator';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { writeCertFiles } from '../helpers/certFiles';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { expectedKeys, fixtureCasb, fixturePod, lineKey, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
@@ -22,22 +20,8 @@ describe('reliability: the Devo relay dies mid-stream', function () {
   it('loses nothing when the relay is killed and restarted on the same port, three times', async () => {
     const { dir, remove } = await tempDir();
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const pod = await PodSimulator.start({
-      token: SECRETS.podToken,
-      clusterId: 'acme',
-      types: ['message', 'maillog'],
-      rate: 500,
-      total: 5000,
-      duplicateRate: 0.01,
-    });
-    const casb = await CasbSimulator.start({
-      apiKey: SECRETS.casbKey,
-      clientId: 'c',
-      clientSecret: SECRETS.casbSecret,
-      mode: 'backlog',
-      alerts: { timeline, total: 1500 },
-      events: { timeline, total: 1500 },
-    });
+    const pod = await fixturePod({ rate: 500, total: 5000, duplicateRate: 0.01 });
+    const casb = await fixtureCasb({ mode: 'backlog', alerts: { timeline, total: 1500 }, events: { timeline, total: 1500 } });
     const relay = await RelayLog.start(pki, lineKey);
     let collector: CollectorProcess | undefined;
     try {

@@ -3,12 +3,11 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { loadConfig } from '../../lib/config/loadConfig';
 import { createLogger } from '../../lib/log/logger';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { defaultServices } from '../../pipelines/runtime/defaultServices';
 import { startCollector, type Collector } from '../../pipelines/runtime/runner';
 import { writeCertFiles } from '../helpers/certFiles';
-import { SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { fixturePod, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
 import { tempDir } from '../helpers/tempDir';
 import { sleep } from '../helpers/waitFor';
@@ -55,7 +54,7 @@ describe('reliability: a relay that resets every connection right after the TLS 
   for (const multiprocessing of [false, true]) {
     it(`turns /ready 503 after the grace period and logs DEVO_CLOSED_AFTER_HANDSHAKE, not a rejected certificate${multiprocessing ? ' (multiprocessing: true)' : ''}`, async () => {
       const { dir, remove } = await tempDir();
-      const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 200, total: 100_000 });
+      const pod = await fixturePod({ rate: 200, total: 100_000 });
       const relay = await resettingRelay(pki);
       const lines: string[] = [];
       let collector: Collector | undefined;

@@ -1,11 +1,9 @@
 import { expect } from 'chai';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { CasbSimulator } from '../../lib/simulators/casbSimulator';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import { issueCertificate, type ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { writeCertFiles } from '../helpers/certFiles';
-import { lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { fixtureCasb, fixturePod, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
@@ -33,20 +31,9 @@ describe('security', function () {
   it('no secret in any log line, error, statistics or state/dead-letter file of a full run; files 0600, directory 0700', async () => {
     const { dir, remove } = await tempDir();
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const pod = await PodSimulator.start({
-      token: SECRETS.podToken,
-      clusterId: 'acme',
-      types: ['message', 'maillog'],
-      rate: 400,
-      total: 800,
-      malformedEvery: 100,
-      dropEveryFrames: 500,
-    });
+    const pod = await fixturePod({ rate: 400, total: 800, malformedEvery: 100, dropEveryFrames: 500 });
     // Tokens that expire and a few 429s/5xx: the client's error paths log too.
-    const casb = await CasbSimulator.start({
-      apiKey: SECRETS.casbKey,
-      clientId: 'c',
-      clientSecret: SECRETS.casbSecret,
+    const casb = await fixtureCasb({
       mode: 'backlog',
       alerts: { timeline, total: 200 },
       events: { timeline, total: 200 },
@@ -97,7 +84,7 @@ describe('security', function () {
     // A relay whose certificate does not match the address.
     const wrongName = await issueCertificate(pki.ca, { commonName: 'elsewhere.example', hosts: ['elsewhere.example'], usage: 'server' });
     const relay = await RelayLog.start({ ...pki, server: wrongName }, lineKey);
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 200, total: 100 });
+    const pod = await fixturePod({ rate: 200, total: 100 });
     const run = async (insecure: boolean): Promise<CollectorProcess> => {
       await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, extraOutput: insecure ? ', insecure_skip_server_verification: true' : '' });
       return new CollectorProcess(['run', '--config', 'config.yaml'], { cwd: dir, env: SECRET_ENV });

@@ -1,11 +1,9 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { CasbSimulator } from '../../lib/simulators/casbSimulator';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { writeCertFiles } from '../helpers/certFiles';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { expectedKeys, fixtureCasb, fixturePod, lineKey, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
@@ -30,22 +28,8 @@ describe('reliability: a slow Devo relay', function () {
     const { dir, remove } = await tempDir();
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
     // A flood: every PoD event available at once, and a CASB backlog.
-    const pod = await PodSimulator.start({
-      token: SECRETS.podToken,
-      clusterId: 'acme',
-      types: ['message', 'maillog'],
-      mode: 'blast',
-      total: 20_000,
-      timeline: { startTime: Date.now(), intervalMs: 1 },
-    });
-    const casb = await CasbSimulator.start({
-      apiKey: SECRETS.casbKey,
-      clientId: 'c',
-      clientSecret: SECRETS.casbSecret,
-      mode: 'backlog',
-      alerts: { timeline, total: 3000 },
-      events: { timeline, total: 3000 },
-    });
+    const pod = await fixturePod({ mode: 'blast', total: 20_000, timeline: { startTime: Date.now(), intervalMs: 1 } });
+    const casb = await fixtureCasb({ mode: 'backlog', alerts: { timeline, total: 3000 }, events: { timeline, total: 3000 } });
     const relay = await RelayLog.start(pki, lineKey, 0, { readBytesPerSecond: 1024 * 1024 });
     let collector: CollectorProcess | undefined;
     try {

@@ -3,11 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config/loadConfig';
 import { createLogger } from '../../lib/log/logger';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import { defaultServices } from '../../pipelines/runtime/defaultServices';
 import { startCollector, type Collector } from '../../pipelines/runtime/runner';
 import { writeCertFiles } from '../helpers/certFiles';
-import { lineKey, SECRET_ENV, SECRETS } from '../helpers/collectorFixture';
+import { fixturePod, lineKey, SECRET_ENV } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { Rsyslog } from '../helpers/rsyslog';
@@ -26,14 +25,7 @@ describe('reliability: one of two outputs dead (rsyslog imtcp down), the other a
     it(`holds the pulls back (the other output stops growing), /ready names the dead output, and both get everything once it is back${multiprocessing ? ' (multiprocessing: true: per-output figures merged by name)' : ''}`, async () => {
       const { dir, remove } = await tempDir();
       const pki = await sharedPki();
-      const pod = await PodSimulator.start({
-        token: SECRETS.podToken,
-        clusterId: 'acme',
-        types: ['message', 'maillog'],
-        rate: 1000,
-        total: 100_000,
-        duplicateRate: 0,
-      });
+      const pod = await fixturePod({ rate: 1000, total: 100_000, duplicateRate: 0 });
       const tls = await RelayLog.start(pki, lineKey);
       const rsyslog = await Rsyslog.start();
       await rsyslog.kill('SIGKILL');

@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { writeCertFiles } from '../helpers/certFiles';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { expectedKeys, fixturePod, lineKey, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { CollectorProcess } from '../helpers/collectorProcess';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
@@ -77,7 +76,7 @@ describe('reliability: a clean stop while the relay has stalled', function () {
   it('commits nothing the relay did not confirm reading: the next start delivers everything', async () => {
     const { dir, remove } = await tempDir();
     const total = 4000;
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total, duplicateRate: 0 });
+    const pod = await fixturePod({ rate: 600, total, duplicateRate: 0 });
     const stalling = await StallingRelay.start(pki);
     let relay: RelayLog | undefined;
     const collectors: CollectorProcess[] = [];

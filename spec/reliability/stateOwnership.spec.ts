@@ -2,64 +2,25 @@ import { expect } from 'chai';
 import { chmod, chown, lstat, mkdir, readdir, readFile, symlink, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { CasbSimulator } from '../../lib/simulators/casbSimulator';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
-import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { writeCertFiles } from '../helpers/certFiles';
-import { expectedKeys, lineKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
-import { CollectorProcess } from '../helpers/collectorProcess';
+import { expectedKeys, fixtureCasb, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { CONTAINER_UID, otherUserFixture, runAs } from '../helpers/otherUser';
-import { sharedPki } from '../helpers/pki';
-import { RelayLog } from '../helpers/relayLog';
+import { collectorRig } from '../helpers/collectorRig';
 import { tempDir } from '../helpers/tempDir';
 import { waitFor } from '../helpers/waitFor';
 
 describe('reliability: who owns the state directory', function () {
   this.timeout(90_000);
-  let pki: ThrowawayPki;
-  let dir: string;
-  let remove: () => Promise<void>;
-  let pod: PodSimulator;
-  let relay: RelayLog;
-  const processes: CollectorProcess[] = [];
-
-  before(async () => {
-    pki = await sharedPki();
-  });
-  beforeEach(async () => {
-    ({ dir, remove } = await tempDir());
-    await writeCertFiles(path.join(dir, 'certs'), pki);
-    pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 500, total: 1500 });
-    relay = await RelayLog.start(pki, lineKey);
-  });
-  afterEach(async () => {
-    for (const p of processes.splice(0)) await p.dispose();
-    await pod.stop();
-    await relay.stop();
-    await remove();
-  });
-
-  function start(cwd = dir): CollectorProcess {
-    const p = new CollectorProcess(['run', '--config', 'config.yaml'], { cwd, env: SECRET_ENV });
-    processes.push(p);
-    return p;
-  }
+  const rig = collectorRig({ rate: 500, total: 1500 });
 
   it('refuses a second collector on the same state directory, naming the holder; takes over at once from one that was SIGKILLed', async () => {
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const casb = await CasbSimulator.start({
-      apiKey: SECRETS.casbKey,
-      clientId: 'c',
-      clientSecret: SECRETS.casbSecret,
-      mode: 'backlog',
-      alerts: { timeline, total: 500 },
-      events: { timeline, total: 500 },
-    });
+    const casb = await fixtureCasb({ mode: 'backlog', alerts: { timeline, total: 500 }, events: { timeline, total: 500 } });
     try {
-      await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url, casbUrl: casb.url });
-      const first = start();
-      await waitFor(() => relay.unique >= 300, 'the first events', 30_000);
-      const second = start();
+      await writeCollectorConfig(rig.dir, { relayPort: rig.relay.port, podUrl: rig.pod.url, casbUrl: casb.url });
+      const first = rig.start();
+      await waitFor(() => rig.relay.unique >= 300, 'the first events', 30_000);
+      const second = rig.start();
       expect((await second.exited).code).to.equal(1);
       expect(second.stderr).to.match(
         new RegExp(
@@ -70,15 +31,15 @@ describe('reliability: who owns the state directory', function () {
       // The holder dies without a word: the next one does not wait for the lock to go stale.
       first.kill('SIGKILL');
       await first.exited;
-      const third = start();
+      const third = rig.start();
       await waitFor(() => third.stdout.includes('started with'), 'the third collector', 10_000);
       const expected = expectedKeys(1500, 500, timeline);
-      await waitFor(() => relay.unique >= expected.size, 'every event', 60_000);
+      await waitFor(() => rig.relay.unique >= expected.size, 'every event', 60_000);
       third.kill('SIGTERM');
       expect((await third.exited).code).to.equal(0);
-      expect(new Set(relay.counts.keys())).to.deep.equal(expected);
+      expect(new Set(rig.relay.counts.keys())).to.deep.equal(expected);
       // A clean stop leaves no lock behind.
-      expect(await readdir(path.join(dir, 'state'))).not.to.include('.lock');
+      expect(await readdir(path.join(rig.dir, 'state'))).not.to.include('.lock');
     } finally {
       await casb.stop();
     }
@@ -87,27 +48,27 @@ describe('reliability: who owns the state directory', function () {
   it('refuses to start on a state file it cannot use (a symbolic link), naming it, instead of starting that service from its config', async () => {
     const { dir: elsewhere, remove: removeElsewhere } = await tempDir();
     try {
-      await writeCollectorConfig(dir, { relayPort: relay.port, podUrl: pod.url });
-      const state = path.join(dir, 'state');
+      await writeCollectorConfig(rig.dir, { relayPort: rig.relay.port, podUrl: rig.pod.url });
+      const state = path.join(rig.dir, 'state');
       await mkdir(state, { mode: 0o700 });
       const victim = path.join(elsewhere, 'victim.txt');
       await writeFile(victim, 'do not touch\n');
       const link = path.join(state, 'proofpoint_on_demand-7-message.dedup.jsonl');
       await symlink(victim, link);
-      const refused = start();
+      const refused = rig.start();
       expect((await refused.exited).code).to.equal(1);
       expect(refused.stderr).to.match(
         /^STATE_UNREADABLE: The state file .*proofpoint_on_demand-7-message\.dedup\.jsonl cannot be used: it is a symbolic link, which the collector never follows in the state directory\. Remove or replace what is named/,
       );
-      expect(relay.unique).to.equal(0);
+      expect(rig.relay.unique).to.equal(0);
       expect(await readFile(victim, 'utf8')).to.equal('do not touch\n');
       expect((await lstat(link)).isSymbolicLink()).to.equal(true);
       await unlink(link);
-      const collector = start();
-      await waitFor(() => relay.unique >= 3000, 'every event', 60_000);
+      const collector = rig.start();
+      await waitFor(() => rig.relay.unique >= 3000, 'every event', 60_000);
       collector.kill('SIGTERM');
       expect((await collector.exited).code).to.equal(0);
-      expect(new Set(relay.counts.keys())).to.deep.equal(expectedKeys(1500, 0));
+      expect(new Set(rig.relay.counts.keys())).to.deep.equal(expectedKeys(1500, 0));
     } finally {
       await removeElsewhere();
     }
@@ -118,14 +79,14 @@ describe('reliability: who owns the state directory', function () {
     const other = await otherUserFixture();
     const { dir: home, remove: removeHome } = await other.tempDir();
     try {
-      await writeCertFiles(path.join(home, 'certs'), pki);
-      await writeCollectorConfig(home, { relayPort: relay.port, podUrl: pod.url });
+      await writeCertFiles(path.join(home, 'certs'), rig.pki);
+      await writeCollectorConfig(home, { relayPort: rig.relay.port, podUrl: rig.pod.url });
       // A native run as root first: its state files are root's, 0600.
-      const native = start(home);
-      await waitFor(() => relay.unique >= 1000, 'events of the native run', 30_000);
+      const native = rig.start({ cwd: home });
+      await waitFor(() => rig.relay.unique >= 1000, 'events of the native run', 30_000);
       native.kill('SIGTERM');
       expect((await native.exited).code).to.equal(0);
-      const delivered = relay.unique;
+      const delivered = rig.relay.unique;
       // Then the container, after a chown of the directory alone (not -R, unlike docs/running.md).
       const state = path.join(home, 'state');
       await chown(path.join(home, 'certs', 'client.key'), CONTAINER_UID, CONTAINER_UID);
@@ -137,7 +98,7 @@ describe('reliability: who owns the state directory', function () {
         /^STATE_UNREADABLE: The state file .*\/state\/proofpoint_on_demand-7-[\w.]+ cannot be used: cannot open it for reading and writing \(EACCES/,
       );
       expect(refused.stderr).to.include(`The collector runs as uid 1000: run \`chown -R 1000:1000 ${state}\``);
-      expect(relay.unique).to.equal(delivered);
+      expect(rig.relay.unique).to.equal(delivered);
       // After the recursive chown it resumes where the native run stopped: nothing twice.
       for (const name of await readdir(state)) await chown(path.join(state, name), CONTAINER_UID, CONTAINER_UID).catch(() => undefined);
       const { spawn } = await import('node:child_process');
@@ -148,13 +109,13 @@ describe('reliability: who owns the state directory', function () {
         env: { PATH: process.env['PATH'] ?? '', ...SECRET_ENV },
       });
       try {
-        await waitFor(() => relay.unique >= 3000, 'every event', 60_000);
+        await waitFor(() => rig.relay.unique >= 3000, 'every event', 60_000);
       } finally {
         container.kill('SIGTERM');
         await new Promise((resolve) => container.once('exit', resolve));
       }
-      expect(new Set(relay.counts.keys())).to.deep.equal(expectedKeys(1500, 0));
-      expect(relay.duplicates).to.equal(0);
+      expect(new Set(rig.relay.counts.keys())).to.deep.equal(expectedKeys(1500, 0));
+      expect(rig.relay.duplicates).to.equal(0);
     } finally {
       await removeHome();
     }

@@ -3,14 +3,12 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { loadConfig } from '../../lib/config/loadConfig';
 import { createLogger } from '../../lib/log/logger';
-import { CasbSimulator } from '../../lib/simulators/casbSimulator';
-import { PodSimulator } from '../../lib/simulators/podSimulator';
 import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
 import { defaultServices } from '../../pipelines/runtime/defaultServices';
 import { startRuntime } from '../../pipelines/runtime/runner';
 import type { RunnerInternals, RuntimeCollector as Collector } from '../../pipelines/runtime/runnerInternals';
 import { writeCertFiles } from '../helpers/certFiles';
-import { committedKeys, expectedKeys, lineKey, parentKey, SECRET_ENV, SECRETS, writeCollectorConfig } from '../helpers/collectorFixture';
+import { committedKeys, expectedKeys, fixtureCasb, fixturePod, lineKey, parentKey, SECRET_ENV, writeCollectorConfig } from '../helpers/collectorFixture';
 import { sharedPki } from '../helpers/pki';
 import { RelayLog } from '../helpers/relayLog';
 import { tempDir } from '../helpers/tempDir';
@@ -56,15 +54,8 @@ describe('multiprocessing: true (a worker thread per service)', function () {
     const { dir, remove } = await tempDir();
     const total = 6000;
     const timeline = { startTime: Date.UTC(2024, 0, 1), intervalMs: 1000 };
-    const pod = await PodSimulator.start({ token: SECRETS.podToken, clusterId: 'acme', types: ['message', 'maillog'], rate: 600, total, duplicateRate: 0 });
-    const casb = await CasbSimulator.start({
-      apiKey: SECRETS.casbKey,
-      clientId: 'c',
-      clientSecret: SECRETS.casbSecret,
-      mode: 'backlog',
-      alerts: { timeline, total: 100 },
-      events: { timeline, total: 100 },
-    });
+    const pod = await fixturePod({ rate: 600, total, duplicateRate: 0 });
+    const casb = await fixtureCasb({ mode: 'backlog', alerts: { timeline, total: 100 }, events: { timeline, total: 100 } });
     const relay = await RelayLog.start(pki, lineKey);
     const lines: string[] = [];
     let collector: Collector | undefined;
@@ -133,14 +124,7 @@ describe('multiprocessing: true (a worker thread per service)', function () {
 
   it('without workerResourceLimits, each worker has a heap limit from its config: one that exhausts it is restarted, and the process lives on', async () => {
     const { dir, remove } = await tempDir();
-    const pod = await PodSimulator.start({
-      token: SECRETS.podToken,
-      clusterId: 'acme',
-      types: ['message', 'maillog'],
-      rate: 300,
-      total: 2000,
-      duplicateRate: 0,
-    });
+    const pod = await fixturePod({ rate: 300, total: 2000, duplicateRate: 0 });
     const relay = await RelayLog.start(pki, lineKey);
     const lines: string[] = [];
     let collector: Collector | undefined;

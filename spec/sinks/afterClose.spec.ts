@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { afterClose, type SenderPhase } from '../../lib/sinks/afterClose';
+import { afterClose } from '../../lib/sinks/afterClose';
+import type { SenderPhase } from '../../lib/sinks/senderPhase';
 
 describe('afterClose (what a sender does once a connection closed)', () => {
   it('writes what is queued after an answered close, probes when idle, settles when stopping, retries a lost one', () => {

@@ -1,61 +1,16 @@
 import { expect } from 'chai';
 import * as tls from 'node:tls';
 import { CollectorError } from '../../lib/errors/collectorError';
-import { createCertificateAuthority, issueCertificate, type ThrowawayPki } from '../../lib/simulators/throwawayPki';
-import { DevoReceiver } from '../../lib/simulators/devoReceiver';
-import { DevoSender, type DevoSenderOptions } from '../../lib/sinks/devoSender';
-import { sharedPki } from '../helpers/pki';
+import { createCertificateAuthority, issueCertificate } from '../../lib/simulators/throwawayPki';
+import { loopbackSender } from '../helpers/loopbackSender';
 import { sleep, waitFor } from '../helpers/waitFor';
 
 const line = (i: number) => Buffer.from(`<14>2024-05-22T19:10:03.058Z host test.tag: {"n":${i}}\n`);
 
 describe('DevoSender (real TLS on loopback)', function () {
   this.timeout(20_000);
-  let pki: ThrowawayPki;
-  let relay: DevoReceiver | undefined;
-  let sender: DevoSender | undefined;
-  let lines: string[];
-
-  before(async () => {
-    pki = await sharedPki();
-  });
-  beforeEach(() => {
-    lines = [];
-  });
-  afterEach(async () => {
-    await sender?.close(500).catch(() => undefined);
-    await relay?.stop({ abrupt: true });
-    sender = undefined;
-    relay = undefined;
-  });
-
-  async function startRelay(overrides: Partial<Parameters<typeof DevoReceiver.start>[0]> = {}, port = 0): Promise<DevoReceiver> {
-    relay = await DevoReceiver.start({
-      ca: pki.ca.cert,
-      cert: pki.server.cert,
-      key: pki.server.key,
-      port,
-      onLine: (l) => lines.push(l),
-      ...overrides,
-    });
-    return relay;
-  }
-
-  function newSender(port: number, overrides: Partial<DevoSenderOptions> = {}): DevoSender {
-    sender = new DevoSender({
-      host: 'localhost',
-      port,
-      ca: pki.ca.cert,
-      cert: pki.client.cert,
-      key: pki.client.key,
-      backoffInitialMs: 20,
-      backoffMaxMs: 100,
-      probationMs: 50,
-      settings: { cert: 'outputs.devo_1.config.cert (/certs/client.crt)', chain: 'outputs.devo_1.config.chain (/certs/chain.crt)' },
-      ...overrides,
-    });
-    return sender;
-  }
+  const loopback = loopbackSender();
+  const { lines, startRelay, newSender } = loopback;
 
   it('writes in order over mutual TLS 1.2+; written on the write callback, delivered only once the relay confirms', async () => {
     const r = await startRelay();
@@ -94,8 +49,7 @@ describe('DevoSender (real TLS on loopback)', function () {
     sends.forEach((p) => void p.then(() => acknowledged++));
     await sleep(50);
     expect(acknowledged).to.be.lessThan(200);
-    await r.stop({ abrupt: true });
-    relay = undefined;
+    await loopback.stopRelay();
   });
 
   it('reports what it sees of a client certificate the relay rejects without an alert (closed after the handshake), naming the cert setting, and never acknowledges the data', async () => {
@@ -121,7 +75,7 @@ describe('DevoSender (real TLS on loopback)', function () {
   });
 
   it('refuses a relay whose certificate does not match the host name', async () => {
-    const wrongName = await issueCertificate(pki.ca, { commonName: 'other.example', hosts: ['other.example'], usage: 'server' });
+    const wrongName = await issueCertificate(loopback.pki.ca, { commonName: 'other.example', hosts: ['other.example'], usage: 'server' });
     const r = await startRelay({ cert: wrongName.cert, key: wrongName.key });
     const errors: CollectorError[] = [];
     const s = newSender(r.port, { onError: (e) => errors.push(e) });
@@ -147,7 +101,7 @@ describe('DevoSender (real TLS on loopback)', function () {
   it('reports a key that does not belong to the certificate as DEVO_CERT_INVALID', async () => {
     const r = await startRelay();
     const errors: CollectorError[] = [];
-    const s = newSender(r.port, { key: pki.server.key, onError: (e) => errors.push(e) });
+    const s = newSender(r.port, { key: loopback.pki.server.key, onError: (e) => errors.push(e) });
     s.send(line(1));
     await waitFor(() => errors.length >= 1, 'a certificate error');
     expect(errors[0]!.code).to.equal('DEVO_CERT_INVALID');
@@ -230,7 +184,7 @@ describe('DevoSender (real TLS on loopback)', function () {
   });
 
   it('gives up waiting for EOF from a relay that never answers the half-close', async () => {
-    const server = tls.createServer({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requestCert: true, allowHalfOpen: true });
+    const server = tls.createServer({ ...loopback.relayTls, requestCert: true, allowHalfOpen: true });
     const received: Buffer[] = [];
     const sockets: tls.TLSSocket[] = [];
     server.on('secureConnection', (socket) => {
@@ -259,7 +213,7 @@ describe('DevoSender (real TLS on loopback)', function () {
   });
 
   it('a stalled relay (TLS up, never reads): what the socket took is written, never delivered, and rejected at close', async () => {
-    const server = tls.createServer({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requestCert: true, allowHalfOpen: true });
+    const server = tls.createServer({ ...loopback.relayTls, requestCert: true, allowHalfOpen: true });
     const sockets: tls.TLSSocket[] = [];
     server.on('secureConnection', (socket) => {
       sockets.push(socket);

@@ -2,10 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import * as tls from 'node:tls';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { ThrowawayPki } from '../../lib/simulators/throwawayPki';
-import { DevoReceiver } from '../../lib/simulators/devoReceiver';
-import { DevoSender, type DevoSenderOptions } from '../../lib/sinks/devoSender';
-import { sharedPki } from '../helpers/pki';
+import { loopbackSender } from '../helpers/loopbackSender';
 import { sleep, waitFor } from '../helpers/waitFor';
 
 /** A PoD-like line; the hash makes each one differ as real events do (ids, addresses, scores), so the ratio is not flattered. */
@@ -21,51 +18,19 @@ function batches(count: number, size: number, from = 0): Buffer[] {
 
 describe('DevoSender with gzipLevel (compression as Devo SDK does it, real TLS on loopback)', function () {
   this.timeout(20_000);
-  let pki: ThrowawayPki;
-  let relay: DevoReceiver | undefined;
-  let sender: DevoSender | undefined;
+  const loopback = loopbackSender();
+  const { lines, startRelay, newSender } = loopback;
   let raw: tls.Server | undefined;
-  let lines: string[];
 
-  before(async () => {
-    pki = await sharedPki();
-  });
-  beforeEach(() => {
-    lines = [];
-  });
   afterEach(async () => {
-    await sender?.close(500).catch(() => undefined);
-    await relay?.stop({ abrupt: true });
     await new Promise<void>((resolve) => (raw === undefined ? resolve() : raw.close(() => resolve())));
-    sender = undefined;
-    relay = undefined;
     raw = undefined;
   });
-
-  async function startRelay(port = 0): Promise<DevoReceiver> {
-    relay = await DevoReceiver.start({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, port, onLine: (l) => lines.push(l) });
-    return relay;
-  }
-
-  function newSender(port: number, overrides: Partial<DevoSenderOptions> = {}): DevoSender {
-    sender = new DevoSender({
-      host: 'localhost',
-      port,
-      ca: pki.ca.cert,
-      cert: pki.client.cert,
-      key: pki.client.key,
-      backoffInitialMs: 20,
-      backoffMaxMs: 100,
-      probationMs: 50,
-      ...overrides,
-    });
-    return sender;
-  }
 
   it('writes each batch as one complete gzip member, nothing between them, at the level given', async () => {
     // A relay that keeps the raw bytes of its connection, and answers our half-close with EOF.
     const received: Buffer[] = [];
-    raw = tls.createServer({ ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key, requestCert: true, rejectUnauthorized: true }, (socket) => {
+    raw = tls.createServer({ ...loopback.relayTls, requestCert: true, rejectUnauthorized: true }, (socket) => {
       socket.on('data', (d: Buffer) => received.push(d));
       socket.on('end', () => socket.end());
       socket.on('error', () => socket.destroy());
@@ -111,7 +76,7 @@ describe('DevoSender with gzipLevel (compression as Devo SDK does it, real TLS o
     await r.stop({ abrupt: true });
     const more = batches(25, 40, 1000).map((b) => s.send(b, { lines: 40 }));
     await sleep(100);
-    await startRelay(port);
+    const restarted = await startRelay({}, port);
     s.drain();
     await Promise.all([...first, ...more].map((x) => x.delivered));
     await waitFor(() => new Set(lines).size === 2000, 'all 2000 distinct lines');
@@ -119,7 +84,7 @@ describe('DevoSender with gzipLevel (compression as Devo SDK does it, real TLS o
     expect(s.stats.connectionsLost).to.equal(1);
     expect(s.stats.bytesResent).to.be.greaterThan(0);
     // What the restarted relay read came compressed, re-sent members included.
-    expect(relay!.stats.bytes).to.be.lessThan(relay!.stats.bytesInflated / 2);
+    expect(restarted.stats.bytes).to.be.lessThan(restarted.stats.bytesInflated / 2);
   });
 
   it('without gzipLevel writes the lines as they are: the bytes on the wire are the lines', async () => {

@@ -18,6 +18,7 @@ import { sharedPki } from '../../helpers/pki';
 import { RelayLog } from '../../helpers/relayLog';
 import { tempDir } from '../../helpers/tempDir';
 import { sleep, waitFor } from '../../helpers/waitFor';
+import { relaySender } from '../../helpers/relaySender';
 
 const CREDENTIALS = { apiKey: 'casb-key-123456', clientId: 'client-1', clientSecret: 'casb-secret-abcdef' };
 
@@ -54,15 +55,7 @@ describe('CASB pipelines end to end (simulator → pipeline → mutual-TLS relay
     logs = [];
     // Key each line by its record's key (alerts' id, events' eventId) and flattening index: a flattened parent gives several distinct lines.
     relay = await RelayLog.start(pki, lineKey);
-    sender = new DevoSender({
-      host: 'localhost',
-      port: relay.port,
-      ca: pki.ca.cert,
-      cert: pki.client.cert,
-      key: pki.client.key,
-      probationMs: 50,
-      confirmAfterMs: 300,
-    });
+    sender = relaySender(pki, relay.port, { confirmAfterMs: 300 });
   });
   afterEach(async () => {
     for (const s of running.splice(0)) s.unsubscribe();

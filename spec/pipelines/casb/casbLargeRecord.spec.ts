@@ -5,13 +5,13 @@ import type { CasbServiceConfig } from '../../../lib/config/collectorConfig';
 import { createLogger } from '../../../lib/log/logger';
 import { DevoReceiver } from '../../../lib/simulators/devoReceiver';
 import type { ThrowawayPki } from '../../../lib/simulators/throwawayPki';
-import { DevoSender } from '../../../lib/sinks/devoSender';
 import { CasbClient } from '../../../lib/sources/casbClient';
 import { sharedCasbClient } from '../../../lib/sources/sharedCasbClient';
 import { casbService } from '../../../pipelines/casb/casb';
 import { sharedPki } from '../../helpers/pki';
 import { tempDir } from '../../helpers/tempDir';
 import { waitFor } from '../../helpers/waitFor';
+import { relaySender } from '../../helpers/relaySender';
 
 const CREDENTIALS = { apiKey: 'casb-key-123456', clientId: 'client-1', clientSecret: 'casb-secret-abcdef' };
 
@@ -75,15 +75,7 @@ describe('CASB: one record that flattens into many large lines (a real API serve
       },
     });
     cleanup.push(() => relay.stop());
-    const sender = new DevoSender({
-      host: 'localhost',
-      port: relay.port,
-      ca: pki.ca.cert,
-      cert: pki.client.cert,
-      key: pki.client.key,
-      probationMs: 50,
-      confirmAfterMs: 300,
-    });
+    const sender = relaySender(pki, relay.port, { confirmAfterMs: 300 });
     cleanup.push(() => sender.close(1000));
     const baseUrl = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
     const client = sharedCasbClient(() => new CasbClient({ baseUrl, ...CREDENTIALS, requestsPerSecond: 50, logger: createLogger({ write: () => undefined }) }));

@@ -14,6 +14,7 @@ import { sharedPki } from '../../helpers/pki';
 import { RelayLog } from '../../helpers/relayLog';
 import { tempDir } from '../../helpers/tempDir';
 import { waitFor } from '../../helpers/waitFor';
+import { relaySender } from '../../helpers/relaySender';
 
 const TOKEN = 'tok-e2e-0123456789';
 const CID = 'acme_hosted';
@@ -36,15 +37,7 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     ({ dir, remove } = await tempDir());
     logs = [];
     relay = await RelayLog.start(pki, (b) => b['guid'] ?? b['id']);
-    sender = new DevoSender({
-      host: 'localhost',
-      port: relay.port,
-      ca: pki.ca.cert,
-      cert: pki.client.cert,
-      key: pki.client.key,
-      probationMs: 50,
-      confirmAfterMs: 300,
-    });
+    sender = relaySender(pki, relay.port, { confirmAfterMs: 300 });
   });
   afterEach(async () => {
     for (const r of running.splice(0)) r.subscription.unsubscribe();

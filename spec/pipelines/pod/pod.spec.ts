@@ -224,9 +224,11 @@ describe('POD pipeline end to end (simulator → pipeline → mutual-TLS relay)'
     await simulate({ timeline, total, mode: 'blast', duplicateRate: 0 });
     const first = runService(overrides);
     const journalFile = `${podStateBase(dir, '12345', 'message')}.dedup.jsonl`;
+    // Complete lines only: the service may be appending while this reads (a torn last line is not committed either).
     const committedKeys = async () =>
       new Set(
         (await readFile(journalFile, 'utf8').catch(() => ''))
+          .replace(/[^\n]*$/, '')
           .split('\n')
           .filter((l) => l !== '')
           .map((l) => (JSON.parse(l) as [string, number])[0]),

@@ -41,7 +41,7 @@ export interface CursorPolicy<S> {
 export interface CommitStepDeps<S> {
   /** The only writer of the cursor. */
   readonly store: ServiceStore<S>;
-  readonly dedup: Pick<DedupWindow<unknown>, 'confirm' | 'restore' | 'size' | 'exportState'>;
+  readonly dedup: Pick<DedupWindow<unknown>, 'confirm' | 'restore' | 'size' | 'snapshot'>;
   /** Counts what is sent and when the state was written. */
   readonly telemetry: ServiceTelemetry;
   readonly logger: Logger;

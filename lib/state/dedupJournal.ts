@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CollectorError, errorMessage } from '../errors/collectorError';
-import type { DedupWindowState } from '../operators/dedupWindow';
+import type { DedupSnapshot } from '../operators/dedupWindow';
 import { openPrivateFile, type PrivateFileOptions } from './openPrivateFile';
 import { writeFileAtomic } from './writeFileAtomic';
 
@@ -98,7 +98,7 @@ export class DedupJournal {
   /** Appends delivered keys and fsyncs. */
   async append(entries: ReadonlyArray<readonly [string, number]>): Promise<void> {
     if (entries.length === 0) return;
-    const text = entries.map(line).join('');
+    const text = entries.map(([key, expiresAt]) => line(key, expiresAt)).join('');
     try {
       const handle = await openPrivateFile(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, this.options);
       try {
@@ -118,16 +118,36 @@ export class DedupJournal {
     return this.lineCount > floor && this.lineCount > factor * live;
   }
 
-  /** Replaces the file atomically with exactly `state`'s keys. */
-  async rewrite(state: DedupWindowState): Promise<void> {
-    const text = state.entries.map(line).join('');
+  /**
+   * Replaces the file atomically with exactly `snapshot`'s keys (see {@link writeFileAtomic}: a
+   * crash leaves the old file or the new one). The text is made and written {@link REWRITE_CHUNK_CHARS}
+   * at a time, never whole: at a million keys it would be ~55 MB, and its string, its lines and its
+   * bytes would lift the heap by several times that for the length of a compaction.
+   */
+  async rewrite(snapshot: DedupSnapshot): Promise<void> {
     try {
-      await writeFileAtomic(this.file, text);
+      await writeFileAtomic(this.file, chunks(snapshot));
     } catch (err) {
       throw new CollectorError('STATE_WRITE_FAILED', `Cannot rewrite the de-dup journal ${this.file}: ${errorMessage(err)}`, { cause: err });
     }
-    this.lineCount = state.entries.length;
+    this.lineCount = snapshot.keys.length;
   }
+}
+
+/** About how many characters of lines {@link DedupJournal.rewrite} writes at a time (a chunk ends at the first line end past it). */
+export const REWRITE_CHUNK_CHARS = 64 * 1024;
+
+/** The journal's text for `snapshot`, in chunks of whole lines of about {@link REWRITE_CHUNK_CHARS}. */
+function* chunks({ keys, expiresAt }: DedupSnapshot): Generator<string> {
+  let chunk = '';
+  for (let i = 0; i < keys.length; i++) {
+    chunk += line(keys[i]!, expiresAt[i]!);
+    if (chunk.length >= REWRITE_CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
 }
 
 /** Keys that JSON writes as they are (PoD guids and ids, CASB ids, `sha256:` digests): no escaping to do. */
@@ -141,7 +161,7 @@ const LINE_SEPARATORS = /[\u2028\u2029]/g;
  * U+2028 and U+2029 in a key, written as `\u2028` and `\u2029` (the same JSON) so that every reader
  * of lines sees one line.
  */
-function line([key, expiresAt]: readonly [string, number]): string {
+function line(key: string, expiresAt: number): string {
   if (PLAIN_KEY.test(key)) return `["${key}",${expiresAt}]\n`;
   const json = JSON.stringify(key).replace(LINE_SEPARATORS, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
   return `[${json},${expiresAt}]\n`;

@@ -12,7 +12,7 @@ import { StateFile, type StateMigration } from './stateFile';
 import { backoffDelay } from '../flow/backoff';
 
 /** What the store needs of a de-dup window. */
-export type WindowState = Pick<DedupWindow<unknown>, 'restore' | 'size' | 'exportState'>;
+export type WindowState = Pick<DedupWindow<unknown>, 'restore' | 'size' | 'snapshot'>;
 
 /** How a {@link ServiceStore.commit} went. */
 export interface CommitOutcome {
@@ -139,7 +139,7 @@ export class ServiceStore<S> {
    */
   async reset(state: S): Promise<void> {
     this.current = state;
-    await this.journal.rewrite({ version: 1, entries: [] });
+    await this.journal.rewrite({ keys: [], expiresAt: new Float64Array(0) });
     await this.stateFile.save(state);
   }
 
@@ -188,7 +188,7 @@ export class ServiceStore<S> {
     try {
       try {
         if (this.journalStale || this.journal.needsCompaction(window.size)) {
-          await this.journal.rewrite(window.exportState());
+          await this.journal.rewrite(window.snapshot());
           this.journalStale = false;
         } else await this.journal.append(delivered);
       } catch (err) {

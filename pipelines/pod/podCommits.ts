@@ -11,7 +11,7 @@ import { hourOf, type PodState } from './podState';
 export interface PodCommitsDeps {
   /** The only writer of the cursor. */
   readonly store: ServiceStore<PodState>;
-  readonly dedup: Pick<DedupWindow<unknown>, 'confirm' | 'restore' | 'size' | 'exportState'>;
+  readonly dedup: Pick<DedupWindow<unknown>, 'confirm' | 'restore' | 'size' | 'snapshot'>;
   /** Counts what is sent and when the state was written. */
   readonly telemetry: ServiceTelemetry;
   readonly logger: Logger;

@@ -74,7 +74,7 @@ describe('DedupJournal', () => {
     await journal.append(Array.from({ length: 40 }, (_, i) => [`k${i}`, 10] as const));
     expect(journal.needsCompaction(10, 3, 20)).to.equal(true);
     expect(journal.needsCompaction(20, 3, 20)).to.equal(false);
-    await journal.rewrite({ version: 1, entries: [['k1', 10]] });
+    await journal.rewrite({ keys: ['k1'], expiresAt: Float64Array.of(10) });
     expect(journal.lines).to.equal(1);
     expect(await readFile(journal.file, 'utf8')).to.equal('["k1",10]\n');
   });

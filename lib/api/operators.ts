@@ -22,7 +22,15 @@
  */
 export type { Timed } from '../operators/timed';
 export type { DeadLetter } from '../operators/deadLetter';
-export { dedupWindow, dedupStoredKey, type DedupEntry, type DedupWindow, type DedupWindowOptions, type DedupWindowState } from '../operators/dedupWindow';
+export {
+  dedupWindow,
+  dedupStoredKey,
+  type DedupEntry,
+  type DedupSnapshot,
+  type DedupWindow,
+  type DedupWindowOptions,
+  type DedupWindowState,
+} from '../operators/dedupWindow';
 export { normalizeTime } from '../operators/normalizeTime';
 export { parseEventTime, type ParsedTime } from '../time/parseEventTime';
 export { sortWithin, sortWithinArrays, type SortWithinOptions } from '../operators/sortWithin';

@@ -135,7 +135,7 @@ export class DedupJournal {
 }
 
 /** About how many characters of lines {@link DedupJournal.rewrite} writes at a time (a chunk ends at the first line end past it). */
-export const REWRITE_CHUNK_CHARS = 64 * 1024;
+const REWRITE_CHUNK_CHARS = 64 * 1024;
 
 /** The journal's text for `snapshot`, in chunks of whole lines of about {@link REWRITE_CHUNK_CHARS}. */
 function* chunks({ keys, expiresAt }: DedupSnapshot): Generator<string> {

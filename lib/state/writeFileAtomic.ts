@@ -4,9 +4,9 @@ import { open, rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 
 /**
- * Replaces `file` with `data` (a string, bytes, or chunks of either written one after the other,
- * so that a large file need never be whole in memory) so that a crash at any moment leaves either the old content or the
- * new one, never a mix: write a temp file in the same directory (mode `mode`, default 0600),
+ * Replaces `file` with `data` (a string, bytes, or chunks of either, written one after the other
+ * so that a large file is never whole in memory) so that a crash at any moment leaves either the
+ * old content or the new one, never a mix: write a temp file in the same directory (mode `mode`, default 0600),
  * fsync it, rename it over `file`, fsync the directory. On failure the temp file is removed and
  * the old file is untouched; the error is thrown. A symbolic link at `file` is replaced by the
  * new file (its target is never written).

@@ -57,7 +57,7 @@ describe('the container recipe (Dockerfile, docs/running.md, docker-compose.yml)
     const final = steps.slice(steps.map((s) => s.instruction).lastIndexOf('FROM'));
     expect(final.filter((s) => s.instruction === 'USER').map((s) => s.args)).to.deep.equal(['node']);
     expect(final.find((s) => s.instruction === 'STOPSIGNAL')?.args).to.equal('SIGTERM');
-    expect(JSON.parse(final.find((s) => s.instruction === 'ENTRYPOINT')!.args)).to.deep.equal(['node', 'dist/lib/cli/main.js']);
+    expect(JSON.parse(final.find((s) => s.instruction === 'ENTRYPOINT')!.args)).to.deep.equal(['node', '--heap-growing-percent=20', 'dist/lib/cli/main.js']);
     expect(JSON.parse(final.find((s) => s.instruction === 'CMD')!.args)).to.deep.equal(['run', '--config', 'config/config.yaml']);
     expect(final.some((s) => s.instruction === 'RUN' && /chown node:node \/app\/state/.test(s.args))).to.equal(true);
     // Node 24 satisfies the engines; the suite also runs on the machine's Node 20 (.ci/run).

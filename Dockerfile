@@ -33,7 +33,7 @@ EXPOSE 9464
 STOPSIGNAL SIGTERM
 # --heap-growing-percent=20: V8 collects when the old generation has grown 20% past what is live,
 # instead of a factor it picks (up to 4): in the 10-minute soak at 5 000 events/s the peak fell from
-# 530-645 to 475-483 MiB and RSS stayed within 5% after warm-up, at no CPU cost (26-28 against 29-30
+# 530-645 to 475-505 MiB and RSS stayed within 5% after warm-up, at no CPU cost (26-28 against 28-31
 # µs an event; Node 20; BENCHMARKS.md "The 10-minute soak"). Node refuses it in NODE_OPTIONS.
 ENTRYPOINT ["node", "--heap-growing-percent=20", "dist/lib/cli/main.js"]
 CMD ["run", "--config", "config/config.yaml"]

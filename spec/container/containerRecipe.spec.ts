@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
@@ -62,6 +63,15 @@ describe('the container recipe (Dockerfile, docs/running.md, docker-compose.yml)
     expect(final.some((s) => s.instruction === 'RUN' && /chown node:node \/app\/state/.test(s.args))).to.equal(true);
     // Node 24 satisfies the engines; the suite also runs on the machine's Node 20 (.ci/run).
     expect((JSON.parse(await text('package.json')) as { engines: { node: string } }).engines.node).to.equal('>=20.9');
+  });
+
+  it("the image's V8 flags are ones this Node accepts (the suite runs on Node 20 and 24: a refused flag would stop the container at start)", async () => {
+    const steps = await dockerfile();
+    const entry = JSON.parse(steps.filter((s) => s.instruction === 'ENTRYPOINT').at(-1)!.args) as string[];
+    const flags = entry.slice(1, -1);
+    expect(flags.length).to.be.greaterThan(0);
+    const run = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write("started")'], { encoding: 'utf8' });
+    expect([run.status, run.stdout, run.stderr]).to.deep.equal([0, 'started', '']);
   });
 
   it('the docker run of docs/running.md (and docker-compose.yml) passes every variable the example config reads, with a stop timeout above 10 s', async () => {

@@ -32,7 +32,7 @@ const { DedupJournal } = require(process.argv[1]);
 `;
 
 describe('DedupJournal.rewrite, memory', () => {
-  it('rewrites a window of 1 000 000 keys without holding its text: the heap grows by far less than the file it writes', async function () {
+  it('rewrites a window of 1 000 000 keys without holding its text: the heap grows by less than the file it writes', async function () {
     this.timeout(120_000);
     const { dir, remove } = await tempDir();
     try {
@@ -46,8 +46,9 @@ describe('DedupJournal.rewrite, memory', () => {
       );
       expect(measured.lines).to.equal(1_000_000);
       expect(measured.fileBytes).to.equal(1_000_000 * '["00000000-0000-0000-0000-000000000000",1764800000000]\n'.length);
-      // The whole text as one string, its lines and its bytes took over five times the file (+276 MiB for these 52 MiB).
-      expect(measured.growth).to.be.below(measured.fileBytes / 2);
+      // The whole text as one string, its lines and its bytes took over five times the file (+276 MiB for these 52 MiB);
+      // the chunks take +16-17 MiB on Node 20 and ~+31 MiB on Node 24 (whose young generation the flag above bounds less).
+      expect(measured.growth).to.be.below(measured.fileBytes);
     } finally {
       await remove();
     }

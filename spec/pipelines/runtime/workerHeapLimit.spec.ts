@@ -23,19 +23,19 @@ const config = (pod: Record<string, unknown> = {}) =>
   );
 
 describe('workerHeapLimit', () => {
-  it('gives a PoD worker 96 MiB + its de-dup window + 8 x max_event_size_in_mb: 608 MiB by default', () => {
+  it('gives a PoD worker 96 MiB + 1.4 x its de-dup window (a turned-over window and its rebuild) + 8 x max_event_size_in_mb: 711 MiB by default', () => {
     const [message, audit] = workUnits(config());
-    expect(workerHeapLimit(message!.config)).to.deep.equal({ maxOldGenerationSizeMb: 608, maxYoungGenerationSizeMb: 16 });
-    expect(workerHeapLimit(audit!.config)).to.deep.equal({ maxOldGenerationSizeMb: 608, maxYoungGenerationSizeMb: 16 });
+    expect(workerHeapLimit(message!.config)).to.deep.equal({ maxOldGenerationSizeMb: 711, maxYoungGenerationSizeMb: 16 });
+    expect(workerHeapLimit(audit!.config)).to.deep.equal({ maxOldGenerationSizeMb: 711, maxYoungGenerationSizeMb: 16 });
   });
 
   it('follows the settings of the service', () => {
     const [message] = workUnits(config({ dedup_max_size_in_mb: 16, max_event_size_in_mb: 1 }));
-    expect(workerHeapLimit(message!.config)).to.deep.equal({ maxOldGenerationSizeMb: 96 + 16 + 8, maxYoungGenerationSizeMb: 16 });
+    expect(workerHeapLimit(message!.config)).to.deep.equal({ maxOldGenerationSizeMb: Math.ceil(96 + 1.4 * 16 + 8), maxYoungGenerationSizeMb: 16 });
   });
 
-  it('gives a CASB worker 96 MiB + its windows + 512 MiB for pages', () => {
+  it('gives a CASB worker 96 MiB + 1.4 x its windows + 512 MiB for pages', () => {
     const casb = workUnits(config()).find((u) => u.name === 'casb/3')!;
-    expect(workerHeapLimit(casb.config)).to.deep.equal({ maxOldGenerationSizeMb: 96 + 256 + 64 + 512, maxYoungGenerationSizeMb: 16 });
+    expect(workerHeapLimit(casb.config)).to.deep.equal({ maxOldGenerationSizeMb: Math.ceil(96 + 1.4 * (256 + 64) + 512), maxYoungGenerationSizeMb: 16 });
   });
 });

@@ -71,17 +71,7 @@ export interface CollectorStatus {
   /** Each output, in file order, with its name (`devo_1`). */
   readonly outputs: ReadonlyArray<OutputStatus & { readonly name: string }>;
   /** The first output (the only one, with one): as `outputs[0]`, without its name. */
-  readonly output: {
-    readonly connected: boolean;
-    readonly failingSince: string | null;
-    readonly linesWritten: number;
-    readonly bytesWritten: number;
-    readonly bytesUncompressed: number;
-    readonly queuedLines: number;
-    readonly unconfirmedBytes: number;
-    /** The last problem the output reported (kept after it recovers: `failingSince` says whether it still fails). */
-    readonly lastError: { readonly code: string | undefined; readonly message: string; readonly at: string } | null;
-  };
+  readonly output: OutputStatus;
   readonly services: readonly ServiceStatus[];
 }
 
